@@ -1,0 +1,239 @@
+//! Reading enterprises, providers and regions within the caller's scope.
+//! Personal data (legal representative, phone) is masked in lists and every
+//! full read is audited.
+
+use dengta_domain::policy::{self, Action};
+use dengta_domain::region::RegionCode;
+use dengta_domain::role::{Principal, Role};
+use serde::Serialize;
+
+use super::audit::{Outcome, record, record_alone};
+use super::{Actor, App, AppError, AppResult, check};
+use crate::db::{self, enterprises::EnterpriseRow, providers::ProviderRow, regions::RegionRow};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EnterpriseView {
+    pub id: i64,
+    pub uscc: String,
+    pub name: String,
+    pub region_code: String,
+    pub industry_code: String,
+    pub legal_rep: Option<String>,
+    pub contact_phone: Option<String>,
+    /// False when the personal fields above are masked.
+    pub personal_data_shown: bool,
+}
+
+/// "张伟" → "张*"; "13912345678" → "139****5678".
+pub fn mask_name(s: &str) -> String {
+    let mut cs = s.chars();
+    match cs.next() {
+        Some(first) => format!("{first}{}", "*".repeat(cs.count().max(1))),
+        None => String::new(),
+    }
+}
+
+pub fn mask_phone(s: &str) -> String {
+    let cs: Vec<char> = s.chars().collect();
+    if cs.len() < 7 {
+        return "*".repeat(cs.len());
+    }
+    let head: String = cs[..3].iter().collect();
+    let tail: String = cs[cs.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(cs.len() - 7))
+}
+
+fn view(e: EnterpriseRow, reveal: bool) -> EnterpriseView {
+    let (legal_rep, contact_phone) = if reveal {
+        (e.legal_rep, e.contact_phone)
+    } else {
+        (
+            e.legal_rep.as_deref().map(mask_name),
+            e.contact_phone.as_deref().map(mask_phone),
+        )
+    };
+    EnterpriseView {
+        id: e.id,
+        uscc: e.uscc,
+        name: e.name,
+        region_code: e.region_code,
+        industry_code: e.industry_code,
+        legal_rep,
+        contact_phone,
+        personal_data_shown: reveal,
+    }
+}
+
+fn region_of(code: &str) -> AppResult<RegionCode> {
+    RegionCode::parse(code).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+pub async fn list_enterprises(
+    app: &App,
+    p: &Principal,
+    name: Option<&str>,
+    after_id: i64,
+    limit: i64,
+) -> AppResult<Vec<EnterpriseView>> {
+    check(policy::enterprise_list(p))?;
+    let bounds = p.region.subtree_bounds();
+    let only_id = match p.role {
+        Role::Enterprise => Some(p.enterprise_id.ok_or(AppError::NotFound)?),
+        _ => None,
+    };
+    let filter = db::enterprises::ListFilter {
+        bounds: &bounds,
+        only_id,
+        name,
+        after_id,
+        limit,
+    };
+    let mut conn = app.db.clone();
+    let rows = db::enterprises::list(&mut conn, &filter).await?;
+    Ok(rows.into_iter().map(|r| view(r, false)).collect())
+}
+
+/// One enterprise with its personal data shown; the read is audited.
+pub async fn get_enterprise(app: &App, actor: &Actor, id: i64) -> AppResult<EnterpriseView> {
+    let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
+    let mut conn = app.db.clone();
+    let e = db::enterprises::get(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    check(policy::enterprise(
+        p,
+        Action::Read,
+        e.id,
+        &region_of(&e.region_code)?,
+    ))?;
+    let mut tx = app.db.begin().await?;
+    record(
+        &mut tx,
+        actor,
+        "enterprise.read_personal",
+        &format!("enterprise:{id}"),
+        Outcome::Ok,
+        "legal_rep,contact_phone",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(view(e, true))
+}
+
+pub async fn list_providers(
+    app: &App,
+    p: &Principal,
+    after_id: i64,
+    limit: i64,
+) -> AppResult<Vec<ProviderRow>> {
+    check(policy::provider_list(p))?;
+    let only_id = match p.role {
+        Role::Provider => Some(p.provider_id.ok_or(AppError::NotFound)?),
+        _ => None,
+    };
+    let mut conn = app.db.clone();
+    Ok(db::providers::list(
+        &mut conn,
+        &p.region.subtree_bounds(),
+        only_id,
+        after_id,
+        limit,
+    )
+    .await?)
+}
+
+pub async fn get_provider(app: &App, p: &Principal, id: i64) -> AppResult<ProviderRow> {
+    let mut conn = app.db.clone();
+    let pr = db::providers::get(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    check(policy::provider(
+        p,
+        Action::Read,
+        pr.id,
+        &region_of(&pr.region_code)?,
+    ))?;
+    Ok(pr)
+}
+
+pub async fn list_regions(
+    app: &App,
+    p: &Principal,
+    after: &str,
+    limit: i64,
+) -> AppResult<Vec<RegionRow>> {
+    check(policy::regions(p, Action::List))?;
+    let mut conn = app.db.clone();
+    Ok(db::regions::list(&mut conn, &p.region.subtree_bounds(), after, limit).await?)
+}
+
+/// Adds a region node under an existing parent (system administrator).
+pub async fn create_region(app: &App, actor: &Actor, code: &str, name: &str) -> AppResult<()> {
+    let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
+    check(policy::regions(p, Action::Create))?;
+    let code = RegionCode::parse(code)
+        .map_err(|e| AppError::invalid("error.region_code", e.to_string()))?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(AppError::invalid("error.region_name", name));
+    }
+    let parent = code
+        .parent()
+        .ok_or(AppError::invalid("error.region_code", code.as_str()))?;
+    if !p.region.contains(&code) {
+        record_alone(
+            &app.db,
+            actor,
+            "region.create",
+            &format!("region:{code}"),
+            Outcome::Denied,
+            "outside scope",
+        )
+        .await?;
+        return Err(AppError::NotFound);
+    }
+    let mut conn = app.db.clone();
+    if db::regions::get(&mut conn, parent.as_str())
+        .await?
+        .is_none()
+    {
+        return Err(AppError::invalid("error.region_parent", parent.as_str()));
+    }
+    let row = RegionRow {
+        code: code.to_string(),
+        name: name.to_owned(),
+        parent_code: Some(parent.to_string()),
+        level: format!("{:?}", code.level()).to_lowercase(),
+    };
+    let mut tx = app.db.begin().await?;
+    db::regions::insert(&mut tx, &row, false)
+        .await
+        .map_err(|e| match e {
+            db::DbError::Conflict(_) => AppError::Conflict("error.region_exists"),
+            e => e.into(),
+        })?;
+    record(
+        &mut tx,
+        actor,
+        "region.create",
+        &format!("region:{code}"),
+        Outcome::Ok,
+        name,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_personal_data() {
+        assert_eq!(mask_name("张伟"), "张*");
+        assert_eq!(mask_name("欧阳娜娜"), "欧***");
+        assert_eq!(mask_phone("13912345678"), "139****5678");
+        assert_eq!(mask_phone("12345"), "*****");
+    }
+}

@@ -1,0 +1,120 @@
+//! Use-cases: each checks permission, opens a transaction, applies the domain
+//! rule, writes, audits and commits. The web layer and the CLI both call these.
+
+pub mod accounts;
+pub mod audit;
+pub mod demo;
+pub mod directory;
+pub mod setup;
+
+use dengta_domain::policy::Decision;
+use dengta_domain::role::Principal;
+
+use crate::config::Settings;
+use crate::db::{Db, DbError};
+
+/// Everything a use-case needs, shared by every request.
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub settings: std::sync::Arc<Settings>,
+    /// Set once the demo is loaded: every page then shows the 演示环境 banner.
+    pub demo: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl App {
+    pub fn new(db: Db, settings: Settings) -> App {
+        App {
+            db,
+            settings: std::sync::Arc::new(settings),
+            demo: Default::default(),
+        }
+    }
+}
+
+/// Who is acting and under which request: stamped on every audit record.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub principal: Option<Principal>,
+    /// Name used when there is no principal (a login attempt, the CLI).
+    pub name: String,
+    pub request_id: String,
+}
+
+impl Actor {
+    pub fn user(p: &Principal, request_id: &str) -> Actor {
+        Actor {
+            principal: Some(p.clone()),
+            name: p.username.clone(),
+            request_id: request_id.to_owned(),
+        }
+    }
+
+    pub fn anonymous(name: &str, request_id: &str) -> Actor {
+        Actor {
+            principal: None,
+            name: name.to_owned(),
+            request_id: request_id.to_owned(),
+        }
+    }
+
+    pub fn cli() -> Actor {
+        let user = std::env::var("USER").unwrap_or_else(|_| "cli".into());
+        Actor {
+            principal: None,
+            name: format!("cli:{user}"),
+            request_id: "cli".into(),
+        }
+    }
+}
+
+/// Errors a use-case reports. Messages are i18n keys (see `locales/`), so the
+/// edge can render them in the user's language; details are only logged.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input: {key}")]
+    Invalid { key: &'static str, detail: String },
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("account locked")]
+    Locked,
+    #[error("too many requests")]
+    TooMany,
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(key: &'static str, detail: impl Into<String>) -> AppError {
+        AppError::Invalid {
+            key,
+            detail: detail.into(),
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+/// Turns a policy decision into a result: the one bridge from `domain::policy`.
+pub fn check(d: Decision) -> AppResult<()> {
+    match d {
+        Decision::Allow => Ok(()),
+        Decision::Forbidden => Err(AppError::Forbidden),
+        Decision::NotFound => Err(AppError::NotFound),
+    }
+}
+
+/// Random bytes as hex, for session ids, tokens and CSRF values.
+pub fn random_hex(bytes: usize) -> AppResult<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}

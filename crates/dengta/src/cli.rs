@@ -1,0 +1,349 @@
+//! The command line: `dengta serve | migrate | user add | token create |
+//! audit verify | backup | config`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use dengta_domain::region::RegionCode;
+use dengta_domain::role::Role;
+
+use crate::app::accounts::{self, NewAccount};
+use crate::app::{Actor, App, demo, setup};
+use crate::config::Settings;
+use crate::db::{Backend, Db};
+use crate::server::{Server, shutdown_signal};
+
+#[derive(Parser)]
+#[command(
+    name = "dengta",
+    version,
+    about = "灯塔 · 中小企业数字化转型服务平台 (Dengta: SME digital-transformation platform)"
+)]
+struct Cli {
+    /// Configuration file (TOML). Default: ./dengta.toml if it exists.
+    #[arg(long, global = true, env = "DENGTA_CONFIG")]
+    config: Option<PathBuf>,
+    /// Database: sqlite://path.db (default sqlite://data/dengta.db) or postgres://…
+    /// (also DENGTA_DATABASE_URL).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server (migrates the database first).
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080 (also DENGTA_LISTEN).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Load the demo city and accounts (only into an empty or demo database).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create or upgrade the database schema.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Audit trail tools.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Write a consistent copy of a SQLite database while it is in use.
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Print the effective configuration.
+    Config,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account; prints a generated password unless --password-stdin.
+    Add(UserAdd),
+}
+
+#[derive(Args)]
+struct UserAdd {
+    /// Login name.
+    #[arg(value_name = "NAME")]
+    name: Option<String>,
+    #[arg(long = "username", visible_alias = "name", conflicts_with = "name")]
+    username: Option<String>,
+    /// enterprise | provider | officer | expert | sysadmin | secadmin | auditadmin
+    #[arg(long)]
+    role: String,
+    /// GB/T 2260 region code (100000 for national).
+    #[arg(long)]
+    region: String,
+    #[arg(long)]
+    display_name: Option<String>,
+    /// Enterprise id (required for role enterprise).
+    #[arg(long)]
+    enterprise_id: Option<i64>,
+    /// Provider id (required for role provider).
+    #[arg(long)]
+    provider_id: Option<i64>,
+    /// Read the password from standard input instead of generating one.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Issue an API token for a user and print it (shown once).
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; exit 1 naming the first broken record.
+    Verify,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("dengta: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("dengta: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn settings(cli: &Cli) -> anyhow::Result<Settings> {
+    let default_file = Path::new("dengta.toml");
+    let file = cli
+        .config
+        .clone()
+        .or_else(|| default_file.exists().then(|| default_file.to_path_buf()));
+    let mut s = Settings::load(file.as_deref(), std::env::vars())?;
+    if let Some(url) = &cli.database_url {
+        s.database_url = url.clone();
+    }
+    if let Command::Serve {
+        listen: Some(l), ..
+    } = &cli.command
+    {
+        s.listen = l.clone();
+    }
+    s.validate()?;
+    Ok(s)
+}
+
+fn init_tracing(s: &Settings) {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(&s.log.level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if s.log.format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+async fn open(s: &Settings) -> anyhow::Result<App> {
+    let db = Db::connect(&s.database_url, s.max_connections)
+        .await
+        .with_context(|| "cannot open the database")?;
+    db.migrate().await?;
+    Ok(App::new(db, s.clone()))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let s = settings(&cli)?;
+    match cli.command {
+        Command::Serve {
+            demo: with_demo, ..
+        } => serve(s, with_demo).await,
+        Command::Migrate => {
+            let app = open(&s).await?;
+            println!(
+                "数据库已是最新结构 / schema up to date ({:?})",
+                app.db.backend()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config => {
+            print!("{}", toml::to_string_pretty(&s)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::Add(a)) => user_add(&s, a).await,
+        Command::Token(TokenCommand::Create { user, name }) => {
+            let app = open(&s).await?;
+            let token = accounts::create_token(&app, &Actor::cli(), &user, &name)
+                .await
+                .map_err(describe)?;
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let app = open(&s).await?;
+            match crate::app::audit::verify(&app.db).await.map_err(describe)? {
+                Ok(n) => {
+                    println!(
+                        "审计链完整：已核验 {n} 条记录 / audit chain intact: {n} records verified"
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    println!("审计链已被破坏 / audit chain broken: {e}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Backup { to } => backup(&s, &to).await,
+    }
+}
+
+fn describe(e: crate::app::AppError) -> anyhow::Error {
+    match &e {
+        crate::app::AppError::Invalid { key, detail } => {
+            let text = crate::web::i18n::t(crate::web::i18n::Lang::ZhCn, key);
+            anyhow::anyhow!(
+                "{text}{}",
+                if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!("：{detail}")
+                }
+            )
+        }
+        crate::app::AppError::Conflict(key) => {
+            anyhow::anyhow!("{}", crate::web::i18n::t(crate::web::i18n::Lang::ZhCn, key))
+        }
+        crate::app::AppError::NotFound => anyhow::anyhow!("未找到 / not found"),
+        _ => anyhow::anyhow!("{e}"),
+    }
+}
+
+async fn serve(s: Settings, with_demo: bool) -> anyhow::Result<ExitCode> {
+    init_tracing(&s);
+    let server = Server::build(s).await?;
+    let app = server.app.clone();
+    let base = if app.settings.public_url.is_empty() {
+        format!("http://{}", server.addr)
+    } else {
+        app.settings.public_url.clone()
+    };
+    if with_demo {
+        match demo::load(&app).await.map_err(describe)? {
+            Err(refused) => {
+                eprintln!("dengta: {refused}");
+                return Ok(ExitCode::from(2));
+            }
+            Ok(_) => {
+                let d = demo::data().map_err(describe)?;
+                println!(
+                    "演示环境已就绪 / demo ready. 演示账号 (demo accounts), 密码 (password) {}:",
+                    d.password
+                );
+                for u in &d.users {
+                    println!("  {:<18} {}", u.username, u.display_name);
+                }
+            }
+        }
+    } else if demo::is_demo(&app).await.map_err(describe)? {
+        println!("注意：此数据库为演示数据库 / note: this is a demo database");
+    }
+    app.demo.store(
+        demo::is_demo(&app).await.map_err(describe)?,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    if let Some(token) = setup::issue_token_if_needed(&app).await.map_err(describe)? {
+        println!("首次启动：请打开 {base}/setup ，使用一次性设置令牌创建系统管理员：");
+        println!("first start: open {base}/setup and use this one-time setup token: {token}");
+        println!("（或使用 `dengta user add NAME --role sysadmin --region 100000`）");
+    }
+    println!("灯塔已启动 / Dengta is listening on {base}");
+    server.run(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn user_add(s: &Settings, a: UserAdd) -> anyhow::Result<ExitCode> {
+    let Some(username) = a.username.or(a.name) else {
+        bail!("请提供用户名 / a username is required (NAME or --username)")
+    };
+    let role: Role = a.role.parse()?;
+    let region = RegionCode::parse(&a.region)?;
+    let (password, generated) = if a.password_stdin {
+        let mut buf = String::new();
+        std::io::stdin().read_to_string(&mut buf)?;
+        (buf.trim_end_matches(['\r', '\n']).to_owned(), false)
+    } else {
+        (accounts::generate_password().map_err(describe)?, true)
+    };
+    let app = open(s).await?;
+    let account = NewAccount {
+        username: username.clone(),
+        display_name: a.display_name.unwrap_or_default(),
+        role,
+        region,
+        enterprise_id: a.enterprise_id,
+        provider_id: a.provider_id,
+        password: password.clone(),
+        is_demo: false,
+    };
+    let id = accounts::create_user(&app, &Actor::cli(), &account)
+        .await
+        .map_err(describe)?;
+    println!(
+        "已创建用户 / user created: {username} (id {id}, role {})",
+        role.code()
+    );
+    if generated {
+        println!("初始密码 / initial password: {password}");
+    }
+    // Once an account exists, the one-time setup path closes.
+    setup::issue_token_if_needed(&app).await.map_err(describe)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn backup(s: &Settings, to: &Path) -> anyhow::Result<ExitCode> {
+    if to.exists() {
+        bail!("目标文件已存在 / {} exists already", to.display());
+    }
+    let app = open(s).await?;
+    if app.db.backend() != Backend::Sqlite {
+        bail!(
+            "backup 仅用于 SQLite；PostgreSQL 请使用 pg_dump / backup is for SQLite; use pg_dump for PostgreSQL"
+        );
+    }
+    let path = to.to_str().context("the backup path must be valid UTF-8")?;
+    // VACUUM INTO writes a consistent snapshot while other connections keep working.
+    app.db
+        .execute(
+            &format!("VACUUM INTO '{}'", path.replace('\'', "''")),
+            crate::args![],
+        )
+        .await?;
+    println!("已备份到 / backed up to {}", to.display());
+    Ok(ExitCode::SUCCESS)
+}

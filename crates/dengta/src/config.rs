@@ -1,0 +1,306 @@
+//! Settings: built-in defaults for every key, then a TOML file, then
+//! `DENGTA_*` environment variables (nested keys with `__`, e.g.
+//! `DENGTA_SESSION__IDLE_MINUTES=15`), then command-line flags.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on.
+    pub listen: String,
+    /// `sqlite://path/file.db` (default) or `postgres://user@host/db`.
+    pub database_url: String,
+    /// Pool size.
+    pub max_connections: u32,
+    /// Public base URL, used in printed links.
+    pub public_url: String,
+    pub log: LogSettings,
+    pub session: SessionSettings,
+    pub security: SecuritySettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` or `json`.
+    pub format: String,
+    /// A tracing filter, e.g. `info` or `dengta=debug,info`.
+    pub level: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionSettings {
+    /// A session unused this long ends.
+    pub idle_minutes: i64,
+    /// A session ends this long after login whatever its use.
+    pub absolute_hours: i64,
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// Failed logins within the window that lock an account.
+    pub lockout_threshold: i64,
+    pub lockout_window_minutes: i64,
+    /// How long a lockout lasts (a security administrator can lift it earlier).
+    pub lockout_minutes: i64,
+    pub min_password_length: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: "127.0.0.1:8080".into(),
+            database_url: "sqlite://data/dengta.db".into(),
+            max_connections: 8,
+            public_url: String::new(),
+            log: LogSettings::default(),
+            session: SessionSettings::default(),
+            security: SecuritySettings::default(),
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            format: "text".into(),
+            level: "info".into(),
+        }
+    }
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            idle_minutes: 30,
+            absolute_hours: 12,
+            secure_cookies: false,
+        }
+    }
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        SecuritySettings {
+            lockout_threshold: 5,
+            lockout_window_minutes: 15,
+            lockout_minutes: 15,
+            min_password_length: 8,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("invalid setting {key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+impl Settings {
+    /// Layers the file (if any) and the environment over the defaults.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let mut value =
+            toml::Value::try_from(Settings::default()).map_err(|e| ConfigError::Parse {
+                path: "<defaults>".into(),
+                message: e.to_string(),
+            })?;
+        if let Some(path) = file {
+            let p = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: p.clone(),
+                source,
+            })?;
+            let file_value: toml::Value =
+                toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                    path: p.clone(),
+                    message: e.to_string(),
+                })?;
+            merge(&mut value, file_value);
+        }
+        for (var, raw) in env {
+            let Some(rest) = var.strip_prefix("DENGTA_") else {
+                continue;
+            };
+            if rest == "CONFIG" {
+                continue;
+            }
+            let path: Vec<String> = rest.split("__").map(|s| s.to_lowercase()).collect();
+            set_path(&mut value, &path, &raw).map_err(|message| ConfigError::Env {
+                var: var.clone(),
+                message,
+            })?;
+        }
+        let s: Settings = value
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse {
+                path: file
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "<environment>".into()),
+                message: e.to_string(),
+            })?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key, message: &str| {
+            Err(ConfigError::Invalid {
+                key,
+                message: message.to_owned(),
+            })
+        };
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            return bad("listen", "expected host:port, e.g. 127.0.0.1:8080");
+        }
+        if self.session.idle_minutes <= 0 || self.session.absolute_hours <= 0 {
+            return bad("session", "durations must be positive");
+        }
+        if self.security.lockout_threshold <= 0
+            || self.security.lockout_minutes <= 0
+            || self.security.lockout_window_minutes <= 0
+        {
+            return bad("security", "lockout settings must be positive");
+        }
+        if self.security.min_password_length < 8 {
+            return bad("security.min_password_length", "must be at least 8");
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return bad("log.format", "expected text or json");
+        }
+        if self.max_connections == 0 {
+            return bad("max_connections", "must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The commented default file (`dengta config`).
+    pub fn default_toml() -> String {
+        let body = toml::to_string_pretty(&Settings::default()).unwrap_or_default();
+        format!(
+            "# Dengta configuration. Every key is optional; these are the defaults.\n# Environment: DENGTA_<KEY>, nested with __ (DENGTA_SESSION__IDLE_MINUTES).\n\n{body}"
+        )
+    }
+}
+
+fn merge(base: &mut toml::Value, over: toml::Value) {
+    match (base, over) {
+        (toml::Value::Table(b), toml::Value::Table(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(slot) => merge(slot, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (slot, v) => *slot = v,
+    }
+}
+
+/// Sets a key from an environment string, typed like the default it replaces.
+fn set_path(root: &mut toml::Value, path: &[String], raw: &str) -> Result<(), String> {
+    let mut cur = root;
+    for (i, key) in path.iter().enumerate() {
+        let table = cur
+            .as_table_mut()
+            .ok_or_else(|| format!("{key} is not a section"))?;
+        let slot = table
+            .get_mut(key)
+            .ok_or_else(|| format!("unknown setting {}", path.join(".")))?;
+        if i + 1 == path.len() {
+            *slot = match slot {
+                toml::Value::Integer(_) => toml::Value::Integer(
+                    raw.trim()
+                        .parse()
+                        .map_err(|_| "expected a whole number".to_string())?,
+                ),
+                toml::Value::Boolean(_) => toml::Value::Boolean(
+                    raw.trim()
+                        .parse()
+                        .map_err(|_| "expected true or false".to_string())?,
+                ),
+                toml::Value::Table(_) => return Err("is a section; set its keys with __".into()),
+                _ => toml::Value::String(raw.to_owned()),
+            };
+            return Ok(());
+        }
+        cur = slot;
+    }
+    Err("empty key".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    #[test]
+    fn defaults_need_no_file() {
+        let s = Settings::load(None, env(&[])).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:8080");
+        assert_eq!(s.security.lockout_threshold, 5);
+    }
+
+    #[test]
+    fn file_then_env_override_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("d.toml");
+        std::fs::write(
+            &f,
+            "listen = \"127.0.0.1:9000\"\n[session]\nidle_minutes = 10\n",
+        )
+        .unwrap();
+        let s = Settings::load(
+            Some(&f),
+            env(&[("DENGTA_SESSION__IDLE_MINUTES", "5"), ("PATH", "/bin")]),
+        )
+        .unwrap();
+        assert_eq!(s.listen, "127.0.0.1:9000");
+        assert_eq!(s.session.idle_minutes, 5);
+        assert_eq!(s.session.absolute_hours, 12);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = Settings::load(None, env(&[("DENGTA_SESSION__IDLE_MINUTES", "soon")])).unwrap_err();
+        assert!(
+            e.to_string().contains("DENGTA_SESSION__IDLE_MINUTES"),
+            "{e}"
+        );
+        let e = Settings::load(None, env(&[("DENGTA_NO_SUCH", "1")])).unwrap_err();
+        assert!(e.to_string().contains("unknown setting"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("d.toml");
+        std::fs::write(&f, "[security]\nlockout_threshold = 0\n").unwrap();
+        assert!(Settings::load(Some(&f), env(&[])).is_err());
+        std::fs::write(&f, "bogus = 1\n").unwrap();
+        assert!(Settings::load(Some(&f), env(&[])).is_err());
+    }
+}

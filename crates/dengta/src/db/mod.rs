@@ -1,0 +1,374 @@
+//! Storage: one `Db` over SQLite (the default, a file) and PostgreSQL (production).
+//!
+//! Repositories write portable SQL with `$n` placeholders, which both engines
+//! accept, and bind values through [`Arg`]. Rows decode through
+//! `#[derive(sqlx::FromRow)]`, which works for both. This module is the only
+//! place that knows which engine is underneath.
+
+pub mod audit;
+pub mod enterprises;
+pub mod meta;
+pub mod providers;
+pub mod regions;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, FromRow, Postgres, Sqlite, Transaction};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("record not found")]
+    NotFound,
+    #[error("conflict with existing data ({0})")]
+    Conflict(String),
+    #[error("the record was changed by someone else")]
+    Stale,
+    #[error("database error: {0}")]
+    Sqlx(sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database url: {0}")]
+    BadUrl(String),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => DbError::NotFound,
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                DbError::Conflict(d.constraint().unwrap_or("unique").to_owned())
+            }
+            _ => DbError::Sqlx(e),
+        }
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// A value bound to a `$n` placeholder. Nulls carry their type because
+/// PostgreSQL needs one.
+#[derive(Clone, Debug)]
+pub enum Arg {
+    I64(i64),
+    Str(String),
+    Bool(bool),
+    NullI64,
+    NullStr,
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::I64(v)
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Str(v.to_owned())
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Str(v)
+    }
+}
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Arg::Str(v.clone())
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Arg::NullI64, Arg::I64)
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(Arg::NullStr, Arg::Str)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        v.map_or(Arg::NullStr, |s| Arg::Str(s.to_owned()))
+    }
+}
+
+/// Builds a `Vec<Arg>` from values of mixed types.
+#[macro_export]
+macro_rules! args {
+    () => { Vec::<$crate::db::Arg>::new() };
+    ($($v:expr),+ $(,)?) => { vec![$($crate::db::Arg::from($v)),+] };
+}
+
+/// A row type that decodes on both engines.
+pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{}
+
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::I64(v) => q.bind(v),
+                Arg::Str(v) => q.bind(v),
+                Arg::Bool(v) => q.bind(v),
+                Arg::NullI64 => q.bind(None::<i64>),
+                Arg::NullStr => q.bind(None::<String>),
+            };
+        }
+        q
+    }};
+}
+
+/// The query methods, generated once for the pool and once for a transaction.
+macro_rules! query_methods {
+    ([$($recv:tt)+] $sqlite:pat => $se:expr, $pg:pat => $pe:expr) => {
+        pub async fn fetch_all<T: Row>($($recv)+ self, sql: &str, args: Vec<Arg>) -> DbResult<Vec<T>> {
+            let sql = AssertSqlSafe(sql.to_owned());
+            Ok(match self {
+                $sqlite => bind_args!(sqlx::query_as::<Sqlite, T>(sql), args).fetch_all($se).await?,
+                $pg => bind_args!(sqlx::query_as::<Postgres, T>(sql), args).fetch_all($pe).await?,
+            })
+        }
+
+        pub async fn fetch_optional<T: Row>($($recv)+ self, sql: &str, args: Vec<Arg>) -> DbResult<Option<T>> {
+            let sql = AssertSqlSafe(sql.to_owned());
+            Ok(match self {
+                $sqlite => bind_args!(sqlx::query_as::<Sqlite, T>(sql), args).fetch_optional($se).await?,
+                $pg => bind_args!(sqlx::query_as::<Postgres, T>(sql), args).fetch_optional($pe).await?,
+            })
+        }
+
+        pub async fn fetch_one<T: Row>($($recv)+ self, sql: &str, args: Vec<Arg>) -> DbResult<T> {
+            self.fetch_optional(sql, args).await?.ok_or(DbError::NotFound)
+        }
+
+        /// Runs a statement and returns the number of rows it touched.
+        pub async fn execute($($recv)+ self, sql: &str, args: Vec<Arg>) -> DbResult<u64> {
+            let sql = AssertSqlSafe(sql.to_owned());
+            Ok(match self {
+                $sqlite => bind_args!(sqlx::query::<Sqlite>(sql), args).execute($se).await?.rows_affected(),
+                $pg => bind_args!(sqlx::query::<Postgres>(sql), args).execute($pe).await?.rows_affected(),
+            })
+        }
+
+        /// A single `BIGINT` value (counts, ids, sums cast to BIGINT).
+        pub async fn scalar($($recv)+ self, sql: &str, args: Vec<Arg>) -> DbResult<i64> {
+            let (v,): (i64,) = self.fetch_one(sql, args).await?;
+            Ok(v)
+        }
+    };
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection pool on one of the two engines.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Db {
+    /// Opens (creating if needed) the database named by `url`:
+    /// `sqlite://path/to/file.db`, a bare file path, or `postgres://…`.
+    pub async fn connect(url: &str, max_connections: u32) -> DbResult<Db> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            return Ok(Db::Postgres(pool));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() || path.contains(":memory:") {
+            return Err(DbError::BadUrl(url.to_owned()));
+        }
+        if let Some(dir) = Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).map_err(|e| DbError::Sqlx(sqlx::Error::Io(e)))?;
+        }
+        // Pragmas go on the connect options so that every pooled connection gets them.
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        Ok(Db::Sqlite(pool))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn migrate(&self) -> DbResult<()> {
+        match self {
+            Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Starts a transaction. SQLite takes the write lock at once (`BEGIN
+    /// IMMEDIATE`) so a reader never fails upgrading to a writer mid-way.
+    pub async fn begin(&self) -> DbResult<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+
+    query_methods!([&] Db::Sqlite(p) => p, Db::Postgres(p) => p);
+}
+
+/// An open transaction: the same query methods, committed explicitly and
+/// rolled back when dropped.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub async fn commit(self) -> DbResult<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    query_methods!([&mut] Tx::Sqlite(t) => &mut **t, Tx::Postgres(t) => &mut **t);
+}
+
+/// Milliseconds since the Unix epoch: how every timestamp is stored (BIGINT on
+/// both engines, so precision and ordering are identical).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+/// What repositories take: the pool for a single statement, or an open
+/// transaction when several must land together.
+pub trait Conn: Send {
+    fn backend(&self) -> Backend;
+    fn fetch_all<T: Row>(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> impl Future<Output = DbResult<Vec<T>>> + Send;
+    fn fetch_optional<T: Row>(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> impl Future<Output = DbResult<Option<T>>> + Send;
+    fn fetch_one<T: Row>(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> impl Future<Output = DbResult<T>> + Send;
+    fn execute(&mut self, sql: &str, args: Vec<Arg>) -> impl Future<Output = DbResult<u64>> + Send;
+    fn scalar(&mut self, sql: &str, args: Vec<Arg>) -> impl Future<Output = DbResult<i64>> + Send;
+}
+
+macro_rules! impl_conn {
+    ($t:ty) => {
+        impl Conn for $t {
+            fn backend(&self) -> Backend {
+                <$t>::backend(self)
+            }
+            fn fetch_all<T: Row>(
+                &mut self,
+                sql: &str,
+                args: Vec<Arg>,
+            ) -> impl Future<Output = DbResult<Vec<T>>> + Send {
+                <$t>::fetch_all(self, sql, args)
+            }
+            fn fetch_optional<T: Row>(
+                &mut self,
+                sql: &str,
+                args: Vec<Arg>,
+            ) -> impl Future<Output = DbResult<Option<T>>> + Send {
+                <$t>::fetch_optional(self, sql, args)
+            }
+            fn fetch_one<T: Row>(
+                &mut self,
+                sql: &str,
+                args: Vec<Arg>,
+            ) -> impl Future<Output = DbResult<T>> + Send {
+                <$t>::fetch_one(self, sql, args)
+            }
+            fn execute(
+                &mut self,
+                sql: &str,
+                args: Vec<Arg>,
+            ) -> impl Future<Output = DbResult<u64>> + Send {
+                <$t>::execute(self, sql, args)
+            }
+            fn scalar(
+                &mut self,
+                sql: &str,
+                args: Vec<Arg>,
+            ) -> impl Future<Output = DbResult<i64>> + Send {
+                <$t>::scalar(self, sql, args)
+            }
+        }
+    };
+}
+impl_conn!(Db);
+impl_conn!(Tx);

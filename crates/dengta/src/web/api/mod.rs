@@ -1,0 +1,5 @@
+//! The JSON API (`/api/v1`), health checks and the OpenAPI document.
+
+pub mod health;
+pub mod openapi;
+pub mod v1;

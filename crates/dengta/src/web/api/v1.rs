@@ -1,0 +1,244 @@
+//! `/api/v1` handlers: the same use-cases and policies as the pages.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use dengta_domain::policy::{self, Action};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::app::{App, AppError, accounts, audit as audit_app, check, directory};
+use crate::db::users::UserRow;
+use crate::web::ctx::Ctx;
+use crate::web::pages::admin::{UserForm, account_from};
+use crate::web::pages::audit::{AuditQuery, query as audit_query};
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    pub after: Option<String>,
+    pub limit: Option<i64>,
+    pub name: Option<String>,
+}
+
+impl ListQuery {
+    fn limit(&self) -> i64 {
+        self.limit.unwrap_or(50).clamp(1, 200)
+    }
+    fn after_id(&self) -> Result<i64, AppError> {
+        match self.after.as_deref() {
+            None | Some("") => Ok(0),
+            Some(s) => s
+                .parse()
+                .map_err(|_| AppError::invalid("error.bad_request", "after")),
+        }
+    }
+}
+
+/// A page of items and the key to continue after (`null` at the end).
+#[derive(Serialize)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub next_after: Option<String>,
+}
+
+fn paged<T>(mut items: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Paged<T> {
+    let more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let next_after = if more { items.last().map(key) } else { None };
+    Paged { items, next_after }
+}
+
+pub async fn me(ctx: Ctx) -> Result<Json<serde_json::Value>, AppError> {
+    let p = ctx.principal()?;
+    Ok(Json(json!({
+        "user_id": p.user_id,
+        "username": p.username,
+        "role": p.role.code(),
+        "region": p.region.as_str(),
+        "enterprise_id": p.enterprise_id,
+        "provider_id": p.provider_id,
+        "csrf_token": if ctx.via_token { None } else { Some(&ctx.csrf) },
+    })))
+}
+
+pub async fn enterprises(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let p = ctx.principal()?;
+    let rows =
+        directory::list_enterprises(&app, p, q.name.as_deref(), q.after_id()?, q.limit() + 1)
+            .await?;
+    Ok(Json(paged(rows, q.limit(), |e| e.id.to_string())).into_response())
+}
+
+pub async fn enterprise(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    Ok(Json(directory::get_enterprise(&app, &ctx.actor(), id).await?).into_response())
+}
+
+#[derive(Serialize)]
+struct ProviderJson {
+    id: i64,
+    uscc: String,
+    name: String,
+    region_code: String,
+    kind: String,
+}
+
+pub async fn providers(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let rows =
+        directory::list_providers(&app, ctx.principal()?, q.after_id()?, q.limit() + 1).await?;
+    let items: Vec<ProviderJson> = rows
+        .into_iter()
+        .map(|r| ProviderJson {
+            id: r.id,
+            uscc: r.uscc,
+            name: r.name,
+            region_code: r.region_code,
+            kind: r.kind,
+        })
+        .collect();
+    Ok(Json(paged(items, q.limit(), |p| p.id.to_string())).into_response())
+}
+
+pub async fn provider(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let r = directory::get_provider(&app, ctx.principal()?, id).await?;
+    Ok(Json(ProviderJson {
+        id: r.id,
+        uscc: r.uscc,
+        name: r.name,
+        region_code: r.region_code,
+        kind: r.kind,
+    })
+    .into_response())
+}
+
+pub async fn regions(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let rows = directory::list_regions(
+        &app,
+        ctx.principal()?,
+        q.after.as_deref().unwrap_or(""),
+        q.limit() + 1,
+    )
+    .await?;
+    Ok(Json(paged(rows, q.limit(), |r| r.code.clone())).into_response())
+}
+
+#[derive(Serialize)]
+pub struct UserJson {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    region: String,
+    enterprise_id: Option<i64>,
+    provider_id: Option<i64>,
+    disabled: bool,
+    locked: bool,
+}
+
+impl From<UserRow> for UserJson {
+    fn from(u: UserRow) -> Self {
+        UserJson {
+            locked: u.locked_until.is_some_and(|t| t > crate::db::now_ms()),
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            role: u.role,
+            region: u.region_code,
+            enterprise_id: u.enterprise_id,
+            provider_id: u.provider_id,
+            disabled: u.disabled,
+        }
+    }
+}
+
+pub async fn users(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let rows = accounts::list_users(&app, ctx.principal()?, q.after_id()?, q.limit() + 1).await?;
+    let items: Vec<UserJson> = rows.into_iter().map(UserJson::from).collect();
+    Ok(Json(paged(items, q.limit(), |u| u.id.to_string())).into_response())
+}
+
+pub async fn user(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    Ok(Json(UserJson::from(
+        accounts::get_user(&app, ctx.principal()?, id).await?,
+    ))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CreateUser {
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    role: String,
+    region: String,
+    enterprise_id: Option<i64>,
+    provider_id: Option<i64>,
+    password: String,
+}
+
+pub async fn create_user(
+    State(app): State<App>,
+    ctx: Ctx,
+    body: Result<Json<CreateUser>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, AppError> {
+    let Json(b) = body.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
+    let form = UserForm {
+        username: b.username,
+        display_name: b.display_name,
+        role: b.role,
+        region: b.region,
+        enterprise_id: b.enterprise_id.map(|i| i.to_string()).unwrap_or_default(),
+        provider_id: b.provider_id.map(|i| i.to_string()).unwrap_or_default(),
+        password: b.password,
+    };
+    let account = account_from(&form)?;
+    let id = accounts::create_user(&app, &ctx.actor(), &account).await?;
+    let u = accounts::get_user(&app, ctx.principal()?, id).await?;
+    Ok((StatusCode::CREATED, Json(UserJson::from(u))).into_response())
+}
+
+pub async fn audit(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
+    let rows = audit_query(&app, &ctx, &q).await?;
+    let limit = crate::web::pages::PAGE_SIZE;
+    Ok(Json(paged(rows, limit, |r| r.seq.to_string())).into_response())
+}
+
+pub async fn audit_verify(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError> {
+    check(policy::audit_trail(ctx.principal()?, Action::Read))?;
+    Ok(match audit_app::verify(&app.db).await? {
+        Ok(n) => Json(json!({ "intact": true, "records": n })).into_response(),
+        Err(e) => Json(json!({ "intact": false, "problem": e.to_string() })).into_response(),
+    })
+}

@@ -1,0 +1,195 @@
+//! The request context: who is calling, in which language, under which
+//! request id, with which CSRF token. Resolved once per request by
+//! [`resolve`], read by handlers through the `Ctx` extractor.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION, COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use dengta_domain::role::Principal;
+
+use super::i18n::Lang;
+use crate::app::{Actor, App, AppError, accounts, random_hex};
+
+pub const SESSION_COOKIE: &str = "dengta_session";
+pub const CSRF_COOKIE: &str = "dengta_csrf";
+pub const LANG_COOKIE: &str = "dengta_lang";
+
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub principal: Option<Principal>,
+    pub lang: Lang,
+    pub request_id: String,
+    /// The CSRF token forms must echo (also in the `dengta_csrf` cookie).
+    pub csrf: String,
+    /// Authenticated by an API token rather than a cookie (no CSRF risk).
+    pub via_token: bool,
+    pub session_id: Option<String>,
+    /// Under `/api/`: errors answer as problem+json.
+    pub api: bool,
+    /// The request path, for the active navigation entry.
+    pub path: String,
+    /// The installation runs the demo (a banner shows on every page).
+    pub demo: bool,
+}
+
+impl Ctx {
+    pub fn actor(&self) -> Actor {
+        match &self.principal {
+            Some(p) => Actor::user(p, &self.request_id),
+            None => Actor::anonymous("anonymous", &self.request_id),
+        }
+    }
+
+    pub fn principal(&self) -> Result<&Principal, AppError> {
+        self.principal.as_ref().ok_or(AppError::Unauthenticated)
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        super::i18n::t(self.lang, key)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or(AppError::Internal("request context missing".into()))
+    }
+}
+
+/// The value of cookie `name` in the request headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value with the attributes every Dengta cookie carries.
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+    secure: bool,
+) -> Option<HeaderValue> {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).ok()
+}
+
+fn hexish(s: &str) -> bool {
+    (16..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Middleware: builds the [`Ctx`] and, on the way out, sets a fresh CSRF
+/// cookie when the browser had none.
+pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_default();
+    let lang = Lang::negotiate(
+        cookie(headers, LANG_COOKIE),
+        headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
+    );
+    let api = req.uri().path().starts_with("/api/");
+    let bearer = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned());
+    let session_id = cookie(headers, SESSION_COOKIE)
+        .filter(|s| hexish(s))
+        .map(str::to_owned);
+    let csrf_cookie = cookie(headers, CSRF_COOKIE)
+        .filter(|s| hexish(s))
+        .map(str::to_owned);
+
+    let path = req.uri().path().to_owned();
+    let demo = app.demo.load(std::sync::atomic::Ordering::Relaxed);
+    let mut ctx = Ctx {
+        principal: None,
+        lang,
+        request_id,
+        csrf: String::new(),
+        via_token: false,
+        session_id: None,
+        api,
+        path,
+        demo,
+    };
+    let resolved = match (&bearer, &session_id) {
+        (Some(token), _) => accounts::token_principal(&app, token)
+            .await
+            .map(|p| (p, true)),
+        (None, Some(sid)) => accounts::session_principal(&app, sid)
+            .await
+            .map(|p| (p, false)),
+        (None, None) => Ok((None, false)),
+    };
+    match resolved {
+        Ok((p, via_token)) => {
+            ctx.via_token = via_token && p.is_some();
+            if p.is_some() && !via_token {
+                ctx.session_id = session_id;
+            }
+            ctx.principal = p;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "resolving the caller failed");
+            return super::error::render(&ctx, &AppError::Internal(e.to_string()));
+        }
+    }
+    if bearer.is_some() && ctx.principal.is_none() {
+        // A wrong token is an error, not a silent downgrade to anonymous.
+        return super::error::render(&ctx, &AppError::Unauthenticated);
+    }
+    let fresh = csrf_cookie.is_none();
+    ctx.csrf = match csrf_cookie {
+        Some(c) => c,
+        None => random_hex(24).unwrap_or_default(),
+    };
+    let secure = app.settings.session.secure_cookies;
+    let csrf_value = ctx.csrf.clone();
+    req.extensions_mut().insert(ctx.clone());
+    let mut res = next.run(req).await;
+    if let Some(failure) = res.extensions_mut().remove::<super::error::Failure>() {
+        let status = res.status();
+        let mut rendered = super::error::render_problem(&ctx, &failure.0);
+        *rendered.status_mut() = status;
+        for (k, v) in res.headers() {
+            if k == SET_COOKIE {
+                rendered.headers_mut().append(k, v.clone());
+            }
+        }
+        res = rendered;
+    }
+    let rotated = res
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().starts_with(CSRF_COOKIE.as_bytes()));
+    if fresh && !rotated && !ctx.via_token {
+        if let Some(v) = set_cookie(CSRF_COOKIE, &csrf_value, None, secure) {
+            res.headers_mut().append(SET_COOKIE, v);
+        }
+    }
+    res
+}

@@ -1,0 +1,99 @@
+//! What every page shares: title, the signed-in user, the side navigation for
+//! the role, the breadcrumb, the CSRF token for forms, the demo banner.
+
+use dengta_domain::role::Role;
+
+use super::ctx::Ctx;
+use super::i18n::{Lang, t};
+use super::routes;
+
+pub struct UserBadge {
+    pub username: String,
+    pub role_label: &'static str,
+    pub region: String,
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+pub struct Crumb {
+    pub href: String,
+    pub label: String,
+}
+
+pub struct Layout {
+    pub lang: Lang,
+    pub title: String,
+    pub user: Option<UserBadge>,
+    pub nav: Vec<NavItem>,
+    pub crumbs: Vec<Crumb>,
+    pub csrf: String,
+    pub demo: bool,
+    pub path: String,
+    pub version: &'static str,
+}
+
+impl Layout {
+    /// `crumbs` are (href, i18n key or literal text) pairs after 首页.
+    pub fn new(ctx: &Ctx, title_key: &str, crumbs: &[(&str, &str)]) -> Layout {
+        Layout::titled(ctx, t(ctx.lang, title_key).to_owned(), crumbs)
+    }
+
+    pub fn titled(ctx: &Ctx, title: String, crumbs: &[(&str, &str)]) -> Layout {
+        let role: Option<Role> = ctx.principal.as_ref().map(|p| p.role);
+        let nav = match role {
+            Some(r) => routes::navigation(r)
+                .into_iter()
+                .map(|(href, key)| NavItem {
+                    href,
+                    label: t(ctx.lang, key),
+                    active: ctx.path == href
+                        || (href != "/home" && ctx.path.starts_with(&format!("{href}/"))),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut all = vec![Crumb {
+            href: "/home".into(),
+            label: t(ctx.lang, "nav.home").into(),
+        }];
+        for (href, label) in crumbs {
+            let text = if label.contains('.') && !label.contains(' ') {
+                t(ctx.lang, label)
+            } else {
+                label
+            };
+            let text = if text == "?" { label } else { text };
+            all.push(Crumb {
+                href: (*href).into(),
+                label: text.into(),
+            });
+        }
+        Layout {
+            lang: ctx.lang,
+            title,
+            user: ctx.principal.as_ref().map(|p| UserBadge {
+                username: p.username.clone(),
+                role_label: t(ctx.lang, p.role.label_key()),
+                region: p.region.to_string(),
+            }),
+            nav,
+            crumbs: all,
+            csrf: ctx.csrf.clone(),
+            demo: ctx.demo,
+            path: ctx.path.clone(),
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        t(self.lang, key)
+    }
+
+    pub fn other_lang(&self) -> &'static str {
+        self.lang.other().code()
+    }
+}

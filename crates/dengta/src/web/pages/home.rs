@@ -1,0 +1,102 @@
+//! The home page, one per role.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use dengta_domain::role::Role;
+
+use super::render;
+use crate::app::{App, AppError, directory};
+use crate::db;
+use crate::web::ctx::Ctx;
+use crate::web::layout::Layout;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    l: Layout,
+    display_name: String,
+    role_label: &'static str,
+    region_label: String,
+    intro: &'static str,
+    /// (label, value, link) tiles.
+    tiles: Vec<(&'static str, String, String)>,
+}
+
+pub async fn home(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError> {
+    let p = ctx.principal()?.clone();
+    let mut conn = app.db.clone();
+    let user = db::users::by_id(&mut conn, p.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let region = db::regions::get(&mut conn, p.region.as_str()).await?;
+    let region_label = match region {
+        Some(r) => format!("{}（{}）", r.name, r.code),
+        None => p.region.to_string(),
+    };
+    let intro_key = match p.role {
+        Role::Enterprise => "home.enterprise_intro",
+        Role::Provider => "home.provider_intro",
+        Role::Officer => "home.officer_intro",
+        Role::Expert => "home.expert_intro",
+        Role::SysAdmin => "home.sysadmin_intro",
+        Role::SecAdmin => "home.secadmin_intro",
+        Role::AuditAdmin => "home.auditadmin_intro",
+    };
+    let mut tiles = Vec::new();
+    match p.role {
+        Role::Officer => {
+            let (lo, hi) = p.region.subtree_bounds();
+            let e = conn
+                .scalar(
+                    "SELECT COUNT(*) FROM enterprises WHERE region_code BETWEEN $1 AND $2",
+                    crate::args![&lo, &hi],
+                )
+                .await?;
+            let pr = conn
+                .scalar(
+                    "SELECT COUNT(*) FROM providers WHERE region_code BETWEEN $1 AND $2",
+                    crate::args![&lo, &hi],
+                )
+                .await?;
+            tiles.push((
+                ctx.t("home.count_enterprises"),
+                e.to_string(),
+                "/enterprises".to_owned(),
+            ));
+            tiles.push((
+                ctx.t("home.count_providers"),
+                pr.to_string(),
+                "/providers".to_owned(),
+            ));
+        }
+        Role::Enterprise => {
+            for e in directory::list_enterprises(&app, &p, None, 0, 1).await? {
+                tiles.push((
+                    ctx.t("home.my_enterprise"),
+                    e.name,
+                    format!("/enterprises/{}", e.id),
+                ));
+            }
+        }
+        Role::Provider => {
+            for pr in directory::list_providers(&app, &p, 0, 1).await? {
+                tiles.push((
+                    ctx.t("home.my_provider"),
+                    pr.name,
+                    format!("/providers/{}", pr.id),
+                ));
+            }
+        }
+        _ => {}
+    }
+    let page = HomePage {
+        l: Layout::new(&ctx, "nav.home", &[]),
+        display_name: user.display_name,
+        role_label: ctx.t(p.role.label_key()),
+        region_label,
+        intro: ctx.t(intro_key),
+        tiles,
+    };
+    render(&page)
+}

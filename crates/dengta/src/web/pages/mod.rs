@@ -1,0 +1,56 @@
+//! Server-rendered pages (askama templates under `templates/`).
+
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod directory;
+pub mod home;
+
+use askama::Template;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::app::AppError;
+
+/// Renders a template as an HTML response.
+pub fn render<T: Template>(t: &T) -> Result<Response, AppError> {
+    let html = t
+        .render()
+        .map_err(|e| AppError::Internal(format!("template: {e}")))?;
+    let mut res = html.into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    Ok(res)
+}
+
+/// A status message carried across a redirect as an i18n key (`?msg=users.created`).
+#[derive(Deserialize, Default)]
+pub struct Msg {
+    pub msg: Option<String>,
+}
+
+impl Msg {
+    /// Only keys of known messages are shown; anything else is ignored.
+    pub fn text(&self, lang: super::i18n::Lang) -> Option<&'static str> {
+        let key = self.msg.as_deref()?;
+        let ok = [
+            "users.created",
+            "users.done",
+            "regions.created",
+            "setup.done",
+            "password.done",
+        ];
+        ok.contains(&key).then(|| super::i18n::t(lang, key))
+    }
+}
+
+/// Keyset page parameters: `?after=<last id>`.
+#[derive(Deserialize, Default)]
+pub struct Page {
+    pub after: Option<i64>,
+}
+
+pub const PAGE_SIZE: i64 = 50;

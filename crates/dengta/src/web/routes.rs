@@ -1,0 +1,418 @@
+//! Every route in one table: method, path, who may call it, which object its
+//! `{id}` names, its navigation entry and its summary. The router, the side
+//! navigation, the OpenAPI document and the access-control matrix test are all
+//! derived from this table, so a new route cannot escape any of them.
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use dengta_domain::role::Role;
+
+use super::ctx::Ctx;
+use super::{api, assets, pages};
+use crate::app::{App, AppError};
+
+/// Who may reach a route at all; object scope is then the policy's business.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// No login needed.
+    Public,
+    /// Any signed-in user.
+    Anyone,
+    /// Signed-in users holding one of these roles.
+    Roles(&'static [Role]),
+}
+
+impl Access {
+    pub fn allows(self, role: Option<Role>) -> bool {
+        match (self, role) {
+            (Access::Public, _) => true,
+            (_, None) => false,
+            (Access::Anyone, Some(_)) => true,
+            (Access::Roles(rs), Some(r)) => rs.contains(&r),
+        }
+    }
+}
+
+/// The kind of object a route's `{id}` refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Object {
+    Enterprise,
+    Provider,
+    User,
+}
+
+#[derive(Clone, Debug)]
+pub struct RouteDef {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub object: Option<Object>,
+    /// i18n key of the side-navigation entry, for GET pages that have one.
+    pub nav: Option<&'static str>,
+    pub summary: &'static str,
+}
+
+impl RouteDef {
+    pub fn is_api(&self) -> bool {
+        self.path.starts_with("/api/v1/")
+    }
+}
+
+use Role::*;
+const OFFICER_ENTERPRISE: &[Role] = &[Officer, Enterprise];
+const OFFICER_PROVIDER: &[Role] = &[Officer, Provider];
+const ACCOUNT_ADMINS: &[Role] = &[SysAdmin, SecAdmin];
+const SYS: &[Role] = &[SysAdmin];
+const SEC: &[Role] = &[SecAdmin];
+const AUDIT: &[Role] = &[AuditAdmin];
+const REGION_READERS: &[Role] = &[SysAdmin, Officer];
+
+fn def(method: Method, path: &'static str, access: Access, summary: &'static str) -> RouteDef {
+    RouteDef {
+        method,
+        path,
+        access,
+        object: None,
+        nav: None,
+        summary,
+    }
+}
+
+impl RouteDef {
+    fn on(mut self, o: Object) -> Self {
+        self.object = Some(o);
+        self
+    }
+    fn nav(mut self, key: &'static str) -> Self {
+        self.nav = Some(key);
+        self
+    }
+}
+
+/// The table. Order matters only for the navigation.
+pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
+    use Access::*;
+    use Method as M;
+    vec![
+        (
+            def(M::GET, "/", Public, "Entry: home or login"),
+            get(pages::auth::root),
+        ),
+        (
+            def(M::GET, "/login", Public, "Login page"),
+            get(pages::auth::login_page),
+        ),
+        (
+            def(M::POST, "/login", Public, "Sign in"),
+            post(pages::auth::login),
+        ),
+        (
+            def(M::POST, "/logout", Anyone, "Sign out"),
+            post(pages::auth::logout),
+        ),
+        (
+            def(M::GET, "/setup", Public, "First-run setup page"),
+            get(pages::auth::setup_page),
+        ),
+        (
+            def(M::POST, "/setup", Public, "Create the first administrator"),
+            post(pages::auth::setup),
+        ),
+        (
+            def(M::GET, "/lang/{code}", Public, "Switch language"),
+            get(pages::auth::switch_lang),
+        ),
+        (
+            def(M::GET, "/home", Anyone, "Home page for the role").nav("nav.home"),
+            get(pages::home::home),
+        ),
+        (
+            def(
+                M::GET,
+                "/enterprises",
+                Roles(OFFICER_ENTERPRISE),
+                "Enterprise list",
+            )
+            .nav("nav.enterprises"),
+            get(pages::directory::enterprises),
+        ),
+        (
+            def(
+                M::GET,
+                "/enterprises/{id}",
+                Roles(OFFICER_ENTERPRISE),
+                "Enterprise file",
+            )
+            .on(Object::Enterprise),
+            get(pages::directory::enterprise),
+        ),
+        (
+            def(
+                M::GET,
+                "/providers",
+                Roles(OFFICER_PROVIDER),
+                "Provider list",
+            )
+            .nav("nav.providers"),
+            get(pages::directory::providers),
+        ),
+        (
+            def(
+                M::GET,
+                "/providers/{id}",
+                Roles(OFFICER_PROVIDER),
+                "Provider",
+            )
+            .on(Object::Provider),
+            get(pages::directory::provider),
+        ),
+        (
+            def(M::GET, "/admin/users", Roles(ACCOUNT_ADMINS), "User list").nav("nav.users"),
+            get(pages::admin::users),
+        ),
+        (
+            def(M::GET, "/admin/users/new", Roles(SYS), "New user form"),
+            get(pages::admin::new_user),
+        ),
+        (
+            def(M::POST, "/admin/users", Roles(SYS), "Create a user"),
+            post(pages::admin::create_user),
+        ),
+        (
+            def(M::GET, "/admin/users/{id}", Roles(ACCOUNT_ADMINS), "User").on(Object::User),
+            get(pages::admin::user),
+        ),
+        (
+            def(
+                M::POST,
+                "/admin/users/{id}/disable",
+                Roles(SYS),
+                "Disable a user",
+            )
+            .on(Object::User),
+            post(pages::admin::disable),
+        ),
+        (
+            def(
+                M::POST,
+                "/admin/users/{id}/enable",
+                Roles(SYS),
+                "Enable a user",
+            )
+            .on(Object::User),
+            post(pages::admin::enable),
+        ),
+        (
+            def(
+                M::POST,
+                "/admin/users/{id}/unlock",
+                Roles(SEC),
+                "Lift a lockout",
+            )
+            .on(Object::User),
+            post(pages::admin::unlock),
+        ),
+        (
+            def(
+                M::POST,
+                "/admin/users/{id}/reset-password",
+                Roles(SEC),
+                "Reset a password",
+            )
+            .on(Object::User),
+            post(pages::admin::reset_password),
+        ),
+        (
+            def(M::GET, "/admin/regions", Roles(REGION_READERS), "Regions").nav("nav.regions"),
+            get(pages::admin::regions),
+        ),
+        (
+            def(M::POST, "/admin/regions", Roles(SYS), "Add a region"),
+            post(pages::admin::create_region),
+        ),
+        (
+            def(M::GET, "/audit", Roles(AUDIT), "Audit search").nav("nav.audit"),
+            get(pages::audit::search),
+        ),
+        (
+            def(
+                M::GET,
+                "/audit/verify",
+                Roles(AUDIT),
+                "Verify the audit chain",
+            ),
+            get(pages::audit::verify),
+        ),
+        (
+            def(M::GET, "/account/password", Anyone, "Change password form").nav("nav.password"),
+            get(pages::auth::password_page),
+        ),
+        (
+            def(M::POST, "/account/password", Anyone, "Change password"),
+            post(pages::auth::change_password),
+        ),
+        (
+            def(M::GET, "/static/{file}", Public, "Embedded assets"),
+            get(assets::serve),
+        ),
+        (
+            def(M::GET, "/healthz", Public, "Liveness"),
+            get(api::health::healthz),
+        ),
+        (
+            def(M::GET, "/readyz", Public, "Readiness (database reachable)"),
+            get(api::health::readyz),
+        ),
+        (
+            def(
+                M::GET,
+                "/api/openapi.json",
+                Public,
+                "This API's OpenAPI document",
+            ),
+            get(api::openapi::document),
+        ),
+        (
+            def(
+                M::GET,
+                "/api/v1/me",
+                Anyone,
+                "The caller's identity, role and scope",
+            ),
+            get(api::v1::me),
+        ),
+        (
+            def(
+                M::GET,
+                "/api/v1/enterprises",
+                Roles(OFFICER_ENTERPRISE),
+                "Enterprises in scope (keyset paginated)",
+            ),
+            get(api::v1::enterprises),
+        ),
+        (
+            def(
+                M::GET,
+                "/api/v1/enterprises/{id}",
+                Roles(OFFICER_ENTERPRISE),
+                "One enterprise (personal data read is audited)",
+            )
+            .on(Object::Enterprise),
+            get(api::v1::enterprise),
+        ),
+        (
+            def(
+                M::GET,
+                "/api/v1/providers",
+                Roles(OFFICER_PROVIDER),
+                "Providers in scope",
+            ),
+            get(api::v1::providers),
+        ),
+        (
+            def(
+                M::GET,
+                "/api/v1/providers/{id}",
+                Roles(OFFICER_PROVIDER),
+                "One provider",
+            )
+            .on(Object::Provider),
+            get(api::v1::provider),
+        ),
+        (
+            def(
+                M::GET,
+                "/api/v1/regions",
+                Anyone,
+                "Regions in the caller's subtree",
+            ),
+            get(api::v1::regions),
+        ),
+        (
+            def(
+                M::GET,
+                "/api/v1/users",
+                Roles(ACCOUNT_ADMINS),
+                "Users in scope",
+            ),
+            get(api::v1::users),
+        ),
+        (
+            def(M::POST, "/api/v1/users", Roles(SYS), "Create a user"),
+            post(api::v1::create_user),
+        ),
+        (
+            def(
+                M::GET,
+                "/api/v1/users/{id}",
+                Roles(ACCOUNT_ADMINS),
+                "One user",
+            )
+            .on(Object::User),
+            get(api::v1::user),
+        ),
+        (
+            def(
+                M::GET,
+                "/api/v1/audit",
+                Roles(AUDIT),
+                "Search the audit trail",
+            ),
+            get(api::v1::audit),
+        ),
+        (
+            def(
+                M::GET,
+                "/api/v1/audit/verify",
+                Roles(AUDIT),
+                "Verify the audit chain",
+            ),
+            get(api::v1::audit_verify),
+        ),
+    ]
+}
+
+/// The route definitions alone (for the OpenAPI document and tests).
+pub fn defs() -> Vec<RouteDef> {
+    table().into_iter().map(|(d, _)| d).collect()
+}
+
+/// The side navigation for a role: (href, i18n key).
+pub fn navigation(role: Role) -> Vec<(&'static str, &'static str)> {
+    static DEFS: std::sync::LazyLock<Vec<RouteDef>> = std::sync::LazyLock::new(defs);
+    DEFS.iter()
+        .filter(|d| d.method == Method::GET && d.access.allows(Some(role)))
+        .filter_map(|d| d.nav.map(|k| (d.path, k)))
+        .collect()
+}
+
+/// Route middleware: enforces the table's `Access` before any handler runs.
+async fn enforce(State(access): State<Access>, ctx: Ctx, req: Request, next: Next) -> Response {
+    let role = ctx.principal.as_ref().map(|p| p.role);
+    if access.allows(role) {
+        next.run(req).await
+    } else if role.is_none() {
+        AppError::Unauthenticated.into_response()
+    } else {
+        AppError::Forbidden.into_response()
+    }
+}
+
+/// Builds the router from the table, each route guarded by its access rule.
+pub fn router() -> Router<App> {
+    let mut by_path: Vec<(&'static str, MethodRouter<App>)> = Vec::new();
+    for (d, mr) in table() {
+        let guarded = mr.route_layer(middleware::from_fn_with_state(d.access, enforce));
+        match by_path.iter_mut().find(|(p, _)| *p == d.path) {
+            Some((_, existing)) => *existing = std::mem::take(existing).merge(guarded),
+            None => by_path.push((d.path, guarded)),
+        }
+    }
+    by_path
+        .into_iter()
+        .fold(Router::new(), |r, (p, mr)| r.route(p, mr))
+}

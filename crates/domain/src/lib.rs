@@ -1,0 +1,11 @@
+//! Dengta's pure domain core: identifiers, money, roles and scopes, rules and
+//! their computations. Nothing here does IO, so every rule is a plain function
+//! that can be unit- and property-tested in microseconds.
+
+pub mod assessment;
+pub mod audit;
+pub mod enterprise;
+pub mod money;
+pub mod policy;
+pub mod region;
+pub mod role;
