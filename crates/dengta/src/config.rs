@@ -140,7 +140,8 @@ impl Settings {
             let Some(rest) = var.strip_prefix("DENGTA_") else {
                 continue;
             };
-            if rest == "CONFIG" {
+            // DENGTA_CONFIG names the file; DENGTA_TEST_* and DENGTA_BIN belong to the test harness.
+            if rest == "CONFIG" || rest == "BIN" || rest.starts_with("TEST_") {
                 continue;
             }
             let path: Vec<String> = rest.split("__").map(|s| s.to_lowercase()).collect();

@@ -32,10 +32,10 @@ fn same(a: &str, b: &str) -> bool {
 
 fn same_origin(req: &Request) -> bool {
     let h = req.headers();
-    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if !matches!(site, "same-origin" | "none") {
-            return false;
-        }
+    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return false;
     }
     match h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         None => true,

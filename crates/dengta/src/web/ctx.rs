@@ -171,9 +171,7 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
     req.extensions_mut().insert(ctx.clone());
     let mut res = next.run(req).await;
     if let Some(failure) = res.extensions_mut().remove::<super::error::Failure>() {
-        let status = res.status();
         let mut rendered = super::error::render_problem(&ctx, &failure.0);
-        *rendered.status_mut() = status;
         for (k, v) in res.headers() {
             if k == SET_COOKIE {
                 rendered.headers_mut().append(k, v.clone());
@@ -186,10 +184,12 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
         .get_all(SET_COOKIE)
         .iter()
         .any(|v| v.as_bytes().starts_with(CSRF_COOKIE.as_bytes()));
-    if fresh && !rotated && !ctx.via_token {
-        if let Some(v) = set_cookie(CSRF_COOKIE, &csrf_value, None, secure) {
-            res.headers_mut().append(SET_COOKIE, v);
-        }
+    if fresh
+        && !rotated
+        && !ctx.via_token
+        && let Some(v) = set_cookie(CSRF_COOKIE, &csrf_value, None, secure)
+    {
+        res.headers_mut().append(SET_COOKIE, v);
     }
     res
 }

@@ -1,0 +1,127 @@
+//! The JSON API: scoping, problem+json errors in Chinese, keyset pages,
+//! health, and the OpenAPI document covering every API route.
+
+use dengta::web::routes;
+
+use crate::support::{Store, TestApp, fixture};
+
+async fn token_for(t: &TestApp, user: &str) -> String {
+    dengta::app::accounts::create_token(&t.app, &dengta::app::Actor::cli(), user, "test").await.unwrap()
+}
+
+async fn api_lists_are_scoped_and_paged(store: Store) {
+    let t = TestApp::spawn(store).await;
+    let c = reqwest::Client::new();
+    let officer = token_for(&t, "demo-officer").await;
+    let district = token_for(&t, "demo-district").await;
+    let enterprise = token_for(&t, "demo-enterprise").await;
+    let get = |path: &str, tok: &str| c.get(t.url(path)).bearer_auth(tok).send();
+
+    let all: serde_json::Value = get("/api/v1/enterprises", &officer).await.unwrap().json().await.unwrap();
+    assert_eq!(all["items"].as_array().unwrap().len(), 5, "the city sees its 5, not 无锡's");
+    let mine: serde_json::Value = get("/api/v1/enterprises", &district).await.unwrap().json().await.unwrap();
+    let names: Vec<&str> = mine["items"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 2);
+    assert!(names.iter().all(|n| n.contains("玄武")));
+    // Lists mask personal data.
+    assert_eq!(mine["items"][0]["legal_rep"], "张*");
+    assert_eq!(mine["items"][0]["personal_data_shown"], false);
+    let own: serde_json::Value = get("/api/v1/enterprises", &enterprise).await.unwrap().json().await.unwrap();
+    assert_eq!(own["items"].as_array().unwrap().len(), 1);
+
+    // Keyset paging: two at a time, no overlap, all five seen.
+    let mut seen = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page: serde_json::Value =
+            get(&format!("/api/v1/enterprises?limit=2&after={after}"), &officer).await.unwrap().json().await.unwrap();
+        seen.extend(page["items"].as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()));
+        match page["next_after"].as_str() {
+            Some(n) => after = n.to_owned(),
+            None => break,
+        }
+    }
+    let mut sorted = seen.clone();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 5);
+
+    // One record: personal data shown, the read audited.
+    let f = fixture(&t.db()).await;
+    let one: serde_json::Value = get(&format!("/api/v1/enterprises/{}", f.own_enterprise), &officer).await.unwrap().json().await.unwrap();
+    assert_eq!(one["legal_rep"], "张伟");
+    let conn = t.db();
+    let reads = conn
+        .scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'enterprise.read_personal' AND username = 'demo-officer' AND object = $1",
+            vec![format!("enterprise:{}", f.own_enterprise).into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(reads, 1);
+}
+
+async fn errors_are_problem_json_in_chinese(store: Store) {
+    let t = TestApp::spawn(store).await;
+    let c = reqwest::Client::new();
+    let officer = token_for(&t, "demo-officer").await;
+    let f = fixture(&t.db()).await;
+    let res = c.get(t.url(&format!("/api/v1/enterprises/{}", f.other_city_enterprise))).bearer_auth(&officer).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let p: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(p["status"], 404);
+    assert_eq!(p["code"], "error.not_found");
+    assert!(p["title"].as_str().unwrap().contains("不存在"));
+    assert!(!p["request_id"].as_str().unwrap().is_empty());
+    // English on request.
+    let res = c.get(t.url("/api/v1/audit")).bearer_auth(&officer).header("accept-language", "en").send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    let p: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(p["title"], "You do not have access to this page");
+    // A bad token is refused, not treated as anonymous.
+    let res = c.get(t.url("/api/v1/me")).bearer_auth("dt_not-a-real-token").send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    // Bad input: a malformed body and an invalid field, nothing written.
+    let admin = token_for(&t, "demo-sysadmin").await;
+    let res = c.post(t.url("/api/v1/users")).bearer_auth(&admin).body("{not json").header("content-type", "application/json").send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    let res = c
+        .post(t.url("/api/v1/users"))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"username": "x1x", "role": "king", "region": "320100", "password": "Strong#Pass1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let p: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(p["title"], "未知角色");
+}
+
+async fn health_and_openapi(store: Store) {
+    let t = TestApp::spawn(store).await;
+    let c = reqwest::Client::new();
+    assert_eq!(c.get(t.url("/healthz")).send().await.unwrap().status(), 200);
+    let ready: serde_json::Value = c.get(t.url("/readyz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(ready["status"], "ready");
+    let doc: serde_json::Value = c.get(t.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for d in routes::defs().into_iter().filter(|d| d.is_api()) {
+        let op = &doc["paths"][d.path][d.method.as_str().to_lowercase()];
+        assert!(op.is_object(), "{} {} missing from the OpenAPI document", d.method, d.path);
+        assert!(op["responses"]["404"].is_object());
+    }
+    // Every response carries the security headers and a request id.
+    let res = c.get(t.url("/login")).send().await.unwrap();
+    let h = res.headers();
+    assert!(h["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
+    assert!(!h["content-security-policy"].to_str().unwrap().contains("unsafe-inline"));
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert!(!h["x-request-id"].to_str().unwrap().is_empty());
+    let html = res.text().await.unwrap();
+    assert!(!html.contains("<script>"), "no inline script");
+    assert!(html.contains("演示环境"), "demo banner");
+    assert!(!html.contains("http://") || !html.contains("cdn"), "no CDN");
+}
+
+on_both_stores!(api_lists_are_scoped_and_paged, errors_are_problem_json_in_chinese, health_and_openapi);

@@ -1,0 +1,33 @@
+//! Integration tests: one binary (faster to link), one module per area.
+//! Every test that touches storage runs on SQLite and on PostgreSQL.
+
+// Test code: a failed unwrap is a failed test, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+/// For each async fn `name(store: Store)`, generates `name::sqlite` and
+/// `name::postgres` tests.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::support::Store::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::support::Store::Postgres).await
+                }
+            }
+        )*
+    };
+}
+
+mod access_matrix;
+mod accounts;
+mod api;
+mod audit;
+mod cli;
+mod csrf;

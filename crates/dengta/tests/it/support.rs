@@ -1,0 +1,191 @@
+//! The test harness: a real server on 127.0.0.1:0 over a fresh database —
+//! a temporary SQLite file, or a new database on the PostgreSQL cluster named
+//! by `DENGTA_TEST_PG_URL` (the test script starts a throw-away one).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use dengta::app::{App, demo};
+use dengta::config::Settings;
+use dengta::db::{self, Db};
+use dengta::server::Server;
+use reqwest::redirect::Policy;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Store {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub app: App,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A fresh database URL on the given store.
+pub async fn fresh_database(store: Store, dir: &std::path::Path) -> String {
+    match store {
+        Store::Sqlite => format!("sqlite://{}", dir.join("dengta.db").display()),
+        Store::Postgres => {
+            let admin = std::env::var("DENGTA_TEST_PG_URL")
+                .expect("DENGTA_TEST_PG_URL is not set: run the tests through scripts/test.sh, which starts PostgreSQL");
+            let name = format!("t_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst), db::now_ms() % 100_000);
+            let pool = sqlx::PgPool::connect(&admin).await.expect("connect to the test PostgreSQL cluster");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&pool).await.expect("create test database");
+            pool.close().await;
+            let (base, _) = admin.rsplit_once('/').expect("DENGTA_TEST_PG_URL must end in /<database>");
+            let query = admin.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default();
+            format!("{base}/{name}{query}")
+        }
+    }
+}
+
+pub fn settings(database_url: &str) -> Settings {
+    Settings { listen: "127.0.0.1:0".into(), database_url: database_url.into(), max_connections: 4, ..Default::default() }
+}
+
+impl TestApp {
+    /// A server with the demo loaded plus a second city (无锡市 320200) whose
+    /// objects lie outside every demo user's scope.
+    pub async fn spawn(store: Store) -> TestApp {
+        TestApp::spawn_with(store, |_| {}).await
+    }
+
+    pub async fn spawn_with(store: Store, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = fresh_database(store, dir.path()).await;
+        let mut s = settings(&database_url);
+        tweak(&mut s);
+        let server = Server::build(s).await.expect("server builds");
+        let app = server.app.clone();
+        assert_eq!(demo::load(&app).await.expect("demo loads").ok(), Some(demo::DemoOutcome::Loaded));
+        app.demo.store(true, Ordering::Relaxed);
+        add_other_city(&app.db).await;
+        let base = format!("http://{}", server.addr);
+        tokio::spawn(server.run(std::future::pending()));
+        TestApp { base, app, database_url, _dir: dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn db(&self) -> Db {
+        self.app.db.clone()
+    }
+
+    /// A browser-like client: cookies kept, redirects not followed.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
+    }
+
+    /// Fetches the CSRF token a page hands to its forms.
+    pub async fn csrf(&self, c: &reqwest::Client) -> String {
+        // Signed-out clients get the token from the login form, signed-in ones
+        // (redirected away from /login) from the password form.
+        for page in ["/login", "/account/password"] {
+            let html = c.get(self.url(page)).send().await.expect("GET").text().await.expect("body");
+            if let Some(t) = form_token(&html) {
+                return t;
+            }
+        }
+        panic!("no page handed out a CSRF token")
+    }
+
+    /// Signs in through the login form; returns the client and its CSRF token.
+    pub async fn login(&self, username: &str, password: &str) -> (reqwest::Client, String) {
+        let c = self.client();
+        let token = self.csrf(&c).await;
+        let res = c
+            .post(self.url("/login"))
+            .form(&[("_csrf", token.as_str()), ("username", username), ("password", password)])
+            .send()
+            .await
+            .expect("POST /login");
+        assert_eq!(res.status(), 303, "login of {username} should redirect");
+        // Login rotates the CSRF token: read the new one.
+        let html = c.get(self.url("/account/password")).send().await.expect("page").text().await.expect("body");
+        let token = form_token(&html).expect("token after login");
+        (c, token)
+    }
+
+    pub async fn demo_login(&self, username: &str) -> (reqwest::Client, String) {
+        self.login(username, DEMO_PASSWORD).await
+    }
+}
+
+pub const DEMO_PASSWORD: &str = "Demo@2026";
+
+pub fn form_token(html: &str) -> Option<String> {
+    let at = html.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
+    Some(html[at..].split('"').next()?.to_owned())
+}
+
+/// Ids of the objects the tests use.
+pub struct Fixture {
+    pub own_enterprise: i64,
+    pub other_city_enterprise: i64,
+    pub own_provider: i64,
+    pub other_city_provider: i64,
+    pub same_city_user: i64,
+    pub other_city_user: i64,
+}
+
+pub async fn add_other_city(db: &Db) {
+    let mut c = db.clone();
+    for (code, name, parent, level) in [("320200", "无锡市", "320000", "city"), ("320205", "锡山区", "320200", "county")] {
+        let row = db::regions::RegionRow { code: code.into(), name: name.into(), parent_code: Some(parent.into()), level: level.into() };
+        db::regions::insert(&mut c, &row, true).await.expect("region");
+    }
+    let eid = db::enterprises::insert(
+        &mut c,
+        &db::enterprises::NewEnterprise {
+            uscc: "91320205MA1X2YBJ00",
+            name: "无锡锡山纺织机械有限公司",
+            region_code: "320205",
+            industry_code: "C3551",
+            legal_rep: Some("周杰"),
+            contact_phone: Some("13312345678"),
+            is_demo: true,
+        },
+    )
+    .await
+    .expect("enterprise");
+    let pid = db::providers::insert(&mut c, "91320205MA1X2YCK0N", "无锡数智服务有限公司", "320205", "综合集成型", true).await.expect("provider");
+    let hash = dengta::app::accounts::hash_password("Other#City1").await.expect("hash");
+    db::users::insert(
+        &mut c,
+        &db::users::NewUser {
+            username: "wuxi-enterprise",
+            display_name: "无锡企业用户",
+            password_hash: &hash,
+            role: "enterprise",
+            region_code: "320205",
+            enterprise_id: Some(eid),
+            provider_id: None,
+            is_demo: true,
+        },
+    )
+    .await
+    .expect("user");
+    let _ = pid;
+}
+
+pub async fn fixture(db: &Db) -> Fixture {
+    let c = db.clone();
+    let id = |sql: &'static str, arg: &'static str| {
+        let c = c.clone();
+        async move { c.scalar(sql, vec![db::Arg::from(arg)]).await.expect(sql) }
+    };
+    Fixture {
+        own_enterprise: id("SELECT id FROM enterprises WHERE uscc = $1", "91320102MA1X2Y3A0R").await,
+        other_city_enterprise: id("SELECT id FROM enterprises WHERE uscc = $1", "91320205MA1X2YBJ00").await,
+        own_provider: id("SELECT id FROM providers WHERE uscc = $1", "91320104MA1X2Y8F08").await,
+        other_city_provider: id("SELECT id FROM providers WHERE uscc = $1", "91320205MA1X2YCK0N").await,
+        same_city_user: id("SELECT id FROM users WHERE username = $1", "demo-expert").await,
+        other_city_user: id("SELECT id FROM users WHERE username = $1", "wuxi-enterprise").await,
+    }
+}
