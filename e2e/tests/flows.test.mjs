@@ -20,12 +20,8 @@ const env = useStack('flows');
 /** After a session has ended, /home must not show the home page. */
 async function assertSignedOut(page, where) {
   const res = await open(page, '/home');
-  // The server answers 401 (see the todo test in roles.test.mjs); a redirect
-  // to the login page would be what a person expects. Either way: no home.
-  assert.ok(
-    (res.status === 200 && res.path === '/login') || res.status === 401,
-    `${where}: /home gave ${JSON.stringify(res)}`,
-  );
+  // A signed-out visitor is sent to the login page.
+  assert.ok(res.status === 200 && res.path === '/login', `${where}: /home gave ${JSON.stringify(res)}`);
   assert.equal(await page.locator('#home-role').count(), 0, `${where}: no home page`);
 }
 

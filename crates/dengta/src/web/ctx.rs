@@ -105,11 +105,11 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .unwrap_or_default();
-    let lang = Lang::negotiate(
-        cookie(headers, LANG_COOKIE),
-        headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
-    );
     let api = req.uri().path().starts_with("/api/");
+    // Pages are Chinese unless the user picked English with the switch; API
+    // clients may ask through Accept-Language.
+    let accept = if api { headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) } else { None };
+    let lang = Lang::negotiate(cookie(headers, LANG_COOKIE), accept);
     let bearer = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
