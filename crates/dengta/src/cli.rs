@@ -116,10 +116,7 @@ enum AuditCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("dengta: cannot start the runtime: {e}");
@@ -137,18 +134,12 @@ pub fn main() -> ExitCode {
 
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {
     let default_file = Path::new("dengta.toml");
-    let file = cli
-        .config
-        .clone()
-        .or_else(|| default_file.exists().then(|| default_file.to_path_buf()));
+    let file = cli.config.clone().or_else(|| default_file.exists().then(|| default_file.to_path_buf()));
     let mut s = Settings::load(file.as_deref(), std::env::vars())?;
     if let Some(url) = &cli.database_url {
         s.database_url = url.clone();
     }
-    if let Command::Serve {
-        listen: Some(l), ..
-    } = &cli.command
-    {
+    if let Command::Serve { listen: Some(l), .. } = &cli.command {
         s.listen = l.clone();
     }
     s.validate()?;
@@ -157,22 +148,13 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
 
 fn init_tracing(s: &Settings) {
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(&s.log.level));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = if s.log.format == "json" {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(&s.log.level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if s.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
 }
 
 async fn open(s: &Settings) -> anyhow::Result<App> {
-    let db = Db::connect(&s.database_url, s.max_connections)
-        .await
-        .with_context(|| "cannot open the database")?;
+    let db = Db::connect(&s.database_url, s.max_connections).await.with_context(|| "cannot open the database")?;
     db.migrate().await?;
     Ok(App::new(db, s.clone()))
 }
@@ -180,15 +162,10 @@ async fn open(s: &Settings) -> anyhow::Result<App> {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let s = settings(&cli)?;
     match cli.command {
-        Command::Serve {
-            demo: with_demo, ..
-        } => serve(s, with_demo).await,
+        Command::Serve { demo: with_demo, .. } => serve(s, with_demo).await,
         Command::Migrate => {
             let app = open(&s).await?;
-            println!(
-                "数据库已是最新结构 / schema up to date ({:?})",
-                app.db.backend()
-            );
+            println!("数据库已是最新结构 / schema up to date ({:?})", app.db.backend());
             Ok(ExitCode::SUCCESS)
         }
         Command::Config => {
@@ -198,9 +175,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(UserCommand::Add(a)) => user_add(&s, a).await,
         Command::Token(TokenCommand::Create { user, name }) => {
             let app = open(&s).await?;
-            let token = accounts::create_token(&app, &Actor::cli(), &user, &name)
-                .await
-                .map_err(describe)?;
+            let token = accounts::create_token(&app, &Actor::cli(), &user, &name).await.map_err(describe)?;
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
@@ -208,9 +183,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let app = open(&s).await?;
             match crate::app::audit::verify(&app.db).await.map_err(describe)? {
                 Ok(n) => {
-                    println!(
-                        "审计链完整：已核验 {n} 条记录 / audit chain intact: {n} records verified"
-                    );
+                    println!("审计链完整：已核验 {n} 条记录 / audit chain intact: {n} records verified");
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
@@ -227,14 +200,7 @@ fn describe(e: crate::app::AppError) -> anyhow::Error {
     match &e {
         crate::app::AppError::Invalid { key, detail } => {
             let text = crate::web::i18n::t(crate::web::i18n::Lang::ZhCn, key);
-            anyhow::anyhow!(
-                "{text}{}",
-                if detail.is_empty() {
-                    String::new()
-                } else {
-                    format!("：{detail}")
-                }
-            )
+            anyhow::anyhow!("{text}{}", if detail.is_empty() { String::new() } else { format!("：{detail}") })
         }
         crate::app::AppError::Conflict(key) => {
             anyhow::anyhow!("{}", crate::web::i18n::t(crate::web::i18n::Lang::ZhCn, key))
@@ -261,10 +227,7 @@ async fn serve(s: Settings, with_demo: bool) -> anyhow::Result<ExitCode> {
             }
             Ok(_) => {
                 let d = demo::data().map_err(describe)?;
-                println!(
-                    "演示环境已就绪 / demo ready. 演示账号 (demo accounts), 密码 (password) {}:",
-                    d.password
-                );
+                println!("演示环境已就绪 / demo ready. 演示账号 (demo accounts), 密码 (password) {}:", d.password);
                 for u in &d.users {
                     println!("  {:<18} {}", u.username, u.display_name);
                 }
@@ -273,10 +236,7 @@ async fn serve(s: Settings, with_demo: bool) -> anyhow::Result<ExitCode> {
     } else if demo::is_demo(&app).await.map_err(describe)? {
         println!("注意：此数据库为演示数据库 / note: this is a demo database");
     }
-    app.demo.store(
-        demo::is_demo(&app).await.map_err(describe)?,
-        std::sync::atomic::Ordering::Relaxed,
-    );
+    app.demo.store(demo::is_demo(&app).await.map_err(describe)?, std::sync::atomic::Ordering::Relaxed);
     if let Some(token) = setup::issue_token_if_needed(&app).await.map_err(describe)? {
         println!("首次启动：请打开 {base}/setup ，使用一次性设置令牌创建系统管理员：");
         println!("first start: open {base}/setup and use this one-time setup token: {token}");
@@ -311,13 +271,8 @@ async fn user_add(s: &Settings, a: UserAdd) -> anyhow::Result<ExitCode> {
         password: password.clone(),
         is_demo: false,
     };
-    let id = accounts::create_user(&app, &Actor::cli(), &account)
-        .await
-        .map_err(describe)?;
-    println!(
-        "已创建用户 / user created: {username} (id {id}, role {})",
-        role.code()
-    );
+    let id = accounts::create_user(&app, &Actor::cli(), &account).await.map_err(describe)?;
+    println!("已创建用户 / user created: {username} (id {id}, role {})", role.code());
     if generated {
         println!("初始密码 / initial password: {password}");
     }
@@ -332,18 +287,11 @@ async fn backup(s: &Settings, to: &Path) -> anyhow::Result<ExitCode> {
     }
     let app = open(s).await?;
     if app.db.backend() != Backend::Sqlite {
-        bail!(
-            "backup 仅用于 SQLite；PostgreSQL 请使用 pg_dump / backup is for SQLite; use pg_dump for PostgreSQL"
-        );
+        bail!("backup 仅用于 SQLite；PostgreSQL 请使用 pg_dump / backup is for SQLite; use pg_dump for PostgreSQL");
     }
     let path = to.to_str().context("the backup path must be valid UTF-8")?;
     // VACUUM INTO writes a consistent snapshot while other connections keep working.
-    app.db
-        .execute(
-            &format!("VACUUM INTO '{}'", path.replace('\'', "''")),
-            crate::args![],
-        )
-        .await?;
+    app.db.execute(&format!("VACUUM INTO '{}'", path.replace('\'', "''")), crate::args![]).await?;
     println!("已备份到 / backed up to {}", to.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -69,20 +69,13 @@ impl Default for Settings {
 
 impl Default for LogSettings {
     fn default() -> Self {
-        LogSettings {
-            format: "text".into(),
-            level: "info".into(),
-        }
+        LogSettings { format: "text".into(), level: "info".into() }
     }
 }
 
 impl Default for SessionSettings {
     fn default() -> Self {
-        SessionSettings {
-            idle_minutes: 30,
-            absolute_hours: 12,
-            secure_cookies: false,
-        }
+        SessionSettings { idle_minutes: 30, absolute_hours: 12, secure_cookies: false }
     }
 }
 
@@ -100,10 +93,7 @@ impl Default for SecuritySettings {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("config file {path}: {message}")]
     Parse { path: String, message: String },
     #[error("environment variable {var}: {message}")]
@@ -114,26 +104,14 @@ pub enum ConfigError {
 
 impl Settings {
     /// Layers the file (if any) and the environment over the defaults.
-    pub fn load(
-        file: Option<&Path>,
-        env: impl Iterator<Item = (String, String)>,
-    ) -> Result<Settings, ConfigError> {
-        let mut value =
-            toml::Value::try_from(Settings::default()).map_err(|e| ConfigError::Parse {
-                path: "<defaults>".into(),
-                message: e.to_string(),
-            })?;
+    pub fn load(file: Option<&Path>, env: impl Iterator<Item = (String, String)>) -> Result<Settings, ConfigError> {
+        let mut value = toml::Value::try_from(Settings::default())
+            .map_err(|e| ConfigError::Parse { path: "<defaults>".into(), message: e.to_string() })?;
         if let Some(path) = file {
             let p = path.display().to_string();
-            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-                path: p.clone(),
-                source,
-            })?;
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: p.clone(), source })?;
             let file_value: toml::Value =
-                toml::from_str(&text).map_err(|e| ConfigError::Parse {
-                    path: p.clone(),
-                    message: e.to_string(),
-                })?;
+                toml::from_str(&text).map_err(|e| ConfigError::Parse { path: p.clone(), message: e.to_string() })?;
             merge(&mut value, file_value);
         }
         for (var, raw) in env {
@@ -145,30 +123,18 @@ impl Settings {
                 continue;
             }
             let path: Vec<String> = rest.split("__").map(|s| s.to_lowercase()).collect();
-            set_path(&mut value, &path, &raw).map_err(|message| ConfigError::Env {
-                var: var.clone(),
-                message,
-            })?;
+            set_path(&mut value, &path, &raw).map_err(|message| ConfigError::Env { var: var.clone(), message })?;
         }
-        let s: Settings = value
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Parse {
-                path: file
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| "<environment>".into()),
-                message: e.to_string(),
-            })?;
+        let s: Settings = value.try_into().map_err(|e: toml::de::Error| ConfigError::Parse {
+            path: file.map(|p| p.display().to_string()).unwrap_or_else(|| "<environment>".into()),
+            message: e.to_string(),
+        })?;
         s.validate()?;
         Ok(s)
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let bad = |key, message: &str| {
-            Err(ConfigError::Invalid {
-                key,
-                message: message.to_owned(),
-            })
-        };
+        let bad = |key, message: &str| Err(ConfigError::Invalid { key, message: message.to_owned() });
         if self.listen.parse::<std::net::SocketAddr>().is_err() {
             return bad("listen", "expected host:port, e.g. 127.0.0.1:8080");
         }
@@ -222,24 +188,16 @@ fn merge(base: &mut toml::Value, over: toml::Value) {
 fn set_path(root: &mut toml::Value, path: &[String], raw: &str) -> Result<(), String> {
     let mut cur = root;
     for (i, key) in path.iter().enumerate() {
-        let table = cur
-            .as_table_mut()
-            .ok_or_else(|| format!("{key} is not a section"))?;
-        let slot = table
-            .get_mut(key)
-            .ok_or_else(|| format!("unknown setting {}", path.join(".")))?;
+        let table = cur.as_table_mut().ok_or_else(|| format!("{key} is not a section"))?;
+        let slot = table.get_mut(key).ok_or_else(|| format!("unknown setting {}", path.join(".")))?;
         if i + 1 == path.len() {
             *slot = match slot {
-                toml::Value::Integer(_) => toml::Value::Integer(
-                    raw.trim()
-                        .parse()
-                        .map_err(|_| "expected a whole number".to_string())?,
-                ),
-                toml::Value::Boolean(_) => toml::Value::Boolean(
-                    raw.trim()
-                        .parse()
-                        .map_err(|_| "expected true or false".to_string())?,
-                ),
+                toml::Value::Integer(_) => {
+                    toml::Value::Integer(raw.trim().parse().map_err(|_| "expected a whole number".to_string())?)
+                }
+                toml::Value::Boolean(_) => {
+                    toml::Value::Boolean(raw.trim().parse().map_err(|_| "expected true or false".to_string())?)
+                }
                 toml::Value::Table(_) => return Err("is a section; set its keys with __".into()),
                 _ => toml::Value::String(raw.to_owned()),
             };
@@ -255,11 +213,7 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
-        pairs
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect::<Vec<_>>()
-            .into_iter()
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>().into_iter()
     }
 
     #[test]
@@ -273,16 +227,8 @@ mod tests {
     fn file_then_env_override_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("d.toml");
-        std::fs::write(
-            &f,
-            "listen = \"127.0.0.1:9000\"\n[session]\nidle_minutes = 10\n",
-        )
-        .unwrap();
-        let s = Settings::load(
-            Some(&f),
-            env(&[("DENGTA_SESSION__IDLE_MINUTES", "5"), ("PATH", "/bin")]),
-        )
-        .unwrap();
+        std::fs::write(&f, "listen = \"127.0.0.1:9000\"\n[session]\nidle_minutes = 10\n").unwrap();
+        let s = Settings::load(Some(&f), env(&[("DENGTA_SESSION__IDLE_MINUTES", "5"), ("PATH", "/bin")])).unwrap();
         assert_eq!(s.listen, "127.0.0.1:9000");
         assert_eq!(s.session.idle_minutes, 5);
         assert_eq!(s.session.absolute_hours, 12);
@@ -291,10 +237,7 @@ mod tests {
     #[test]
     fn bad_values_are_named() {
         let e = Settings::load(None, env(&[("DENGTA_SESSION__IDLE_MINUTES", "soon")])).unwrap_err();
-        assert!(
-            e.to_string().contains("DENGTA_SESSION__IDLE_MINUTES"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("DENGTA_SESSION__IDLE_MINUTES"), "{e}");
         let e = Settings::load(None, env(&[("DENGTA_NO_SUCH", "1")])).unwrap_err();
         assert!(e.to_string().contains("unknown setting"), "{e}");
         let dir = tempfile::tempdir().unwrap();

@@ -24,23 +24,14 @@ impl Server {
         db.migrate().await?;
         let listener = TcpListener::bind(&settings.listen).await?;
         let addr = listener.local_addr()?;
-        Ok(Server {
-            app: App::new(db, settings),
-            addr,
-            listener,
-        })
+        Ok(Server { app: App::new(db, settings), addr, listener })
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests.
-    pub async fn run(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let sweeper = tokio::spawn(sweep_sessions(self.app.clone()));
         let router = crate::web::router(self.app.clone());
-        axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await?;
         sweeper.abort();
         self.app.db.close().await;
         Ok(())

@@ -25,23 +25,16 @@ pub async fn hash_password(password: &str) -> AppResult<String> {
 
 async fn verify_password(password: &str, hash: &str) -> bool {
     let (pw, h) = (password.to_owned(), hash.to_owned());
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .verify_password(pw.as_bytes(), h.as_str())
-            .is_ok()
-    })
-    .await
-    .unwrap_or(false)
+    tokio::task::spawn_blocking(move || Argon2::default().verify_password(pw.as_bytes(), h.as_str()).is_ok())
+        .await
+        .unwrap_or(false)
 }
 
 /// Password rule: a minimum length and at least three of lower case, upper
 /// case, digits and symbols (等保 level 3 asks for complexity).
 pub fn validate_password(min_len: usize, pw: &str) -> AppResult<()> {
     if pw.chars().count() < min_len {
-        return Err(AppError::invalid(
-            "error.password_short",
-            min_len.to_string(),
-        ));
+        return Err(AppError::invalid("error.password_short", min_len.to_string()));
     }
     let classes = [
         pw.chars().any(|c| c.is_ascii_lowercase()),
@@ -62,12 +55,8 @@ pub fn generate_password() -> AppResult<String> {
 }
 
 pub fn principal_of(u: &UserRow) -> AppResult<Principal> {
-    let role: Role = u
-        .role
-        .parse()
-        .map_err(|e: dengta_domain::role::UnknownRole| AppError::Internal(e.to_string()))?;
-    let region =
-        RegionCode::parse(&u.region_code).map_err(|e| AppError::Internal(e.to_string()))?;
+    let role: Role = u.role.parse().map_err(|e: dengta_domain::role::UnknownRole| AppError::Internal(e.to_string()))?;
+    let region = RegionCode::parse(&u.region_code).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Principal {
         user_id: u.id,
         username: u.username.clone(),
@@ -84,12 +73,7 @@ pub struct LoggedIn {
     pub principal: Principal,
 }
 
-pub async fn login(
-    app: &App,
-    username: &str,
-    password: &str,
-    request_id: &str,
-) -> AppResult<LoggedIn> {
+pub async fn login(app: &App, username: &str, password: &str, request_id: &str) -> AppResult<LoggedIn> {
     let sec = &app.settings.security;
     let mut conn = app.db.clone();
     let username = username.trim();
@@ -100,28 +84,12 @@ pub async fn login(
         // Spend the same argon2 work as a real check, so timing does not
         // reveal whether the name exists.
         hash_password(password).await?;
-        record_alone(
-            &app.db,
-            &anon,
-            "auth.login",
-            &object,
-            Outcome::Failed,
-            "unknown user",
-        )
-        .await?;
+        record_alone(&app.db, &anon, "auth.login", &object, Outcome::Failed, "unknown user").await?;
         return Err(AppError::invalid("error.login_failed", ""));
     };
     let now = now_ms();
     if user.locked_until.is_some_and(|t| t > now) {
-        record_alone(
-            &app.db,
-            &anon,
-            "auth.login",
-            &object,
-            Outcome::Denied,
-            "locked",
-        )
-        .await?;
+        record_alone(&app.db, &anon, "auth.login", &object, Outcome::Denied, "locked").await?;
         return Err(AppError::Locked);
     }
     let ok = verify_password(password, &user.password_hash).await;
@@ -129,19 +97,8 @@ pub async fn login(
         let window_start = now - sec.lockout_window_minutes * 60_000;
         let lock_until = now + sec.lockout_minutes * 60_000;
         let mut tx = app.db.begin().await?;
-        db::users::record_failure(
-            &mut tx,
-            user.id,
-            window_start,
-            Some(lock_until),
-            sec.lockout_threshold,
-        )
-        .await?;
-        let why = if user.disabled {
-            "disabled"
-        } else {
-            "bad password"
-        };
+        db::users::record_failure(&mut tx, user.id, window_start, Some(lock_until), sec.lockout_threshold).await?;
+        let why = if user.disabled { "disabled" } else { "bad password" };
         record(&mut tx, &anon, "auth.login", &object, Outcome::Failed, why).await?;
         tx.commit().await?;
         return Err(AppError::invalid("error.login_failed", ""));
@@ -151,28 +108,10 @@ pub async fn login(
     let mut tx = app.db.begin().await?;
     db::users::clear_failures(&mut tx, user.id).await?;
     let expires = now + app.settings.session.absolute_hours * 3_600_000;
-    db::sessions::insert(
-        &mut tx,
-        &sm3_hex(session_id.as_bytes()),
-        user.id,
-        now,
-        expires,
-    )
-    .await?;
-    record(
-        &mut tx,
-        &Actor::user(&principal, request_id),
-        "auth.login",
-        &object,
-        Outcome::Ok,
-        "",
-    )
-    .await?;
+    db::sessions::insert(&mut tx, &sm3_hex(session_id.as_bytes()), user.id, now, expires).await?;
+    record(&mut tx, &Actor::user(&principal, request_id), "auth.login", &object, Outcome::Ok, "").await?;
     tx.commit().await?;
-    Ok(LoggedIn {
-        session_id,
-        principal,
-    })
+    Ok(LoggedIn { session_id, principal })
 }
 
 /// The principal behind a session cookie, if the session is alive. Touches
@@ -218,15 +157,7 @@ pub async fn token_principal(app: &App, token: &str) -> AppResult<Option<Princip
 pub async fn logout(app: &App, session_id: &str, actor: &Actor) -> AppResult<()> {
     let mut tx = app.db.begin().await?;
     db::sessions::delete(&mut tx, &sm3_hex(session_id.as_bytes())).await?;
-    record(
-        &mut tx,
-        actor,
-        "auth.logout",
-        &format!("user:{}", actor.name),
-        Outcome::Ok,
-        "",
-    )
-    .await?;
+    record(&mut tx, actor, "auth.logout", &format!("user:{}", actor.name), Outcome::Ok, "").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -235,9 +166,7 @@ pub async fn logout(app: &App, session_id: &str, actor: &Actor) -> AppResult<()>
 pub async fn change_password(app: &App, actor: &Actor, old: &str, new: &str) -> AppResult<()> {
     let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
     let mut conn = app.db.clone();
-    let user = db::users::by_id(&mut conn, p.user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = db::users::by_id(&mut conn, p.user_id).await?.ok_or(AppError::NotFound)?;
     if !verify_password(old, &user.password_hash).await {
         record_alone(
             &app.db,
@@ -258,15 +187,7 @@ pub async fn change_password(app: &App, actor: &Actor, old: &str, new: &str) -> 
     let mut tx = app.db.begin().await?;
     db::users::set_password(&mut tx, user.id, &hash).await?;
     db::sessions::delete_for_user(&mut tx, user.id).await?;
-    record(
-        &mut tx,
-        actor,
-        "account.password_change",
-        &format!("user:{}", user.id),
-        Outcome::Ok,
-        "",
-    )
-    .await?;
+    record(&mut tx, actor, "account.password_change", &format!("user:{}", user.id), Outcome::Ok, "").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -283,9 +204,7 @@ pub struct NewAccount {
 }
 
 fn valid_username(u: &str) -> bool {
-    (3..=64).contains(&u.len())
-        && u.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+    (3..=64).contains(&u.len()) && u.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
 }
 
 /// Creates an account. `actor.principal == None` means the CLI or first-run
@@ -299,32 +218,22 @@ pub async fn create_user(app: &App, actor: &Actor, n: &NewAccount) -> AppResult<
     }
     validate_password(app.settings.security.min_password_length, &n.password)?;
     let mut conn = app.db.clone();
-    if db::regions::get(&mut conn, n.region.as_str())
-        .await?
-        .is_none()
-    {
+    if db::regions::get(&mut conn, n.region.as_str()).await?.is_none() {
         return Err(AppError::invalid("error.region_unknown", n.region.as_str()));
     }
     // The binding a role needs, and nothing else.
     match n.role {
         Role::Enterprise => {
-            let id = n
-                .enterprise_id
-                .ok_or(AppError::invalid("error.enterprise_required", ""))?;
+            let id = n.enterprise_id.ok_or(AppError::invalid("error.enterprise_required", ""))?;
             let e = db::enterprises::get(&mut conn, id)
                 .await?
-                .ok_or(AppError::invalid(
-                    "error.enterprise_unknown",
-                    id.to_string(),
-                ))?;
+                .ok_or(AppError::invalid("error.enterprise_unknown", id.to_string()))?;
             if e.region_code != n.region.as_str() {
                 return Err(AppError::invalid("error.binding_region", &e.region_code));
             }
         }
         Role::Provider => {
-            let id = n
-                .provider_id
-                .ok_or(AppError::invalid("error.provider_required", ""))?;
+            let id = n.provider_id.ok_or(AppError::invalid("error.provider_required", ""))?;
             let pr = db::providers::get(&mut conn, id)
                 .await?
                 .ok_or(AppError::invalid("error.provider_unknown", id.to_string()))?;
@@ -345,11 +254,7 @@ pub async fn create_user(app: &App, actor: &Actor, n: &NewAccount) -> AppResult<
         &mut tx,
         &db::users::NewUser {
             username: &n.username,
-            display_name: if n.display_name.trim().is_empty() {
-                &n.username
-            } else {
-                n.display_name.trim()
-            },
+            display_name: if n.display_name.trim().is_empty() { &n.username } else { n.display_name.trim() },
             password_hash: &hash,
             role: n.role.code(),
             region_code: n.region.as_str(),
@@ -364,15 +269,7 @@ pub async fn create_user(app: &App, actor: &Actor, n: &NewAccount) -> AppResult<
         e => e.into(),
     })?;
     let detail = format!("role={} region={}", n.role.code(), n.region);
-    record(
-        &mut tx,
-        actor,
-        "user.create",
-        &format!("user:{id}"),
-        Outcome::Ok,
-        &detail,
-    )
-    .await?;
+    record(&mut tx, actor, "user.create", &format!("user:{id}"), Outcome::Ok, &detail).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -380,11 +277,8 @@ pub async fn create_user(app: &App, actor: &Actor, n: &NewAccount) -> AppResult<
 /// Loads a user the actor may act on, or answers as if it did not exist.
 async fn target_user(app: &App, p: &Principal, id: i64, security: bool) -> AppResult<UserRow> {
     let mut conn = app.db.clone();
-    let user = db::users::by_id(&mut conn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let region =
-        RegionCode::parse(&user.region_code).map_err(|e| AppError::Internal(e.to_string()))?;
+    let user = db::users::by_id(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let region = RegionCode::parse(&user.region_code).map_err(|e| AppError::Internal(e.to_string()))?;
     if security {
         check(policy::account_security(p, &region))?;
     } else {
@@ -395,21 +289,13 @@ async fn target_user(app: &App, p: &Principal, id: i64, security: bool) -> AppRe
 
 pub async fn get_user(app: &App, p: &Principal, id: i64) -> AppResult<UserRow> {
     let mut conn = app.db.clone();
-    let user = db::users::by_id(&mut conn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let region =
-        RegionCode::parse(&user.region_code).map_err(|e| AppError::Internal(e.to_string()))?;
+    let user = db::users::by_id(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let region = RegionCode::parse(&user.region_code).map_err(|e| AppError::Internal(e.to_string()))?;
     check(policy::user_account(p, Action::Read, &region))?;
     Ok(user)
 }
 
-pub async fn list_users(
-    app: &App,
-    p: &Principal,
-    after_id: i64,
-    limit: i64,
-) -> AppResult<Vec<UserRow>> {
+pub async fn list_users(app: &App, p: &Principal, after_id: i64, limit: i64) -> AppResult<Vec<UserRow>> {
     check(policy::user_account(p, Action::List, &p.region))?;
     let mut conn = app.db.clone();
     Ok(db::users::list(&mut conn, &p.region.subtree_bounds(), after_id, limit).await?)
@@ -428,20 +314,8 @@ pub async fn set_disabled(app: &App, actor: &Actor, id: i64, disabled: bool) -> 
     let mut tx = app.db.begin().await?;
     db::users::set_disabled(&mut tx, id, disabled).await?;
     db::sessions::delete_for_user(&mut tx, id).await?;
-    let action = if disabled {
-        "user.disable"
-    } else {
-        "user.enable"
-    };
-    record(
-        &mut tx,
-        actor,
-        action,
-        &format!("user:{id}"),
-        Outcome::Ok,
-        "",
-    )
-    .await?;
+    let action = if disabled { "user.disable" } else { "user.enable" };
+    record(&mut tx, actor, action, &format!("user:{id}"), Outcome::Ok, "").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -452,15 +326,7 @@ pub async fn unlock(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
     target_user(app, p, id, true).await?;
     let mut tx = app.db.begin().await?;
     db::users::clear_failures(&mut tx, id).await?;
-    record(
-        &mut tx,
-        actor,
-        "user.unlock",
-        &format!("user:{id}"),
-        Outcome::Ok,
-        "",
-    )
-    .await?;
+    record(&mut tx, actor, "user.unlock", &format!("user:{id}"), Outcome::Ok, "").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -477,46 +343,23 @@ pub async fn reset_password(app: &App, actor: &Actor, id: i64) -> AppResult<Stri
     db::users::clear_failures(&mut tx, id).await?;
     db::sessions::delete_for_user(&mut tx, id).await?;
     db::tokens::revoke_for_user(&mut tx, id).await?;
-    record(
-        &mut tx,
-        actor,
-        "user.password_reset",
-        &format!("user:{id}"),
-        Outcome::Ok,
-        "",
-    )
-    .await?;
+    record(&mut tx, actor, "user.password_reset", &format!("user:{id}"), Outcome::Ok, "").await?;
     tx.commit().await?;
     Ok(pw)
 }
 
 /// Issues an API token for a user (CLI). The token is returned once; only its
 /// hash is stored.
-pub async fn create_token(
-    app: &App,
-    actor: &Actor,
-    username: &str,
-    name: &str,
-) -> AppResult<String> {
+pub async fn create_token(app: &App, actor: &Actor, username: &str, name: &str) -> AppResult<String> {
     let mut conn = app.db.clone();
-    let user = db::users::by_username(&mut conn, username)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = db::users::by_username(&mut conn, username).await?.ok_or(AppError::NotFound)?;
     if user.disabled {
         return Err(AppError::invalid("error.user_disabled", username));
     }
     let token = format!("dt_{}", random_hex(32)?);
     let mut tx = app.db.begin().await?;
     let id = db::tokens::insert(&mut tx, user.id, &sm3_hex(token.as_bytes()), name).await?;
-    record(
-        &mut tx,
-        actor,
-        "token.create",
-        &format!("token:{id}"),
-        Outcome::Ok,
-        &format!("user={username}"),
-    )
-    .await?;
+    record(&mut tx, actor, "token.create", &format!("token:{id}"), Outcome::Ok, &format!("user={username}")).await?;
     tx.commit().await?;
     Ok(token)
 }

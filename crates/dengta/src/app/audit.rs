@@ -34,11 +34,7 @@ pub async fn record(
     detail: &str,
 ) -> AppResult<i64> {
     let (user_id, role, region) = match &actor.principal {
-        Some(p) => (
-            Some(p.user_id),
-            p.role.code().to_owned(),
-            p.region.to_string(),
-        ),
+        Some(p) => (Some(p.user_id), p.role.code().to_owned(), p.region.to_string()),
         None => (None, String::new(), String::new()),
     };
     let fields = AuditFields {

@@ -75,8 +75,7 @@ pub struct RealDataPresent;
 /// refuses a database that holds anything that is not demo data.
 pub async fn load(app: &App) -> AppResult<Result<DemoOutcome, RealDataPresent>> {
     let mut conn = app.db.clone();
-    if db::users::any_non_demo(&mut conn).await? || db::enterprises::any_non_demo(&mut conn).await?
-    {
+    if db::users::any_non_demo(&mut conn).await? || db::enterprises::any_non_demo(&mut conn).await? {
         return Ok(Err(RealDataPresent));
     }
     if db::meta::get(&mut conn, "demo").await?.is_some() {
@@ -119,23 +118,15 @@ pub async fn load(app: &App) -> AppResult<Result<DemoOutcome, RealDataPresent>> 
         provider_ids.insert(p.uscc.clone(), id);
     }
     for u in &d.users {
-        let role: Role = u
-            .role
-            .parse()
-            .map_err(|e: dengta_domain::role::UnknownRole| AppError::Internal(e.to_string()))?;
+        let role: Role =
+            u.role.parse().map_err(|e: dengta_domain::role::UnknownRole| AppError::Internal(e.to_string()))?;
         let account = NewAccount {
             username: u.username.clone(),
             display_name: u.display_name.clone(),
             role,
             region: RegionCode::parse(&u.region).map_err(|e| AppError::Internal(e.to_string()))?,
-            enterprise_id: u
-                .enterprise
-                .as_ref()
-                .and_then(|c| enterprise_ids.get(c).copied()),
-            provider_id: u
-                .provider
-                .as_ref()
-                .and_then(|c| provider_ids.get(c).copied()),
+            enterprise_id: u.enterprise.as_ref().and_then(|c| enterprise_ids.get(c).copied()),
+            provider_id: u.provider.as_ref().and_then(|c| provider_ids.get(c).copied()),
             password: d.password.clone(),
             is_demo: true,
         };
@@ -153,26 +144,10 @@ pub async fn load(app: &App) -> AppResult<Result<DemoOutcome, RealDataPresent>> 
             },
         )
         .await?;
-        record(
-            &mut tx,
-            &actor,
-            "user.create",
-            &format!("user:{id}"),
-            Outcome::Ok,
-            "demo",
-        )
-        .await?;
+        record(&mut tx, &actor, "user.create", &format!("user:{id}"), Outcome::Ok, "demo").await?;
     }
     db::meta::set(&mut tx, "demo", &d.version).await?;
-    record(
-        &mut tx,
-        &actor,
-        "demo.load",
-        "demo",
-        Outcome::Ok,
-        &d.version,
-    )
-    .await?;
+    record(&mut tx, &actor, "demo.load", "demo", Outcome::Ok, &d.version).await?;
     tx.commit().await?;
     Ok(Ok(DemoOutcome::Loaded))
 }

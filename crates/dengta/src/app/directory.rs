@@ -47,10 +47,7 @@ fn view(e: EnterpriseRow, reveal: bool) -> EnterpriseView {
     let (legal_rep, contact_phone) = if reveal {
         (e.legal_rep, e.contact_phone)
     } else {
-        (
-            e.legal_rep.as_deref().map(mask_name),
-            e.contact_phone.as_deref().map(mask_phone),
-        )
+        (e.legal_rep.as_deref().map(mask_name), e.contact_phone.as_deref().map(mask_phone))
     };
     EnterpriseView {
         id: e.id,
@@ -81,13 +78,7 @@ pub async fn list_enterprises(
         Role::Enterprise => Some(p.enterprise_id.ok_or(AppError::NotFound)?),
         _ => None,
     };
-    let filter = db::enterprises::ListFilter {
-        bounds: &bounds,
-        only_id,
-        name,
-        after_id,
-        limit,
-    };
+    let filter = db::enterprises::ListFilter { bounds: &bounds, only_id, name, after_id, limit };
     let mut conn = app.db.clone();
     let rows = db::enterprises::list(&mut conn, &filter).await?;
     Ok(rows.into_iter().map(|r| view(r, false)).collect())
@@ -97,15 +88,8 @@ pub async fn list_enterprises(
 pub async fn get_enterprise(app: &App, actor: &Actor, id: i64) -> AppResult<EnterpriseView> {
     let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
     let mut conn = app.db.clone();
-    let e = db::enterprises::get(&mut conn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    check(policy::enterprise(
-        p,
-        Action::Read,
-        e.id,
-        &region_of(&e.region_code)?,
-    ))?;
+    let e = db::enterprises::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    check(policy::enterprise(p, Action::Read, e.id, &region_of(&e.region_code)?))?;
     let mut tx = app.db.begin().await?;
     record(
         &mut tx,
@@ -120,48 +104,24 @@ pub async fn get_enterprise(app: &App, actor: &Actor, id: i64) -> AppResult<Ente
     Ok(view(e, true))
 }
 
-pub async fn list_providers(
-    app: &App,
-    p: &Principal,
-    after_id: i64,
-    limit: i64,
-) -> AppResult<Vec<ProviderRow>> {
+pub async fn list_providers(app: &App, p: &Principal, after_id: i64, limit: i64) -> AppResult<Vec<ProviderRow>> {
     check(policy::provider_list(p))?;
     let only_id = match p.role {
         Role::Provider => Some(p.provider_id.ok_or(AppError::NotFound)?),
         _ => None,
     };
     let mut conn = app.db.clone();
-    Ok(db::providers::list(
-        &mut conn,
-        &p.region.subtree_bounds(),
-        only_id,
-        after_id,
-        limit,
-    )
-    .await?)
+    Ok(db::providers::list(&mut conn, &p.region.subtree_bounds(), only_id, after_id, limit).await?)
 }
 
 pub async fn get_provider(app: &App, p: &Principal, id: i64) -> AppResult<ProviderRow> {
     let mut conn = app.db.clone();
-    let pr = db::providers::get(&mut conn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    check(policy::provider(
-        p,
-        Action::Read,
-        pr.id,
-        &region_of(&pr.region_code)?,
-    ))?;
+    let pr = db::providers::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    check(policy::provider(p, Action::Read, pr.id, &region_of(&pr.region_code)?))?;
     Ok(pr)
 }
 
-pub async fn list_regions(
-    app: &App,
-    p: &Principal,
-    after: &str,
-    limit: i64,
-) -> AppResult<Vec<RegionRow>> {
+pub async fn list_regions(app: &App, p: &Principal, after: &str, limit: i64) -> AppResult<Vec<RegionRow>> {
     check(policy::regions(p, Action::List))?;
     let mut conn = app.db.clone();
     Ok(db::regions::list(&mut conn, &p.region.subtree_bounds(), after, limit).await?)
@@ -171,32 +131,19 @@ pub async fn list_regions(
 pub async fn create_region(app: &App, actor: &Actor, code: &str, name: &str) -> AppResult<()> {
     let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
     check(policy::regions(p, Action::Create))?;
-    let code = RegionCode::parse(code)
-        .map_err(|e| AppError::invalid("error.region_code", e.to_string()))?;
+    let code = RegionCode::parse(code).map_err(|e| AppError::invalid("error.region_code", e.to_string()))?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 {
         return Err(AppError::invalid("error.region_name", name));
     }
-    let parent = code
-        .parent()
-        .ok_or(AppError::invalid("error.region_code", code.as_str()))?;
+    let parent = code.parent().ok_or(AppError::invalid("error.region_code", code.as_str()))?;
     if !p.region.contains(&code) {
-        record_alone(
-            &app.db,
-            actor,
-            "region.create",
-            &format!("region:{code}"),
-            Outcome::Denied,
-            "outside scope",
-        )
-        .await?;
+        record_alone(&app.db, actor, "region.create", &format!("region:{code}"), Outcome::Denied, "outside scope")
+            .await?;
         return Err(AppError::NotFound);
     }
     let mut conn = app.db.clone();
-    if db::regions::get(&mut conn, parent.as_str())
-        .await?
-        .is_none()
-    {
+    if db::regions::get(&mut conn, parent.as_str()).await?.is_none() {
         return Err(AppError::invalid("error.region_parent", parent.as_str()));
     }
     let row = RegionRow {
@@ -206,21 +153,11 @@ pub async fn create_region(app: &App, actor: &Actor, code: &str, name: &str) -> 
         level: format!("{:?}", code.level()).to_lowercase(),
     };
     let mut tx = app.db.begin().await?;
-    db::regions::insert(&mut tx, &row, false)
-        .await
-        .map_err(|e| match e {
-            db::DbError::Conflict(_) => AppError::Conflict("error.region_exists"),
-            e => e.into(),
-        })?;
-    record(
-        &mut tx,
-        actor,
-        "region.create",
-        &format!("region:{code}"),
-        Outcome::Ok,
-        name,
-    )
-    .await?;
+    db::regions::insert(&mut tx, &row, false).await.map_err(|e| match e {
+        db::DbError::Conflict(_) => AppError::Conflict("error.region_exists"),
+        e => e.into(),
+    })?;
+    record(&mut tx, actor, "region.create", &format!("region:{code}"), Outcome::Ok, name).await?;
     tx.commit().await?;
     Ok(())
 }

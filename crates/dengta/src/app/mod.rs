@@ -24,11 +24,7 @@ pub struct App {
 
 impl App {
     pub fn new(db: Db, settings: Settings) -> App {
-        App {
-            db,
-            settings: std::sync::Arc::new(settings),
-            demo: Default::default(),
-        }
+        App { db, settings: std::sync::Arc::new(settings), demo: Default::default() }
     }
 }
 
@@ -43,28 +39,16 @@ pub struct Actor {
 
 impl Actor {
     pub fn user(p: &Principal, request_id: &str) -> Actor {
-        Actor {
-            principal: Some(p.clone()),
-            name: p.username.clone(),
-            request_id: request_id.to_owned(),
-        }
+        Actor { principal: Some(p.clone()), name: p.username.clone(), request_id: request_id.to_owned() }
     }
 
     pub fn anonymous(name: &str, request_id: &str) -> Actor {
-        Actor {
-            principal: None,
-            name: name.to_owned(),
-            request_id: request_id.to_owned(),
-        }
+        Actor { principal: None, name: name.to_owned(), request_id: request_id.to_owned() }
     }
 
     pub fn cli() -> Actor {
         let user = std::env::var("USER").unwrap_or_else(|_| "cli".into());
-        Actor {
-            principal: None,
-            name: format!("cli:{user}"),
-            request_id: "cli".into(),
-        }
+        Actor { principal: None, name: format!("cli:{user}"), request_id: "cli".into() }
     }
 }
 
@@ -94,10 +78,7 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(key: &'static str, detail: impl Into<String>) -> AppError {
-        AppError::Invalid {
-            key,
-            detail: detail.into(),
-        }
+        AppError::Invalid { key, detail: detail.into() }
     }
 }
 

@@ -31,28 +31,12 @@ pub async fn is_open(app: &App) -> AppResult<bool> {
 }
 
 /// Creates the first system administrator (national scope) and burns the token.
-pub async fn complete(
-    app: &App,
-    token: &str,
-    username: &str,
-    password: &str,
-    request_id: &str,
-) -> AppResult<i64> {
+pub async fn complete(app: &App, token: &str, username: &str, password: &str, request_id: &str) -> AppResult<i64> {
     let mut conn = app.db.clone();
     let stored = db::meta::get(&mut conn, KEY).await?;
     let actor = Actor::anonymous(username, request_id);
-    if stored.as_deref() != Some(sm3_hex(token.trim().as_bytes()).as_str())
-        || db::users::count(&mut conn).await? > 0
-    {
-        record_alone(
-            &app.db,
-            &actor,
-            "setup.complete",
-            "setup",
-            Outcome::Denied,
-            "bad token",
-        )
-        .await?;
+    if stored.as_deref() != Some(sm3_hex(token.trim().as_bytes()).as_str()) || db::users::count(&mut conn).await? > 0 {
+        record_alone(&app.db, &actor, "setup.complete", "setup", Outcome::Denied, "bad token").await?;
         return Err(AppError::invalid("error.setup_token", ""));
     }
     let account = NewAccount {

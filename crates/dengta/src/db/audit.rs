@@ -23,7 +23,8 @@ pub struct AuditRow {
     pub hash: String,
 }
 
-const COLS: &str = "seq, at_ms, user_id, username, role, region, action, object, result, request_id, detail, prev_hash, hash";
+const COLS: &str =
+    "seq, at_ms, user_id, username, role, region, action, object, result, request_id, detail, prev_hash, hash";
 
 impl AuditRow {
     pub fn to_stored(&self) -> StoredRecord {
@@ -50,39 +51,41 @@ impl AuditRow {
 /// Appends one record. Must run inside the transaction of the change it
 /// describes: bumping the head row locks it, which orders concurrent appends.
 pub async fn append(c: &mut impl Conn, mut f: AuditFields) -> DbResult<i64> {
-    let (seq, prev): (i64, String) = c
-        .fetch_one(
-            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
-            args![],
-        )
-        .await?;
+    let (seq, prev): (i64, String) =
+        c.fetch_one("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash", args![]).await?;
     f.seq = seq;
     let hash = chain_hash(&prev, &f);
     c.execute(
         &format!("INSERT INTO audit_log ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"),
         args![
-            seq, f.at_ms, f.user_id, f.username, f.role, f.region, f.action, f.object, f.result, f.request_id, f.detail,
-            prev, &hash
+            seq,
+            f.at_ms,
+            f.user_id,
+            f.username,
+            f.role,
+            f.region,
+            f.action,
+            f.object,
+            f.result,
+            f.request_id,
+            f.detail,
+            prev,
+            &hash
         ],
     )
     .await?;
-    c.execute("UPDATE audit_head SET hash = $1 WHERE id = 1", args![hash])
-        .await?;
+    c.execute("UPDATE audit_head SET hash = $1 WHERE id = 1", args![hash]).await?;
     Ok(seq)
 }
 
 pub async fn head(c: &mut impl Conn) -> DbResult<(i64, String)> {
-    c.fetch_one("SELECT seq, hash FROM audit_head WHERE id = 1", args![])
-        .await
+    c.fetch_one("SELECT seq, hash FROM audit_head WHERE id = 1", args![]).await
 }
 
 /// Records in sequence order after `after_seq`, for verification in batches.
 pub async fn batch(c: &mut impl Conn, after_seq: i64, limit: i64) -> DbResult<Vec<AuditRow>> {
-    c.fetch_all(
-        &format!("SELECT {COLS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"),
-        args![after_seq, limit],
-    )
-    .await
+    c.fetch_all(&format!("SELECT {COLS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"), args![after_seq, limit])
+        .await
 }
 
 pub struct Search<'a> {

@@ -15,8 +15,7 @@ pub struct EnterpriseRow {
     pub created_at: i64,
 }
 
-const COLS: &str =
-    "id, uscc, name, region_code, industry_code, legal_rep, contact_phone, created_at";
+const COLS: &str = "id, uscc, name, region_code, industry_code, legal_rep, contact_phone, created_at";
 
 pub struct NewEnterprise<'a> {
     pub uscc: &'a str,
@@ -38,11 +37,7 @@ pub async fn insert(c: &mut impl Conn, e: &NewEnterprise<'_>) -> DbResult<i64> {
 }
 
 pub async fn get(c: &mut impl Conn, id: i64) -> DbResult<Option<EnterpriseRow>> {
-    c.fetch_optional(
-        &format!("SELECT {COLS} FROM enterprises WHERE id = $1"),
-        args![id],
-    )
-    .await
+    c.fetch_optional(&format!("SELECT {COLS} FROM enterprises WHERE id = $1"), args![id]).await
 }
 
 /// Filters for the enterprise list; the region bounds always apply.
@@ -57,8 +52,7 @@ pub struct ListFilter<'a> {
 }
 
 pub async fn list(c: &mut impl Conn, f: &ListFilter<'_>) -> DbResult<Vec<EnterpriseRow>> {
-    let mut sql =
-        format!("SELECT {COLS} FROM enterprises WHERE region_code BETWEEN $1 AND $2 AND id > $3");
+    let mut sql = format!("SELECT {COLS} FROM enterprises WHERE region_code BETWEEN $1 AND $2 AND id > $3");
     let mut a = args![&f.bounds.0, &f.bounds.1, f.after_id];
     if let Some(id) = f.only_id {
         a.push(id.into());
@@ -75,16 +69,9 @@ pub async fn list(c: &mut impl Conn, f: &ListFilter<'_>) -> DbResult<Vec<Enterpr
 
 /// Escapes LIKE wildcards so user text matches literally.
 pub fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 pub async fn any_non_demo(c: &mut impl Conn) -> DbResult<bool> {
-    Ok(c.scalar(
-        "SELECT COUNT(*) FROM enterprises WHERE is_demo = FALSE",
-        args![],
-    )
-    .await?
-        > 0)
+    Ok(c.scalar("SELECT COUNT(*) FROM enterprises WHERE is_demo = FALSE", args![]).await? > 0)
 }

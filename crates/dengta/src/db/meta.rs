@@ -4,9 +4,7 @@ use super::{Conn, DbResult};
 use crate::args;
 
 pub async fn get(c: &mut impl Conn, key: &str) -> DbResult<Option<String>> {
-    let row: Option<(String,)> = c
-        .fetch_optional("SELECT value FROM meta WHERE key = $1", args![key])
-        .await?;
+    let row: Option<(String,)> = c.fetch_optional("SELECT value FROM meta WHERE key = $1", args![key]).await?;
     Ok(row.map(|r| r.0))
 }
 
@@ -20,7 +18,6 @@ pub async fn set(c: &mut impl Conn, key: &str, value: &str) -> DbResult<()> {
 }
 
 pub async fn delete(c: &mut impl Conn, key: &str) -> DbResult<()> {
-    c.execute("DELETE FROM meta WHERE key = $1", args![key])
-        .await?;
+    c.execute("DELETE FROM meta WHERE key = $1", args![key]).await?;
     Ok(())
 }

@@ -21,8 +21,7 @@ use std::time::Duration;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, FromRow, Postgres, Sqlite, Transaction};
 
@@ -120,8 +119,7 @@ macro_rules! args {
 
 /// A row type that decodes on both engines.
 pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
-impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
-{}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
 
 macro_rules! bind_args {
     ($q:expr, $args:expr) => {{
@@ -205,17 +203,11 @@ impl Db {
                 .await?;
             return Ok(Db::Postgres(pool));
         }
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
         if path.is_empty() || path.contains(":memory:") {
             return Err(DbError::BadUrl(url.to_owned()));
         }
-        if let Some(dir) = Path::new(path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
+        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| DbError::Sqlx(sqlx::Error::Io(e)))?;
         }
         // Pragmas go on the connect options so that every pooled connection gets them.
@@ -297,31 +289,17 @@ impl Tx {
 /// Milliseconds since the Unix epoch: how every timestamp is stored (BIGINT on
 /// both engines, so precision and ordering are identical).
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
 }
 
 /// What repositories take: the pool for a single statement, or an open
 /// transaction when several must land together.
 pub trait Conn: Send {
     fn backend(&self) -> Backend;
-    fn fetch_all<T: Row>(
-        &mut self,
-        sql: &str,
-        args: Vec<Arg>,
-    ) -> impl Future<Output = DbResult<Vec<T>>> + Send;
-    fn fetch_optional<T: Row>(
-        &mut self,
-        sql: &str,
-        args: Vec<Arg>,
-    ) -> impl Future<Output = DbResult<Option<T>>> + Send;
-    fn fetch_one<T: Row>(
-        &mut self,
-        sql: &str,
-        args: Vec<Arg>,
-    ) -> impl Future<Output = DbResult<T>> + Send;
+    fn fetch_all<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> impl Future<Output = DbResult<Vec<T>>> + Send;
+    fn fetch_optional<T: Row>(&mut self, sql: &str, args: Vec<Arg>)
+    -> impl Future<Output = DbResult<Option<T>>> + Send;
+    fn fetch_one<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> impl Future<Output = DbResult<T>> + Send;
     fn execute(&mut self, sql: &str, args: Vec<Arg>) -> impl Future<Output = DbResult<u64>> + Send;
     fn scalar(&mut self, sql: &str, args: Vec<Arg>) -> impl Future<Output = DbResult<i64>> + Send;
 }
@@ -346,25 +324,13 @@ macro_rules! impl_conn {
             ) -> impl Future<Output = DbResult<Option<T>>> + Send {
                 <$t>::fetch_optional(self, sql, args)
             }
-            fn fetch_one<T: Row>(
-                &mut self,
-                sql: &str,
-                args: Vec<Arg>,
-            ) -> impl Future<Output = DbResult<T>> + Send {
+            fn fetch_one<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> impl Future<Output = DbResult<T>> + Send {
                 <$t>::fetch_one(self, sql, args)
             }
-            fn execute(
-                &mut self,
-                sql: &str,
-                args: Vec<Arg>,
-            ) -> impl Future<Output = DbResult<u64>> + Send {
+            fn execute(&mut self, sql: &str, args: Vec<Arg>) -> impl Future<Output = DbResult<u64>> + Send {
                 <$t>::execute(self, sql, args)
             }
-            fn scalar(
-                &mut self,
-                sql: &str,
-                args: Vec<Arg>,
-            ) -> impl Future<Output = DbResult<i64>> + Send {
+            fn scalar(&mut self, sql: &str, args: Vec<Arg>) -> impl Future<Output = DbResult<i64>> + Send {
                 <$t>::scalar(self, sql, args)
             }
         }

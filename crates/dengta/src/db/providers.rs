@@ -31,11 +31,7 @@ pub async fn insert(
 }
 
 pub async fn get(c: &mut impl Conn, id: i64) -> DbResult<Option<ProviderRow>> {
-    c.fetch_optional(
-        &format!("SELECT {COLS} FROM providers WHERE id = $1"),
-        args![id],
-    )
-    .await
+    c.fetch_optional(&format!("SELECT {COLS} FROM providers WHERE id = $1"), args![id]).await
 }
 
 pub async fn list(

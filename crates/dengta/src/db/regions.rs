@@ -21,20 +21,11 @@ pub async fn insert(c: &mut impl Conn, r: &RegionRow, is_demo: bool) -> DbResult
 }
 
 pub async fn get(c: &mut impl Conn, code: &str) -> DbResult<Option<RegionRow>> {
-    c.fetch_optional(
-        "SELECT code, name, parent_code, level FROM regions WHERE code = $1",
-        args![code],
-    )
-    .await
+    c.fetch_optional("SELECT code, name, parent_code, level FROM regions WHERE code = $1", args![code]).await
 }
 
 /// Regions in a subtree, in code order, after `after` (keyset pagination).
-pub async fn list(
-    c: &mut impl Conn,
-    bounds: &(String, String),
-    after: &str,
-    limit: i64,
-) -> DbResult<Vec<RegionRow>> {
+pub async fn list(c: &mut impl Conn, bounds: &(String, String), after: &str, limit: i64) -> DbResult<Vec<RegionRow>> {
     c.fetch_all(
         "SELECT code, name, parent_code, level FROM regions WHERE code BETWEEN $1 AND $2 AND code > $3 ORDER BY code LIMIT $4",
         args![&bounds.0, &bounds.1, after, limit],

@@ -3,12 +3,7 @@
 use super::{Conn, DbResult, now_ms};
 use crate::args;
 
-pub async fn insert(
-    c: &mut impl Conn,
-    user_id: i64,
-    token_hash: &str,
-    name: &str,
-) -> DbResult<i64> {
+pub async fn insert(c: &mut impl Conn, user_id: i64, token_hash: &str, name: &str) -> DbResult<i64> {
     c.scalar(
         "INSERT INTO api_tokens (user_id, token_hash, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         args![user_id, token_hash, name, now_ms()],

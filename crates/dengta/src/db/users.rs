@@ -42,34 +42,32 @@ pub async fn insert(c: &mut impl Conn, u: &NewUser<'_>) -> DbResult<i64> {
     c.scalar(
         "INSERT INTO users (username, display_name, password_hash, role, region_code, enterprise_id, provider_id, \
          password_changed_at, is_demo, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        args![u.username, u.display_name, u.password_hash, u.role, u.region_code, u.enterprise_id, u.provider_id, now, u.is_demo, now],
+        args![
+            u.username,
+            u.display_name,
+            u.password_hash,
+            u.role,
+            u.region_code,
+            u.enterprise_id,
+            u.provider_id,
+            now,
+            u.is_demo,
+            now
+        ],
     )
     .await
 }
 
 pub async fn by_username(c: &mut impl Conn, username: &str) -> DbResult<Option<UserRow>> {
-    c.fetch_optional(
-        &format!("SELECT {COLS} FROM users WHERE username = $1"),
-        args![username],
-    )
-    .await
+    c.fetch_optional(&format!("SELECT {COLS} FROM users WHERE username = $1"), args![username]).await
 }
 
 pub async fn by_id(c: &mut impl Conn, id: i64) -> DbResult<Option<UserRow>> {
-    c.fetch_optional(
-        &format!("SELECT {COLS} FROM users WHERE id = $1"),
-        args![id],
-    )
-    .await
+    c.fetch_optional(&format!("SELECT {COLS} FROM users WHERE id = $1"), args![id]).await
 }
 
 /// One page of users in a region subtree, after `after_id` (keyset pagination).
-pub async fn list(
-    c: &mut impl Conn,
-    bounds: &(String, String),
-    after_id: i64,
-    limit: i64,
-) -> DbResult<Vec<UserRow>> {
+pub async fn list(c: &mut impl Conn, bounds: &(String, String), after_id: i64, limit: i64) -> DbResult<Vec<UserRow>> {
     c.fetch_all(
         &format!("SELECT {COLS} FROM users WHERE region_code BETWEEN $1 AND $2 AND id > $3 ORDER BY id LIMIT $4"),
         args![&bounds.0, &bounds.1, after_id, limit],
@@ -110,8 +108,11 @@ pub async fn record_failure(
 }
 
 pub async fn clear_failures(c: &mut impl Conn, id: i64) -> DbResult<()> {
-    c.execute("UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL WHERE id = $1", args![id])
-        .await?;
+    c.execute(
+        "UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL WHERE id = $1",
+        args![id],
+    )
+    .await?;
     Ok(())
 }
 
@@ -125,17 +126,9 @@ pub async fn set_password(c: &mut impl Conn, id: i64, hash: &str) -> DbResult<()
 }
 
 pub async fn set_disabled(c: &mut impl Conn, id: i64, disabled: bool) -> DbResult<u64> {
-    c.execute(
-        "UPDATE users SET disabled = $2, version = version + 1 WHERE id = $1",
-        args![id, disabled],
-    )
-    .await
+    c.execute("UPDATE users SET disabled = $2, version = version + 1 WHERE id = $1", args![id, disabled]).await
 }
 
 pub async fn any_non_demo(c: &mut impl Conn) -> DbResult<bool> {
-    Ok(
-        c.scalar("SELECT COUNT(*) FROM users WHERE is_demo = FALSE", args![])
-            .await?
-            > 0,
-    )
+    Ok(c.scalar("SELECT COUNT(*) FROM users WHERE is_demo = FALSE", args![]).await? > 0)
 }

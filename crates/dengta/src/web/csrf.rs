@@ -13,21 +13,12 @@ use super::ctx::Ctx;
 use super::error::Problem;
 
 fn failure() -> Response {
-    Problem {
-        status: axum::http::StatusCode::FORBIDDEN,
-        key: "error.csrf",
-        detail: String::new(),
-    }
-    .into_response()
+    Problem { status: axum::http::StatusCode::FORBIDDEN, key: "error.csrf", detail: String::new() }.into_response()
 }
 
 /// Constant-time comparison of two tokens.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn same_origin(req: &Request) -> bool {
@@ -40,14 +31,8 @@ fn same_origin(req: &Request) -> bool {
     match h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         None => true,
         Some(origin) => {
-            let host = h
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            let bare = origin
-                .strip_prefix("http://")
-                .or_else(|| origin.strip_prefix("https://"))
-                .unwrap_or("");
+            let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let bare = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")).unwrap_or("");
             !host.is_empty() && bare == host
         }
     }
@@ -73,16 +58,8 @@ pub async fn protect(req: Request, next: Next) -> Response {
     if !had_cookie {
         return failure();
     }
-    if let Some(h) = req
-        .headers()
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-    {
-        return if same(h, &ctx.csrf) {
-            next.run(req).await
-        } else {
-            failure()
-        };
+    if let Some(h) = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+        return if same(h, &ctx.csrf) { next.run(req).await } else { failure() };
     }
     let is_form = req
         .headers()
@@ -98,17 +75,9 @@ pub async fn protect(req: Request, next: Next) -> Response {
     };
     let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         .ok()
-        .and_then(|fields| {
-            fields
-                .into_iter()
-                .find(|(k, _)| k == "_csrf")
-                .map(|(_, v)| v)
-        });
+        .and_then(|fields| fields.into_iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v));
     match token {
-        Some(t) if same(&t, &ctx.csrf) => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
-        }
+        Some(t) if same(&t, &ctx.csrf) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
         _ => failure(),
     }
 }

@@ -55,11 +55,7 @@ impl Ctx {
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Ctx>()
-            .cloned()
-            .ok_or(AppError::Internal("request context missing".into()))
+        parts.extensions.get::<Ctx>().cloned().ok_or(AppError::Internal("request context missing".into()))
     }
 }
 
@@ -76,12 +72,7 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// A `Set-Cookie` value with the attributes every Dengta cookie carries.
-pub fn set_cookie(
-    name: &str,
-    value: &str,
-    max_age: Option<i64>,
-    secure: bool,
-) -> Option<HeaderValue> {
+pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> Option<HeaderValue> {
     let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
     if let Some(age) = max_age {
         c.push_str(&format!("; Max-Age={age}"));
@@ -100,11 +91,7 @@ fn hexish(s: &str) -> bool {
 /// cookie when the browser had none.
 pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Response {
     let headers = req.headers();
-    let request_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .unwrap_or_default();
+    let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned).unwrap_or_default();
     let api = req.uri().path().starts_with("/api/");
     // Pages are Chinese unless the user picked English with the switch; API
     // clients may ask through Accept-Language.
@@ -115,12 +102,8 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| t.trim().to_owned());
-    let session_id = cookie(headers, SESSION_COOKIE)
-        .filter(|s| hexish(s))
-        .map(str::to_owned);
-    let csrf_cookie = cookie(headers, CSRF_COOKIE)
-        .filter(|s| hexish(s))
-        .map(str::to_owned);
+    let session_id = cookie(headers, SESSION_COOKIE).filter(|s| hexish(s)).map(str::to_owned);
+    let csrf_cookie = cookie(headers, CSRF_COOKIE).filter(|s| hexish(s)).map(str::to_owned);
 
     let path = req.uri().path().to_owned();
     let demo = app.demo.load(std::sync::atomic::Ordering::Relaxed);
@@ -136,12 +119,8 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
         demo,
     };
     let resolved = match (&bearer, &session_id) {
-        (Some(token), _) => accounts::token_principal(&app, token)
-            .await
-            .map(|p| (p, true)),
-        (None, Some(sid)) => accounts::session_principal(&app, sid)
-            .await
-            .map(|p| (p, false)),
+        (Some(token), _) => accounts::token_principal(&app, token).await.map(|p| (p, true)),
+        (None, Some(sid)) => accounts::session_principal(&app, sid).await.map(|p| (p, false)),
         (None, None) => Ok((None, false)),
     };
     match resolved {
@@ -179,11 +158,7 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
         }
         res = rendered;
     }
-    let rotated = res
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .any(|v| v.as_bytes().starts_with(CSRF_COOKIE.as_bytes()));
+    let rotated = res.headers().get_all(SET_COOKIE).iter().any(|v| v.as_bytes().starts_with(CSRF_COOKIE.as_bytes()));
     if fresh
         && !rotated
         && !ctx.via_token

@@ -26,41 +26,23 @@ pub struct Problem {
 
 impl From<&AppError> for Problem {
     fn from(e: &AppError) -> Problem {
-        let p = |status, key: &'static str, detail: String| Problem {
-            status,
-            key,
-            detail,
-        };
+        let p = |status, key: &'static str, detail: String| Problem { status, key, detail };
         match e {
-            AppError::Unauthenticated => p(
-                StatusCode::UNAUTHORIZED,
-                "error.unauthenticated",
-                String::new(),
-            ),
+            AppError::Unauthenticated => p(StatusCode::UNAUTHORIZED, "error.unauthenticated", String::new()),
             AppError::Forbidden => p(StatusCode::FORBIDDEN, "error.forbidden", String::new()),
             AppError::NotFound | AppError::Db(DbError::NotFound) => {
                 p(StatusCode::NOT_FOUND, "error.not_found", String::new())
             }
-            AppError::Invalid { key, detail } => {
-                p(StatusCode::UNPROCESSABLE_ENTITY, key, detail.clone())
-            }
+            AppError::Invalid { key, detail } => p(StatusCode::UNPROCESSABLE_ENTITY, key, detail.clone()),
             AppError::Conflict(key) => p(StatusCode::CONFLICT, key, String::new()),
             AppError::Db(DbError::Conflict(_) | DbError::Stale) => {
                 p(StatusCode::CONFLICT, "error.conflict", String::new())
             }
             AppError::Locked => p(StatusCode::LOCKED, "error.locked", String::new()),
-            AppError::TooMany => p(
-                StatusCode::TOO_MANY_REQUESTS,
-                "error.too_many",
-                String::new(),
-            ),
+            AppError::TooMany => p(StatusCode::TOO_MANY_REQUESTS, "error.too_many", String::new()),
             AppError::Db(_) | AppError::Internal(_) => {
                 tracing::error!(error = %e, "internal error");
-                p(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "error.internal",
-                    String::new(),
-                )
+                p(StatusCode::INTERNAL_SERVER_ERROR, "error.internal", String::new())
             }
         }
     }
@@ -119,10 +101,7 @@ pub fn render_problem(ctx: &Ctx, p: &Problem) -> Response {
         };
         let json = serde_json::to_vec(&body).unwrap_or_default();
         let mut res = (p.status, json).into_response();
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         return res;
     }
     if p.status == StatusCode::UNAUTHORIZED {
@@ -137,10 +116,7 @@ pub fn render_problem(ctx: &Ctx, p: &Problem) -> Response {
     match page.render() {
         Ok(html) => {
             let mut res = (p.status, html).into_response();
-            res.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            );
+            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
             res
         }
         Err(_) => (p.status, title.to_owned()).into_response(),

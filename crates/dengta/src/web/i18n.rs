@@ -63,10 +63,7 @@ pub const EN_TOML: &str = include_str!("../../locales/en.toml");
 
 fn load(text: &str) -> HashMap<String, &'static str> {
     let table: HashMap<String, String> = toml::from_str(text).unwrap_or_default();
-    table
-        .into_iter()
-        .map(|(k, v)| (k, &*Box::leak(v.into_boxed_str())))
-        .collect()
+    table.into_iter().map(|(k, v)| (k, &*Box::leak(v.into_boxed_str()))).collect()
 }
 
 static ZH: LazyLock<HashMap<String, &'static str>> = LazyLock::new(|| load(ZH_CN_TOML));
@@ -78,11 +75,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         Lang::ZhCn => &*ZH,
         Lang::En => &*EN,
     };
-    primary
-        .get(key)
-        .or_else(|| ZH.get(key))
-        .copied()
-        .unwrap_or("?")
+    primary.get(key).or_else(|| ZH.get(key)).copied().unwrap_or("?")
 }
 
 #[cfg(test)]

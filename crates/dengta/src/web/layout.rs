@@ -50,27 +50,16 @@ impl Layout {
                 .map(|(href, key)| NavItem {
                     href,
                     label: t(ctx.lang, key),
-                    active: ctx.path == href
-                        || (href != "/home" && ctx.path.starts_with(&format!("{href}/"))),
+                    active: ctx.path == href || (href != "/home" && ctx.path.starts_with(&format!("{href}/"))),
                 })
                 .collect(),
             None => Vec::new(),
         };
-        let mut all = vec![Crumb {
-            href: "/home".into(),
-            label: t(ctx.lang, "nav.home").into(),
-        }];
+        let mut all = vec![Crumb { href: "/home".into(), label: t(ctx.lang, "nav.home").into() }];
         for (href, label) in crumbs {
-            let text = if label.contains('.') && !label.contains(' ') {
-                t(ctx.lang, label)
-            } else {
-                label
-            };
+            let text = if label.contains('.') && !label.contains(' ') { t(ctx.lang, label) } else { label };
             let text = if text == "?" { label } else { text };
-            all.push(Crumb {
-                href: (*href).into(),
-                label: text.into(),
-            });
+            all.push(Crumb { href: (*href).into(), label: text.into() });
         }
         Layout {
             lang: ctx.lang,

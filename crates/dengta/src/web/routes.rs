@@ -72,14 +72,7 @@ const AUDIT: &[Role] = &[AuditAdmin];
 const REGION_READERS: &[Role] = &[SysAdmin, Officer];
 
 fn def(method: Method, path: &'static str, access: Access, summary: &'static str) -> RouteDef {
-    RouteDef {
-        method,
-        path,
-        access,
-        object: None,
-        nav: None,
-        summary,
-    }
+    RouteDef { method, path, access, object: None, nav: None, summary }
 }
 
 impl RouteDef {
@@ -98,200 +91,69 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
     use Access::*;
     use Method as M;
     vec![
+        (def(M::GET, "/", Public, "Entry: home or login"), get(pages::auth::root)),
+        (def(M::GET, "/login", Public, "Login page"), get(pages::auth::login_page)),
+        (def(M::POST, "/login", Public, "Sign in"), post(pages::auth::login)),
+        (def(M::POST, "/logout", Anyone, "Sign out"), post(pages::auth::logout)),
+        (def(M::GET, "/setup", Public, "First-run setup page"), get(pages::auth::setup_page)),
+        (def(M::POST, "/setup", Public, "Create the first administrator"), post(pages::auth::setup)),
+        (def(M::GET, "/lang/{code}", Public, "Switch language"), get(pages::auth::switch_lang)),
+        (def(M::GET, "/home", Anyone, "Home page for the role").nav("nav.home"), get(pages::home::home)),
         (
-            def(M::GET, "/", Public, "Entry: home or login"),
-            get(pages::auth::root),
-        ),
-        (
-            def(M::GET, "/login", Public, "Login page"),
-            get(pages::auth::login_page),
-        ),
-        (
-            def(M::POST, "/login", Public, "Sign in"),
-            post(pages::auth::login),
-        ),
-        (
-            def(M::POST, "/logout", Anyone, "Sign out"),
-            post(pages::auth::logout),
-        ),
-        (
-            def(M::GET, "/setup", Public, "First-run setup page"),
-            get(pages::auth::setup_page),
-        ),
-        (
-            def(M::POST, "/setup", Public, "Create the first administrator"),
-            post(pages::auth::setup),
-        ),
-        (
-            def(M::GET, "/lang/{code}", Public, "Switch language"),
-            get(pages::auth::switch_lang),
-        ),
-        (
-            def(M::GET, "/home", Anyone, "Home page for the role").nav("nav.home"),
-            get(pages::home::home),
-        ),
-        (
-            def(
-                M::GET,
-                "/enterprises",
-                Roles(OFFICER_ENTERPRISE),
-                "Enterprise list",
-            )
-            .nav("nav.enterprises"),
+            def(M::GET, "/enterprises", Roles(OFFICER_ENTERPRISE), "Enterprise list").nav("nav.enterprises"),
             get(pages::directory::enterprises),
         ),
         (
-            def(
-                M::GET,
-                "/enterprises/{id}",
-                Roles(OFFICER_ENTERPRISE),
-                "Enterprise file",
-            )
-            .on(Object::Enterprise),
+            def(M::GET, "/enterprises/{id}", Roles(OFFICER_ENTERPRISE), "Enterprise file").on(Object::Enterprise),
             get(pages::directory::enterprise),
         ),
         (
-            def(
-                M::GET,
-                "/providers",
-                Roles(OFFICER_PROVIDER),
-                "Provider list",
-            )
-            .nav("nav.providers"),
+            def(M::GET, "/providers", Roles(OFFICER_PROVIDER), "Provider list").nav("nav.providers"),
             get(pages::directory::providers),
         ),
         (
-            def(
-                M::GET,
-                "/providers/{id}",
-                Roles(OFFICER_PROVIDER),
-                "Provider",
-            )
-            .on(Object::Provider),
+            def(M::GET, "/providers/{id}", Roles(OFFICER_PROVIDER), "Provider").on(Object::Provider),
             get(pages::directory::provider),
         ),
+        (def(M::GET, "/admin/users", Roles(ACCOUNT_ADMINS), "User list").nav("nav.users"), get(pages::admin::users)),
+        (def(M::GET, "/admin/users/new", Roles(SYS), "New user form"), get(pages::admin::new_user)),
+        (def(M::POST, "/admin/users", Roles(SYS), "Create a user"), post(pages::admin::create_user)),
+        (def(M::GET, "/admin/users/{id}", Roles(ACCOUNT_ADMINS), "User").on(Object::User), get(pages::admin::user)),
         (
-            def(M::GET, "/admin/users", Roles(ACCOUNT_ADMINS), "User list").nav("nav.users"),
-            get(pages::admin::users),
-        ),
-        (
-            def(M::GET, "/admin/users/new", Roles(SYS), "New user form"),
-            get(pages::admin::new_user),
-        ),
-        (
-            def(M::POST, "/admin/users", Roles(SYS), "Create a user"),
-            post(pages::admin::create_user),
-        ),
-        (
-            def(M::GET, "/admin/users/{id}", Roles(ACCOUNT_ADMINS), "User").on(Object::User),
-            get(pages::admin::user),
-        ),
-        (
-            def(
-                M::POST,
-                "/admin/users/{id}/disable",
-                Roles(SYS),
-                "Disable a user",
-            )
-            .on(Object::User),
+            def(M::POST, "/admin/users/{id}/disable", Roles(SYS), "Disable a user").on(Object::User),
             post(pages::admin::disable),
         ),
         (
-            def(
-                M::POST,
-                "/admin/users/{id}/enable",
-                Roles(SYS),
-                "Enable a user",
-            )
-            .on(Object::User),
+            def(M::POST, "/admin/users/{id}/enable", Roles(SYS), "Enable a user").on(Object::User),
             post(pages::admin::enable),
         ),
         (
-            def(
-                M::POST,
-                "/admin/users/{id}/unlock",
-                Roles(SEC),
-                "Lift a lockout",
-            )
-            .on(Object::User),
+            def(M::POST, "/admin/users/{id}/unlock", Roles(SEC), "Lift a lockout").on(Object::User),
             post(pages::admin::unlock),
         ),
         (
-            def(
-                M::POST,
-                "/admin/users/{id}/reset-password",
-                Roles(SEC),
-                "Reset a password",
-            )
-            .on(Object::User),
+            def(M::POST, "/admin/users/{id}/reset-password", Roles(SEC), "Reset a password").on(Object::User),
             post(pages::admin::reset_password),
         ),
         (
             def(M::GET, "/admin/regions", Roles(REGION_READERS), "Regions").nav("nav.regions"),
             get(pages::admin::regions),
         ),
-        (
-            def(M::POST, "/admin/regions", Roles(SYS), "Add a region"),
-            post(pages::admin::create_region),
-        ),
-        (
-            def(M::GET, "/audit", Roles(AUDIT), "Audit search").nav("nav.audit"),
-            get(pages::audit::search),
-        ),
-        (
-            def(
-                M::GET,
-                "/audit/verify",
-                Roles(AUDIT),
-                "Verify the audit chain",
-            ),
-            get(pages::audit::verify),
-        ),
+        (def(M::POST, "/admin/regions", Roles(SYS), "Add a region"), post(pages::admin::create_region)),
+        (def(M::GET, "/audit", Roles(AUDIT), "Audit search").nav("nav.audit"), get(pages::audit::search)),
+        (def(M::GET, "/audit/verify", Roles(AUDIT), "Verify the audit chain"), get(pages::audit::verify)),
         (
             def(M::GET, "/account/password", Anyone, "Change password form").nav("nav.password"),
             get(pages::auth::password_page),
         ),
+        (def(M::POST, "/account/password", Anyone, "Change password"), post(pages::auth::change_password)),
+        (def(M::GET, "/static/{file}", Public, "Embedded assets"), get(assets::serve)),
+        (def(M::GET, "/healthz", Public, "Liveness"), get(api::health::healthz)),
+        (def(M::GET, "/readyz", Public, "Readiness (database reachable)"), get(api::health::readyz)),
+        (def(M::GET, "/api/openapi.json", Public, "This API's OpenAPI document"), get(api::openapi::document)),
+        (def(M::GET, "/api/v1/me", Anyone, "The caller's identity, role and scope"), get(api::v1::me)),
         (
-            def(M::POST, "/account/password", Anyone, "Change password"),
-            post(pages::auth::change_password),
-        ),
-        (
-            def(M::GET, "/static/{file}", Public, "Embedded assets"),
-            get(assets::serve),
-        ),
-        (
-            def(M::GET, "/healthz", Public, "Liveness"),
-            get(api::health::healthz),
-        ),
-        (
-            def(M::GET, "/readyz", Public, "Readiness (database reachable)"),
-            get(api::health::readyz),
-        ),
-        (
-            def(
-                M::GET,
-                "/api/openapi.json",
-                Public,
-                "This API's OpenAPI document",
-            ),
-            get(api::openapi::document),
-        ),
-        (
-            def(
-                M::GET,
-                "/api/v1/me",
-                Anyone,
-                "The caller's identity, role and scope",
-            ),
-            get(api::v1::me),
-        ),
-        (
-            def(
-                M::GET,
-                "/api/v1/enterprises",
-                Roles(OFFICER_ENTERPRISE),
-                "Enterprises in scope (keyset paginated)",
-            ),
+            def(M::GET, "/api/v1/enterprises", Roles(OFFICER_ENTERPRISE), "Enterprises in scope (keyset paginated)"),
             get(api::v1::enterprises),
         ),
         (
@@ -304,75 +166,17 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
             .on(Object::Enterprise),
             get(api::v1::enterprise),
         ),
+        (def(M::GET, "/api/v1/providers", Roles(OFFICER_PROVIDER), "Providers in scope"), get(api::v1::providers)),
         (
-            def(
-                M::GET,
-                "/api/v1/providers",
-                Roles(OFFICER_PROVIDER),
-                "Providers in scope",
-            ),
-            get(api::v1::providers),
-        ),
-        (
-            def(
-                M::GET,
-                "/api/v1/providers/{id}",
-                Roles(OFFICER_PROVIDER),
-                "One provider",
-            )
-            .on(Object::Provider),
+            def(M::GET, "/api/v1/providers/{id}", Roles(OFFICER_PROVIDER), "One provider").on(Object::Provider),
             get(api::v1::provider),
         ),
-        (
-            def(
-                M::GET,
-                "/api/v1/regions",
-                Anyone,
-                "Regions in the caller's subtree",
-            ),
-            get(api::v1::regions),
-        ),
-        (
-            def(
-                M::GET,
-                "/api/v1/users",
-                Roles(ACCOUNT_ADMINS),
-                "Users in scope",
-            ),
-            get(api::v1::users),
-        ),
-        (
-            def(M::POST, "/api/v1/users", Roles(SYS), "Create a user"),
-            post(api::v1::create_user),
-        ),
-        (
-            def(
-                M::GET,
-                "/api/v1/users/{id}",
-                Roles(ACCOUNT_ADMINS),
-                "One user",
-            )
-            .on(Object::User),
-            get(api::v1::user),
-        ),
-        (
-            def(
-                M::GET,
-                "/api/v1/audit",
-                Roles(AUDIT),
-                "Search the audit trail",
-            ),
-            get(api::v1::audit),
-        ),
-        (
-            def(
-                M::GET,
-                "/api/v1/audit/verify",
-                Roles(AUDIT),
-                "Verify the audit chain",
-            ),
-            get(api::v1::audit_verify),
-        ),
+        (def(M::GET, "/api/v1/regions", Anyone, "Regions in the caller's subtree"), get(api::v1::regions)),
+        (def(M::GET, "/api/v1/users", Roles(ACCOUNT_ADMINS), "Users in scope"), get(api::v1::users)),
+        (def(M::POST, "/api/v1/users", Roles(SYS), "Create a user"), post(api::v1::create_user)),
+        (def(M::GET, "/api/v1/users/{id}", Roles(ACCOUNT_ADMINS), "One user").on(Object::User), get(api::v1::user)),
+        (def(M::GET, "/api/v1/audit", Roles(AUDIT), "Search the audit trail"), get(api::v1::audit)),
+        (def(M::GET, "/api/v1/audit/verify", Roles(AUDIT), "Verify the audit chain"), get(api::v1::audit_verify)),
     ]
 }
 
@@ -412,7 +216,5 @@ pub fn router() -> Router<App> {
             None => by_path.push((d.path, guarded)),
         }
     }
-    by_path
-        .into_iter()
-        .fold(Router::new(), |r, (p, mr)| r.route(p, mr))
+    by_path.into_iter().fold(Router::new(), |r, (p, mr)| r.route(p, mr))
 }

@@ -117,13 +117,23 @@ async fn matrix(store: Store) {
     assert_eq!(sys.get(t.url("/audit")).send().await.unwrap().status(), 403);
     for d in defs.iter().filter(|d| d.method != Method::GET) {
         let reachable = d.access.allows(Some(Role::AuditAdmin));
-        assert!(!reachable || d.access == Access::Anyone || d.access == Access::Public, "audit admin can change data via {}", d.path);
+        assert!(
+            !reachable || d.access == Access::Anyone || d.access == Access::Public,
+            "audit admin can change data via {}",
+            d.path
+        );
     }
 }
 
 /// Calls a route with an in-scope object, except state changes that would
 /// alter the fixture for later cases.
-async fn call_inside(t: &TestApp, c: &reqwest::Client, csrf: &str, d: &RouteDef, id: i64) -> Option<reqwest::StatusCode> {
+async fn call_inside(
+    t: &TestApp,
+    c: &reqwest::Client,
+    csrf: &str,
+    d: &RouteDef,
+    id: i64,
+) -> Option<reqwest::StatusCode> {
     if d.method != Method::GET {
         return None;
     }

@@ -16,7 +16,11 @@ fn session_cookie(res: &reqwest::Response) -> Option<String> {
 
 async fn login_raw(t: &TestApp, c: &reqwest::Client, user: &str, pw: &str) -> reqwest::Response {
     let token = t.csrf(c).await;
-    c.post(t.url("/login")).form(&[("_csrf", token.as_str()), ("username", user), ("password", pw)]).send().await.unwrap()
+    c.post(t.url("/login"))
+        .form(&[("_csrf", token.as_str()), ("username", user), ("password", pw)])
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn login_rotates_sessions_and_sets_safe_cookies(store: Store) {
@@ -57,7 +61,8 @@ async fn wrong_passwords_lock_the_account(store: Store) {
     let (sec, csrf) = t.demo_login("demo-secadmin").await;
     let conn = t.db();
     let id = conn.scalar("SELECT id FROM users WHERE username = $1", vec!["demo-expert".into()]).await.unwrap();
-    let res = sec.post(t.url(&format!("/admin/users/{id}/unlock"))).form(&[("_csrf", csrf.as_str())]).send().await.unwrap();
+    let res =
+        sec.post(t.url(&format!("/admin/users/{id}/unlock"))).form(&[("_csrf", csrf.as_str())]).send().await.unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(login_raw(&t, &t.client(), "demo-expert", DEMO_PASSWORD).await.status(), 303);
     let failures = conn
@@ -102,7 +107,12 @@ async fn password_change_ends_all_sessions(store: Store) {
     assert!(weak.text().await.unwrap().contains("密码长度不足"));
     let res = a
         .post(t.url("/account/password"))
-        .form(&[("_csrf", csrf.as_str()), ("current", DEMO_PASSWORD), ("new", "Better#Pass2026"), ("confirm", "Better#Pass2026")])
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("current", DEMO_PASSWORD),
+            ("new", "Better#Pass2026"),
+            ("confirm", "Better#Pass2026"),
+        ])
         .send()
         .await
         .unwrap();
@@ -146,10 +156,14 @@ async fn sysadmin_creates_users_with_valid_bindings(store: Store) {
     assert!(again.text().await.unwrap().contains("用户名已被使用"));
     let (o, _) = t.login("xuanwu-2", "Strong#Pass1").await;
     let list = o.get(t.url("/enterprises")).send().await.unwrap().text().await.unwrap();
-    assert!(list.contains("南京玄武精密机械有限公司") && !list.contains("江宁汽车零部件制造有限公司"), "district scope only");
+    assert!(
+        list.contains("南京玄武精密机械有限公司") && !list.contains("江宁汽车零部件制造有限公司"),
+        "district scope only"
+    );
     // Disabling ends access at once.
     let id = conn.scalar("SELECT id FROM users WHERE username = 'xuanwu-2'", vec![]).await.unwrap();
-    let res = c.post(t.url(&format!("/admin/users/{id}/disable"))).form(&[("_csrf", csrf.as_str())]).send().await.unwrap();
+    let res =
+        c.post(t.url(&format!("/admin/users/{id}/disable"))).form(&[("_csrf", csrf.as_str())]).send().await.unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(o.get(t.url("/home")).send().await.unwrap().status(), 303);
 }

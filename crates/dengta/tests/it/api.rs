@@ -47,7 +47,8 @@ async fn api_lists_are_scoped_and_paged(store: Store) {
 
     // One record: personal data shown, the read audited.
     let f = fixture(&t.db()).await;
-    let one: serde_json::Value = get(&format!("/api/v1/enterprises/{}", f.own_enterprise), &officer).await.unwrap().json().await.unwrap();
+    let one: serde_json::Value =
+        get(&format!("/api/v1/enterprises/{}", f.own_enterprise), &officer).await.unwrap().json().await.unwrap();
     assert_eq!(one["legal_rep"], "张伟");
     let conn = t.db();
     let reads = conn
@@ -65,7 +66,12 @@ async fn errors_are_problem_json_in_chinese(store: Store) {
     let c = reqwest::Client::new();
     let officer = token_for(&t, "demo-officer").await;
     let f = fixture(&t.db()).await;
-    let res = c.get(t.url(&format!("/api/v1/enterprises/{}", f.other_city_enterprise))).bearer_auth(&officer).send().await.unwrap();
+    let res = c
+        .get(t.url(&format!("/api/v1/enterprises/{}", f.other_city_enterprise)))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     let p: serde_json::Value = res.json().await.unwrap();
@@ -83,7 +89,14 @@ async fn errors_are_problem_json_in_chinese(store: Store) {
     assert_eq!(res.status(), 401);
     // Bad input: a malformed body and an invalid field, nothing written.
     let admin = token_for(&t, "demo-sysadmin").await;
-    let res = c.post(t.url("/api/v1/users")).bearer_auth(&admin).body("{not json").header("content-type", "application/json").send().await.unwrap();
+    let res = c
+        .post(t.url("/api/v1/users"))
+        .bearer_auth(&admin)
+        .body("{not json")
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 422);
     let res = c
         .post(t.url("/api/v1/users"))

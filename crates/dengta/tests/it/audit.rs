@@ -108,4 +108,9 @@ async fn audit_admin_searches_in_the_ui(store: Store) {
     assert!(verdict.contains("审计链完整"));
 }
 
-on_both_stores!(altered_record_is_named, removed_record_is_named, concurrent_writes_keep_one_chain, audit_admin_searches_in_the_ui);
+on_both_stores!(
+    altered_record_is_named,
+    removed_record_is_named,
+    concurrent_writes_keep_one_chain,
+    audit_admin_searches_in_the_ui
+);

@@ -29,7 +29,19 @@ async fn user_and_token_commands(store: Store) {
 
     // A password from standard input.
     let mut child = Command::new(env!("CARGO_BIN_EXE_dengta"))
-        .args(["--database-url", &url, "user", "add", "--username", "auditor", "--role", "auditadmin", "--region", "100000", "--password-stdin"])
+        .args([
+            "--database-url",
+            &url,
+            "user",
+            "add",
+            "--username",
+            "auditor",
+            "--role",
+            "auditadmin",
+            "--region",
+            "100000",
+            "--password-stdin",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -49,8 +61,15 @@ async fn user_and_token_commands(store: Store) {
     let server = dengta::server::Server::build(crate::support::settings(&url)).await.unwrap();
     let base = format!("http://{}", server.addr);
     tokio::spawn(server.run(std::future::pending()));
-    let me: serde_json::Value =
-        reqwest::Client::new().get(format!("{base}/api/v1/me")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let me: serde_json::Value = reqwest::Client::new()
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["username"], "chief");
     assert_eq!(me["role"], "sysadmin");
     assert_eq!(me["region"], "100000");

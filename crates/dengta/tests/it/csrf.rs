@@ -14,18 +14,36 @@ async fn cross_origin_posts_are_refused(store: Store) {
 
     // A page served from another loopback origin posting with the victim's cookies.
     let other_origin = format!("http://127.0.0.2:{port}");
-    let res = c.post(t.url("/admin/regions")).header("origin", &other_origin).form(&form("320116")).send().await.unwrap();
+    let res =
+        c.post(t.url("/admin/regions")).header("origin", &other_origin).form(&form("320116")).send().await.unwrap();
     assert_eq!(res.status(), 403);
     assert!(res.text().await.unwrap().contains("请求校验失败"));
-    let res = c.post(t.url("/admin/regions")).header("origin", format!("http://localhost:{}", port.parse::<u16>().unwrap() + 1)).form(&form("320116")).send().await.unwrap();
+    let res = c
+        .post(t.url("/admin/regions"))
+        .header("origin", format!("http://localhost:{}", port.parse::<u16>().unwrap() + 1))
+        .form(&form("320116"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     // Browsers mark cross-site requests; those are refused even with a token.
-    let res = c.post(t.url("/admin/regions")).header("sec-fetch-site", "cross-site").form(&form("320116")).send().await.unwrap();
+    let res = c
+        .post(t.url("/admin/regions"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&form("320116"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     // Same origin but no token, or a wrong one.
     let res = c.post(t.url("/admin/regions")).form(&[("code", "320116"), ("name", "测试区")]).send().await.unwrap();
     assert_eq!(res.status(), 403);
-    let res = c.post(t.url("/admin/regions")).form(&[("_csrf", "0".repeat(48).as_str()), ("code", "320116"), ("name", "测试区")]).send().await.unwrap();
+    let res = c
+        .post(t.url("/admin/regions"))
+        .form(&[("_csrf", "0".repeat(48).as_str()), ("code", "320116"), ("name", "测试区")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     // JSON with the cookie but without the header.
     let res = c.post(t.url("/api/v1/users")).json(&serde_json::json!({"username": "x"})).send().await.unwrap();
@@ -43,7 +61,8 @@ async fn cross_origin_posts_are_refused(store: Store) {
 
 async fn api_tokens_need_no_csrf_but_cookies_do(store: Store) {
     let t = TestApp::spawn(store).await;
-    let token = dengta::app::accounts::create_token(&t.app, &dengta::app::Actor::cli(), "demo-sysadmin", "test").await.unwrap();
+    let token =
+        dengta::app::accounts::create_token(&t.app, &dengta::app::Actor::cli(), "demo-sysadmin", "test").await.unwrap();
     let c = reqwest::Client::new();
     let res = c
         .post(t.url("/api/v1/users"))

@@ -30,11 +30,20 @@ pub async fn fresh_database(store: Store, dir: &std::path::Path) -> String {
     match store {
         Store::Sqlite => format!("sqlite://{}", dir.join("dengta.db").display()),
         Store::Postgres => {
-            let admin = std::env::var("DENGTA_TEST_PG_URL")
-                .expect("DENGTA_TEST_PG_URL is not set: run the tests through scripts/test.sh, which starts PostgreSQL");
-            let name = format!("t_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst), db::now_ms() % 100_000);
+            let admin = std::env::var("DENGTA_TEST_PG_URL").expect(
+                "DENGTA_TEST_PG_URL is not set: run the tests through scripts/test.sh, which starts PostgreSQL",
+            );
+            let name = format!(
+                "t_{}_{}_{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::SeqCst),
+                db::now_ms() % 100_000
+            );
             let pool = sqlx::PgPool::connect(&admin).await.expect("connect to the test PostgreSQL cluster");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&pool).await.expect("create test database");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&pool)
+                .await
+                .expect("create test database");
             pool.close().await;
             let (base, _) = admin.rsplit_once('/').expect("DENGTA_TEST_PG_URL must end in /<database>");
             let query = admin.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default();
@@ -44,7 +53,12 @@ pub async fn fresh_database(store: Store, dir: &std::path::Path) -> String {
 }
 
 pub fn settings(database_url: &str) -> Settings {
-    Settings { listen: "127.0.0.1:0".into(), database_url: database_url.into(), max_connections: 4, ..Default::default() }
+    Settings {
+        listen: "127.0.0.1:0".into(),
+        database_url: database_url.into(),
+        max_connections: 4,
+        ..Default::default()
+    }
 }
 
 impl TestApp {
@@ -136,8 +150,15 @@ pub struct Fixture {
 
 pub async fn add_other_city(db: &Db) {
     let mut c = db.clone();
-    for (code, name, parent, level) in [("320200", "无锡市", "320000", "city"), ("320205", "锡山区", "320200", "county")] {
-        let row = db::regions::RegionRow { code: code.into(), name: name.into(), parent_code: Some(parent.into()), level: level.into() };
+    for (code, name, parent, level) in
+        [("320200", "无锡市", "320000", "city"), ("320205", "锡山区", "320200", "county")]
+    {
+        let row = db::regions::RegionRow {
+            code: code.into(),
+            name: name.into(),
+            parent_code: Some(parent.into()),
+            level: level.into(),
+        };
         db::regions::insert(&mut c, &row, true).await.expect("region");
     }
     let eid = db::enterprises::insert(
@@ -154,7 +175,9 @@ pub async fn add_other_city(db: &Db) {
     )
     .await
     .expect("enterprise");
-    let pid = db::providers::insert(&mut c, "91320205MA1X2YCK0N", "无锡数智服务有限公司", "320205", "综合集成型", true).await.expect("provider");
+    let pid = db::providers::insert(&mut c, "91320205MA1X2YCK0N", "无锡数智服务有限公司", "320205", "综合集成型", true)
+        .await
+        .expect("provider");
     let hash = dengta::app::accounts::hash_password("Other#City1").await.expect("hash");
     db::users::insert(
         &mut c,

@@ -15,7 +15,8 @@ pub async fn healthz() -> Json<serde_json::Value> {
 /// Ready when the database answers.
 pub async fn readyz(State(app): State<App>) -> Response {
     match app.db.scalar("SELECT CAST(1 AS BIGINT)", crate::args![]).await {
-        Ok(_) => Json(json!({ "status": "ready", "database": format!("{:?}", app.db.backend()).to_lowercase() })).into_response(),
+        Ok(_) => Json(json!({ "status": "ready", "database": format!("{:?}", app.db.backend()).to_lowercase() }))
+            .into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
             (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable" }))).into_response()

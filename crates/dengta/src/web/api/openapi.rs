@@ -41,15 +41,9 @@ pub fn build() -> Value {
         };
         op.insert(
             "description".into(),
-            json!(format!(
-                "Roles: {roles}. Objects outside the caller's scope answer 404."
-            )),
+            json!(format!("Roles: {roles}. Objects outside the caller's scope answer 404.")),
         );
-        let ok = if d.method == Method::POST {
-            "201"
-        } else {
-            "200"
-        };
+        let ok = if d.method == Method::POST { "201" } else { "200" };
         op.insert(
             "responses".into(),
             json!({
@@ -61,14 +55,9 @@ pub fn build() -> Value {
             }),
         );
         if d.access != Access::Public {
-            op.insert(
-                "security".into(),
-                json!([{ "bearer": [] }, { "cookie": [] }]),
-            );
+            op.insert("security".into(), json!([{ "bearer": [] }, { "cookie": [] }]));
         }
-        let entry = paths
-            .entry(d.path.to_owned())
-            .or_insert_with(|| Value::Object(Map::new()));
+        let entry = paths.entry(d.path.to_owned()).or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(m) = entry {
             m.insert(d.method.as_str().to_lowercase(), Value::Object(op));
         }

@@ -28,9 +28,7 @@ impl ListQuery {
     fn after_id(&self) -> Result<i64, AppError> {
         match self.after.as_deref() {
             None | Some("") => Ok(0),
-            Some(s) => s
-                .parse()
-                .map_err(|_| AppError::invalid("error.bad_request", "after")),
+            Some(s) => s.parse().map_err(|_| AppError::invalid("error.bad_request", "after")),
         }
     }
 }
@@ -62,23 +60,13 @@ pub async fn me(ctx: Ctx) -> Result<Json<serde_json::Value>, AppError> {
     })))
 }
 
-pub async fn enterprises(
-    State(app): State<App>,
-    ctx: Ctx,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
+pub async fn enterprises(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
     let p = ctx.principal()?;
-    let rows =
-        directory::list_enterprises(&app, p, q.name.as_deref(), q.after_id()?, q.limit() + 1)
-            .await?;
+    let rows = directory::list_enterprises(&app, p, q.name.as_deref(), q.after_id()?, q.limit() + 1).await?;
     Ok(Json(paged(rows, q.limit(), |e| e.id.to_string())).into_response())
 }
 
-pub async fn enterprise(
-    State(app): State<App>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
+pub async fn enterprise(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
     Ok(Json(directory::get_enterprise(&app, &ctx.actor(), id).await?).into_response())
 }
 
@@ -91,54 +79,23 @@ struct ProviderJson {
     kind: String,
 }
 
-pub async fn providers(
-    State(app): State<App>,
-    ctx: Ctx,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
-    let rows =
-        directory::list_providers(&app, ctx.principal()?, q.after_id()?, q.limit() + 1).await?;
+pub async fn providers(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+    let rows = directory::list_providers(&app, ctx.principal()?, q.after_id()?, q.limit() + 1).await?;
     let items: Vec<ProviderJson> = rows
         .into_iter()
-        .map(|r| ProviderJson {
-            id: r.id,
-            uscc: r.uscc,
-            name: r.name,
-            region_code: r.region_code,
-            kind: r.kind,
-        })
+        .map(|r| ProviderJson { id: r.id, uscc: r.uscc, name: r.name, region_code: r.region_code, kind: r.kind })
         .collect();
     Ok(Json(paged(items, q.limit(), |p| p.id.to_string())).into_response())
 }
 
-pub async fn provider(
-    State(app): State<App>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
+pub async fn provider(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
     let r = directory::get_provider(&app, ctx.principal()?, id).await?;
-    Ok(Json(ProviderJson {
-        id: r.id,
-        uscc: r.uscc,
-        name: r.name,
-        region_code: r.region_code,
-        kind: r.kind,
-    })
-    .into_response())
+    Ok(Json(ProviderJson { id: r.id, uscc: r.uscc, name: r.name, region_code: r.region_code, kind: r.kind })
+        .into_response())
 }
 
-pub async fn regions(
-    State(app): State<App>,
-    ctx: Ctx,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
-    let rows = directory::list_regions(
-        &app,
-        ctx.principal()?,
-        q.after.as_deref().unwrap_or(""),
-        q.limit() + 1,
-    )
-    .await?;
+pub async fn regions(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+    let rows = directory::list_regions(&app, ctx.principal()?, q.after.as_deref().unwrap_or(""), q.limit() + 1).await?;
     Ok(Json(paged(rows, q.limit(), |r| r.code.clone())).into_response())
 }
 
@@ -171,25 +128,14 @@ impl From<UserRow> for UserJson {
     }
 }
 
-pub async fn users(
-    State(app): State<App>,
-    ctx: Ctx,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
+pub async fn users(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
     let rows = accounts::list_users(&app, ctx.principal()?, q.after_id()?, q.limit() + 1).await?;
     let items: Vec<UserJson> = rows.into_iter().map(UserJson::from).collect();
     Ok(Json(paged(items, q.limit(), |u| u.id.to_string())).into_response())
 }
 
-pub async fn user(
-    State(app): State<App>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
-    Ok(Json(UserJson::from(
-        accounts::get_user(&app, ctx.principal()?, id).await?,
-    ))
-    .into_response())
+pub async fn user(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    Ok(Json(UserJson::from(accounts::get_user(&app, ctx.principal()?, id).await?)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -225,11 +171,7 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, Json(UserJson::from(u))).into_response())
 }
 
-pub async fn audit(
-    State(app): State<App>,
-    ctx: Ctx,
-    Query(q): Query<AuditQuery>,
-) -> Result<Response, AppError> {
+pub async fn audit(State(app): State<App>, ctx: Ctx, Query(q): Query<AuditQuery>) -> Result<Response, AppError> {
     let rows = audit_query(&app, &ctx, &q).await?;
     let limit = crate::web::pages::PAGE_SIZE;
     Ok(Json(paged(rows, limit, |r| r.seq.to_string())).into_response())

@@ -27,11 +27,7 @@ pub struct UserLine {
 }
 
 fn line(ctx: &Ctx, u: &UserRow) -> UserLine {
-    let role_label = u
-        .role
-        .parse::<Role>()
-        .map(|r| ctx.t(r.label_key()))
-        .unwrap_or("?");
+    let role_label = u.role.parse::<Role>().map(|r| ctx.t(r.label_key())).unwrap_or("?");
     let status = if u.disabled {
         ctx.t("users.disabled")
     } else if u.locked_until.is_some_and(|t| t > now_ms()) {
@@ -105,35 +101,17 @@ pub struct UserForm {
 }
 
 fn role_options(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
-    Role::ALL
-        .iter()
-        .map(|r| (r.code(), ctx.t(r.label_key())))
-        .collect()
+    Role::ALL.iter().map(|r| (r.code(), ctx.t(r.label_key()))).collect()
 }
 
 fn new_user_layout(ctx: &Ctx) -> Layout {
-    Layout::new(
-        ctx,
-        "users.new",
-        &[
-            ("/admin/users", "nav.users"),
-            ("/admin/users/new", "users.new"),
-        ],
-    )
+    Layout::new(ctx, "users.new", &[("/admin/users", "nav.users"), ("/admin/users/new", "users.new")])
 }
 
 pub async fn new_user(ctx: Ctx) -> Result<Response, AppError> {
     let p = ctx.principal()?;
-    let form = UserForm {
-        region: p.region.to_string(),
-        ..Default::default()
-    };
-    render(&NewUserPage {
-        l: new_user_layout(&ctx),
-        error: None,
-        form,
-        roles: role_options(&ctx),
-    })
+    let form = UserForm { region: p.region.to_string(), ..Default::default() };
+    render(&NewUserPage { l: new_user_layout(&ctx), error: None, form, roles: role_options(&ctx) })
 }
 
 fn optional_id(s: &str) -> Result<Option<i64>, AppError> {
@@ -141,19 +119,13 @@ fn optional_id(s: &str) -> Result<Option<i64>, AppError> {
     if s.is_empty() {
         return Ok(None);
     }
-    s.parse()
-        .map(Some)
-        .map_err(|_| AppError::invalid("error.bad_request", s))
+    s.parse().map(Some).map_err(|_| AppError::invalid("error.bad_request", s))
 }
 
 /// Parses the form into an account; shared by the page and the API.
 pub fn account_from(f: &UserForm) -> Result<NewAccount, AppError> {
-    let role: Role = f
-        .role
-        .parse()
-        .map_err(|_| AppError::invalid("error.role", &f.role))?;
-    let region = RegionCode::parse(&f.region)
-        .map_err(|e| AppError::invalid("error.region_code", e.to_string()))?;
+    let role: Role = f.role.parse().map_err(|_| AppError::invalid("error.role", &f.role))?;
+    let region = RegionCode::parse(&f.region).map_err(|e| AppError::invalid("error.region_code", e.to_string()))?;
     if f.username.trim().is_empty() || f.password.is_empty() {
         return Err(AppError::invalid("error.field_required", ""));
     }
@@ -169,11 +141,7 @@ pub fn account_from(f: &UserForm) -> Result<NewAccount, AppError> {
     })
 }
 
-pub async fn create_user(
-    State(app): State<App>,
-    ctx: Ctx,
-    Form(f): Form<UserForm>,
-) -> Result<Response, AppError> {
+pub async fn create_user(State(app): State<App>, ctx: Ctx, Form(f): Form<UserForm>) -> Result<Response, AppError> {
     let result = match account_from(&f) {
         Ok(a) => accounts::create_user(&app, &ctx.actor(), &a).await,
         Err(e) => Err(e),
@@ -181,10 +149,7 @@ pub async fn create_user(
     match result {
         Ok(id) => Ok(Redirect::to(&format!("/admin/users/{id}?msg=users.created")).into_response()),
         Err(AppError::Invalid { key, .. } | AppError::Conflict(key)) => {
-            let form = UserForm {
-                password: String::new(),
-                ..f
-            };
+            let form = UserForm { password: String::new(), ..f };
             let mut res = render(&NewUserPage {
                 l: new_user_layout(&ctx),
                 error: Some(ctx.t(key).to_owned()),
@@ -220,11 +185,7 @@ async fn user_page(
     let p = ctx.principal()?;
     let u = accounts::get_user(app, p, id).await?;
     let href = format!("/admin/users/{id}");
-    let l = Layout::titled(
-        ctx,
-        u.username.clone(),
-        &[("/admin/users", "nav.users"), (&href, &u.username)],
-    );
+    let l = Layout::titled(ctx, u.username.clone(), &[("/admin/users", "nav.users"), (&href, &u.username)]);
     render(&UserPage {
         l,
         disabled: u.disabled,
@@ -249,39 +210,23 @@ fn done(id: i64) -> Response {
     Redirect::to(&format!("/admin/users/{id}?msg=users.done")).into_response()
 }
 
-pub async fn disable(
-    State(app): State<App>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
+pub async fn disable(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
     accounts::set_disabled(&app, &ctx.actor(), id, true).await?;
     Ok(done(id))
 }
 
-pub async fn enable(
-    State(app): State<App>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
+pub async fn enable(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
     accounts::set_disabled(&app, &ctx.actor(), id, false).await?;
     Ok(done(id))
 }
 
-pub async fn unlock(
-    State(app): State<App>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
+pub async fn unlock(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
     accounts::unlock(&app, &ctx.actor(), id).await?;
     Ok(done(id))
 }
 
 /// Shows the new password once, on the response to the POST itself (never in a URL).
-pub async fn reset_password(
-    State(app): State<App>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
+pub async fn reset_password(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
     let pw = accounts::reset_password(&app, &ctx.actor(), id).await?;
     user_page(&app, &ctx, id, None, Some(pw)).await
 }
@@ -317,8 +262,7 @@ async fn regions_page(
     let mut rows = directory::list_regions(app, p, after, PAGE_SIZE + 1).await?;
     let next = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
-        rows.last()
-            .map(|r| format!("/admin/regions?after={}", r.code))
+        rows.last().map(|r| format!("/admin/regions?after={}", r.code))
     } else {
         None
     };
@@ -334,21 +278,9 @@ async fn regions_page(
     })
 }
 
-pub async fn regions(
-    State(app): State<App>,
-    ctx: Ctx,
-    Query(q): Query<RegionQuery>,
-) -> Result<Response, AppError> {
+pub async fn regions(State(app): State<App>, ctx: Ctx, Query(q): Query<RegionQuery>) -> Result<Response, AppError> {
     let notice = Msg { msg: q.msg }.text(ctx.lang);
-    regions_page(
-        &app,
-        &ctx,
-        q.after.as_deref().unwrap_or(""),
-        notice,
-        None,
-        Default::default(),
-    )
-    .await
+    regions_page(&app, &ctx, q.after.as_deref().unwrap_or(""), notice, None, Default::default()).await
 }
 
 #[derive(Deserialize)]
@@ -357,23 +289,11 @@ pub struct RegionForm {
     name: String,
 }
 
-pub async fn create_region(
-    State(app): State<App>,
-    ctx: Ctx,
-    Form(f): Form<RegionForm>,
-) -> Result<Response, AppError> {
+pub async fn create_region(State(app): State<App>, ctx: Ctx, Form(f): Form<RegionForm>) -> Result<Response, AppError> {
     match directory::create_region(&app, &ctx.actor(), &f.code, &f.name).await {
         Ok(()) => Ok(Redirect::to("/admin/regions?msg=regions.created").into_response()),
         Err(AppError::Invalid { key, .. } | AppError::Conflict(key)) => {
-            let mut res = regions_page(
-                &app,
-                &ctx,
-                "",
-                None,
-                Some(ctx.t(key).to_owned()),
-                (f.code, f.name),
-            )
-            .await?;
+            let mut res = regions_page(&app, &ctx, "", None, Some(ctx.t(key).to_owned()), (f.code, f.name)).await?;
             *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(res)
         }

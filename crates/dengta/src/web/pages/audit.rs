@@ -28,22 +28,13 @@ pub fn beijing(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
         .map(|t| t.to_offset(offset))
         .ok()
-        .and_then(|t| {
-            t.format(time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute]:[second]"
-            ))
-            .ok()
-        })
+        .and_then(|t| t.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]")).ok())
         .unwrap_or_default()
 }
 
 /// Start of a Beijing calendar day in ms.
 pub fn day_start_ms(s: &str) -> Option<i64> {
-    let d = time::Date::parse(
-        s.trim(),
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()?;
+    let d = time::Date::parse(s.trim(), time::macros::format_description!("[year]-[month]-[day]")).ok()?;
     let offset = time::UtcOffset::from_hms(8, 0, 0).ok()?;
     Some((d.midnight().assume_offset(offset).unix_timestamp_nanos() / 1_000_000) as i64)
 }
@@ -55,9 +46,7 @@ pub async fn query(app: &App, ctx: &Ctx, q: &AuditQuery) -> Result<Vec<AuditRow>
         None => None,
     };
     let to_ms = match q.to.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => {
-            Some(day_start_ms(s).ok_or(AppError::invalid("error.bad_request", s))? + 86_400_000)
-        }
+        Some(s) => Some(day_start_ms(s).ok_or(AppError::invalid("error.bad_request", s))? + 86_400_000),
         None => None,
     };
     let search = db::audit::Search {
@@ -97,9 +86,7 @@ fn page_of(
         rows.truncate(PAGE_SIZE as usize);
         rows.last().map(|r| {
             let keep = |k: &str, v: &Option<String>| {
-                v.as_deref()
-                    .map(|v| format!("&{k}={}", super::directory::urlencode(v)))
-                    .unwrap_or_default()
+                v.as_deref().map(|v| format!("&{k}={}", super::directory::urlencode(v))).unwrap_or_default()
             };
             format!(
                 "/audit?before={}{}{}{}{}",
@@ -115,24 +102,14 @@ fn page_of(
     };
     render(&AuditPage {
         l: Layout::new(ctx, "audit.title", &[("/audit", "nav.audit")]),
-        rows: rows
-            .into_iter()
-            .map(|r| AuditLine {
-                time: beijing(r.at_ms),
-                r,
-            })
-            .collect(),
+        rows: rows.into_iter().map(|r| AuditLine { time: beijing(r.at_ms), r }).collect(),
         q,
         next,
         verdict,
     })
 }
 
-pub async fn search(
-    State(app): State<App>,
-    ctx: Ctx,
-    Query(q): Query<AuditQuery>,
-) -> Result<Response, AppError> {
+pub async fn search(State(app): State<App>, ctx: Ctx, Query(q): Query<AuditQuery>) -> Result<Response, AppError> {
     let rows = query(&app, &ctx, &q).await?;
     page_of(&ctx, rows, q, None)
 }

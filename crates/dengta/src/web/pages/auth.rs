@@ -14,11 +14,7 @@ use crate::web::i18n::Lang;
 use crate::web::layout::Layout;
 
 pub async fn root(ctx: Ctx) -> Redirect {
-    if ctx.principal.is_some() {
-        Redirect::to("/home")
-    } else {
-        Redirect::to("/login")
-    }
+    if ctx.principal.is_some() { Redirect::to("/home") } else { Redirect::to("/login") }
 }
 
 #[derive(Template)]
@@ -31,11 +27,7 @@ struct LoginPage {
     setup_open: bool,
 }
 
-pub async fn login_page(
-    State(app): State<App>,
-    ctx: Ctx,
-    Query(msg): Query<Msg>,
-) -> Result<Response, AppError> {
+pub async fn login_page(State(app): State<App>, ctx: Ctx, Query(msg): Query<Msg>) -> Result<Response, AppError> {
     if ctx.principal.is_some() {
         return Ok(Redirect::to("/home").into_response());
     }
@@ -55,11 +47,7 @@ pub struct LoginForm {
     password: String,
 }
 
-pub async fn login(
-    State(app): State<App>,
-    ctx: Ctx,
-    Form(f): Form<LoginForm>,
-) -> Result<Response, AppError> {
+pub async fn login(State(app): State<App>, ctx: Ctx, Form(f): Form<LoginForm>) -> Result<Response, AppError> {
     match accounts::login(&app, &f.username, &f.password, &ctx.request_id).await {
         Ok(done) => {
             let secure = app.settings.session.secure_cookies;
@@ -125,11 +113,7 @@ pub async fn setup_page(State(app): State<App>, ctx: Ctx) -> Result<Response, Ap
     if !setup::is_open(&app).await? {
         return Err(AppError::NotFound);
     }
-    render(&SetupPage {
-        l: Layout::new(&ctx, "setup.title", &[]),
-        error: None,
-        username: String::new(),
-    })
+    render(&SetupPage { l: Layout::new(&ctx, "setup.title", &[]), error: None, username: String::new() })
 }
 
 #[derive(Deserialize)]
@@ -139,11 +123,7 @@ pub struct SetupForm {
     password: String,
 }
 
-pub async fn setup(
-    State(app): State<App>,
-    ctx: Ctx,
-    Form(f): Form<SetupForm>,
-) -> Result<Response, AppError> {
+pub async fn setup(State(app): State<App>, ctx: Ctx, Form(f): Form<SetupForm>) -> Result<Response, AppError> {
     if !setup::is_open(&app).await? {
         return Err(AppError::NotFound);
     }
@@ -167,36 +147,22 @@ pub async fn setup(
 }
 
 /// Sets the language cookie and returns to the page the switch was used on.
-pub async fn switch_lang(
-    State(app): State<App>,
-    Path(code): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+pub async fn switch_lang(State(app): State<App>, Path(code): Path<String>, headers: HeaderMap) -> Response {
     let lang = Lang::from_code(&code).unwrap_or_default();
     let back = headers
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())
         .and_then(|r| {
             let host = headers.get(header::HOST)?.to_str().ok()?;
-            let rest = r
-                .strip_prefix("http://")
-                .or_else(|| r.strip_prefix("https://"))?;
-            rest.strip_prefix(host)
-                .filter(|p| p.starts_with('/') && !p.starts_with("//"))
-                .map(str::to_owned)
+            let rest = r.strip_prefix("http://").or_else(|| r.strip_prefix("https://"))?;
+            rest.strip_prefix(host).filter(|p| p.starts_with('/') && !p.starts_with("//")).map(str::to_owned)
         })
         .unwrap_or_else(|| "/".to_owned());
     let mut res = Redirect::to(&back).into_response();
-    if let Some(v) = set_cookie(
-        LANG_COOKIE,
-        lang.code(),
-        Some(365 * 24 * 3600),
-        app.settings.session.secure_cookies,
-    ) {
+    if let Some(v) = set_cookie(LANG_COOKIE, lang.code(), Some(365 * 24 * 3600), app.settings.session.secure_cookies) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
-    res.headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("Referer"));
+    res.headers_mut().insert(header::VARY, HeaderValue::from_static("Referer"));
     res
 }
 
@@ -209,11 +175,7 @@ struct PasswordPage {
 
 pub async fn password_page(ctx: Ctx) -> Result<Response, AppError> {
     render(&PasswordPage {
-        l: Layout::new(
-            &ctx,
-            "password.title",
-            &[("/account/password", "nav.password")],
-        ),
+        l: Layout::new(&ctx, "password.title", &[("/account/password", "nav.password")]),
         error: None,
     })
 }
@@ -243,11 +205,7 @@ pub async fn change_password(
         }
         Err(AppError::Invalid { key, .. }) => {
             let page = PasswordPage {
-                l: Layout::new(
-                    &ctx,
-                    "password.title",
-                    &[("/account/password", "nav.password")],
-                ),
+                l: Layout::new(&ctx, "password.title", &[("/account/password", "nav.password")]),
                 error: Some(ctx.t(key).to_owned()),
             };
             let mut res = render(&page)?;

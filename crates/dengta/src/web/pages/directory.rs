@@ -35,22 +35,11 @@ pub async fn enterprises(
 ) -> Result<Response, AppError> {
     let p = ctx.principal()?;
     let name = q.name.unwrap_or_default();
-    let rows = directory::list_enterprises(
-        &app,
-        p,
-        Some(name.trim()),
-        q.after.unwrap_or(0),
-        PAGE_SIZE + 1,
-    )
-    .await?;
+    let rows = directory::list_enterprises(&app, p, Some(name.trim()), q.after.unwrap_or(0), PAGE_SIZE + 1).await?;
     let (rows, next) = split_page(rows, |e| e.id);
     let next = next.map(|id| format!("/enterprises?name={}&after={id}", urlencode(&name)));
     render(&EnterprisesPage {
-        l: Layout::new(
-            &ctx,
-            "enterprises.title",
-            &[("/enterprises", "nav.enterprises")],
-        ),
+        l: Layout::new(&ctx, "enterprises.title", &[("/enterprises", "nav.enterprises")]),
         rows,
         name,
         next,
@@ -70,9 +59,7 @@ pub fn split_page<T>(mut rows: Vec<T>, key: impl Fn(&T) -> i64) -> (Vec<T>, Opti
 }
 
 pub fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)])
-        .map(|x| x.trim_start_matches('=').to_owned())
-        .unwrap_or_default()
+    serde_urlencoded::to_string([("", s)]).map(|x| x.trim_start_matches('=').to_owned()).unwrap_or_default()
 }
 
 #[derive(Template)]
@@ -82,18 +69,10 @@ struct EnterprisePage {
     e: EnterpriseView,
 }
 
-pub async fn enterprise(
-    State(app): State<App>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
+pub async fn enterprise(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
     let e = directory::get_enterprise(&app, &ctx.actor(), id).await?;
     let href = format!("/enterprises/{id}");
-    let l = Layout::titled(
-        &ctx,
-        e.name.clone(),
-        &[("/enterprises", "nav.enterprises"), (&href, &e.name)],
-    );
+    let l = Layout::titled(&ctx, e.name.clone(), &[("/enterprises", "nav.enterprises"), (&href, &e.name)]);
     render(&EnterprisePage { l, e })
 }
 
@@ -105,11 +84,7 @@ struct ProvidersPage {
     next: Option<String>,
 }
 
-pub async fn providers(
-    State(app): State<App>,
-    ctx: Ctx,
-    Query(q): Query<super::Page>,
-) -> Result<Response, AppError> {
+pub async fn providers(State(app): State<App>, ctx: Ctx, Query(q): Query<super::Page>) -> Result<Response, AppError> {
     let p = ctx.principal()?;
     let rows = directory::list_providers(&app, p, q.after.unwrap_or(0), PAGE_SIZE + 1).await?;
     let (rows, next) = split_page(rows, |r| r.id);
@@ -127,17 +102,9 @@ struct ProviderPage {
     p: ProviderRow,
 }
 
-pub async fn provider(
-    State(app): State<App>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
+pub async fn provider(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
     let pr = directory::get_provider(&app, ctx.principal()?, id).await?;
     let href = format!("/providers/{id}");
-    let l = Layout::titled(
-        &ctx,
-        pr.name.clone(),
-        &[("/providers", "nav.providers"), (&href, &pr.name)],
-    );
+    let l = Layout::titled(&ctx, pr.name.clone(), &[("/providers", "nav.providers"), (&href, &pr.name)]);
     render(&ProviderPage { l, p: pr })
 }

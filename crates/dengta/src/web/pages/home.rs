@@ -26,9 +26,7 @@ struct HomePage {
 pub async fn home(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError> {
     let p = ctx.principal()?.clone();
     let mut conn = app.db.clone();
-    let user = db::users::by_id(&mut conn, p.user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = db::users::by_id(&mut conn, p.user_id).await?.ok_or(AppError::NotFound)?;
     let region = db::regions::get(&mut conn, p.region.as_str()).await?;
     let region_label = match region {
         Some(r) => format!("{}（{}）", r.name, r.code),
@@ -48,44 +46,22 @@ pub async fn home(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError
         Role::Officer => {
             let (lo, hi) = p.region.subtree_bounds();
             let e = conn
-                .scalar(
-                    "SELECT COUNT(*) FROM enterprises WHERE region_code BETWEEN $1 AND $2",
-                    crate::args![&lo, &hi],
-                )
+                .scalar("SELECT COUNT(*) FROM enterprises WHERE region_code BETWEEN $1 AND $2", crate::args![&lo, &hi])
                 .await?;
             let pr = conn
-                .scalar(
-                    "SELECT COUNT(*) FROM providers WHERE region_code BETWEEN $1 AND $2",
-                    crate::args![&lo, &hi],
-                )
+                .scalar("SELECT COUNT(*) FROM providers WHERE region_code BETWEEN $1 AND $2", crate::args![&lo, &hi])
                 .await?;
-            tiles.push((
-                ctx.t("home.count_enterprises"),
-                e.to_string(),
-                "/enterprises".to_owned(),
-            ));
-            tiles.push((
-                ctx.t("home.count_providers"),
-                pr.to_string(),
-                "/providers".to_owned(),
-            ));
+            tiles.push((ctx.t("home.count_enterprises"), e.to_string(), "/enterprises".to_owned()));
+            tiles.push((ctx.t("home.count_providers"), pr.to_string(), "/providers".to_owned()));
         }
         Role::Enterprise => {
             for e in directory::list_enterprises(&app, &p, None, 0, 1).await? {
-                tiles.push((
-                    ctx.t("home.my_enterprise"),
-                    e.name,
-                    format!("/enterprises/{}", e.id),
-                ));
+                tiles.push((ctx.t("home.my_enterprise"), e.name, format!("/enterprises/{}", e.id)));
             }
         }
         Role::Provider => {
             for pr in directory::list_providers(&app, &p, 0, 1).await? {
-                tiles.push((
-                    ctx.t("home.my_provider"),
-                    pr.name,
-                    format!("/providers/{}", pr.id),
-                ));
+                tiles.push((ctx.t("home.my_provider"), pr.name, format!("/providers/{}", pr.id)));
             }
         }
         _ => {}

@@ -15,14 +15,9 @@ use crate::app::AppError;
 
 /// Renders a template as an HTML response.
 pub fn render<T: Template>(t: &T) -> Result<Response, AppError> {
-    let html = t
-        .render()
-        .map_err(|e| AppError::Internal(format!("template: {e}")))?;
+    let html = t.render().map_err(|e| AppError::Internal(format!("template: {e}")))?;
     let mut res = html.into_response();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     Ok(res)
 }
 
@@ -36,13 +31,7 @@ impl Msg {
     /// Only keys of known messages are shown; anything else is ignored.
     pub fn text(&self, lang: super::i18n::Lang) -> Option<&'static str> {
         let key = self.msg.as_deref()?;
-        let ok = [
-            "users.created",
-            "users.done",
-            "regions.created",
-            "setup.done",
-            "password.done",
-        ];
+        let ok = ["users.created", "users.done", "regions.created", "setup.done", "password.done"];
         ok.contains(&key).then(|| super::i18n::t(lang, key))
     }
 }
