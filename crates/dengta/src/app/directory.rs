@@ -65,20 +65,67 @@ fn region_of(code: &str) -> AppResult<RegionCode> {
     RegionCode::parse(code).map_err(|e| AppError::Internal(e.to_string()))
 }
 
+/// List filters as they arrive from a form or query string.
+#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
+pub struct EnterpriseFilters {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub industry: Option<String>,
+    #[serde(default)]
+    pub size_class: Option<String>,
+    /// "yes" / "no"
+    #[serde(default)]
+    pub cloud: Option<String>,
+    #[serde(default)]
+    pub srdi: Option<String>,
+}
+
 pub async fn list_enterprises(
     app: &App,
     p: &Principal,
-    name: Option<&str>,
+    filters: &EnterpriseFilters,
     after_id: i64,
     limit: i64,
 ) -> AppResult<Vec<EnterpriseView>> {
     check(policy::enterprise_list(p))?;
-    let bounds = p.region.subtree_bounds();
-    let only_id = match p.role {
-        Role::Enterprise => Some(p.enterprise_id.ok_or(AppError::NotFound)?),
+    let industry = match filters.industry.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(code) => Some(
+            dengta_domain::enterprise::IndustryCode::parse(code)
+                .map_err(|e| AppError::invalid("error.industry", e.to_string()))?
+                .as_str()
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let size_class = filters.size_class.as_deref().filter(|s| !s.is_empty());
+    if let Some(sc) = size_class
+        && dengta_domain::enterprise::profile::size_from_code(sc).is_none()
+    {
+        return Err(AppError::invalid("error.bad_request", sc));
+    }
+    let cloud_verified = match filters.cloud.as_deref() {
+        Some("yes") => Some(true),
+        Some("no") => Some(false),
         _ => None,
     };
-    let filter = db::enterprises::ListFilter { bounds: &bounds, only_id, name, after_id, limit };
+    let bounds = p.region.subtree_bounds();
+    let only_id = match p.role {
+        // An enterprise user whose claim is not confirmed yet sees nothing.
+        Role::Enterprise => Some(p.enterprise_id.unwrap_or(-1)),
+        _ => None,
+    };
+    let filter = db::enterprises::ListFilter {
+        bounds: &bounds,
+        only_id,
+        name: filters.name.as_deref(),
+        industry: industry.as_deref(),
+        size_class,
+        cloud_verified,
+        srdi: filters.srdi.as_deref().filter(|s| !s.is_empty()),
+        after_id,
+        limit,
+    };
     let mut conn = app.db.clone();
     let rows = db::enterprises::list(&mut conn, &filter).await?;
     Ok(rows.into_iter().map(|r| view(r, false)).collect())

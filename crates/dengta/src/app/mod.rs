@@ -3,8 +3,11 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod claims;
+pub mod cloud;
 pub mod demo;
 pub mod directory;
+pub mod enterprises;
 pub mod setup;
 
 use dengta_domain::policy::Decision;

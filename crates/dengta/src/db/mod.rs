@@ -6,6 +6,7 @@
 //! place that knows which engine is underneath.
 
 pub mod audit;
+pub mod enterprise_file;
 pub mod enterprises;
 pub mod meta;
 pub mod providers;

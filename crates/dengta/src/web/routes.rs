@@ -43,6 +43,8 @@ pub enum Object {
     Enterprise,
     Provider,
     User,
+    /// An enterprise user's claim awaiting an authority.
+    Claim,
 }
 
 #[derive(Clone, Debug)]
@@ -70,6 +72,8 @@ const SYS: &[Role] = &[SysAdmin];
 const SEC: &[Role] = &[SecAdmin];
 const AUDIT: &[Role] = &[AuditAdmin];
 const REGION_READERS: &[Role] = &[SysAdmin, Officer];
+const OFFICER: &[Role] = &[Officer];
+const CLOUD_REPORTERS: &[Role] = &[Officer, Provider];
 
 fn def(method: Method, path: &'static str, access: Access, summary: &'static str) -> RouteDef {
     RouteDef { method, path, access, object: None, nav: None, summary }
@@ -87,9 +91,11 @@ impl RouteDef {
 }
 
 /// The table. Order matters only for the navigation.
+#[rustfmt::skip]
 pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
     use Access::*;
     use Method as M;
+    use Object as O;
     vec![
         (def(M::GET, "/", Public, "Entry: home or login"), get(pages::auth::root)),
         (def(M::GET, "/login", Public, "Login page"), get(pages::auth::login_page)),
@@ -98,83 +104,53 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::GET, "/setup", Public, "First-run setup page"), get(pages::auth::setup_page)),
         (def(M::POST, "/setup", Public, "Create the first administrator"), post(pages::auth::setup)),
         (def(M::GET, "/lang/{code}", Public, "Switch language"), get(pages::auth::switch_lang)),
+        (def(M::GET, "/register", Public, "Enterprise self-registration"), get(pages::claims::register_page)),
+        (def(M::POST, "/register", Public, "Register and claim an enterprise"), post(pages::claims::register)),
         (def(M::GET, "/home", Anyone, "Home page for the role").nav("nav.home"), get(pages::home::home)),
-        (
-            def(M::GET, "/enterprises", Roles(OFFICER_ENTERPRISE), "Enterprise list").nav("nav.enterprises"),
-            get(pages::directory::enterprises),
-        ),
-        (
-            def(M::GET, "/enterprises/{id}", Roles(OFFICER_ENTERPRISE), "Enterprise file").on(Object::Enterprise),
-            get(pages::directory::enterprise),
-        ),
-        (
-            def(M::GET, "/providers", Roles(OFFICER_PROVIDER), "Provider list").nav("nav.providers"),
-            get(pages::directory::providers),
-        ),
-        (
-            def(M::GET, "/providers/{id}", Roles(OFFICER_PROVIDER), "Provider").on(Object::Provider),
-            get(pages::directory::provider),
-        ),
+        (def(M::GET, "/enterprises", Roles(OFFICER_ENTERPRISE), "Enterprise list").nav("nav.enterprises"), get(pages::enterprises::list)),
+        (def(M::GET, "/enterprises/new", Roles(OFFICER), "Enterprise registration form"), get(pages::enterprises::new_form)),
+        (def(M::POST, "/enterprises/new", Roles(OFFICER), "Register an enterprise"), post(pages::enterprises::create)),
+        (def(M::GET, "/enterprises/{id}", Roles(OFFICER_ENTERPRISE), "Enterprise file").on(O::Enterprise), get(pages::enterprises::show)),
+        (def(M::GET, "/enterprises/{id}/edit", Roles(OFFICER_ENTERPRISE), "Edit form").on(O::Enterprise), get(pages::enterprises::edit_form)),
+        (def(M::POST, "/enterprises/{id}/edit", Roles(OFFICER_ENTERPRISE), "Edit an enterprise").on(O::Enterprise), post(pages::enterprises::update)),
+        (def(M::POST, "/enterprises/{id}/sizes", Roles(OFFICER_ENTERPRISE), "Record a year's size inputs").on(O::Enterprise), post(pages::enterprises::add_size)),
+        (def(M::POST, "/enterprises/{id}/credit-flags", Roles(OFFICER), "Record a credit listing").on(O::Enterprise), post(pages::enterprises::add_credit)),
+        (def(M::POST, "/enterprises/{id}/credit-flags/remove", Roles(OFFICER), "End a credit listing").on(O::Enterprise), post(pages::enterprises::remove_credit)),
+        (def(M::POST, "/enterprises/{id}/cloud", Roles(OFFICER_ENTERPRISE), "Report a cloud service").on(O::Enterprise), post(pages::enterprises::report_cloud)),
+        (def(M::POST, "/enterprises/{id}/cloud/decide", Roles(OFFICER_ENTERPRISE), "Verify, reject or confirm a cloud record").on(O::Enterprise), post(pages::enterprises::decide_cloud)),
+        (def(M::GET, "/claims", Roles(OFFICER), "Pending enterprise claims").nav("nav.claims"), get(pages::claims::list)),
+        (def(M::POST, "/claims/{id}/decide", Roles(OFFICER), "Confirm or reject a claim").on(O::Claim), post(pages::claims::decide)),
+        (def(M::GET, "/providers", Roles(OFFICER_PROVIDER), "Provider list").nav("nav.providers"), get(pages::directory::providers)),
+        (def(M::GET, "/providers/{id}", Roles(OFFICER_PROVIDER), "Provider").on(O::Provider), get(pages::directory::provider)),
         (def(M::GET, "/admin/users", Roles(ACCOUNT_ADMINS), "User list").nav("nav.users"), get(pages::admin::users)),
         (def(M::GET, "/admin/users/new", Roles(SYS), "New user form"), get(pages::admin::new_user)),
         (def(M::POST, "/admin/users", Roles(SYS), "Create a user"), post(pages::admin::create_user)),
-        (def(M::GET, "/admin/users/{id}", Roles(ACCOUNT_ADMINS), "User").on(Object::User), get(pages::admin::user)),
-        (
-            def(M::POST, "/admin/users/{id}/disable", Roles(SYS), "Disable a user").on(Object::User),
-            post(pages::admin::disable),
-        ),
-        (
-            def(M::POST, "/admin/users/{id}/enable", Roles(SYS), "Enable a user").on(Object::User),
-            post(pages::admin::enable),
-        ),
-        (
-            def(M::POST, "/admin/users/{id}/unlock", Roles(SEC), "Lift a lockout").on(Object::User),
-            post(pages::admin::unlock),
-        ),
-        (
-            def(M::POST, "/admin/users/{id}/reset-password", Roles(SEC), "Reset a password").on(Object::User),
-            post(pages::admin::reset_password),
-        ),
-        (
-            def(M::GET, "/admin/regions", Roles(REGION_READERS), "Regions").nav("nav.regions"),
-            get(pages::admin::regions),
-        ),
+        (def(M::GET, "/admin/users/{id}", Roles(ACCOUNT_ADMINS), "User").on(O::User), get(pages::admin::user)),
+        (def(M::POST, "/admin/users/{id}/disable", Roles(SYS), "Disable a user").on(O::User), post(pages::admin::disable)),
+        (def(M::POST, "/admin/users/{id}/enable", Roles(SYS), "Enable a user").on(O::User), post(pages::admin::enable)),
+        (def(M::POST, "/admin/users/{id}/unlock", Roles(SEC), "Lift a lockout").on(O::User), post(pages::admin::unlock)),
+        (def(M::POST, "/admin/users/{id}/reset-password", Roles(SEC), "Reset a password").on(O::User), post(pages::admin::reset_password)),
+        (def(M::GET, "/admin/regions", Roles(REGION_READERS), "Regions").nav("nav.regions"), get(pages::admin::regions)),
         (def(M::POST, "/admin/regions", Roles(SYS), "Add a region"), post(pages::admin::create_region)),
         (def(M::GET, "/audit", Roles(AUDIT), "Audit search").nav("nav.audit"), get(pages::audit::search)),
         (def(M::GET, "/audit/verify", Roles(AUDIT), "Verify the audit chain"), get(pages::audit::verify)),
-        (
-            def(M::GET, "/account/password", Anyone, "Change password form").nav("nav.password"),
-            get(pages::auth::password_page),
-        ),
+        (def(M::GET, "/account/password", Anyone, "Change password form").nav("nav.password"), get(pages::auth::password_page)),
         (def(M::POST, "/account/password", Anyone, "Change password"), post(pages::auth::change_password)),
         (def(M::GET, "/static/{file}", Public, "Embedded assets"), get(assets::serve)),
         (def(M::GET, "/healthz", Public, "Liveness"), get(api::health::healthz)),
         (def(M::GET, "/readyz", Public, "Readiness (database reachable)"), get(api::health::readyz)),
         (def(M::GET, "/api/openapi.json", Public, "This API's OpenAPI document"), get(api::openapi::document)),
         (def(M::GET, "/api/v1/me", Anyone, "The caller's identity, role and scope"), get(api::v1::me)),
-        (
-            def(M::GET, "/api/v1/enterprises", Roles(OFFICER_ENTERPRISE), "Enterprises in scope (keyset paginated)"),
-            get(api::v1::enterprises),
-        ),
-        (
-            def(
-                M::GET,
-                "/api/v1/enterprises/{id}",
-                Roles(OFFICER_ENTERPRISE),
-                "One enterprise (personal data read is audited)",
-            )
-            .on(Object::Enterprise),
-            get(api::v1::enterprise),
-        ),
+        (def(M::GET, "/api/v1/enterprises", Roles(OFFICER_ENTERPRISE), "Enterprises in scope (filters, keyset paginated)"), get(api::v1::enterprises)),
+        (def(M::POST, "/api/v1/enterprises", Roles(OFFICER), "Register an enterprise"), post(api::v1::create_enterprise)),
+        (def(M::GET, "/api/v1/enterprises/{id}", Roles(OFFICER_ENTERPRISE), "One enterprise (personal data read is audited)").on(O::Enterprise), get(api::v1::enterprise)),
+        (def(M::POST, "/api/v1/cloud-records", Roles(CLOUD_REPORTERS), "Report cloud services in bulk (by 统一社会信用代码)"), post(api::v1::cloud_bulk)),
         (def(M::GET, "/api/v1/providers", Roles(OFFICER_PROVIDER), "Providers in scope"), get(api::v1::providers)),
-        (
-            def(M::GET, "/api/v1/providers/{id}", Roles(OFFICER_PROVIDER), "One provider").on(Object::Provider),
-            get(api::v1::provider),
-        ),
+        (def(M::GET, "/api/v1/providers/{id}", Roles(OFFICER_PROVIDER), "One provider").on(O::Provider), get(api::v1::provider)),
         (def(M::GET, "/api/v1/regions", Anyone, "Regions in the caller's subtree"), get(api::v1::regions)),
         (def(M::GET, "/api/v1/users", Roles(ACCOUNT_ADMINS), "Users in scope"), get(api::v1::users)),
         (def(M::POST, "/api/v1/users", Roles(SYS), "Create a user"), post(api::v1::create_user)),
-        (def(M::GET, "/api/v1/users/{id}", Roles(ACCOUNT_ADMINS), "One user").on(Object::User), get(api::v1::user)),
+        (def(M::GET, "/api/v1/users/{id}", Roles(ACCOUNT_ADMINS), "One user").on(O::User), get(api::v1::user)),
         (def(M::GET, "/api/v1/audit", Roles(AUDIT), "Search the audit trail"), get(api::v1::audit)),
         (def(M::GET, "/api/v1/audit/verify", Roles(AUDIT), "Verify the audit chain"), get(api::v1::audit_verify)),
     ]

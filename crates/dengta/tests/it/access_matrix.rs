@@ -27,6 +27,7 @@ fn ids(f: &Fixture, o: Object) -> (i64, i64) {
         Object::Enterprise => (f.own_enterprise, f.other_city_enterprise),
         Object::Provider => (f.own_provider, f.other_city_provider),
         Object::User => (f.same_city_user, f.other_city_user),
+        Object::Claim => (f.own_claim, f.other_city_claim),
     }
 }
 

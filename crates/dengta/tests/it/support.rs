@@ -146,6 +146,8 @@ pub struct Fixture {
     pub other_city_provider: i64,
     pub same_city_user: i64,
     pub other_city_user: i64,
+    pub own_claim: i64,
+    pub other_city_claim: i64,
 }
 
 pub async fn add_other_city(db: &Db) {
@@ -195,6 +197,39 @@ pub async fn add_other_city(db: &Db) {
     .await
     .expect("user");
     let _ = pid;
+    // One pending claim in each city.
+    for (name, region, uscc) in
+        [("claimant-nj", "320102", "91320102MA1X2Y7E0L"), ("claimant-wx", "320205", "91320205MA1X2YBJ00")]
+    {
+        let uid = db::users::insert(
+            &mut c,
+            &db::users::NewUser {
+                username: name,
+                display_name: name,
+                password_hash: &hash,
+                role: "enterprise",
+                region_code: region,
+                enterprise_id: None,
+                provider_id: None,
+                is_demo: true,
+            },
+        )
+        .await
+        .expect("claimant");
+        db::enterprise_file::add_claim(
+            &mut c,
+            &db::enterprise_file::NewClaim {
+                user_id: uid,
+                uscc,
+                name,
+                region_code: region,
+                contact_name: None,
+                contact_phone: None,
+            },
+        )
+        .await
+        .expect("claim");
+    }
 }
 
 pub async fn fixture(db: &Db) -> Fixture {
@@ -210,5 +245,7 @@ pub async fn fixture(db: &Db) -> Fixture {
         other_city_provider: id("SELECT id FROM providers WHERE uscc = $1", "91320205MA1X2YCK0N").await,
         same_city_user: id("SELECT id FROM users WHERE username = $1", "demo-expert").await,
         other_city_user: id("SELECT id FROM users WHERE username = $1", "wuxi-enterprise").await,
+        own_claim: id("SELECT id FROM enterprise_claims WHERE uscc = $1", "91320102MA1X2Y7E0L").await,
+        other_city_claim: id("SELECT id FROM enterprise_claims WHERE uscc = $1", "91320205MA1X2YBJ00").await,
     }
 }

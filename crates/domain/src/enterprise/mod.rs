@@ -1,7 +1,9 @@
 //! The enterprise file (一企一档): identity, size class and related rules.
 
+pub mod cloud;
 pub mod industry_code;
 mod normalise;
+pub mod profile;
 pub mod size_class;
 pub mod uscc;
 

@@ -60,9 +60,14 @@ pub async fn me(ctx: Ctx) -> Result<Json<serde_json::Value>, AppError> {
     })))
 }
 
-pub async fn enterprises(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+pub async fn enterprises(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+    Query(filters): Query<directory::EnterpriseFilters>,
+) -> Result<Response, AppError> {
     let p = ctx.principal()?;
-    let rows = directory::list_enterprises(&app, p, q.name.as_deref(), q.after_id()?, q.limit() + 1).await?;
+    let rows = directory::list_enterprises(&app, p, &filters, q.after_id()?, q.limit() + 1).await?;
     Ok(Json(paged(rows, q.limit(), |e| e.id.to_string())).into_response())
 }
 
@@ -183,4 +188,30 @@ pub async fn audit_verify(State(app): State<App>, ctx: Ctx) -> Result<Response, 
         Ok(n) => Json(json!({ "intact": true, "records": n })).into_response(),
         Err(e) => Json(json!({ "intact": false, "problem": e.to_string() })).into_response(),
     })
+}
+
+pub async fn create_enterprise(
+    State(app): State<App>,
+    ctx: Ctx,
+    body: Result<Json<crate::app::enterprises::EnterpriseInput>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, AppError> {
+    let Json(input) = body.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
+    let id = crate::app::enterprises::register(&app, &ctx.actor(), &input).await?;
+    let e = directory::get_enterprise(&app, &ctx.actor(), id).await?;
+    Ok((StatusCode::CREATED, Json(e)).into_response())
+}
+
+/// Bulk cloud reports: each item answers on its own (id or reason).
+pub async fn cloud_bulk(
+    State(app): State<App>,
+    ctx: Ctx,
+    body: Result<Json<Vec<crate::app::cloud::BulkItem>>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, AppError> {
+    let Json(items) = body.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
+    if items.len() > 10_000 {
+        return Err(AppError::invalid("error.too_many_items", "10000"));
+    }
+    let results = crate::app::cloud::report_bulk(&app, &ctx.actor(), &items).await?;
+    let accepted = results.iter().filter(|r| r.id.is_some()).count();
+    Ok(Json(json!({ "accepted": accepted, "rejected": results.len() - accepted, "results": results })).into_response())
 }

@@ -1,51 +1,15 @@
-//! Enterprise and provider pages, scoped by the caller's role and region.
+//! Provider pages, scoped by the caller's role and region, and list helpers.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use serde::Deserialize;
 
 use super::{PAGE_SIZE, render};
-use crate::app::directory::{self, EnterpriseView};
+use crate::app::directory;
 use crate::app::{App, AppError};
 use crate::db::providers::ProviderRow;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
-
-#[derive(Deserialize, Default)]
-pub struct EnterpriseQuery {
-    pub name: Option<String>,
-    pub after: Option<i64>,
-}
-
-#[derive(Template)]
-#[template(path = "enterprises.html")]
-struct EnterprisesPage {
-    l: Layout,
-    rows: Vec<EnterpriseView>,
-    name: String,
-    next: Option<String>,
-    paged: bool,
-}
-
-pub async fn enterprises(
-    State(app): State<App>,
-    ctx: Ctx,
-    Query(q): Query<EnterpriseQuery>,
-) -> Result<Response, AppError> {
-    let p = ctx.principal()?;
-    let name = q.name.unwrap_or_default();
-    let rows = directory::list_enterprises(&app, p, Some(name.trim()), q.after.unwrap_or(0), PAGE_SIZE + 1).await?;
-    let (rows, next) = split_page(rows, |e| e.id);
-    let next = next.map(|id| format!("/enterprises?name={}&after={id}", urlencode(&name)));
-    render(&EnterprisesPage {
-        l: Layout::new(&ctx, "enterprises.title", &[("/enterprises", "nav.enterprises")]),
-        rows,
-        name,
-        next,
-        paged: q.after.is_some(),
-    })
-}
 
 /// Keeps one page and returns the key to continue after, if there is more.
 pub fn split_page<T>(mut rows: Vec<T>, key: impl Fn(&T) -> i64) -> (Vec<T>, Option<i64>) {
@@ -60,20 +24,6 @@ pub fn split_page<T>(mut rows: Vec<T>, key: impl Fn(&T) -> i64) -> (Vec<T>, Opti
 
 pub fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)]).map(|x| x.trim_start_matches('=').to_owned()).unwrap_or_default()
-}
-
-#[derive(Template)]
-#[template(path = "enterprise.html")]
-struct EnterprisePage {
-    l: Layout,
-    e: EnterpriseView,
-}
-
-pub async fn enterprise(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let e = directory::get_enterprise(&app, &ctx.actor(), id).await?;
-    let href = format!("/enterprises/{id}");
-    let l = Layout::titled(&ctx, e.name.clone(), &[("/enterprises", "nav.enterprises"), (&href, &e.name)]);
-    render(&EnterprisePage { l, e })
 }
 
 #[derive(Template)]

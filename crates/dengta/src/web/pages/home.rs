@@ -53,10 +53,26 @@ pub async fn home(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError
                 .await?;
             tiles.push((ctx.t("home.count_enterprises"), e.to_string(), "/enterprises".to_owned()));
             tiles.push((ctx.t("home.count_providers"), pr.to_string(), "/providers".to_owned()));
+            let mut conn2 = app.db.clone();
+            let cloud = crate::db::enterprise_file::rollup(&mut conn2, "cloud_enterprises", p.region.as_str()).await?;
+            tiles.push((ctx.t("home.count_cloud"), cloud.to_string(), "/enterprises?cloud=yes".to_owned()));
+            let pending = crate::app::claims::pending(&app, &p, 0, 1000).await?.len();
+            tiles.push((ctx.t("home.count_claims"), pending.to_string(), "/claims".to_owned()));
         }
         Role::Enterprise => {
-            for e in directory::list_enterprises(&app, &p, None, 0, 1).await? {
+            let none = directory::EnterpriseFilters::default();
+            for e in directory::list_enterprises(&app, &p, &none, 0, 1).await? {
                 tiles.push((ctx.t("home.my_enterprise"), e.name, format!("/enterprises/{}", e.id)));
+            }
+            if p.enterprise_id.is_none() {
+                for c in crate::app::claims::my_claims(&app, &p).await? {
+                    let status = match c.status.as_str() {
+                        "pending" => ctx.t("claims.pending").to_owned(),
+                        "rejected" => format!("{}：{}", ctx.t("claims.rejected"), c.reason.unwrap_or_default()),
+                        _ => ctx.t("claims.confirmed").to_owned(),
+                    };
+                    tiles.push((ctx.t("home.my_claim"), format!("{} · {status}", c.name), "/home".to_owned()));
+                }
             }
         }
         Role::Provider => {

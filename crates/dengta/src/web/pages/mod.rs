@@ -3,7 +3,9 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod claims;
 pub mod directory;
+pub mod enterprises;
 pub mod home;
 
 use askama::Template;

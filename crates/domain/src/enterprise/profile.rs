@@ -1,0 +1,112 @@
+//! The enterprise file's flags: 专精特新 tier, credit listings, and stable
+//! storage codes for the size class.
+
+use serde::{Deserialize, Serialize};
+
+use super::SizeClass;
+
+/// 专精特新 tier, lowest to highest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SrdiTier {
+    None,
+    /// 创新型中小企业
+    Innovative,
+    /// 专精特新中小企业
+    Srdi,
+    /// 专精特新“小巨人”企业
+    LittleGiant,
+}
+
+impl SrdiTier {
+    pub const ALL: [SrdiTier; 4] = [SrdiTier::None, SrdiTier::Innovative, SrdiTier::Srdi, SrdiTier::LittleGiant];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SrdiTier::None => "none",
+            SrdiTier::Innovative => "innovative",
+            SrdiTier::Srdi => "srdi",
+            SrdiTier::LittleGiant => "little_giant",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SrdiTier::None => "无",
+            SrdiTier::Innovative => "创新型中小企业",
+            SrdiTier::Srdi => "专精特新中小企业",
+            SrdiTier::LittleGiant => "专精特新“小巨人”企业",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<SrdiTier> {
+        let s = s.trim();
+        SrdiTier::ALL.into_iter().find(|t| t.code() == s || t.label() == s || (s.is_empty() && *t == SrdiTier::None))
+    }
+}
+
+/// A credit listing recorded on the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CreditKind {
+    /// 严重失信主体名单: bars the enterprise from pilot funding.
+    SeriousDishonesty,
+    /// 经营异常名录
+    AbnormalOperation,
+}
+
+impl CreditKind {
+    pub const ALL: [CreditKind; 2] = [CreditKind::SeriousDishonesty, CreditKind::AbnormalOperation];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            CreditKind::SeriousDishonesty => "serious_dishonesty",
+            CreditKind::AbnormalOperation => "abnormal_operation",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CreditKind::SeriousDishonesty => "严重失信主体名单",
+            CreditKind::AbnormalOperation => "经营异常名录",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<CreditKind> {
+        CreditKind::ALL.into_iter().find(|k| k.code() == s.trim())
+    }
+}
+
+/// Storage code of a size class (`medium`, `small`, `micro`, `not_sme`).
+pub fn size_code(c: SizeClass) -> &'static str {
+    match c {
+        SizeClass::NotSme => "not_sme",
+        SizeClass::Medium => "medium",
+        SizeClass::Small => "small",
+        SizeClass::Micro => "micro",
+    }
+}
+
+pub fn size_from_code(s: &str) -> Option<SizeClass> {
+    [SizeClass::NotSme, SizeClass::Medium, SizeClass::Small, SizeClass::Micro].into_iter().find(|c| size_code(*c) == s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for t in SrdiTier::ALL {
+            assert_eq!(SrdiTier::from_code(t.code()), Some(t));
+            assert_eq!(SrdiTier::from_code(t.label()), Some(t));
+        }
+        for k in CreditKind::ALL {
+            assert_eq!(CreditKind::from_code(k.code()), Some(k));
+        }
+        for c in [SizeClass::NotSme, SizeClass::Medium, SizeClass::Small, SizeClass::Micro] {
+            assert_eq!(size_from_code(size_code(c)), Some(c));
+        }
+        assert_eq!(SrdiTier::from_code("金牌"), None);
+    }
+}
