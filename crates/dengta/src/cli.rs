@@ -156,6 +156,7 @@ fn init_tracing(s: &Settings) {
 async fn open(s: &Settings) -> anyhow::Result<App> {
     let db = Db::connect(&s.database_url, s.max_connections).await.with_context(|| "cannot open the database")?;
     db.migrate().await?;
+    crate::app::codes::sync_regions(&db).await.map_err(describe)?;
     Ok(App::new(db, s.clone()))
 }
 

@@ -22,6 +22,7 @@ impl Server {
     pub async fn build(settings: Settings) -> anyhow::Result<Server> {
         let db = Db::connect(&settings.database_url, settings.max_connections).await?;
         db.migrate().await?;
+        crate::app::codes::sync_regions(&db).await.map_err(|e| anyhow::anyhow!("loading the region list: {e}"))?;
         let listener = TcpListener::bind(&settings.listen).await?;
         let addr = listener.local_addr()?;
         Ok(Server { app: App::new(db, settings), addr, listener })

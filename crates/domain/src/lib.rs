@@ -4,6 +4,7 @@
 
 pub mod assessment;
 pub mod audit;
+pub mod codes;
 pub mod enterprise;
 pub mod money;
 pub mod policy;

@@ -93,7 +93,10 @@ pub async fn load(app: &App) -> AppResult<Result<DemoOutcome, RealDataPresent>> 
             parent_code: Some(r.parent.clone()),
             level: format!("{:?}", code.level()).to_lowercase(),
         };
-        db::regions::insert(&mut tx, &row, true).await?;
+        // The shipped GB/T 2260 list normally holds these already.
+        if db::regions::get(&mut tx, &row.code).await?.is_none() {
+            db::regions::insert(&mut tx, &row, true).await?;
+        }
     }
     let mut enterprise_ids = std::collections::HashMap::new();
     for e in &d.enterprises {

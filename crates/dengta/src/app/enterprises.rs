@@ -87,6 +87,10 @@ pub async fn validate(c: &mut impl Conn, input: &EnterpriseInput) -> AppResult<E
     }
     let industry =
         IndustryCode::parse(&input.industry).map_err(|e| AppError::invalid("error.industry", e.to_string()))?;
+    let industries = dengta_domain::codes::industries::IndustryList::embedded();
+    if industries.get_code(&industry).is_none() {
+        return Err(AppError::invalid("error.industry_unknown", industry.as_str()));
+    }
     let phone = opt(&input.contact_phone);
     if let Some(p) = &phone
         && !((7..=20).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit() || "+- ".contains(c)))

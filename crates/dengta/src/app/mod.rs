@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod claims;
 pub mod cloud;
+pub mod codes;
 pub mod demo;
 pub mod directory;
 pub mod enterprises;

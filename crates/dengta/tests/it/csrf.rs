@@ -15,13 +15,13 @@ async fn cross_origin_posts_are_refused(store: Store) {
     // A page served from another loopback origin posting with the victim's cookies.
     let other_origin = format!("http://127.0.0.2:{port}");
     let res =
-        c.post(t.url("/admin/regions")).header("origin", &other_origin).form(&form("320116")).send().await.unwrap();
+        c.post(t.url("/admin/regions")).header("origin", &other_origin).form(&form("320199")).send().await.unwrap();
     assert_eq!(res.status(), 403);
     assert!(res.text().await.unwrap().contains("请求校验失败"));
     let res = c
         .post(t.url("/admin/regions"))
         .header("origin", format!("http://localhost:{}", port.parse::<u16>().unwrap() + 1))
-        .form(&form("320116"))
+        .form(&form("320199"))
         .send()
         .await
         .unwrap();
@@ -30,17 +30,17 @@ async fn cross_origin_posts_are_refused(store: Store) {
     let res = c
         .post(t.url("/admin/regions"))
         .header("sec-fetch-site", "cross-site")
-        .form(&form("320116"))
+        .form(&form("320199"))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
     // Same origin but no token, or a wrong one.
-    let res = c.post(t.url("/admin/regions")).form(&[("code", "320116"), ("name", "测试区")]).send().await.unwrap();
+    let res = c.post(t.url("/admin/regions")).form(&[("code", "320199"), ("name", "测试区")]).send().await.unwrap();
     assert_eq!(res.status(), 403);
     let res = c
         .post(t.url("/admin/regions"))
-        .form(&[("_csrf", "0".repeat(48).as_str()), ("code", "320116"), ("name", "测试区")])
+        .form(&[("_csrf", "0".repeat(48).as_str()), ("code", "320199"), ("name", "测试区")])
         .send()
         .await
         .unwrap();
@@ -52,10 +52,10 @@ async fn cross_origin_posts_are_refused(store: Store) {
     assert_eq!(count(conn.clone()).await, before, "nothing changed");
 
     // The genuine form from the same origin works.
-    let res = c.post(t.url("/admin/regions")).header("origin", &t.base).form(&form("320116")).send().await.unwrap();
+    let res = c.post(t.url("/admin/regions")).header("origin", &t.base).form(&form("320199")).send().await.unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(count(conn.clone()).await, before + 1);
-    let name: (String,) = conn.fetch_one("SELECT name FROM regions WHERE code = '320116'", vec![]).await.unwrap();
+    let name: (String,) = conn.fetch_one("SELECT name FROM regions WHERE code = '320199'", vec![]).await.unwrap();
     assert_eq!(name.0, "测试区");
 }
 

@@ -31,3 +31,4 @@ mod api;
 mod audit;
 mod cli;
 mod csrf;
+mod enterprise_file;

@@ -161,7 +161,9 @@ pub async fn add_other_city(db: &Db) {
             parent_code: Some(parent.into()),
             level: level.into(),
         };
-        db::regions::insert(&mut c, &row, true).await.expect("region");
+        if db::regions::get(&mut c, code).await.expect("region").is_none() {
+            db::regions::insert(&mut c, &row, true).await.expect("region");
+        }
     }
     let eid = db::enterprises::insert(
         &mut c,
