@@ -63,6 +63,38 @@ enum Command {
     },
     /// Print the effective configuration.
     Config,
+    /// Check 统一社会信用代码 (GB 32100-2015): one line per code.
+    Uscc {
+        #[command(subcommand)]
+        command: UsccCommand,
+    },
+    /// Size class (划型, 工信部联企业〔2011〕300号) from an industry code and size inputs.
+    SizeClass {
+        /// GB/T 4754-2017 code, e.g. C3670
+        #[arg(long)]
+        industry: String,
+        #[arg(long)]
+        employees: Option<u32>,
+        /// 营业收入, 万元 (up to two decimals)
+        #[arg(long)]
+        revenue_wan: Option<String>,
+        /// 资产总额, 万元
+        #[arg(long)]
+        assets_wan: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsccCommand {
+    /// Validate codes; exit 1 if any is invalid.
+    Check {
+        #[arg(required = true)]
+        codes: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -194,6 +226,75 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Backup { to } => backup(&s, &to).await,
+        Command::Uscc { command: UsccCommand::Check { codes, json } } => Ok(uscc_check(&codes, json)),
+        Command::SizeClass { industry, employees, revenue_wan, assets_wan, json } => {
+            size_class(&industry, employees, revenue_wan.as_deref(), assets_wan.as_deref(), json)
+        }
+    }
+}
+
+/// One line per code: the normalised code and 有效, or the reason it is not.
+fn uscc_check(codes: &[String], json: bool) -> ExitCode {
+    use dengta_domain::enterprise::Uscc;
+    let mut all_ok = true;
+    for code in codes {
+        let r = Uscc::parse(code);
+        all_ok &= r.is_ok();
+        if json {
+            let v = match &r {
+                Ok(u) => {
+                    serde_json::json!({ "input": code, "valid": true, "code": u.as_str(), "region": u.region_code() })
+                }
+                Err(e) => {
+                    serde_json::json!({ "input": code, "valid": false, "reason": e.to_string(), "check_char_only": e.is_check_char_only() })
+                }
+            };
+            println!("{v}");
+        } else {
+            match r {
+                Ok(u) => println!("{}\t有效\t登记机关行政区划 {}", u.as_str(), u.region_code()),
+                Err(e) => println!("{code}\t无效\t{e}"),
+            }
+        }
+    }
+    if all_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// 万元 with up to two decimals → fen.
+fn wan(s: Option<&str>) -> anyhow::Result<Option<dengta_domain::money::Fen>> {
+    match s {
+        None => Ok(None),
+        Some(t) => {
+            let yuan = dengta_domain::money::Fen::parse_yuan(t)?;
+            Ok(Some(dengta_domain::money::Fen(yuan.0.checked_mul(10_000).context("amount too large")?)))
+        }
+    }
+}
+
+fn size_class(
+    industry: &str,
+    employees: Option<u32>,
+    revenue: Option<&str>,
+    assets: Option<&str>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    use dengta_domain::enterprise::{SizeInputs, classify};
+    let rules = crate::app::enterprises::size_rules().map_err(describe)?;
+    let inputs = SizeInputs { employees, revenue: wan(revenue)?, assets: wan(assets)? };
+    match classify(rules, industry, inputs) {
+        Ok(o) => {
+            if json {
+                println!("{}", serde_json::to_string(&o)?);
+            } else {
+                println!("{}", o.class.label());
+                println!("{}", o.explanation);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("dengta: {e}");
+            Ok(ExitCode::from(2))
+        }
     }
 }
 

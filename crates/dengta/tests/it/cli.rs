@@ -107,3 +107,50 @@ async fn backup_is_a_consistent_copy(store: Store) {
 }
 
 on_both_stores!(user_and_token_commands, backup_is_a_consistent_copy);
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_dengta")).args(args).output().expect("run dengta")
+}
+
+#[test]
+fn uscc_check_reports_each_code() {
+    let out = run(&["uscc", "check", "91350100M000100Y43", "91350100M000100Y44", "９１３５０１００m000100y43", "123"]);
+    assert_eq!(out.status.code(), Some(1), "an invalid code makes the exit status 1");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4);
+    assert!(lines[0].starts_with("91350100M000100Y43\t有效"));
+    assert!(lines[1].contains("校验位错误：应为3，实际为4"));
+    assert!(lines[2].starts_with("91350100M000100Y43\t有效"), "full-width, lower case normalised");
+    assert!(lines[3].contains("18位"));
+    let out = run(&["uscc", "check", "--json", "91350100M000100Y43"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["region"], "350100");
+}
+
+#[test]
+fn size_class_explains_the_rule() {
+    let out = run(&[
+        "size-class",
+        "--industry",
+        "C3670",
+        "--employees",
+        "120",
+        "--revenue-wan",
+        "8000",
+        "--assets-wan",
+        "6000",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("小型"), "{text}");
+    assert!(text.contains("300号") && text.contains("工业"));
+    let out = run(&["size-class", "--json", "--industry", "F5211", "--employees", "60", "--revenue-wan", "600"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["class"], "medium", "零售业: staff ≥ 50 and revenue ≥ 500万 is medium");
+    let out = run(&["size-class", "--industry", "C3670", "--employees", "120"]);
+    assert_eq!(out.status.code(), Some(2), "a missing input is named");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("营业收入"));
+}
