@@ -20,6 +20,22 @@ pub struct Settings {
     pub log: LogSettings,
     pub session: SessionSettings,
     pub security: SecuritySettings,
+    pub privacy: PrivacySettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrivacySettings {
+    /// Personal data on an enterprise file (legal representative, phone) is
+    /// erased this many days after it was collected or last changed (PIPL:
+    /// keep no longer than needed).
+    pub pi_retention_days: i64,
+}
+
+impl Default for PrivacySettings {
+    fn default() -> Self {
+        PrivacySettings { pi_retention_days: 1095 }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -63,6 +79,7 @@ impl Default for Settings {
             log: LogSettings::default(),
             session: SessionSettings::default(),
             security: SecuritySettings::default(),
+            privacy: PrivacySettings::default(),
         }
     }
 }
@@ -152,6 +169,9 @@ impl Settings {
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return bad("log.format", "expected text or json");
+        }
+        if self.privacy.pi_retention_days <= 0 {
+            return bad("privacy.pi_retention_days", "must be positive");
         }
         if self.max_connections == 0 {
             return bad("max_connections", "must be at least 1");

@@ -39,7 +39,8 @@ impl Server {
     }
 }
 
-/// Deletes expired sessions every few minutes.
+/// Deletes expired sessions every few minutes, and erases personal data
+/// past its retention period.
 async fn sweep_sessions(app: App) {
     let mut tick = tokio::time::interval(Duration::from_secs(300));
     loop {
@@ -49,6 +50,9 @@ async fn sweep_sessions(app: App) {
         let mut conn = app.db.clone();
         if let Err(e) = db::sessions::purge_expired(&mut conn, now, idle).await {
             tracing::warn!(error = %e, "session sweep failed");
+        }
+        if let Err(e) = crate::app::enterprises::purge_personal_data(&app).await {
+            tracing::warn!(error = %e, "personal-data retention sweep failed");
         }
     }
 }

@@ -79,6 +79,9 @@ pub struct EnterpriseFilters {
     pub cloud: Option<String>,
     #[serde(default)]
     pub srdi: Option<String>,
+    /// Narrow to a region node inside the caller's own subtree.
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 pub async fn list_enterprises(
@@ -89,6 +92,16 @@ pub async fn list_enterprises(
     limit: i64,
 ) -> AppResult<Vec<EnterpriseView>> {
     check(policy::enterprise_list(p))?;
+    let scope = match filters.region.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(code) => {
+            let r = RegionCode::parse(code).map_err(|e| AppError::invalid("error.region_code", e.to_string()))?;
+            if !p.region.contains(&r) {
+                return Err(AppError::invalid("error.region_scope", code));
+            }
+            r
+        }
+        None => p.region.clone(),
+    };
     let industry = match filters.industry.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(code) => Some(
             dengta_domain::enterprise::IndustryCode::parse(code)
@@ -109,7 +122,7 @@ pub async fn list_enterprises(
         Some("no") => Some(false),
         _ => None,
     };
-    let bounds = p.region.subtree_bounds();
+    let bounds = scope.subtree_bounds();
     let only_id = match p.role {
         // An enterprise user whose claim is not confirmed yet sees nothing.
         Role::Enterprise => Some(p.enterprise_id.unwrap_or(-1)),

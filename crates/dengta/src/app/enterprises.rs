@@ -378,3 +378,18 @@ pub async fn ensure_visible(app: &App, p: &Principal, id: i64) -> AppResult<()> 
     let mut conn = app.db.clone();
     load(&mut conn, p, id, Action::Read).await.map(|_| ())
 }
+
+/// Erases personal fields older than the retention period; each erasure is
+/// audited. Returns how many files were touched.
+pub async fn purge_personal_data(app: &App) -> AppResult<u64> {
+    let cutoff = db::now_ms() - app.settings.privacy.pi_retention_days * 86_400_000;
+    let mut tx = app.db.begin().await?;
+    let n = db::enterprises::purge_personal(&mut tx, cutoff).await?;
+    if n > 0 {
+        let actor = Actor::anonymous("retention", "sweeper");
+        let detail = format!("{n} files, collected before {cutoff}");
+        record(&mut tx, &actor, "enterprise.purge_personal", "enterprises", Outcome::Ok, &detail).await?;
+    }
+    tx.commit().await?;
+    Ok(n)
+}

@@ -111,7 +111,7 @@ pub async fn update_fields(c: &mut impl Conn, id: i64, version: i64, f: &Enterpr
         .execute(
             "UPDATE enterprises SET uscc = $3, uscc_legacy_reason = $4, name = $5, region_code = $6, industry_code = $7, \
              address = $8, legal_rep = $9, contact_phone = $10, above_scale = $11, srdi_tier = $12, updated_at = $13, \
-             version = version + 1 WHERE id = $1 AND version = $2",
+             pi_collected_at = CASE WHEN $9 IS NULL AND $10 IS NULL THEN NULL ELSE $13 END, version = version + 1 WHERE id = $1 AND version = $2",
             args![
                 id, version, &f.uscc, f.uscc_legacy_reason.clone(), &f.name, &f.region_code, &f.industry_code,
                 f.address.clone(), f.legal_rep.clone(), f.contact_phone.clone(), f.above_scale, &f.srdi_tier, now_ms()

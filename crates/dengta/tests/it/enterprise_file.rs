@@ -335,7 +335,51 @@ async fn an_enterprise_claims_itself(store: Store) {
     let _ = DEMO_PASSWORD;
 }
 
+async fn lists_filter_and_personal_data_expires(store: Store) {
+    let t = TestApp::spawn(store).await;
+    let (c, _) = t.demo_login("demo-officer").await;
+    let page = c.get(t.url("/enterprises?region=320115")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("江宁汽车零部件制造有限公司") && !page.contains("南京玄武精密机械有限公司"), "region filter");
+    let page = c.get(t.url("/enterprises?region=320205")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("不在您的管辖范围内") && !page.contains("无锡锡山纺织机械有限公司"),
+        "cannot widen the scope"
+    );
+    let page = c.get(t.url("/enterprises?industry=C36")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("江宁汽车零部件制造有限公司") && !page.contains("南京玄武精密机械有限公司"),
+        "industry prefix"
+    );
+    let page = c.get(t.url("/enterprises?name=91320102")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("南京玄武精密机械有限公司") && page.contains("玄武电子元器件有限公司") && !page.contains("江宁"),
+        "code prefix"
+    );
+    let page = c.get(t.url("/enterprises?name=%E7%B2%BE%E5%AF%86")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("南京玄武精密机械有限公司") && !page.contains("玄武电子元器件"), "Chinese substring 精密");
+
+    // Personal data past its retention period is erased, and the erasure audited.
+    let old = dengta::db::now_ms() - 4 * 365 * 86_400_000;
+    t.db()
+        .execute("UPDATE enterprises SET pi_collected_at = $1 WHERE uscc = '91320102MA1X2Y3A0R'", vec![old.into()])
+        .await
+        .unwrap();
+    let n = dengta::app::enterprises::purge_personal_data(&t.app).await.unwrap();
+    assert_eq!(n, 1);
+    let row: (Option<String>, Option<String>) = t
+        .db()
+        .fetch_one("SELECT legal_rep, contact_phone FROM enterprises WHERE uscc = '91320102MA1X2Y3A0R'", vec![])
+        .await
+        .unwrap();
+    assert_eq!(row, (None, None));
+    let kept: (Option<String>,) =
+        t.db().fetch_one("SELECT legal_rep FROM enterprises WHERE uscc = '91320104MA1X2Y4B0D'", vec![]).await.unwrap();
+    assert!(kept.0.is_some(), "recent data stays");
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'enterprise.purge_personal'").await, 1);
+}
+
 on_both_stores!(
+    lists_filter_and_personal_data_expires,
     registration_checks_the_code,
     edits_keep_history_and_respect_versions,
     size_class_credit_and_cloud,

@@ -41,6 +41,7 @@ pub fn filter_query(f: &EnterpriseFilters) -> String {
         ("size_class", &f.size_class),
         ("cloud", &f.cloud),
         ("srdi", &f.srdi),
+        ("region", &f.region),
     ];
     pairs
         .iter()
