@@ -99,6 +99,7 @@ describe('language', () => {
       assert.deepEqual(await navEntries(page), [
         'Home',
         'Enterprises',
+        'Enterprise claims',
         'Providers',
         'Regions',
         'Change password',
@@ -124,7 +125,7 @@ describe('language', () => {
       ]);
       await page.waitForLoadState('load');
       assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
-      assert.deepEqual(await navEntries(page), ['首页', '企业档案', '服务商', '行政区划', '修改密码']);
+      assert.deepEqual(await navEntries(page), ['首页', '企业档案', '企业认领审核', '服务商', '行政区划', '修改密码']);
       assert.equal((await page.locator('header a.lang').textContent()).trim(), 'English');
       assert.equal((await page.locator('#home-role').textContent()).trim(), '主管部门');
     });

@@ -359,3 +359,28 @@ export async function pageFacts(page) {
     banner: hasBanner ? (await banner.first().textContent()).trim() : '',
   };
 }
+
+/**
+ * Clicks something that loads a new document (a link, a form's submit button)
+ * and waits until that document has loaded, even when it has the very same
+ * address as the page before (a form that answers with itself, or a redirect
+ * back to the same page). Returns { status, path, search } of what came back.
+ */
+export async function clickAndLoad(page, target) {
+  const responses = [];
+  const onResponse = (r) => {
+    if (r.request().isNavigationRequest() && r.frame() === page.mainFrame()) responses.push(r);
+  };
+  page.on('response', onResponse);
+  try {
+    await Promise.all([
+      page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() }),
+      target.click(),
+    ]);
+    await page.waitForLoadState('load');
+  } finally {
+    page.off('response', onResponse);
+  }
+  const url = new URL(page.url());
+  return { status: responses.at(-1)?.status() ?? null, path: url.pathname, search: url.search };
+}

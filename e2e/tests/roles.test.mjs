@@ -22,6 +22,7 @@ const env = useStack('roles');
 const HREF = {
   首页: '/home',
   企业档案: '/enterprises',
+  企业认领审核: '/claims',
   服务商: '/providers',
   用户管理: '/admin/users',
   行政区划: '/admin/regions',
@@ -52,14 +53,14 @@ const ROLES = [
     user: 'demo-officer',
     role: '主管部门',
     scope: NANJING,
-    nav: ['首页', '企业档案', '服务商', '行政区划', '修改密码'],
+    nav: ['首页', '企业档案', '企业认领审核', '服务商', '行政区划', '修改密码'],
     forbidden: ['/admin/users', '/audit'],
   },
   {
     user: 'demo-district',
     role: '主管部门',
     scope: XUANWU,
-    nav: ['首页', '企业档案', '服务商', '行政区划', '修改密码'],
+    nav: ['首页', '企业档案', '企业认领审核', '服务商', '行政区划', '修改密码'],
     forbidden: ['/audit', '/admin/users/new'],
   },
   {

@@ -63,6 +63,11 @@ enum Command {
     },
     /// Print the effective configuration.
     Config,
+    /// Bulk import (same engine as the web upload).
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Check 统一社会信用代码 (GB 32100-2015): one line per code.
     Uscc {
         #[command(subcommand)]
@@ -83,6 +88,17 @@ enum Command {
         assets_wan: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import enterprises from .xlsx or CSV (UTF-8 or GB18030); upsert by credit code.
+    Enterprises {
+        file: PathBuf,
+        /// Import as this user (limits rows to the user's region); default: the operator, nationwide.
+        #[arg(long = "as")]
+        as_user: Option<String>,
     },
 }
 
@@ -227,6 +243,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Backup { to } => backup(&s, &to).await,
         Command::Uscc { command: UsccCommand::Check { codes, json } } => Ok(uscc_check(&codes, json)),
+        Command::Import { command: ImportCommand::Enterprises { file, as_user } } => {
+            import_enterprises(&s, &file, as_user).await
+        }
         Command::SizeClass { industry, employees, revenue_wan, assets_wan, json } => {
             size_class(&industry, employees, revenue_wan.as_deref(), assets_wan.as_deref(), json)
         }
@@ -396,4 +415,43 @@ async fn backup(s: &Settings, to: &Path) -> anyhow::Result<ExitCode> {
     app.db.execute(&format!("VACUUM INTO '{}'", path.replace('\'', "''")), crate::args![]).await?;
     println!("已备份到 / backed up to {}", to.display());
     Ok(ExitCode::SUCCESS)
+}
+
+async fn import_enterprises(s: &Settings, file: &Path, as_user: Option<String>) -> anyhow::Result<ExitCode> {
+    let app = open(s).await?;
+    let actor = match as_user {
+        None => Actor::cli(),
+        Some(name) => {
+            let mut conn = app.db.clone();
+            let user = crate::db::users::by_username(&mut conn, &name).await?.context("未找到该用户 / no such user")?;
+            let p = accounts::principal_of(&user).map_err(describe)?;
+            Actor { principal: Some(p), name: name.clone(), request_id: "cli".into() }
+        }
+    };
+    dengta_tabular::Format::of_file(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let job = crate::app::import::start_job(&app, &actor, &name, file).await.map_err(describe)?;
+    let started = std::time::Instant::now();
+    let summary = crate::app::import::run(&app, &actor, job, file.to_path_buf(), |rows| {
+        if rows % 50_000 < 1000 {
+            eprintln!("… {rows} 行 / rows");
+        }
+    })
+    .await
+    .map_err(describe)?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "导入完成 / imported: {} 行 rows, 新增 added {}, 更新 updated {}, 无变化 unchanged {}, 错误 errors {} ({:.1} s, {:.0} rows/s)",
+        summary.rows,
+        summary.inserted,
+        summary.updated,
+        summary.unchanged,
+        summary.failed,
+        secs,
+        summary.rows as f64 / secs.max(0.001)
+    );
+    if let Some(r) = &summary.error_report {
+        println!("错误报告 / error report: {r}");
+    }
+    Ok(if summary.failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

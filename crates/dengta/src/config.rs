@@ -17,6 +17,8 @@ pub struct Settings {
     pub max_connections: u32,
     /// Public base URL, used in printed links.
     pub public_url: String,
+    /// Where import error reports and other generated files are kept.
+    pub data_dir: String,
     pub log: LogSettings,
     pub session: SessionSettings,
     pub security: SecuritySettings,
@@ -76,6 +78,7 @@ impl Default for Settings {
             database_url: "sqlite://data/dengta.db".into(),
             max_connections: 8,
             public_url: String::new(),
+            data_dir: "data".into(),
             log: LogSettings::default(),
             session: SessionSettings::default(),
             security: SecuritySettings::default(),

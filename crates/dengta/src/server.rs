@@ -23,6 +23,7 @@ impl Server {
         let db = Db::connect(&settings.database_url, settings.max_connections).await?;
         db.migrate().await?;
         crate::app::codes::sync_regions(&db).await.map_err(|e| anyhow::anyhow!("loading the region list: {e}"))?;
+        db::imports::fail_abandoned(&mut db.clone()).await?;
         let listener = TcpListener::bind(&settings.listen).await?;
         let addr = listener.local_addr()?;
         Ok(Server { app: App::new(db, settings), addr, listener })

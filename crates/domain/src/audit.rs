@@ -57,12 +57,10 @@ pub fn sm3_hex(data: &[u8]) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// A stored record as read back for verification.
@@ -95,10 +93,7 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        ChainVerifier {
-            next_seq: 1,
-            prev_hash: GENESIS.to_owned(),
-        }
+        ChainVerifier { next_seq: 1, prev_hash: GENESIS.to_owned() }
     }
 }
 
@@ -106,10 +101,7 @@ impl ChainVerifier {
     pub fn check(&mut self, r: &StoredRecord) -> Result<(), ChainBreak> {
         let seq = r.fields.seq;
         if seq != self.next_seq {
-            return Err(ChainBreak::Missing {
-                expected: self.next_seq,
-                found: seq,
-            });
+            return Err(ChainBreak::Missing { expected: self.next_seq, found: seq });
         }
         if r.prev_hash != self.prev_hash {
             return Err(ChainBreak::Unlinked { seq });
@@ -126,10 +118,7 @@ impl ChainVerifier {
     pub fn finish(&self, head_seq: i64, head_hash: &str) -> Result<i64, ChainBreak> {
         let last = self.next_seq - 1;
         if last != head_seq || (last > 0 && head_hash != self.prev_hash) {
-            return Err(ChainBreak::Truncated {
-                expected: head_seq,
-                found: last,
-            });
+            return Err(ChainBreak::Truncated { expected: head_seq, found: last });
         }
         Ok(last)
     }
@@ -154,20 +143,13 @@ mod tests {
             detail: String::new(),
         };
         let hash = chain_hash(prev, &fields);
-        StoredRecord {
-            fields,
-            prev_hash: prev.into(),
-            hash,
-        }
+        StoredRecord { fields, prev_hash: prev.into(), hash }
     }
 
     fn chain(n: i64) -> Vec<StoredRecord> {
         let mut out: Vec<StoredRecord> = Vec::new();
         for s in 1..=n {
-            let prev = out
-                .last()
-                .map(|r| r.hash.clone())
-                .unwrap_or_else(|| GENESIS.into());
+            let prev = out.last().map(|r| r.hash.clone()).unwrap_or_else(|| GENESIS.into());
             out.push(rec(s, &prev, "user.create"));
         }
         out
@@ -181,10 +163,7 @@ mod tests {
     #[test]
     fn sm3_matches_the_standard_vector() {
         // GB/T 32905-2016 Appendix A, example 1: SM3("abc").
-        assert_eq!(
-            sm3_hex(b"abc"),
-            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
-        );
+        assert_eq!(sm3_hex(b"abc"), "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
     }
 
     #[test]
@@ -203,13 +182,7 @@ mod tests {
     fn removal_is_named() {
         let mut c = chain(5);
         c.remove(1);
-        assert_eq!(
-            verify(&c),
-            Err(ChainBreak::Missing {
-                expected: 2,
-                found: 3
-            })
-        );
+        assert_eq!(verify(&c), Err(ChainBreak::Missing { expected: 2, found: 3 }));
     }
 
     #[test]

@@ -4,9 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Fen(pub i64);
 
@@ -38,18 +36,12 @@ impl Fen {
             None => (false, t),
         };
         let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
-        if whole.is_empty()
-            || frac.len() > 2
-            || !(whole.bytes().chain(frac.bytes())).all(|b| b.is_ascii_digit())
-        {
+        if whole.is_empty() || frac.len() > 2 || !(whole.bytes().chain(frac.bytes())).all(|b| b.is_ascii_digit()) {
             return Err(bad());
         }
         let w: i64 = whole.parse().map_err(|_| bad())?;
         let f: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
-        let v = w
-            .checked_mul(100)
-            .and_then(|v| v.checked_add(f))
-            .ok_or(MoneyError::Overflow)?;
+        let v = w.checked_mul(100).and_then(|v| v.checked_add(f)).ok_or(MoneyError::Overflow)?;
         Ok(Fen(if neg { -v } else { v }))
     }
 }

@@ -34,9 +34,7 @@ fn allow_if(cond: bool, otherwise: Decision) -> Decision {
 /// An enterprise record (一企一档).
 pub fn enterprise(p: &Principal, action: Action, id: i64, region: &RegionCode) -> Decision {
     match (p.role, action) {
-        (Role::Enterprise, Action::Read | Action::Update) => {
-            allow_if(p.enterprise_id == Some(id), Decision::NotFound)
-        }
+        (Role::Enterprise, Action::Read | Action::Update) => allow_if(p.enterprise_id == Some(id), Decision::NotFound),
         (Role::Officer, _) => allow_if(p.region.contains(region), Decision::NotFound),
         (Role::Enterprise | Role::Provider | Role::Expert, _) => Decision::NotFound,
         (Role::SysAdmin | Role::SecAdmin | Role::AuditAdmin, _) => Decision::NotFound,
@@ -45,28 +43,20 @@ pub fn enterprise(p: &Principal, action: Action, id: i64, region: &RegionCode) -
 
 /// The enterprise list: officers see their subtree, an enterprise user its own.
 pub fn enterprise_list(p: &Principal) -> Decision {
-    allow_if(
-        matches!(p.role, Role::Officer | Role::Enterprise),
-        Decision::Forbidden,
-    )
+    allow_if(matches!(p.role, Role::Officer | Role::Enterprise), Decision::Forbidden)
 }
 
 /// A service provider record (服务商).
 pub fn provider(p: &Principal, action: Action, id: i64, region: &RegionCode) -> Decision {
     match (p.role, action) {
-        (Role::Provider, Action::Read | Action::Update) => {
-            allow_if(p.provider_id == Some(id), Decision::NotFound)
-        }
+        (Role::Provider, Action::Read | Action::Update) => allow_if(p.provider_id == Some(id), Decision::NotFound),
         (Role::Officer, _) => allow_if(p.region.contains(region), Decision::NotFound),
         _ => Decision::NotFound,
     }
 }
 
 pub fn provider_list(p: &Principal) -> Decision {
-    allow_if(
-        matches!(p.role, Role::Officer | Role::Provider),
-        Decision::Forbidden,
-    )
+    allow_if(matches!(p.role, Role::Officer | Role::Provider), Decision::Forbidden)
 }
 
 /// User accounts: the system administrator manages them within its region; the
@@ -130,36 +120,18 @@ mod tests {
     #[test]
     fn officers_see_their_subtree_only() {
         let city = who(Role::Officer, "320100");
-        assert_eq!(
-            enterprise(&city, Action::Read, 1, &rc("320102")),
-            Decision::Allow
-        );
-        assert_eq!(
-            enterprise(&city, Action::Read, 1, &rc("320205")),
-            Decision::NotFound
-        );
+        assert_eq!(enterprise(&city, Action::Read, 1, &rc("320102")), Decision::Allow);
+        assert_eq!(enterprise(&city, Action::Read, 1, &rc("320205")), Decision::NotFound);
         let county = who(Role::Officer, "320102");
-        assert_eq!(
-            enterprise(&county, Action::Read, 1, &rc("320104")),
-            Decision::NotFound
-        );
+        assert_eq!(enterprise(&county, Action::Read, 1, &rc("320104")), Decision::NotFound);
     }
 
     #[test]
     fn enterprise_users_see_only_their_own() {
         let e = who(Role::Enterprise, "320102");
-        assert_eq!(
-            enterprise(&e, Action::Read, 10, &rc("320102")),
-            Decision::Allow
-        );
-        assert_eq!(
-            enterprise(&e, Action::Read, 11, &rc("320102")),
-            Decision::NotFound
-        );
-        assert_eq!(
-            enterprise(&e, Action::Create, 10, &rc("320102")),
-            Decision::NotFound
-        );
+        assert_eq!(enterprise(&e, Action::Read, 10, &rc("320102")), Decision::Allow);
+        assert_eq!(enterprise(&e, Action::Read, 11, &rc("320102")), Decision::NotFound);
+        assert_eq!(enterprise(&e, Action::Create, 10, &rc("320102")), Decision::NotFound);
     }
 
     #[test]
@@ -171,18 +143,9 @@ mod tests {
         assert_eq!(audit_trail(&sec, Action::Read), Decision::Forbidden);
         assert_eq!(audit_trail(&audit, Action::Read), Decision::Allow);
         assert_eq!(audit_trail(&audit, Action::Update), Decision::Forbidden);
-        assert_eq!(
-            user_account(&audit, Action::Read, &rc("320100")),
-            Decision::Forbidden
-        );
-        assert_eq!(
-            user_account(&sec, Action::Create, &rc("320100")),
-            Decision::Forbidden
-        );
+        assert_eq!(user_account(&audit, Action::Read, &rc("320100")), Decision::Forbidden);
+        assert_eq!(user_account(&sec, Action::Create, &rc("320100")), Decision::Forbidden);
         assert_eq!(account_security(&sys, &rc("320100")), Decision::Forbidden);
-        assert_eq!(
-            enterprise(&sys, Action::Read, 1, &rc("320102")),
-            Decision::NotFound
-        );
+        assert_eq!(enterprise(&sys, Action::Read, 1, &rc("320102")), Decision::NotFound);
     }
 }

@@ -41,11 +41,7 @@ impl RegionCode {
     pub fn parse(s: &str) -> Result<Self, RegionCodeError> {
         let t = s.trim();
         let ok = t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit()) && !t.starts_with("00");
-        if ok {
-            Ok(RegionCode(t.to_owned()))
-        } else {
-            Err(RegionCodeError(s.to_owned()))
-        }
+        if ok { Ok(RegionCode(t.to_owned())) } else { Err(RegionCodeError(s.to_owned())) }
     }
 
     pub fn national() -> Self {
@@ -99,10 +95,7 @@ impl RegionCode {
     pub fn subtree_bounds(&self) -> (String, String) {
         let p = self.prefix();
         let pad = 6 - p.len();
-        (
-            format!("{p}{}", "0".repeat(pad)),
-            format!("{p}{}", "9".repeat(pad)),
-        )
+        (format!("{p}{}", "0".repeat(pad)), format!("{p}{}", "9".repeat(pad)))
     }
 }
 

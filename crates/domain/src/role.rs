@@ -75,18 +75,13 @@ impl fmt::Display for Role {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "未知角色“{0}”，可选：enterprise、provider、officer、expert、sysadmin、secadmin、auditadmin"
-)]
+#[error("未知角色“{0}”，可选：enterprise、provider、officer、expert、sysadmin、secadmin、auditadmin")]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {
     type Err = UnknownRole;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.code() == s.trim())
-            .ok_or_else(|| UnknownRole(s.to_owned()))
+        Role::ALL.into_iter().find(|r| r.code() == s.trim()).ok_or_else(|| UnknownRole(s.to_owned()))
     }
 }
 

@@ -57,9 +57,7 @@ pub async fn register(app: &App, f: &RegisterForm, request_id: &str) -> AppResul
         return Err(AppError::invalid("error.enterprise_name", name));
     }
     let phone = f.contact_phone.trim();
-    if !phone.is_empty()
-        && !((7..=20).contains(&phone.len()) && phone.chars().all(|c| c.is_ascii_digit() || "+- ".contains(c)))
-    {
+    if !phone.is_empty() && !dengta_domain::enterprise::profile::valid_phone(phone) {
         return Err(AppError::invalid("error.phone", phone));
     }
     let hash = hash_password(&f.password).await?;

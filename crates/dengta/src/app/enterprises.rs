@@ -93,7 +93,7 @@ pub async fn validate(c: &mut impl Conn, input: &EnterpriseInput) -> AppResult<E
     }
     let phone = opt(&input.contact_phone);
     if let Some(p) = &phone
-        && !((7..=20).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit() || "+- ".contains(c)))
+        && !dengta_domain::enterprise::profile::valid_phone(p)
     {
         return Err(AppError::invalid("error.phone", p));
     }

@@ -9,6 +9,8 @@ pub mod codes;
 pub mod demo;
 pub mod directory;
 pub mod enterprises;
+pub mod export;
+pub mod import;
 pub mod setup;
 
 use dengta_domain::policy::Decision;

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod enterprise_file;
 pub mod enterprises;
+pub mod imports;
 pub mod meta;
 pub mod providers;
 pub mod regions;

@@ -61,6 +61,17 @@ pub async fn protect(req: Request, next: Next) -> Response {
     if let Some(h) = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()) {
         return if same(h, &ctx.csrf) { next.run(req).await } else { failure() };
     }
+    // File uploads (multipart) carry the token in the query string: the body
+    // is streamed to disk and is not read here.
+    if let Some(t) = req.uri().query().and_then(|q| {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+            .ok()?
+            .into_iter()
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v)
+    }) {
+        return if same(&t, &ctx.csrf) { next.run(req).await } else { failure() };
+    }
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)

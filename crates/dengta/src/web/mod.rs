@@ -17,7 +17,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Request, header};
 use axum::middleware;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -46,7 +45,6 @@ pub fn router(app: App) -> Router {
     routes::router()
         .layer(middleware::from_fn(csrf::protect))
         .layer(middleware::from_fn_with_state(app.clone(), ctx::resolve))
-        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
         .layer(sec("content-security-policy", CSP))
         .layer(sec("x-content-type-options", "nosniff"))
         .layer(sec("x-frame-options", "DENY"))

@@ -4,6 +4,7 @@
 //! derived from this table, so a new route cannot escape any of them.
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::{self, Next};
@@ -45,6 +46,8 @@ pub enum Object {
     User,
     /// An enterprise user's claim awaiting an authority.
     Claim,
+    /// A bulk-import job.
+    Import,
 }
 
 #[derive(Clone, Debug)]
@@ -56,6 +59,8 @@ pub struct RouteDef {
     /// i18n key of the side-navigation entry, for GET pages that have one.
     pub nav: Option<&'static str>,
     pub summary: &'static str,
+    /// Accepts a large upload body (file import).
+    pub upload: bool,
 }
 
 impl RouteDef {
@@ -76,7 +81,7 @@ const OFFICER: &[Role] = &[Officer];
 const CLOUD_REPORTERS: &[Role] = &[Officer, Provider];
 
 fn def(method: Method, path: &'static str, access: Access, summary: &'static str) -> RouteDef {
-    RouteDef { method, path, access, object: None, nav: None, summary }
+    RouteDef { method, path, access, object: None, nav: None, summary, upload: false }
 }
 
 impl RouteDef {
@@ -84,11 +89,18 @@ impl RouteDef {
         self.object = Some(o);
         self
     }
+    fn upload(mut self) -> Self {
+        self.upload = true;
+        self
+    }
     fn nav(mut self, key: &'static str) -> Self {
         self.nav = Some(key);
         self
     }
 }
+
+/// The largest file an import accepts (a million rows of .xlsx is ~60 MB).
+pub const UPLOAD_LIMIT: usize = 512 * 1024 * 1024;
 
 /// The table. Order matters only for the navigation.
 #[rustfmt::skip]
@@ -109,6 +121,12 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::GET, "/home", Anyone, "Home page for the role").nav("nav.home"), get(pages::home::home)),
         (def(M::GET, "/enterprises", Roles(OFFICER_ENTERPRISE), "Enterprise list").nav("nav.enterprises"), get(pages::enterprises::list)),
         (def(M::GET, "/enterprises/new", Roles(OFFICER), "Enterprise registration form"), get(pages::enterprises::new_form)),
+        (def(M::GET, "/enterprises/import", Roles(OFFICER), "Bulk import page"), get(pages::imports::page)),
+        (def(M::POST, "/enterprises/import", Roles(OFFICER), "Upload a file to import").upload(), post(pages::imports::upload)),
+        (def(M::GET, "/enterprises/import/template", Roles(OFFICER), "Import template (.xlsx or CSV)"), get(pages::imports::template)),
+        (def(M::GET, "/enterprises/export", Roles(OFFICER_ENTERPRISE), "Export the filtered list (.xlsx or CSV)"), get(pages::imports::export_list)),
+        (def(M::GET, "/imports/{id}", Roles(OFFICER), "Import progress").on(O::Import), get(pages::imports::job)),
+        (def(M::GET, "/imports/{id}/errors", Roles(OFFICER), "Import error report").on(O::Import), get(pages::imports::errors)),
         (def(M::POST, "/enterprises/new", Roles(OFFICER), "Register an enterprise"), post(pages::enterprises::create)),
         (def(M::GET, "/enterprises/{id}", Roles(OFFICER_ENTERPRISE), "Enterprise file").on(O::Enterprise), get(pages::enterprises::show)),
         (def(M::GET, "/enterprises/{id}/edit", Roles(OFFICER_ENTERPRISE), "Edit form").on(O::Enterprise), get(pages::enterprises::edit_form)),
@@ -186,6 +204,7 @@ async fn enforce(State(access): State<Access>, ctx: Ctx, req: Request, next: Nex
 pub fn router() -> Router<App> {
     let mut by_path: Vec<(&'static str, MethodRouter<App>)> = Vec::new();
     for (d, mr) in table() {
+        let mr = if d.upload { mr.layer(DefaultBodyLimit::max(UPLOAD_LIMIT)) } else { mr };
         let guarded = mr.route_layer(middleware::from_fn_with_state(d.access, enforce));
         match by_path.iter_mut().find(|(p, _)| *p == d.path) {
             Some((_, existing)) => *existing = std::mem::take(existing).merge(guarded),

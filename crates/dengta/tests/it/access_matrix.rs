@@ -28,6 +28,7 @@ fn ids(f: &Fixture, o: Object) -> (i64, i64) {
         Object::Provider => (f.own_provider, f.other_city_provider),
         Object::User => (f.same_city_user, f.other_city_user),
         Object::Claim => (f.own_claim, f.other_city_claim),
+        Object::Import => (f.own_import, f.other_city_import),
     }
 }
 

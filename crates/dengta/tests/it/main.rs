@@ -32,3 +32,4 @@ mod audit;
 mod cli;
 mod csrf;
 mod enterprise_file;
+mod import_export;

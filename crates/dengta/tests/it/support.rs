@@ -148,6 +148,8 @@ pub struct Fixture {
     pub other_city_user: i64,
     pub own_claim: i64,
     pub other_city_claim: i64,
+    pub own_import: i64,
+    pub other_city_import: i64,
 }
 
 pub async fn add_other_city(db: &Db) {
@@ -199,6 +201,12 @@ pub async fn add_other_city(db: &Db) {
     .await
     .expect("user");
     let _ = pid;
+    // One finished import job in each city.
+    for (name, region) in [("demo-officer", "320100"), ("wuxi-enterprise", "320205")] {
+        let uid = db::users::by_username(&mut c, name).await.expect("user").map(|u| u.id);
+        let job = db::imports::create(&mut c, "enterprises", "fixture.csv", "0", uid, name, region).await.expect("job");
+        db::imports::finish(&mut c, job, "done", None, None).await.expect("finish");
+    }
     // One pending claim in each city.
     for (name, region, uscc) in
         [("claimant-nj", "320102", "91320102MA1X2Y7E0L"), ("claimant-wx", "320205", "91320205MA1X2YBJ00")]
@@ -249,5 +257,7 @@ pub async fn fixture(db: &Db) -> Fixture {
         other_city_user: id("SELECT id FROM users WHERE username = $1", "wuxi-enterprise").await,
         own_claim: id("SELECT id FROM enterprise_claims WHERE uscc = $1", "91320102MA1X2Y7E0L").await,
         other_city_claim: id("SELECT id FROM enterprise_claims WHERE uscc = $1", "91320205MA1X2YBJ00").await,
+        own_import: id("SELECT id FROM import_jobs WHERE username = $1", "demo-officer").await,
+        other_city_import: id("SELECT id FROM import_jobs WHERE username = $1", "wuxi-enterprise").await,
     }
 }

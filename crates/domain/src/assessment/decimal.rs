@@ -66,11 +66,7 @@ impl Decimal {
         };
         let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
         let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty()
-            || frac.len() > 3
-            || !digits(whole)
-            || !digits(frac)
-            || (t.contains('.') && frac.is_empty())
+        if whole.is_empty() || frac.len() > 3 || !digits(whole) || !digits(frac) || (t.contains('.') && frac.is_empty())
         {
             return Err(bad());
         }
@@ -78,11 +74,7 @@ impl Decimal {
         if whole.len() > 13 {
             return Err(DecimalError::OutOfRange(s.to_owned()));
         }
-        let w: i64 = if whole.is_empty() {
-            0
-        } else {
-            whole.parse().map_err(|_| bad())?
-        };
+        let w: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
         if w > MAX_WHOLE {
             return Err(DecimalError::OutOfRange(s.to_owned()));
         }
@@ -168,8 +160,7 @@ impl<'de> Deserialize<'de> for Decimal {
                 Decimal::from_i64(v).map_err(E::custom)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Decimal, E> {
-                let n = i64::try_from(v)
-                    .map_err(|_| E::custom(DecimalError::OutOfRange(v.to_string())))?;
+                let n = i64::try_from(v).map_err(|_| E::custom(DecimalError::OutOfRange(v.to_string())))?;
                 Decimal::from_i64(n).map_err(E::custom)
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
@@ -226,26 +217,11 @@ mod tests {
 
     #[test]
     fn rejects_what_it_cannot_hold_exactly() {
-        assert!(matches!(
-            Decimal::parse("1.2345"),
-            Err(DecimalError::Malformed(_))
-        ));
-        assert!(matches!(
-            Decimal::parse("1e3"),
-            Err(DecimalError::Malformed(_))
-        ));
-        assert!(matches!(
-            Decimal::parse(""),
-            Err(DecimalError::Malformed(_))
-        ));
-        assert!(matches!(
-            Decimal::parse("1."),
-            Err(DecimalError::Malformed(_))
-        ));
-        assert!(matches!(
-            Decimal::parse("99999999999999"),
-            Err(DecimalError::OutOfRange(_))
-        ));
+        assert!(matches!(Decimal::parse("1.2345"), Err(DecimalError::Malformed(_))));
+        assert!(matches!(Decimal::parse("1e3"), Err(DecimalError::Malformed(_))));
+        assert!(matches!(Decimal::parse(""), Err(DecimalError::Malformed(_))));
+        assert!(matches!(Decimal::parse("1."), Err(DecimalError::Malformed(_))));
+        assert!(matches!(Decimal::parse("99999999999999"), Err(DecimalError::OutOfRange(_))));
         assert!(Decimal::from_f64(0.0001).is_err());
         assert!(Decimal::from_f64(f64::NAN).is_err());
     }

@@ -37,7 +37,10 @@ pub enum Step {
         to: SceneLevel,
     },
     /// Select `option`: added to a multiple choice, or replacing the answer of a single choice.
-    Choose { question: String, option: String },
+    Choose {
+        question: String,
+        option: String,
+    },
     /// Raise a ratio into band `to_band`; `min_numerator` is the smallest whole count that does it
     /// when the numerator is a count.
     RaiseRatio {
@@ -54,19 +57,13 @@ pub enum ImprovementError {
 }
 
 /// The ranked improvement steps for `result`, which must come from `instrument`.
-pub fn improvements(
-    instrument: &Instrument,
-    result: &ScoreResult,
-) -> Result<Vec<Improvement>, ImprovementError> {
+pub fn improvements(instrument: &Instrument, result: &ScoreResult) -> Result<Vec<Improvement>, ImprovementError> {
     if result.instrument_id != instrument.id()
         || result.instrument_version != instrument.version()
         || result.instrument_fingerprint != instrument.fingerprint()
     {
         return Err(ImprovementError::InstrumentMismatch {
-            result: format!(
-                "{} 第 {} 版",
-                result.instrument_id, result.instrument_version
-            ),
+            result: format!("{} 第 {} 版", result.instrument_id, result.instrument_version),
             instrument: format!("{} 第 {} 版", instrument.id(), instrument.version()),
         });
     }
@@ -90,15 +87,8 @@ fn rank_key(imp: &Improvement, seq: usize) -> RankKey {
         2
     };
     match &imp.step {
-        Step::Scene { binding, to, .. } => (
-            tier,
-            if *binding { 0 } else { 1 },
-            i64::from(to.as_u8()),
-            seq,
-        ),
-        Step::Choose { .. } | Step::RaiseRatio { .. } => {
-            (tier, 2, -imp.points_gained.thousandths(), seq)
-        }
+        Step::Scene { binding, to, .. } => (tier, if *binding { 0 } else { 1 }, i64::from(to.as_u8()), seq),
+        Step::Choose { .. } | Step::RaiseRatio { .. } => (tier, 2, -imp.points_gained.thousandths(), seq),
     }
 }
 
@@ -118,28 +108,15 @@ struct Effect {
 
 impl<'a> Simulator<'a> {
     fn new(instrument: &'a Instrument, result: &ScoreResult) -> Simulator<'a> {
-        let next = instrument
-            .level_rule()
-            .levels
-            .iter()
-            .find(|r| r.rank == result.level.rank + 1);
+        let next = instrument.level_rule().levels.iter().find(|r| r.rank == result.level.rank + 1);
         let scenes = result.scene_levels();
         let before = next.map(|row| check_row(row, result.total, &scenes));
-        Simulator {
-            next,
-            total: result.total,
-            scenes,
-            before,
-        }
+        Simulator { next, total: result.total, scenes, before }
     }
 
     fn effect(&self, gain: Decimal, scene: Option<(usize, SceneLevel)>) -> Effect {
         let (Some(row), Some(before)) = (self.next, &self.before) else {
-            return Effect {
-                reaches: false,
-                helps: false,
-                text: String::new(),
-            };
+            return Effect { reaches: false, helps: false, text: String::new() };
         };
         let mut scenes = self.scenes.clone();
         if let Some((i, to)) = scene
@@ -158,11 +135,7 @@ impl<'a> Simulator<'a> {
         } else {
             String::new()
         };
-        Effect {
-            reaches,
-            helps,
-            text,
-        }
+        Effect { reaches, helps, text }
     }
 }
 
@@ -186,30 +159,15 @@ fn scene_steps(
 ) {
     for (i, s) in result.scenes.iter().enumerate() {
         let Some(to) = s.level.next() else { continue };
-        let ladder = instrument
-            .scene(&s.id)
-            .and_then(|x| x.ladder_text(to))
-            .unwrap_or_default();
+        let ladder = instrument.scene(&s.id).and_then(|x| x.ladder_text(to)).unwrap_or_default();
         let e = sim.effect(Decimal::ZERO, Some((i, to)));
-        let kind = if s.binding {
-            "约束性场景"
-        } else {
-            "场景"
-        };
+        let kind = if s.binding { "约束性场景" } else { "场景" };
         let imp = Improvement {
-            step: Step::Scene {
-                scene: s.id.clone(),
-                binding: s.binding,
-                from: s.level,
-                to,
-            },
+            step: Step::Scene { scene: s.id.clone(), binding: s.binding, from: s.level, to },
             points_gained: Decimal::ZERO,
             reaches_next_level: e.reaches,
             helps_next_level: e.helps,
-            explanation: format!(
-                "将{kind}“{}”由{}提升至{to}：{ladder}。{}",
-                s.name, s.level, e.text
-            ),
+            explanation: format!("将{kind}“{}”由{}提升至{to}：{ladder}。{}", s.name, s.level, e.text),
         };
         let seq = out.len();
         out.push((rank_key(&imp, seq), imp));
@@ -248,49 +206,30 @@ fn question_steps(
             (QuestionKind::Single { options }, ScoredAnswer::Choice { selected }) => {
                 let current = options.iter().find(|o| selected.contains(&o.id));
                 // The next rung: the cheapest option that still scores more.
-                let next = options
-                    .iter()
-                    .filter(|o| o.points > scored.points)
-                    .min_by_key(|o| o.points);
+                let next = options.iter().filter(|o| o.points > scored.points).min_by_key(|o| o.points);
                 if let Some(o) = next {
                     let from = current.map_or_else(String::new, |c| format!("由“{}”", c.text));
                     push(
-                        Step::Choose {
-                            question: q.id.clone(),
-                            option: o.id.clone(),
-                        },
+                        Step::Choose { question: q.id.clone(), option: o.id.clone() },
                         o.points - scored.points,
                         format!("{from}提升至“{}”", o.text),
                     );
                 }
             }
             (QuestionKind::Multiple { options }, ScoredAnswer::Choice { selected }) => {
-                let none_selected = options
-                    .iter()
-                    .find(|o| o.exclusive && selected.contains(&o.id));
-                for o in options.iter().filter(|o| {
-                    !o.exclusive && o.points > Decimal::ZERO && !selected.contains(&o.id)
-                }) {
-                    let drop = none_selected
-                        .map_or_else(String::new, |n| format!("（并取消“{}”）", n.text));
+                let none_selected = options.iter().find(|o| o.exclusive && selected.contains(&o.id));
+                for o in
+                    options.iter().filter(|o| !o.exclusive && o.points > Decimal::ZERO && !selected.contains(&o.id))
+                {
+                    let drop = none_selected.map_or_else(String::new, |n| format!("（并取消“{}”）", n.text));
                     push(
-                        Step::Choose {
-                            question: q.id.clone(),
-                            option: o.id.clone(),
-                        },
+                        Step::Choose { question: q.id.clone(), option: o.id.clone() },
                         o.points,
                         format!("增加“{}”{drop}", o.text),
                     );
                 }
             }
-            (
-                QuestionKind::Ratio(spec),
-                ScoredAnswer::Ratio {
-                    numerator,
-                    denominator,
-                    band,
-                },
-            ) => {
+            (QuestionKind::Ratio(spec), ScoredAnswer::Ratio { numerator, denominator, band }) => {
                 let Some(to) = spec
                     .bands
                     .iter()
@@ -304,34 +243,20 @@ fn question_steps(
                 let Some(target) = spec.bands.get(to) else {
                     continue;
                 };
-                let lower = to
-                    .checked_sub(1)
-                    .and_then(|i| spec.bands.get(i))
-                    .map_or(Decimal::ZERO, |b| b.up_to_percent);
+                let lower =
+                    to.checked_sub(1).and_then(|i| spec.bands.get(i)).map_or(Decimal::ZERO, |b| b.up_to_percent);
                 let integer = instrument.input(&spec.numerator).is_some_and(|i| i.integer);
-                let min = if integer {
-                    spec.min_whole_numerator_above(to - 1, *denominator)
-                } else {
-                    None
-                };
+                let min = if integer { spec.min_whole_numerator_above(to - 1, *denominator) } else { None };
                 let how = match (min, instrument.input(&spec.numerator)) {
-                    (Some(n), Some(input)) => format!(
-                        "（{}至少 {n} {}，现为 {numerator} {}）",
-                        input.label, input.unit, input.unit
-                    ),
+                    (Some(n), Some(input)) => {
+                        format!("（{}至少 {n} {}，现为 {numerator} {}）", input.label, input.unit, input.unit)
+                    }
                     _ => String::new(),
                 };
                 push(
-                    Step::RaiseRatio {
-                        question: q.id.clone(),
-                        to_band: to,
-                        min_numerator: min,
-                    },
+                    Step::RaiseRatio { question: q.id.clone(), to_band: to, min_numerator: min },
                     target.points - scored.points,
-                    format!(
-                        "比例由 {}% 提升至 {lower}% 以上{how}",
-                        percent_one_decimal(*numerator, *denominator)
-                    ),
+                    format!("比例由 {}% 提升至 {lower}% 以上{how}", percent_one_decimal(*numerator, *denominator)),
                 );
             }
             _ => {}
@@ -341,10 +266,7 @@ fn question_steps(
 
 /// numerator ÷ denominator in percent, rounded half up to one decimal; for display only.
 fn percent_one_decimal(numerator: Decimal, denominator: Decimal) -> Decimal {
-    let (n, d) = (
-        i128::from(numerator.thousandths()),
-        i128::from(denominator.thousandths()),
-    );
+    let (n, d) = (i128::from(numerator.thousandths()), i128::from(denominator.thousandths()));
     if d <= 0 {
         return Decimal::ZERO;
     }
@@ -405,37 +327,18 @@ mod tests {
         let ids: Vec<&str> = first
             .iter()
             .map(|s| match s {
-                Step::Scene {
-                    scene,
-                    binding: true,
-                    from: SceneLevel::L2,
-                    to: SceneLevel::L3,
-                } => scene.as_str(),
+                Step::Scene { scene, binding: true, from: SceneLevel::L2, to: SceneLevel::L3 } => scene.as_str(),
                 other => panic!("expected a binding L2→L3 step, got {other:?}"),
             })
             .collect();
-        assert_eq!(
-            ids,
-            [
-                "equipment_management",
-                "safety",
-                "energy",
-                "purchasing",
-                "warehousing_logistics",
-                "finance"
-            ]
-        );
+        assert_eq!(ids, ["equipment_management", "safety", "energy", "purchasing", "warehousing_logistics", "finance"]);
         assert!(list.iter().take(6).all(|i| i.reaches_next_level));
         assert_eq!(
             list[0].explanation,
             "将约束性场景“设备管理”由L2提升至L3：实时采集设备关键参数，开展故障分析、远程诊断和 OEE 统计。完成此项即可达到三级。"
         );
         // Nothing else reaches or helps: a non-binding scene or more points do not fix the shortfall.
-        assert!(
-            list.iter()
-                .skip(6)
-                .all(|i| !i.reaches_next_level && !i.helps_next_level)
-        );
+        assert!(list.iter().skip(6).all(|i| !i.reaches_next_level && !i.helps_next_level));
         // Then the remaining binding scene steps (L3→L4), then non-binding ones, then questions.
         let kinds: Vec<u8> = list
             .iter()
@@ -454,14 +357,8 @@ mod tests {
     fn question_steps_rank_by_points_and_explain_the_band() {
         let (inst, r) = one_binding_scene_short();
         let list = improvements(&inst, &r).unwrap();
-        let questions: Vec<&Improvement> = list
-            .iter()
-            .filter(|i| !matches!(i.step, Step::Scene { .. }))
-            .collect();
-        let gains: Vec<i64> = questions
-            .iter()
-            .map(|i| i.points_gained.thousandths())
-            .collect();
+        let questions: Vec<&Improvement> = list.iter().filter(|i| !matches!(i.step, Step::Scene { .. })).collect();
+        let gains: Vec<i64> = questions.iter().map(|i| i.points_gained.thousandths()).collect();
         let mut sorted = gains.clone();
         sorted.sort_by(|a, b| b.cmp(a));
         assert_eq!(gains, sorted, "questions must be ordered by points gained");
@@ -471,11 +368,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             eq.step,
-            Step::RaiseRatio {
-                question: "equipment_digital".into(),
-                to_band: 1,
-                min_numerator: Some(6)
-            }
+            Step::RaiseRatio { question: "equipment_digital".into(), to_band: 1, min_numerator: Some(6) }
         );
         assert_eq!(eq.points_gained.to_string(), "1.5");
         assert_eq!(
@@ -484,29 +377,14 @@ mod tests {
         );
         let dc = questions
             .iter()
-            .find(|i| {
-                i.step
-                    == Step::Choose {
-                        question: "data_collection".into(),
-                        option: "O".into(),
-                    }
-            })
+            .find(|i| i.step == Step::Choose { question: "data_collection".into(), option: "O".into() })
             .unwrap();
-        assert_eq!(
-            dc.explanation,
-            "“数据采集”增加“人力资源”（并取消“无”），得分 +0.9（0 → 0.9 分）。"
-        );
+        assert_eq!(dc.explanation, "“数据采集”增加“人力资源”（并取消“无”），得分 +0.9（0 → 0.9 分）。");
         let funding = questions
             .iter()
             .find(|i| matches!(&i.step, Step::Choose { question, .. } if question == "funding"))
             .unwrap();
-        assert_eq!(
-            funding.step,
-            Step::Choose {
-                question: "funding".into(),
-                option: "B".into()
-            }
-        );
+        assert_eq!(funding.step, Step::Choose { question: "funding".into(), option: "B".into() });
         assert_eq!(funding.points_gained.to_string(), "1.875");
     }
 
@@ -526,31 +404,16 @@ mod tests {
             a = a.scene(&s.id, 3);
         }
         let r = score(&inst, &a).unwrap();
-        assert_eq!(
-            (r.total.to_string(), r.level.name.as_str()),
-            ("50".to_owned(), "二级")
-        );
+        assert_eq!((r.total.to_string(), r.level.name.as_str()), ("50".to_owned(), "二级"));
         let list = improvements(&inst, &r).unwrap();
         // Nothing reaches 三级 in one step; every question step helps, no scene does.
         assert!(list.iter().all(|i| !i.reaches_next_level));
         let helping: Vec<&Improvement> = list.iter().filter(|i| i.helps_next_level).collect();
-        assert!(
-            helping
-                .iter()
-                .all(|i| !matches!(i.step, Step::Scene { .. }))
-        );
-        assert_eq!(
-            helping[0].step,
-            Step::Choose {
-                question: "green".into(),
-                option: "B".into()
-            }
-        );
+        assert!(helping.iter().all(|i| !matches!(i.step, Step::Scene { .. })));
+        assert_eq!(helping[0].step, Step::Choose { question: "green".into(), option: "B".into() });
         assert_eq!(list[0], *helping[0], "helping steps rank first");
         assert!(
-            helping[0]
-                .explanation
-                .ends_with("有助于达到三级，完成后仍差：得分 53.5 分，需 ≥60 分。"),
+            helping[0].explanation.ends_with("有助于达到三级，完成后仍差：得分 53.5 分，需 ≥60 分。"),
             "{}",
             helping[0].explanation
         );
@@ -565,28 +428,19 @@ mod tests {
         assert_eq!(r.level.name, "四级");
         let list = improvements(&inst, &r).unwrap();
         assert_eq!(list.len(), 1);
-        assert_eq!(
-            list[0].explanation,
-            "“绿色低碳”由“持平”提升至“下降”，得分 +3.5（3.5 → 7 分）。"
-        );
+        assert_eq!(list[0].explanation, "“绿色低碳”由“持平”提升至“下降”，得分 +3.5（3.5 → 7 分）。");
     }
 
     #[test]
     fn order_is_deterministic() {
         let (inst, r) = one_binding_scene_short();
-        assert_eq!(
-            improvements(&inst, &r).unwrap(),
-            improvements(&inst, &r).unwrap()
-        );
+        assert_eq!(improvements(&inst, &r).unwrap(), improvements(&inst, &r).unwrap());
     }
 
     #[test]
     fn refuses_a_result_from_another_instrument() {
         let inst = mfg();
-        let generic = crate::assessment::instrument::builtin_instruments()
-            .unwrap()
-            .pop()
-            .unwrap();
+        let generic = crate::assessment::instrument::builtin_instruments().unwrap().pop().unwrap();
         let a = Answers::new()
             .dimension_score("foundation", d("10"))
             .dimension_score("operations", d("10"))

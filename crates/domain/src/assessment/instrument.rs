@@ -16,14 +16,8 @@ use super::decimal::Decimal;
 
 /// The instruments shipped with Dengta, as (file name, text). Paths are relative to this file.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
-    (
-        "mfg-2024.toml",
-        include_str!("../../../../data/instruments/mfg-2024.toml"),
-    ),
-    (
-        "generic-2022.toml",
-        include_str!("../../../../data/instruments/generic-2022.toml"),
-    ),
+    ("mfg-2024.toml", include_str!("../../../../data/instruments/mfg-2024.toml")),
+    ("generic-2022.toml", include_str!("../../../../data/instruments/generic-2022.toml")),
 ];
 
 /// Loads every shipped instrument; fails if any file is invalid or two share an id and version.
@@ -31,17 +25,11 @@ pub fn builtin_instruments() -> Result<Vec<Instrument>, InstrumentError> {
     let mut out: Vec<Instrument> = Vec::new();
     for (file, text) in BUILTIN_FILES {
         let inst = Instrument::from_toml(file, text)?;
-        if let Some(other) = out
-            .iter()
-            .find(|o| o.id == inst.id && o.version == inst.version)
-        {
+        if let Some(other) = out.iter().find(|o| o.id == inst.id && o.version == inst.version) {
             return Err(InstrumentError::single(
                 file,
                 "id",
-                format!(
-                    "评测版本“{}”第 {} 版与 {} 重复",
-                    inst.id, inst.version, other.file_name
-                ),
+                format!("评测版本“{}”第 {} 版与 {} 重复", inst.id, inst.version, other.file_name),
             ));
         }
         out.push(inst);
@@ -70,19 +58,13 @@ impl InstrumentError {
     fn single(file: &str, place: &str, message: String) -> InstrumentError {
         InstrumentError {
             file: file.to_owned(),
-            problems: vec![InstrumentProblem {
-                place: place.to_owned(),
-                message,
-            }],
+            problems: vec![InstrumentProblem { place: place.to_owned(), message }],
         }
     }
 
     /// The problems as "file: place: message" lines.
     pub fn lines(&self) -> Vec<String> {
-        self.problems
-            .iter()
-            .map(|p| format!("{}: {}: {}", self.file, p.place, p.message))
-            .collect()
+        self.problems.iter().map(|p| format!("{}: {}: {}", self.file, p.place, p.message)).collect()
     }
 }
 
@@ -106,13 +88,7 @@ pub enum SceneLevel {
 }
 
 impl SceneLevel {
-    pub const ALL: [SceneLevel; 5] = [
-        SceneLevel::None,
-        SceneLevel::L1,
-        SceneLevel::L2,
-        SceneLevel::L3,
-        SceneLevel::L4,
-    ];
+    pub const ALL: [SceneLevel; 5] = [SceneLevel::None, SceneLevel::L1, SceneLevel::L2, SceneLevel::L3, SceneLevel::L4];
 
     pub fn from_u8(n: u8) -> Option<SceneLevel> {
         SceneLevel::ALL.get(usize::from(n)).copied()
@@ -169,10 +145,7 @@ pub struct Dimension {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum DimensionKind {
     /// Scored from questions; `points` is the dimension's maximum.
-    Questions {
-        points: Decimal,
-        sub_dimensions: Vec<SubDimension>,
-    },
+    Questions { points: Decimal, sub_dimensions: Vec<SubDimension> },
     /// The score is entered directly (the 2022 rule, whose item tables were not obtained).
     /// `max_points` is `None` when the source does not say how the total splits.
     DirectEntry { max_points: Option<Decimal> },
@@ -274,8 +247,7 @@ impl RatioSpec {
         // ratio% ≤ bound  ⇔  num × 100 ≤ bound × den; both sides in thousandths².
         let lhs = i128::from(numerator.thousandths()) * 100;
         self.bands.iter().position(|b| {
-            lhs * 1000
-                <= i128::from(b.up_to_percent.thousandths()) * i128::from(denominator.thousandths())
+            lhs * 1000 <= i128::from(b.up_to_percent.thousandths()) * i128::from(denominator.thousandths())
         })
     }
 
@@ -449,21 +421,14 @@ impl Instrument {
                 Some(span) => line_col(text, span.start),
                 None => "文件".to_owned(),
             };
-            InstrumentError::single(
-                file_name,
-                &place,
-                format!("格式错误：{}", e.message().trim()),
-            )
+            InstrumentError::single(file_name, &place, format!("格式错误：{}", e.message().trim()))
         })?;
         let mut c = Checker::default();
         let inst = c.instrument(file_name, def, fingerprint(text));
         if c.problems.is_empty() {
             Ok(inst)
         } else {
-            Err(InstrumentError {
-                file: file_name.to_owned(),
-                problems: c.problems,
-            })
+            Err(InstrumentError { file: file_name.to_owned(), problems: c.problems })
         }
     }
 }
@@ -652,18 +617,12 @@ const PLACEHOLDER_LEVEL: SceneLevel = SceneLevel::L1;
 
 impl Checker {
     fn push(&mut self, place: &str, message: impl Into<String>) {
-        self.problems.push(InstrumentProblem {
-            place: place.to_owned(),
-            message: message.into(),
-        });
+        self.problems.push(InstrumentProblem { place: place.to_owned(), message: message.into() });
     }
 
     fn text(&mut self, place: &str, field: &str, value: &str) {
         if value.trim().is_empty() {
-            self.push(
-                format!("{place}.{field}").trim_start_matches('.'),
-                "不能为空",
-            );
+            self.push(format!("{place}.{field}").trim_start_matches('.'), "不能为空");
         }
     }
 
@@ -671,14 +630,9 @@ impl Checker {
     fn id(&mut self, place: &str, id: &str, seen: &mut BTreeMap<String, String>) {
         let ok = !id.is_empty()
             && id.len() <= 64
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
         if !ok {
-            self.push(
-                place,
-                format!("编号“{id}”无效：只能使用 1–64 个字母、数字、下划线、连字符或点"),
-            );
+            self.push(place, format!("编号“{id}”无效：只能使用 1–64 个字母、数字、下划线、连字符或点"));
         } else if let Some(first) = seen.get(id) {
             self.push(place, format!("编号“{id}”重复（已用于 {first}）"));
         } else {
@@ -700,10 +654,7 @@ impl Checker {
 
     fn sum_matches(&mut self, place: &str, what: &str, sum: Decimal, declared: Decimal) {
         if sum != declared {
-            self.push(
-                place,
-                format!("{what}分值之和为 {sum}，与声明的 {declared} 不符"),
-            );
+            self.push(place, format!("{what}分值之和为 {sum}，与声明的 {declared} 不符"));
         }
     }
 
@@ -735,12 +686,7 @@ impl Checker {
                 let place = format!("inputs[{i}]");
                 self.id(&place, &x.id, &mut input_ids);
                 self.text(&place, "label", &x.label);
-                Input {
-                    id: x.id,
-                    label: x.label,
-                    unit: x.unit,
-                    integer: x.integer,
-                }
+                Input { id: x.id, label: x.label, unit: x.unit, integer: x.integer }
             })
             .collect();
 
@@ -754,21 +700,12 @@ impl Checker {
             .enumerate()
             .map(|(i, x)| self.dimension(&format!("dimensions[{i}]"), x, &inputs, &mut ns))
             .collect();
-        let known: Vec<Decimal> = dimensions
-            .iter()
-            .filter_map(Dimension::max_points)
-            .collect();
+        let known: Vec<Decimal> = dimensions.iter().filter_map(Dimension::max_points).collect();
         let known_sum: Decimal = known.iter().copied().sum();
         if known.len() == dimensions.len() {
             self.sum_matches("total_points", "各维度", known_sum, d.total_points);
         } else if known_sum > d.total_points {
-            self.push(
-                "total_points",
-                format!(
-                    "已声明的维度分值之和 {known_sum} 超过满分 {}",
-                    d.total_points
-                ),
-            );
+            self.push("total_points", format!("已声明的维度分值之和 {known_sum} 超过满分 {}", d.total_points));
         }
 
         let mut group_ids = BTreeMap::new();
@@ -780,10 +717,7 @@ impl Checker {
                 let place = format!("scene_groups[{i}]");
                 self.id(&place, &g.id, &mut group_ids);
                 self.text(&place, "name", &g.name);
-                SceneGroup {
-                    id: g.id,
-                    name: g.name,
-                }
+                SceneGroup { id: g.id, name: g.name }
             })
             .collect();
         let mut scene_ids = BTreeMap::new();
@@ -793,15 +727,8 @@ impl Checker {
             .enumerate()
             .map(|(i, s)| self.scene(&format!("scenes[{i}]"), s, &group_ids, &mut scene_ids))
             .collect();
-        if !scenes.is_empty()
-            && d.scene_dimension
-                .as_deref()
-                .is_none_or(|n| n.trim().is_empty())
-        {
-            self.push(
-                "scene_dimension",
-                "有应用场景时须写明场景所属维度（如“数字化经营”）",
-            );
+        if !scenes.is_empty() && d.scene_dimension.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            self.push("scene_dimension", "有应用场景时须写明场景所属维度（如“数字化经营”）");
         }
 
         let level_rule = self.level_rule(d.level_rule, d.total_points, &scenes);
@@ -826,13 +753,7 @@ impl Checker {
         }
     }
 
-    fn dimension(
-        &mut self,
-        place: &str,
-        d: DimensionDef,
-        inputs: &[Input],
-        ns: &mut Namespaces,
-    ) -> Dimension {
+    fn dimension(&mut self, place: &str, d: DimensionDef, inputs: &[Input], ns: &mut Namespaces) -> Dimension {
         self.id(place, &d.id, &mut ns.dimensions);
         self.text(place, "name", &d.name);
         if d.direct_entry {
@@ -842,13 +763,7 @@ impl Checker {
             if let Some(p) = d.points {
                 self.positive(&format!("{place}.points"), p);
             }
-            return Dimension {
-                id: d.id,
-                name: d.name,
-                kind: DimensionKind::DirectEntry {
-                    max_points: d.points,
-                },
-            };
+            return Dimension { id: d.id, name: d.name, kind: DimensionKind::DirectEntry { max_points: d.points } };
         }
         let points = match d.points {
             Some(p) => p,
@@ -865,24 +780,10 @@ impl Checker {
             .sub_dimensions
             .into_iter()
             .enumerate()
-            .map(|(i, s)| {
-                self.sub_dimension(&format!("{place}.sub_dimensions[{i}]"), s, inputs, ns)
-            })
+            .map(|(i, s)| self.sub_dimension(&format!("{place}.sub_dimensions[{i}]"), s, inputs, ns))
             .collect();
-        self.sum_matches(
-            place,
-            "各子维度",
-            subs.iter().map(|s| s.points).sum(),
-            points,
-        );
-        Dimension {
-            id: d.id,
-            name: d.name,
-            kind: DimensionKind::Questions {
-                points,
-                sub_dimensions: subs,
-            },
-        }
+        self.sum_matches(place, "各子维度", subs.iter().map(|s| s.points).sum(), points);
+        Dimension { id: d.id, name: d.name, kind: DimensionKind::Questions { points, sub_dimensions: subs } }
     }
 
     fn sub_dimension(
@@ -904,27 +805,11 @@ impl Checker {
             .enumerate()
             .map(|(i, x)| self.indicator(&format!("{place}.indicators[{i}]"), x, inputs, ns))
             .collect();
-        self.sum_matches(
-            place,
-            "各指标",
-            indicators.iter().map(|x| x.points).sum(),
-            d.points,
-        );
-        SubDimension {
-            id: d.id,
-            name: d.name,
-            points: d.points,
-            indicators,
-        }
+        self.sum_matches(place, "各指标", indicators.iter().map(|x| x.points).sum(), d.points);
+        SubDimension { id: d.id, name: d.name, points: d.points, indicators }
     }
 
-    fn indicator(
-        &mut self,
-        place: &str,
-        d: IndicatorDef,
-        inputs: &[Input],
-        ns: &mut Namespaces,
-    ) -> Indicator {
+    fn indicator(&mut self, place: &str, d: IndicatorDef, inputs: &[Input], ns: &mut Namespaces) -> Indicator {
         self.id(place, &d.id, &mut ns.indicators);
         self.text(place, "name", &d.name);
         self.positive(&format!("{place}.points"), d.points);
@@ -937,18 +822,8 @@ impl Checker {
             .enumerate()
             .map(|(i, q)| self.question(&format!("{place}.questions[{i}]"), q, &d.name, inputs, ns))
             .collect();
-        self.sum_matches(
-            place,
-            "各题目",
-            questions.iter().map(|q| q.points).sum(),
-            d.points,
-        );
-        Indicator {
-            id: d.id,
-            name: d.name,
-            points: d.points,
-            questions,
-        }
+        self.sum_matches(place, "各题目", questions.iter().map(|q| q.points).sum(), d.points);
+        Indicator { id: d.id, name: d.name, points: d.points, questions }
     }
 
     fn input_ref(&mut self, place: &str, id: &str, inputs: &[Input]) {
@@ -976,8 +851,7 @@ impl Checker {
                 if q.numerator.is_some() || q.denominator.is_some() || !q.bands.is_empty() {
                     self.push(place, "选择题不能设置 numerator、denominator 或 bands");
                 }
-                let options =
-                    self.options(place, q.options, q.kind == KindName::Multiple, q.points);
+                let options = self.options(place, q.options, q.kind == KindName::Multiple, q.points);
                 if q.kind == KindName::Multiple {
                     QuestionKind::Multiple { options }
                 } else {
@@ -988,14 +862,7 @@ impl Checker {
                 if !q.options.is_empty() {
                     self.push(place, "比值题不能设置 options，分档写在 bands 中");
                 }
-                QuestionKind::Ratio(self.ratio(
-                    place,
-                    q.numerator,
-                    q.denominator,
-                    q.bands,
-                    q.points,
-                    inputs,
-                ))
+                QuestionKind::Ratio(self.ratio(place, q.numerator, q.denominator, q.bands, q.points, inputs))
             }
         };
         Question {
@@ -1008,13 +875,7 @@ impl Checker {
         }
     }
 
-    fn options(
-        &mut self,
-        place: &str,
-        defs: Vec<OptionDef>,
-        multiple: bool,
-        points: Decimal,
-    ) -> Vec<ChoiceOption> {
+    fn options(&mut self, place: &str, defs: Vec<OptionDef>, multiple: bool, points: Decimal) -> Vec<ChoiceOption> {
         if defs.len() < 2 {
             self.push(place, "选择题至少需要两个选项");
         }
@@ -1031,17 +892,9 @@ impl Checker {
                     self.push(&p, "只有多选题的选项可以设为互斥（exclusive）");
                 }
                 if o.exclusive && o.points != Decimal::ZERO {
-                    self.push(
-                        &p,
-                        format!("互斥选项（如“无”）分值必须为 0（当前 {}）", o.points),
-                    );
+                    self.push(&p, format!("互斥选项（如“无”）分值必须为 0（当前 {}）", o.points));
                 }
-                ChoiceOption {
-                    id: o.id,
-                    text: o.text,
-                    points: o.points,
-                    exclusive: o.exclusive,
-                }
+                ChoiceOption { id: o.id, text: o.text, points: o.points, exclusive: o.exclusive }
             })
             .collect();
         if multiple {
@@ -1051,23 +904,12 @@ impl Checker {
             if options.iter().all(|o| o.exclusive) {
                 self.push(place, "多选题至少需要一个非互斥选项");
             }
-            let sum: Decimal = options
-                .iter()
-                .filter(|o| !o.exclusive)
-                .map(|o| o.points)
-                .sum();
+            let sum: Decimal = options.iter().filter(|o| !o.exclusive).map(|o| o.points).sum();
             self.sum_matches(place, "多选题各选项", sum, points);
         } else {
-            let max = options
-                .iter()
-                .map(|o| o.points)
-                .max()
-                .unwrap_or(Decimal::ZERO);
+            let max = options.iter().map(|o| o.points).max().unwrap_or(Decimal::ZERO);
             if max != points {
-                self.push(
-                    place,
-                    format!("单选题最高选项分值为 {max}，与题目分值 {points} 不符"),
-                );
+                self.push(place, format!("单选题最高选项分值为 {max}，与题目分值 {points} 不符"));
             }
         }
         options
@@ -1095,10 +937,7 @@ impl Checker {
         let numerator = side("numerator", numerator);
         let denominator = side("denominator", denominator);
         if !numerator.is_empty() && numerator == denominator {
-            self.push(
-                &format!("{place}.denominator"),
-                "分子与分母不能是同一填报项",
-            );
+            self.push(&format!("{place}.denominator"), "分子与分母不能是同一填报项");
         }
         if defs.is_empty() {
             self.push(place, "比值题至少需要一个分档（bands）");
@@ -1111,19 +950,10 @@ impl Checker {
                 let p = format!("{place}.bands[{i}]");
                 self.non_negative(&p, b.points);
                 if b.up_to_percent <= prev {
-                    self.push(
-                        &p,
-                        format!(
-                            "分档上限须递增且大于 0：{}% 不大于 {prev}%",
-                            b.up_to_percent
-                        ),
-                    );
+                    self.push(&p, format!("分档上限须递增且大于 0：{}% 不大于 {prev}%", b.up_to_percent));
                 }
                 prev = b.up_to_percent;
-                Band {
-                    up_to_percent: b.up_to_percent,
-                    points: b.points,
-                }
+                Band { up_to_percent: b.up_to_percent, points: b.points }
             })
             .collect();
         if let Some(last) = bands.last()
@@ -1134,22 +964,11 @@ impl Checker {
                 format!("最后一档上限须为 100%（当前 {}%）", last.up_to_percent),
             );
         }
-        let max = bands
-            .iter()
-            .map(|b| b.points)
-            .max()
-            .unwrap_or(Decimal::ZERO);
+        let max = bands.iter().map(|b| b.points).max().unwrap_or(Decimal::ZERO);
         if max != points {
-            self.push(
-                place,
-                format!("最高分档分值为 {max}，与题目分值 {points} 不符"),
-            );
+            self.push(place, format!("最高分档分值为 {max}，与题目分值 {points} 不符"));
         }
-        RatioSpec {
-            numerator,
-            denominator,
-            bands,
-        }
+        RatioSpec { numerator, denominator, bands }
     }
 
     fn scene(
@@ -1162,38 +981,21 @@ impl Checker {
         self.id(place, &s.id, ids);
         self.text(place, "name", &s.name);
         if !groups.contains_key(&s.group) {
-            self.push(
-                &format!("{place}.group"),
-                format!("引用了未定义的场景类“{}”", s.group),
-            );
+            self.push(&format!("{place}.group"), format!("引用了未定义的场景类“{}”", s.group));
         }
         let ladder: [String; 4] = match <[String; 4]>::try_from(s.ladder) {
             Ok(l) => l,
             Err(l) => {
-                self.push(
-                    &format!("{place}.ladder"),
-                    format!("须恰好给出 L1–L4 四级描述（当前 {} 条）", l.len()),
-                );
+                self.push(&format!("{place}.ladder"), format!("须恰好给出 L1–L4 四级描述（当前 {} 条）", l.len()));
                 Default::default()
             }
         };
         for (i, t) in ladder.iter().enumerate() {
-            if t.trim().is_empty()
-                && !self
-                    .problems
-                    .iter()
-                    .any(|p| p.place == format!("{place}.ladder"))
-            {
+            if t.trim().is_empty() && !self.problems.iter().any(|p| p.place == format!("{place}.ladder")) {
                 self.push(&format!("{place}.ladder[{i}]"), "不能为空");
             }
         }
-        Scene {
-            id: s.id,
-            name: s.name,
-            group: s.group,
-            binding: s.binding,
-            ladder,
-        }
+        Scene { id: s.id, name: s.name, group: s.group, binding: s.binding, ladder }
     }
 
     fn level_rule(&mut self, d: LevelRuleDef, total: Decimal, scenes: &[Scene]) -> LevelRule {
@@ -1202,8 +1004,7 @@ impl Checker {
             self.push("level_rule.levels", "至少需要一个等级");
         }
         let scene_count = u32::try_from(scenes.len()).unwrap_or(u32::MAX);
-        let binding_count =
-            u32::try_from(scenes.iter().filter(|s| s.binding).count()).unwrap_or(u32::MAX);
+        let binding_count = u32::try_from(scenes.iter().filter(|s| s.binding).count()).unwrap_or(u32::MAX);
         let mut names = BTreeMap::new();
         let mut levels: Vec<LevelRow> = Vec::new();
         for (i, r) in d.levels.into_iter().enumerate() {
@@ -1211,26 +1012,16 @@ impl Checker {
             if usize::from(r.rank) != i + 1 {
                 self.push(
                     &format!("{place}.rank"),
-                    format!(
-                        "等级须按 1、2、3… 依次排列（此处应为 {}，当前 {}）",
-                        i + 1,
-                        r.rank
-                    ),
+                    format!("等级须按 1、2、3… 依次排列（此处应为 {}，当前 {}）", i + 1, r.rank),
                 );
             }
             self.text(&place, "name", &r.name);
             if let Some(first) = names.insert(r.name.clone(), place.clone()) {
-                self.push(
-                    &format!("{place}.name"),
-                    format!("等级名称“{}”重复（已用于 {first}）", r.name),
-                );
+                self.push(&format!("{place}.name"), format!("等级名称“{}”重复（已用于 {first}）", r.name));
             }
             let mp = format!("{place}.min_score");
             if r.min_score.is_negative() || r.min_score > total {
-                self.push(
-                    &mp,
-                    format!("分数阈值 {} 须在 0 到满分 {total} 之间", r.min_score),
-                );
+                self.push(&mp, format!("分数阈值 {} 须在 0 到满分 {total} 之间", r.min_score));
             }
             let scenes_cond = r.scenes.map(|c| {
                 let sp = format!("{place}.scenes");
@@ -1240,10 +1031,7 @@ impl Checker {
                 let at_least = match SceneLevel::from_u8(c.at_least) {
                     Some(l) if l != SceneLevel::None => l,
                     _ => {
-                        self.push(
-                            &format!("{sp}.at_least"),
-                            format!("场景等级须为 1–4（当前 {}）", c.at_least),
-                        );
+                        self.push(&format!("{sp}.at_least"), format!("场景等级须为 1–4（当前 {}）", c.at_least));
                         PLACEHOLDER_LEVEL
                     }
                 };
@@ -1262,17 +1050,10 @@ impl Checker {
                 if c.binding > binding_count {
                     self.push(
                         &format!("{sp}.binding"),
-                        format!(
-                            "要求 {} 个约束性场景，但本版本只有 {binding_count} 个",
-                            c.binding
-                        ),
+                        format!("要求 {} 个约束性场景，但本版本只有 {binding_count} 个", c.binding),
                     );
                 }
-                SceneCondition {
-                    at_least,
-                    count: c.count,
-                    binding: c.binding,
-                }
+                SceneCondition { at_least, count: c.count, binding: c.binding }
             });
             let row = LevelRow {
                 rank: r.rank,
@@ -1286,10 +1067,7 @@ impl Checker {
             }
             levels.push(row);
         }
-        LevelRule {
-            basis: d.basis,
-            levels,
-        }
+        LevelRule { basis: d.basis, levels }
     }
 
     /// Each level must demand at least what the level below demands, so reaching a level implies
@@ -1305,18 +1083,11 @@ impl Checker {
             );
         }
         match (&row.scenes, &below.scenes) {
-            (None, Some(_)) => self.push(
-                place,
-                format!("{} 须至少包含 {} 的场景条件", row.name, below.name),
+            (None, Some(_)) => self.push(place, format!("{} 须至少包含 {} 的场景条件", row.name, below.name)),
+            (Some(a), Some(b)) if a.at_least < b.at_least || a.count < b.count || a.binding < b.binding => self.push(
+                &format!("{place}.scenes"),
+                format!("场景条件须逐级不降：{} 的要求低于 {}", row.name, below.name),
             ),
-            (Some(a), Some(b))
-                if a.at_least < b.at_least || a.count < b.count || a.binding < b.binding =>
-            {
-                self.push(
-                    &format!("{place}.scenes"),
-                    format!("场景条件须逐级不降：{} 的要求低于 {}", row.name, below.name),
-                )
-            }
             _ => {}
         }
     }
@@ -1341,21 +1112,15 @@ mod tests {
     #[test]
     fn shipped_instruments_load() {
         let all = builtin_instruments().unwrap();
-        assert_eq!(
-            all.iter().map(Instrument::id).collect::<Vec<_>>(),
-            ["mfg-2024", "generic-2022"]
-        );
+        assert_eq!(all.iter().map(Instrument::id).collect::<Vec<_>>(), ["mfg-2024", "generic-2022"]);
     }
 
     #[test]
     fn mfg_2024_matches_the_programme_reference() {
         let m = mfg();
         assert_eq!(m.total_points(), Decimal::from_int(100));
-        let dims: Vec<(&str, Option<Decimal>)> = m
-            .dimensions()
-            .iter()
-            .map(|d| (d.name.as_str(), d.max_points()))
-            .collect();
+        let dims: Vec<(&str, Option<Decimal>)> =
+            m.dimensions().iter().map(|d| (d.name.as_str(), d.max_points())).collect();
         assert_eq!(
             dims,
             [
@@ -1366,12 +1131,7 @@ mod tests {
         );
         assert_eq!(m.questions().count(), 15);
         assert_eq!(m.scenes().len(), 16);
-        let binding: Vec<&str> = m
-            .scenes()
-            .iter()
-            .filter(|s| s.binding)
-            .map(|s| s.name.as_str())
-            .collect();
+        let binding: Vec<&str> = m.scenes().iter().filter(|s| s.binding).map(|s| s.name.as_str()).collect();
         assert_eq!(
             binding,
             [
@@ -1387,12 +1147,7 @@ mod tests {
                 "财务管理"
             ]
         );
-        let thresholds: Vec<String> = m
-            .level_rule()
-            .levels
-            .iter()
-            .map(|l| l.min_score.to_string())
-            .collect();
+        let thresholds: Vec<String> = m.level_rule().levels.iter().map(|l| l.min_score.to_string()).collect();
         assert_eq!(thresholds, ["20", "40", "60", "80"]);
         let q = m.question("data_collection").unwrap();
         assert_eq!(q.kind.options().len(), 15);
@@ -1410,11 +1165,7 @@ mod tests {
         assert_eq!(g.questions().count(), 0);
         assert!(g.scenes().is_empty());
         assert_eq!(g.dimensions().len(), 4);
-        assert!(
-            g.dimensions()
-                .iter()
-                .all(|d| d.kind == DimensionKind::DirectEntry { max_points: None })
-        );
+        assert!(g.dimensions().iter().all(|d| d.kind == DimensionKind::DirectEntry { max_points: None }));
         assert!(g.level_rule().levels.iter().all(|l| l.scenes.is_none()));
         assert!(g.applies_to_section('I'));
     }
@@ -1425,22 +1176,11 @@ mod tests {
     #[test]
     fn shipped_files_are_unchanged() {
         let pinned = [
-            (
-                "mfg-2024",
-                "94952478e9f085bc7f188211363bb218a0a9c98bb48f27fcc8fd8eebd53cb783",
-            ),
-            (
-                "generic-2022",
-                "13d66b9912503c04075c60a600185398bce4b3e4b84a4fa4ecae90024d293171",
-            ),
+            ("mfg-2024", "94952478e9f085bc7f188211363bb218a0a9c98bb48f27fcc8fd8eebd53cb783"),
+            ("generic-2022", "13d66b9912503c04075c60a600185398bce4b3e4b84a4fa4ecae90024d293171"),
         ];
         for (inst, (id, fp)) in builtin_instruments().unwrap().iter().zip(pinned) {
-            assert_eq!(
-                (inst.id(), inst.fingerprint()),
-                (id, fp),
-                "{} 已被修改",
-                inst.file_name()
-            );
+            assert_eq!((inst.id(), inst.fingerprint()), (id, fp), "{} 已被修改", inst.file_name());
         }
     }
 
@@ -1452,12 +1192,7 @@ mod tests {
         let b = Instrument::from_toml("b.toml", &crlf).unwrap();
         assert_eq!(a.fingerprint(), b.fingerprint());
         let edited = lf.replace("min_score = 80", "min_score = 85");
-        assert_ne!(
-            Instrument::from_toml("c.toml", &edited)
-                .unwrap()
-                .fingerprint(),
-            a.fingerprint()
-        );
+        assert_ne!(Instrument::from_toml("c.toml", &edited).unwrap().fingerprint(), a.fingerprint());
     }
 
     /// A small valid instrument; each invalid case below changes one line of it.
@@ -1552,9 +1287,7 @@ scenes = { at_least = 2, count = 1, binding = 1 }
     fn errors_after(from: &str, to: &str) -> Vec<String> {
         assert!(SMALL.contains(from), "test fixture lacks {from:?}");
         let text = SMALL.replacen(from, to, 1);
-        Instrument::from_toml("bad.toml", &text)
-            .unwrap_err()
-            .lines()
+        Instrument::from_toml("bad.toml", &text).unwrap_err().lines()
     }
 
     #[test]
@@ -1565,32 +1298,28 @@ scenes = { at_least = 2, count = 1, binding = 1 }
 
     #[test]
     fn negative_option_points_are_named_by_place() {
-        let errs = errors_after(
-            r#"{ id = "B", text = "甲", points = 2 }"#,
-            r#"{ id = "B", text = "甲", points = -2 }"#,
-        );
+        let errs =
+            errors_after(r#"{ id = "B", text = "甲", points = 2 }"#, r#"{ id = "B", text = "甲", points = -2 }"#);
         assert!(
-            errs.contains(&"bad.toml: dimensions[0].sub_dimensions[0].indicators[0].questions[0].options[1]: 分值不能为负".to_owned()),
+            errs.contains(
+                &"bad.toml: dimensions[0].sub_dimensions[0].indicators[0].questions[0].options[1]: 分值不能为负"
+                    .to_owned()
+            ),
             "{errs:?}"
         );
     }
 
     #[test]
     fn points_must_add_up_at_every_level() {
-        let errs = errors_after(
-            r#"{ id = "C", text = "乙", points = 2 }"#,
-            r#"{ id = "C", text = "乙", points = 1.5 }"#,
-        );
+        let errs =
+            errors_after(r#"{ id = "C", text = "乙", points = 2 }"#, r#"{ id = "C", text = "乙", points = 1.5 }"#);
         assert_eq!(
             errs,
             [
                 "bad.toml: dimensions[0].sub_dimensions[0].indicators[0].questions[0]: 多选题各选项分值之和为 3.5，与声明的 4 不符"
             ]
         );
-        let errs = errors_after(
-            "id = \"s\"\nname = \"设备\"\npoints = 10",
-            "id = \"s\"\nname = \"设备\"\npoints = 9",
-        );
+        let errs = errors_after("id = \"s\"\nname = \"设备\"\npoints = 10", "id = \"s\"\nname = \"设备\"\npoints = 9");
         assert_eq!(
             errs,
             [
@@ -1627,11 +1356,7 @@ scenes = { at_least = 2, count = 1, binding = 1 }
             r#"{ id = "B", text = "甲", points = 2 }"#,
             r#"{ id = "B", text = "甲", points = 0, exclusive = true }"#,
         );
-        assert!(
-            errs.iter()
-                .any(|e| e.ends_with("questions[0]: 多选题最多只能有一个互斥选项")),
-            "{errs:?}"
-        );
+        assert!(errs.iter().any(|e| e.ends_with("questions[0]: 多选题最多只能有一个互斥选项")), "{errs:?}");
     }
 
     #[test]
@@ -1662,36 +1387,23 @@ scenes = { at_least = 2, count = 1, binding = 1 }
     #[test]
     fn level_thresholds_must_increase() {
         let errs = errors_after("min_score = 8", "min_score = 5");
-        assert_eq!(
-            errs,
-            [
-                "bad.toml: level_rule.levels[1].min_score: 分数阈值须逐级递增：二级 的 5 不高于 一级 的 5"
-            ]
-        );
+        assert_eq!(errs, ["bad.toml: level_rule.levels[1].min_score: 分数阈值须逐级递增：二级 的 5 不高于 一级 的 5"]);
         let errs = errors_after(
             "scenes = { at_least = 2, count = 1, binding = 1 }",
             "scenes = { at_least = 2, count = 2, binding = 1 }",
         );
-        assert_eq!(
-            errs,
-            ["bad.toml: level_rule.levels[1].scenes.count: 要求 2 个场景，但本版本只有 1 个"]
-        );
+        assert_eq!(errs, ["bad.toml: level_rule.levels[1].scenes.count: 要求 2 个场景，但本版本只有 1 个"]);
     }
 
     #[test]
     fn format_errors_give_line_and_column() {
         let errs = errors_after("edition = \"test\"", "edition = \"test\"\ncolour = 1");
         assert_eq!(errs.len(), 1);
-        assert!(
-            errs[0].starts_with("bad.toml: 第 5 行第 1 列: 格式错误："),
-            "{errs:?}"
-        );
+        assert!(errs[0].starts_with("bad.toml: 第 5 行第 1 列: 格式错误："), "{errs:?}");
         assert!(errs[0].contains("colour"), "{errs:?}");
         // A float that needs more than three decimals is rejected, not rounded.
-        let errs = errors_after(
-            r#"{ id = "B", text = "甲", points = 2 }"#,
-            r#"{ id = "B", text = "甲", points = 2.0001 }"#,
-        );
+        let errs =
+            errors_after(r#"{ id = "B", text = "甲", points = 2 }"#, r#"{ id = "B", text = "甲", points = 2.0001 }"#);
         assert_eq!(errs.len(), 1);
         assert!(errs[0].contains("最多三位小数"), "{errs:?}");
     }

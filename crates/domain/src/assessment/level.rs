@@ -42,36 +42,17 @@ pub struct SceneCheck {
 /// One unmet condition of a level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shortfall {
-    Score {
-        have: Decimal,
-        need: Decimal,
-    },
-    Scenes {
-        at_least: SceneLevel,
-        have: u32,
-        need: u32,
-    },
-    BindingScenes {
-        at_least: SceneLevel,
-        have: u32,
-        need: u32,
-    },
+    Score { have: Decimal, need: Decimal },
+    Scenes { at_least: SceneLevel, have: u32, need: u32 },
+    BindingScenes { at_least: SceneLevel, have: u32, need: u32 },
 }
 
 impl fmt::Display for Shortfall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Shortfall::Score { have, need } => write!(f, "得分 {have} 分，需 ≥{need} 分"),
-            Shortfall::Scenes {
-                at_least,
-                have,
-                need,
-            } => write!(f, "≥{at_least} 的场景 {have} 个，需 {need} 个"),
-            Shortfall::BindingScenes {
-                at_least,
-                have,
-                need,
-            } => {
+            Shortfall::Scenes { at_least, have, need } => write!(f, "≥{at_least} 的场景 {have} 个，需 {need} 个"),
+            Shortfall::BindingScenes { at_least, have, need } => {
                 write!(f, "≥{at_least} 的约束性场景 {have} 个，需 {need} 个")
             }
         }
@@ -86,18 +67,11 @@ impl LevelCheck {
     pub fn shortfalls(&self) -> Vec<Shortfall> {
         let mut out = Vec::new();
         if self.score < self.min_score {
-            out.push(Shortfall::Score {
-                have: self.score,
-                need: self.min_score,
-            });
+            out.push(Shortfall::Score { have: self.score, need: self.min_score });
         }
         if let Some(s) = self.scenes {
             if s.count < s.need {
-                out.push(Shortfall::Scenes {
-                    at_least: s.at_least,
-                    have: s.count,
-                    need: s.need,
-                });
+                out.push(Shortfall::Scenes { at_least: s.at_least, have: s.count, need: s.need });
             }
             if s.binding_count < s.binding_need {
                 out.push(Shortfall::BindingScenes {
@@ -117,10 +91,7 @@ impl LevelCheck {
             let parts: Vec<String> = shortfalls.iter().map(ToString::to_string).collect();
             return format!("{}未达到：{}", self.name, parts.join("；"));
         }
-        let mut s = format!(
-            "达到{}：得分 {} 分（需 ≥{} 分）",
-            self.name, self.score, self.min_score
-        );
+        let mut s = format!("达到{}：得分 {} 分（需 ≥{} 分）", self.name, self.score, self.min_score);
         if let Some(c) = self.scenes {
             s.push_str(&format!(
                 "；≥{} 的场景 {} 个（需 {} 个），其中约束性场景 {} 个（需 {} 个）",
@@ -143,13 +114,7 @@ pub fn check_row(row: &LevelRow, total: Decimal, scenes: &[(SceneLevel, bool)]) 
             binding_need: c.binding,
         }
     });
-    LevelCheck {
-        rank: row.rank,
-        name: row.name.clone(),
-        score: total,
-        min_score: row.min_score,
-        scenes,
-    }
+    LevelCheck { rank: row.rank, name: row.name.clone(), score: total, min_score: row.min_score, scenes }
 }
 
 fn count<I: Iterator>(it: I) -> u32 {
@@ -157,22 +122,10 @@ fn count<I: Iterator>(it: I) -> u32 {
 }
 
 /// The level reached and a check for every level, highest rank first.
-pub fn determine_level(
-    rule: &LevelRule,
-    total: Decimal,
-    scenes: &[(SceneLevel, bool)],
-) -> (Level, Vec<LevelCheck>) {
-    let checks: Vec<LevelCheck> = rule
-        .levels
-        .iter()
-        .rev()
-        .map(|row| check_row(row, total, scenes))
-        .collect();
+pub fn determine_level(rule: &LevelRule, total: Decimal, scenes: &[(SceneLevel, bool)]) -> (Level, Vec<LevelCheck>) {
+    let checks: Vec<LevelCheck> = rule.levels.iter().rev().map(|row| check_row(row, total, scenes)).collect();
     let level = match checks.iter().find(|c| c.met()) {
-        Some(c) => Level {
-            rank: c.rank,
-            name: c.name.clone(),
-        },
+        Some(c) => Level { rank: c.rank, name: c.name.clone() },
         None => not_reached(rule),
     };
     (level, checks)
@@ -180,10 +133,7 @@ pub fn determine_level(
 
 fn not_reached(rule: &LevelRule) -> Level {
     let lowest = rule.levels.first().map_or("一级", |r| r.name.as_str());
-    Level {
-        rank: 0,
-        name: format!("未达{lowest}"),
-    }
+    Level { rank: 0, name: format!("未达{lowest}") }
 }
 
 /// The explanation of a determination: each level above the one reached and why it was missed,
@@ -206,13 +156,7 @@ mod tests {
     use crate::assessment::instrument::builtin_instruments;
 
     fn rule(id: &str) -> LevelRule {
-        builtin_instruments()
-            .unwrap()
-            .into_iter()
-            .find(|i| i.id() == id)
-            .unwrap()
-            .level_rule()
-            .clone()
+        builtin_instruments().unwrap().into_iter().find(|i| i.id() == id).unwrap().level_rule().clone()
     }
 
     fn d(s: &str) -> Decimal {
@@ -253,16 +197,9 @@ mod tests {
     fn mfg_2024_score_boundaries_with_all_scenes_at_l4() {
         let r = rule("mfg-2024");
         let all = scenes(SceneLevel::L4, 16, 10);
-        for (score, want) in [
-            ("19.999", 0),
-            ("20", 1),
-            ("39.999", 1),
-            ("40", 2),
-            ("59.999", 2),
-            ("60", 3),
-            ("79.999", 3),
-            ("80", 4),
-        ] {
+        for (score, want) in
+            [("19.999", 0), ("20", 1), ("39.999", 1), ("40", 2), ("59.999", 2), ("60", 3), ("79.999", 3), ("80", 4)]
+        {
             assert_eq!(rank(&r, score, &all), want, "score {score}");
         }
     }
@@ -294,13 +231,7 @@ mod tests {
         let mut s = scenes(SceneLevel::L3, 8, 4);
         s.extend(scenes(SceneLevel::L1, 8, 0));
         let (level, checks) = determine_level(&r, d("70"), &s);
-        assert_eq!(
-            level,
-            Level {
-                rank: 2,
-                name: "二级".into()
-            }
-        );
+        assert_eq!(level, Level { rank: 2, name: "二级".into() });
         assert_eq!(
             trace(&level, &checks),
             [

@@ -38,15 +38,8 @@ impl Answers {
         Answers::default()
     }
 
-    pub fn choose<S: Into<String>>(
-        mut self,
-        question: &str,
-        options: impl IntoIterator<Item = S>,
-    ) -> Answers {
-        self.choices.insert(
-            question.to_owned(),
-            options.into_iter().map(Into::into).collect(),
-        );
+    pub fn choose<S: Into<String>>(mut self, question: &str, options: impl IntoIterator<Item = S>) -> Answers {
+        self.choices.insert(question.to_owned(), options.into_iter().map(Into::into).collect());
         self
     }
 
@@ -73,29 +66,13 @@ pub enum AnswerProblem {
     #[error("“{title}”未作答（不具备时请选择“无”或最低项）")]
     Unanswered { question: String, title: String },
     #[error("“{title}”为单选题，只能选择一个选项（选择了 {count} 个）")]
-    TooManyOptions {
-        question: String,
-        title: String,
-        count: usize,
-    },
+    TooManyOptions { question: String, title: String, count: usize },
     #[error("“{title}”中的“{exclusive}”不能与其他选项同时选择")]
-    ExclusiveCombined {
-        question: String,
-        title: String,
-        exclusive: String,
-    },
+    ExclusiveCombined { question: String, title: String, exclusive: String },
     #[error("“{title}”没有选项“{option}”")]
-    UnknownOption {
-        question: String,
-        title: String,
-        option: String,
-    },
+    UnknownOption { question: String, title: String, option: String },
     #[error("“{title}”重复选择了选项“{option}”")]
-    DuplicateOption {
-        question: String,
-        title: String,
-        option: String,
-    },
+    DuplicateOption { question: String, title: String, option: String },
     #[error("“{title}”按填报数值计算得分，不能直接选择选项")]
     ChoiceForRatio { question: String, title: String },
     #[error("没有编号为“{question}”的题目")]
@@ -105,23 +82,11 @@ pub enum AnswerProblem {
     #[error("没有编号为“{input}”的填报项")]
     UnknownInput { input: String },
     #[error("“{label}”不能为负数（填报 {value}）")]
-    NegativeInput {
-        input: String,
-        label: String,
-        value: Decimal,
-    },
+    NegativeInput { input: String, label: String, value: Decimal },
     #[error("“{label}”须为整数（填报 {value}）")]
-    FractionalInput {
-        input: String,
-        label: String,
-        value: Decimal,
-    },
+    FractionalInput { input: String, label: String, value: Decimal },
     #[error("“{label}”为 0，无法计算“{title}”")]
-    ZeroDenominator {
-        question: String,
-        title: String,
-        label: String,
-    },
+    ZeroDenominator { question: String, title: String, label: String },
     #[error("“{numerator_label}”（{numerator}）不能大于“{denominator_label}”（{denominator}）")]
     NumeratorAboveDenominator {
         question: String,
@@ -135,22 +100,13 @@ pub enum AnswerProblem {
     #[error("没有编号为“{scene}”的场景")]
     UnknownScene { scene: String },
     #[error("场景“{name}”的等级须为 0–4（填报 {level}）")]
-    SceneLevelOutOfRange {
-        scene: String,
-        name: String,
-        level: u8,
-    },
+    SceneLevelOutOfRange { scene: String, name: String, level: u8 },
     #[error("缺少维度“{name}”的得分")]
     MissingDimensionScore { dimension: String, name: String },
     #[error("没有可直接录入得分的维度“{dimension}”")]
     UnknownDimension { dimension: String },
     #[error("维度“{name}”的得分 {value} 超出范围（0–{max}）")]
-    DimensionScoreOutOfRange {
-        dimension: String,
-        name: String,
-        value: Decimal,
-        max: Decimal,
-    },
+    DimensionScoreOutOfRange { dimension: String, name: String, value: Decimal, max: Decimal },
     #[error("各维度得分之和 {sum} 超过满分 {max}")]
     DimensionSumAboveTotal { sum: Decimal, max: Decimal },
 }
@@ -225,11 +181,7 @@ pub enum ScoredAnswer {
     /// Selected option ids, in the instrument's option order.
     Choice { selected: Vec<String> },
     /// The raw figures and the band (index into the question's bands) they fall in.
-    Ratio {
-        numerator: Decimal,
-        denominator: Decimal,
-        band: usize,
-    },
+    Ratio { numerator: Decimal, denominator: Decimal, band: usize },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -247,11 +199,7 @@ impl ScoreResult {
     }
 
     pub fn questions(&self) -> impl Iterator<Item = &QuestionScore> {
-        self.dimensions
-            .iter()
-            .flat_map(|d| &d.sub_dimensions)
-            .flat_map(|s| &s.indicators)
-            .flat_map(|i| &i.questions)
+        self.dimensions.iter().flat_map(|d| &d.sub_dimensions).flat_map(|s| &s.indicators).flat_map(|i| &i.questions)
     }
 
     pub fn question(&self, id: &str) -> Option<&QuestionScore> {
@@ -274,18 +222,12 @@ pub fn score(instrument: &Instrument, answers: &Answers) -> Result<ScoreResult, 
     check_unknown_ids(instrument, answers, &mut p);
     check_inputs(instrument, answers, &mut p);
 
-    let dimensions: Vec<DimensionScore> = instrument
-        .dimensions()
-        .iter()
-        .map(|d| score_dimension(instrument, d, answers, &mut p))
-        .collect();
+    let dimensions: Vec<DimensionScore> =
+        instrument.dimensions().iter().map(|d| score_dimension(instrument, d, answers, &mut p)).collect();
     let total: Decimal = dimensions.iter().map(|d| d.points).sum();
     if total > instrument.total_points() {
         // Only reachable through directly entered dimensions without their own maxima.
-        p.push(AnswerProblem::DimensionSumAboveTotal {
-            sum: total,
-            max: instrument.total_points(),
-        });
+        p.push(AnswerProblem::DimensionSumAboveTotal { sum: total, max: instrument.total_points() });
     }
 
     let scenes: Vec<SceneResult> = instrument
@@ -294,27 +236,15 @@ pub fn score(instrument: &Instrument, answers: &Answers) -> Result<ScoreResult, 
         .map(|s| {
             let level = match answers.scenes.get(&s.id) {
                 None => {
-                    p.push(AnswerProblem::MissingScene {
-                        scene: s.id.clone(),
-                        name: s.name.clone(),
-                    });
+                    p.push(AnswerProblem::MissingScene { scene: s.id.clone(), name: s.name.clone() });
                     SceneLevel::None
                 }
                 Some(&n) => SceneLevel::from_u8(n).unwrap_or_else(|| {
-                    p.push(AnswerProblem::SceneLevelOutOfRange {
-                        scene: s.id.clone(),
-                        name: s.name.clone(),
-                        level: n,
-                    });
+                    p.push(AnswerProblem::SceneLevelOutOfRange { scene: s.id.clone(), name: s.name.clone(), level: n });
                     SceneLevel::None
                 }),
             };
-            SceneResult {
-                id: s.id.clone(),
-                name: s.name.clone(),
-                binding: s.binding,
-                level,
-            }
+            SceneResult { id: s.id.clone(), name: s.name.clone(), binding: s.binding, level }
         })
         .collect();
 
@@ -351,9 +281,7 @@ impl Problems {
 fn check_unknown_ids(instrument: &Instrument, answers: &Answers, p: &mut Problems) {
     for q in answers.choices.keys() {
         if instrument.question(q).is_none() {
-            p.push(AnswerProblem::UnknownQuestion {
-                question: q.clone(),
-            });
+            p.push(AnswerProblem::UnknownQuestion { question: q.clone() });
         }
     }
     for s in answers.scenes.keys() {
@@ -362,14 +290,10 @@ fn check_unknown_ids(instrument: &Instrument, answers: &Answers, p: &mut Problem
         }
     }
     for d in answers.dimension_scores.keys() {
-        let direct = instrument
-            .dimensions()
-            .iter()
-            .any(|x| &x.id == d && matches!(x.kind, DimensionKind::DirectEntry { .. }));
+        let direct =
+            instrument.dimensions().iter().any(|x| &x.id == d && matches!(x.kind, DimensionKind::DirectEntry { .. }));
         if !direct {
-            p.push(AnswerProblem::UnknownDimension {
-                dimension: d.clone(),
-            });
+            p.push(AnswerProblem::UnknownDimension { dimension: d.clone() });
         }
     }
 }
@@ -381,35 +305,19 @@ fn check_inputs(instrument: &Instrument, answers: &Answers, p: &mut Problems) {
             continue;
         };
         if value.is_negative() {
-            p.push(AnswerProblem::NegativeInput {
-                input: id.clone(),
-                label: input.label.clone(),
-                value,
-            });
+            p.push(AnswerProblem::NegativeInput { input: id.clone(), label: input.label.clone(), value });
         } else if input.integer && !value.is_integer() {
-            p.push(AnswerProblem::FractionalInput {
-                input: id.clone(),
-                label: input.label.clone(),
-                value,
-            });
+            p.push(AnswerProblem::FractionalInput { input: id.clone(), label: input.label.clone(), value });
         }
     }
 }
 
-fn score_dimension(
-    instrument: &Instrument,
-    d: &Dimension,
-    answers: &Answers,
-    p: &mut Problems,
-) -> DimensionScore {
+fn score_dimension(instrument: &Instrument, d: &Dimension, answers: &Answers, p: &mut Problems) -> DimensionScore {
     match &d.kind {
         DimensionKind::DirectEntry { max_points } => {
             let points = match answers.dimension_scores.get(&d.id) {
                 None => {
-                    p.push(AnswerProblem::MissingDimensionScore {
-                        dimension: d.id.clone(),
-                        name: d.name.clone(),
-                    });
+                    p.push(AnswerProblem::MissingDimensionScore { dimension: d.id.clone(), name: d.name.clone() });
                     Decimal::ZERO
                 }
                 Some(&v) => {
@@ -433,10 +341,7 @@ fn score_dimension(
                 sub_dimensions: Vec::new(),
             }
         }
-        DimensionKind::Questions {
-            points: max,
-            sub_dimensions,
-        } => {
+        DimensionKind::Questions { points: max, sub_dimensions } => {
             let subs: Vec<SubDimensionScore> = sub_dimensions
                 .iter()
                 .map(|s| {
@@ -444,11 +349,8 @@ fn score_dimension(
                         .indicators
                         .iter()
                         .map(|i| {
-                            let questions: Vec<QuestionScore> = i
-                                .questions
-                                .iter()
-                                .map(|q| score_question(instrument, q, answers, p))
-                                .collect();
+                            let questions: Vec<QuestionScore> =
+                                i.questions.iter().map(|q| score_question(instrument, q, answers, p)).collect();
                             IndicatorScore {
                                 id: i.id.clone(),
                                 name: i.name.clone(),
@@ -478,24 +380,12 @@ fn score_dimension(
     }
 }
 
-fn score_question(
-    instrument: &Instrument,
-    q: &Question,
-    answers: &Answers,
-    p: &mut Problems,
-) -> QuestionScore {
+fn score_question(instrument: &Instrument, q: &Question, answers: &Answers, p: &mut Problems) -> QuestionScore {
     let (points, answer) = match &q.kind {
         QuestionKind::Single { options } | QuestionKind::Multiple { options } => {
             let multiple = matches!(q.kind, QuestionKind::Multiple { .. });
-            let chosen = answers
-                .choices
-                .get(&q.id)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let unanswered = || AnswerProblem::Unanswered {
-                question: q.id.clone(),
-                title: q.title.clone(),
-            };
+            let chosen = answers.choices.get(&q.id).map(Vec::as_slice).unwrap_or_default();
+            let unanswered = || AnswerProblem::Unanswered { question: q.id.clone(), title: q.title.clone() };
             if chosen.is_empty() {
                 p.push(unanswered());
             } else if !multiple && chosen.len() > 1 {
@@ -522,9 +412,7 @@ fn score_question(
                 }
             }
             if seen.len() > 1
-                && let Some(ex) = options
-                    .iter()
-                    .find(|o| o.exclusive && seen.contains(o.id.as_str()))
+                && let Some(ex) = options.iter().find(|o| o.exclusive && seen.contains(o.id.as_str()))
             {
                 p.push(AnswerProblem::ExclusiveCombined {
                     question: q.id.clone(),
@@ -532,49 +420,30 @@ fn score_question(
                     exclusive: ex.text.clone(),
                 });
             }
-            let selected: Vec<&_> = options
-                .iter()
-                .filter(|o| seen.contains(o.id.as_str()))
-                .collect();
+            let selected: Vec<&_> = options.iter().filter(|o| seen.contains(o.id.as_str())).collect();
             (
                 selected.iter().map(|o| o.points).sum(),
-                ScoredAnswer::Choice {
-                    selected: selected.iter().map(|o| o.id.clone()).collect(),
-                },
+                ScoredAnswer::Choice { selected: selected.iter().map(|o| o.id.clone()).collect() },
             )
         }
         QuestionKind::Ratio(spec) => {
             if answers.choices.contains_key(&q.id) {
-                p.push(AnswerProblem::ChoiceForRatio {
-                    question: q.id.clone(),
-                    title: q.title.clone(),
-                });
+                p.push(AnswerProblem::ChoiceForRatio { question: q.id.clone(), title: q.title.clone() });
             }
             let value = |id: &str, p: &mut Problems| {
-                let label = instrument
-                    .input(id)
-                    .map_or_else(|| id.to_owned(), |i| i.label.clone());
+                let label = instrument.input(id).map_or_else(|| id.to_owned(), |i| i.label.clone());
                 match answers.inputs.get(id) {
                     Some(&v) => Some((v, label)),
                     None => {
-                        p.push(AnswerProblem::MissingInput {
-                            input: id.to_owned(),
-                            label,
-                        });
+                        p.push(AnswerProblem::MissingInput { input: id.to_owned(), label });
                         None
                     }
                 }
             };
             let num = value(&spec.numerator, p);
             let den = value(&spec.denominator, p);
-            let mut scored = (
-                Decimal::ZERO,
-                ScoredAnswer::Ratio {
-                    numerator: Decimal::ZERO,
-                    denominator: Decimal::ZERO,
-                    band: 0,
-                },
-            );
+            let mut scored =
+                (Decimal::ZERO, ScoredAnswer::Ratio { numerator: Decimal::ZERO, denominator: Decimal::ZERO, band: 0 });
             if let (Some((n, n_label)), Some((d, d_label))) = (num, den) {
                 if n.is_negative() || d.is_negative() {
                     // Reported by check_inputs; a negative figure has no band.
@@ -596,26 +465,13 @@ fn score_question(
                 } else if let Some(band) = spec.band_index(n, d)
                     && let Some(b) = spec.bands.get(band)
                 {
-                    scored = (
-                        b.points,
-                        ScoredAnswer::Ratio {
-                            numerator: n,
-                            denominator: d,
-                            band,
-                        },
-                    );
+                    scored = (b.points, ScoredAnswer::Ratio { numerator: n, denominator: d, band });
                 }
             }
             scored
         }
     };
-    QuestionScore {
-        id: q.id.clone(),
-        title: q.title.clone(),
-        points,
-        max_points: q.points,
-        answer,
-    }
+    QuestionScore { id: q.id.clone(), title: q.title.clone(), points, max_points: q.points, answer }
 }
 
 #[cfg(test)]
@@ -624,19 +480,11 @@ pub(crate) mod tests {
     use crate::assessment::instrument::builtin_instruments;
 
     pub(crate) fn mfg() -> Instrument {
-        builtin_instruments()
-            .unwrap()
-            .into_iter()
-            .find(|i| i.id() == "mfg-2024")
-            .unwrap()
+        builtin_instruments().unwrap().into_iter().find(|i| i.id() == "mfg-2024").unwrap()
     }
 
     fn generic() -> Instrument {
-        builtin_instruments()
-            .unwrap()
-            .into_iter()
-            .find(|i| i.id() == "generic-2022")
-            .unwrap()
+        builtin_instruments().unwrap().into_iter().find(|i| i.id() == "generic-2022").unwrap()
     }
 
     pub(crate) fn d(s: &str) -> Decimal {
@@ -656,13 +504,7 @@ pub(crate) mod tests {
                     a = a.choose(&q.id, [best.id.as_str()]);
                 }
                 QuestionKind::Multiple { options } => {
-                    a = a.choose(
-                        &q.id,
-                        options
-                            .iter()
-                            .filter(|o| !o.exclusive)
-                            .map(|o| o.id.as_str()),
-                    );
+                    a = a.choose(&q.id, options.iter().filter(|o| !o.exclusive).map(|o| o.id.as_str()));
                 }
                 QuestionKind::Ratio(_) => {}
             }
@@ -693,30 +535,18 @@ pub(crate) mod tests {
     #[test]
     fn thirteen_links_at_point_seven_score_exactly_nine_point_one() {
         let inst = mfg();
-        let thirteen = [
-            "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N",
-        ];
+        let thirteen = ["B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N"];
         let a = min_answers(&inst).choose("data_collection", thirteen);
         let r = score(&inst, &a).unwrap();
         let q = r.question("data_collection").unwrap();
         assert_eq!(q.points, d("9.1"));
         assert_eq!(q.points.to_string(), "9.1");
         let sub = &r.dimensions[0].sub_dimensions[1];
-        assert_eq!(
-            (sub.name.as_str(), sub.points.to_string()),
-            ("数据采集", "9.1".to_owned())
-        );
+        assert_eq!((sub.name.as_str(), sub.points.to_string()), ("数据采集", "9.1".to_owned()));
         assert_eq!(r.total.to_string(), "9.1");
         // With 人力资源 (0.9) as well the indicator is exactly full.
-        let all = score(
-            &inst,
-            &a.choose("data_collection", thirteen.iter().copied().chain(["O"])),
-        )
-        .unwrap();
-        assert_eq!(
-            all.question("data_collection").unwrap().points,
-            Decimal::from_int(10)
-        );
+        let all = score(&inst, &a.choose("data_collection", thirteen.iter().copied().chain(["O"]))).unwrap();
+        assert_eq!(all.question("data_collection").unwrap().points, Decimal::from_int(10));
     }
 
     #[test]
@@ -727,18 +557,10 @@ pub(crate) mod tests {
         let dims: Vec<String> = r.dimensions.iter().map(|x| x.points.to_string()).collect();
         assert_eq!(dims, ["50", "30", "20"]);
         assert!(r.questions().all(|q| q.points == q.max_points));
-        assert_eq!(
-            r.level,
-            Level {
-                rank: 4,
-                name: "四级".into()
-            }
-        );
+        assert_eq!(r.level, Level { rank: 4, name: "四级".into() });
         assert_eq!(
             r.trace(),
-            [
-                "达到四级：得分 100 分（需 ≥80 分）；≥L4 的场景 16 个（需 10 个），其中约束性场景 10 个（需 6 个）"
-            ]
+            ["达到四级：得分 100 分（需 ≥80 分）；≥L4 的场景 16 个（需 10 个），其中约束性场景 10 个（需 6 个）"]
         );
         assert_eq!(r.instrument_id, "mfg-2024");
         assert_eq!(r.instrument_fingerprint, inst.fingerprint());
@@ -770,16 +592,8 @@ pub(crate) mod tests {
     fn empty_answers_report_every_missing_item() {
         let inst = mfg();
         let err = score(&inst, &Answers::new()).unwrap_err();
-        let unanswered = err
-            .problems
-            .iter()
-            .filter(|p| matches!(p, AnswerProblem::Unanswered { .. }))
-            .count();
-        let missing_scenes = err
-            .problems
-            .iter()
-            .filter(|p| matches!(p, AnswerProblem::MissingScene { .. }))
-            .count();
+        let unanswered = err.problems.iter().filter(|p| matches!(p, AnswerProblem::Unanswered { .. })).count();
+        let missing_scenes = err.problems.iter().filter(|p| matches!(p, AnswerProblem::MissingScene { .. })).count();
         let missing_inputs: Vec<String> = err
             .problems
             .iter()
@@ -790,34 +604,16 @@ pub(crate) mod tests {
             .collect();
         assert_eq!((unanswered, missing_scenes), (13, 16));
         // The shared equipment total is reported once.
-        assert_eq!(
-            missing_inputs,
-            [
-                "digital_equipment",
-                "total_equipment",
-                "networked_equipment"
-            ]
-        );
-        assert!(
-            err.to_string()
-                .starts_with("“网络建设”未作答（不具备时请选择“无”或最低项）；"),
-            "{err}"
-        );
+        assert_eq!(missing_inputs, ["digital_equipment", "total_equipment", "networked_equipment"]);
+        assert!(err.to_string().starts_with("“网络建设”未作答（不具备时请选择“无”或最低项）；"), "{err}");
     }
 
     #[test]
     fn equipment_ratio_bands_are_exact_at_the_edges() {
         let inst = mfg();
         let points = |digital: &str, total: &str| {
-            let a = min_answers(&inst)
-                .input("total_equipment", d(total))
-                .input("digital_equipment", d(digital));
-            score(&inst, &a)
-                .unwrap()
-                .question("equipment_digital")
-                .unwrap()
-                .points
-                .to_string()
+            let a = min_answers(&inst).input("total_equipment", d(total)).input("digital_equipment", d(digital));
+            score(&inst, &a).unwrap().question("equipment_digital").unwrap().points.to_string()
         };
         assert_eq!(points("100", "1000"), "0"); // 10% is in [0, 10]
         assert_eq!(points("101", "1000"), "1.5"); // 10.1%
@@ -832,54 +628,29 @@ pub(crate) mod tests {
     fn answer_errors_are_specific_and_in_chinese() {
         let inst = mfg();
         let base = min_answers(&inst);
-        let problems = |a: Answers| {
-            score(&inst, &a)
-                .unwrap_err()
-                .problems
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-        };
+        let problems =
+            |a: Answers| score(&inst, &a).unwrap_err().problems.iter().map(ToString::to_string).collect::<Vec<_>>();
 
         assert_eq!(
             problems(base.clone().choose("information_systems", ["B", "C"])),
             ["“信息系统”为单选题，只能选择一个选项（选择了 2 个）"]
         );
-        assert_eq!(
-            problems(base.clone().choose("network", ["A", "B"])),
-            ["“网络建设”中的“无”不能与其他选项同时选择"]
-        );
-        assert_eq!(
-            problems(base.clone().choose("network", ["B", "B"])),
-            ["“网络建设”重复选择了选项“B”"]
-        );
-        assert_eq!(
-            problems(base.clone().choose("network", ["Z"])),
-            ["“网络建设”没有选项“Z”"]
-        );
+        assert_eq!(problems(base.clone().choose("network", ["A", "B"])), ["“网络建设”中的“无”不能与其他选项同时选择"]);
+        assert_eq!(problems(base.clone().choose("network", ["B", "B"])), ["“网络建设”重复选择了选项“B”"]);
+        assert_eq!(problems(base.clone().choose("network", ["Z"])), ["“网络建设”没有选项“Z”"]);
         assert_eq!(
             problems(base.clone().choose("network", Vec::<String>::new())),
             ["“网络建设”未作答（不具备时请选择“无”或最低项）"]
         );
         assert_eq!(
-            problems(
-                base.clone()
-                    .input("total_equipment", d("100"))
-                    .input("digital_equipment", d("120"))
-            ),
+            problems(base.clone().input("total_equipment", d("100")).input("digital_equipment", d("120"))),
             ["“数字化生产设备数”（120）不能大于“生产设备总数”（100）"]
         );
         assert_eq!(
             problems(base.clone().input("total_equipment", d("0"))),
-            [
-                "“生产设备总数”为 0，无法计算“设备数字化”",
-                "“生产设备总数”为 0，无法计算“设备联网”"
-            ]
+            ["“生产设备总数”为 0，无法计算“设备数字化”", "“生产设备总数”为 0，无法计算“设备联网”"]
         );
-        assert_eq!(
-            problems(base.clone().input("total_equipment", d("10.5"))),
-            ["“生产设备总数”须为整数（填报 10.5）"]
-        );
+        assert_eq!(problems(base.clone().input("total_equipment", d("10.5"))), ["“生产设备总数”须为整数（填报 10.5）"]);
         assert_eq!(
             problems(base.clone().input("digital_investment_avg", d("-3"))),
             ["“近三年年均数字化投入”不能为负数（填报 -3）"]
@@ -888,25 +659,15 @@ pub(crate) mod tests {
             problems(base.clone().choose("equipment_digital", ["A"])),
             ["“设备数字化”按填报数值计算得分，不能直接选择选项"]
         );
-        assert_eq!(
-            problems(base.clone().scene("finance", 5)),
-            ["场景“财务管理”的等级须为 0–4（填报 5）"]
-        );
-        assert_eq!(
-            problems(base.clone().scene("logistics", 1)),
-            ["没有编号为“logistics”的场景"]
-        );
+        assert_eq!(problems(base.clone().scene("finance", 5)), ["场景“财务管理”的等级须为 0–4（填报 5）"]);
+        assert_eq!(problems(base.clone().scene("logistics", 1)), ["没有编号为“logistics”的场景"]);
     }
 
     #[test]
     fn evidence_inputs_are_optional_and_do_not_score() {
         let inst = mfg();
         let without = score(&inst, &min_answers(&inst)).unwrap();
-        let with = score(
-            &inst,
-            &min_answers(&inst).input("digital_investment_avg", d("35.5")),
-        )
-        .unwrap();
+        let with = score(&inst, &min_answers(&inst).input("digital_investment_avg", d("35.5"))).unwrap();
         assert_eq!(without.total, with.total);
     }
 
@@ -921,10 +682,7 @@ pub(crate) mod tests {
         let r = score(&inst, &a).unwrap();
         assert_eq!(r.total, d("40"));
         assert_eq!(r.level.name, "二级");
-        assert_eq!(
-            r.trace().last().unwrap(),
-            "达到二级：得分 40 分（需 ≥40 分）"
-        );
+        assert_eq!(r.trace().last().unwrap(), "达到二级：得分 40 分（需 ≥40 分）");
 
         let over = a.clone().dimension_score("results", d("70"));
         let err = score(&inst, &over).unwrap_err();

@@ -70,20 +70,14 @@ impl IndustryLevel {
 pub enum IndustryCodeError {
     #[error("行业代码不能为空")]
     Empty,
-    #[error(
-        "行业代码“{input}”格式不对：应为门类字母加2至4位数字（如C3670），也可只写门类字母或只写数字"
-    )]
+    #[error("行业代码“{input}”格式不对：应为门类字母加2至4位数字（如C3670），也可只写门类字母或只写数字")]
     Malformed { input: String },
     #[error("门类“{letter}”不存在（GB/T 4754-2017的门类为A至T）")]
     UnknownSection { letter: char },
     #[error("大类“{division}”不存在（GB/T 4754-2017的大类为01至97）")]
     UnknownDivision { division: String },
     #[error("大类{division}属于门类{expected}，不属于门类{letter}")]
-    SectionMismatch {
-        letter: char,
-        division: String,
-        expected: char,
-    },
+    SectionMismatch { letter: char, division: String, expected: char },
 }
 
 impl IndustryCode {
@@ -91,9 +85,7 @@ impl IndustryCode {
     /// "C3670", "3670", "C36", "36" or "C".
     pub fn parse(input: &str) -> Result<IndustryCode, IndustryCodeError> {
         let text = normalise_code(input);
-        let malformed = || IndustryCodeError::Malformed {
-            input: input.trim().to_owned(),
-        };
+        let malformed = || IndustryCodeError::Malformed { input: input.trim().to_owned() };
         let (letter, digits) = match text.chars().next() {
             None => return Err(IndustryCodeError::Empty),
             Some(c) if c.is_ascii_uppercase() => (Some(c), &text[1..]),
@@ -111,16 +103,10 @@ impl IndustryCode {
             }
             (_, 2..=4) => {
                 let division = &digits[..2];
-                let expected =
-                    section_of(division).ok_or_else(|| IndustryCodeError::UnknownDivision {
-                        division: division.to_owned(),
-                    })?;
+                let expected = section_of(division)
+                    .ok_or_else(|| IndustryCodeError::UnknownDivision { division: division.to_owned() })?;
                 if let Some(letter) = letter.filter(|&l| l != expected) {
-                    return Err(IndustryCodeError::SectionMismatch {
-                        letter,
-                        division: division.to_owned(),
-                        expected,
-                    });
+                    return Err(IndustryCodeError::SectionMismatch { letter, division: division.to_owned(), expected });
                 }
                 expected
             }
@@ -161,10 +147,7 @@ impl IndustryCode {
 
 fn section_of(division: &str) -> Option<char> {
     let n: u8 = division.parse().ok()?;
-    SECTIONS
-        .iter()
-        .find(|&&(_, lo, hi)| (lo..=hi).contains(&n))
-        .map(|&(s, ..)| s)
+    SECTIONS.iter().find(|&&(_, lo, hi)| (lo..=hi).contains(&n)).map(|&(s, ..)| s)
 }
 
 impl fmt::Display for IndustryCode {
@@ -222,51 +205,22 @@ mod tests {
 
     #[test]
     fn malformed_codes_are_rejected_with_the_reason() {
-        assert_eq!(
-            IndustryCode::parse(" ").unwrap_err(),
-            IndustryCodeError::Empty
-        );
-        assert!(matches!(
-            IndustryCode::parse("3").unwrap_err(),
-            IndustryCodeError::Malformed { .. }
-        ));
-        assert!(matches!(
-            IndustryCode::parse("C36701").unwrap_err(),
-            IndustryCodeError::Malformed { .. }
-        ));
-        assert!(matches!(
-            IndustryCode::parse("C3-6").unwrap_err(),
-            IndustryCodeError::Malformed { .. }
-        ));
-        assert!(matches!(
-            IndustryCode::parse("制造业").unwrap_err(),
-            IndustryCodeError::Malformed { .. }
-        ));
-        assert_eq!(
-            IndustryCode::parse("U").unwrap_err(),
-            IndustryCodeError::UnknownSection { letter: 'U' }
-        );
+        assert_eq!(IndustryCode::parse(" ").unwrap_err(), IndustryCodeError::Empty);
+        assert!(matches!(IndustryCode::parse("3").unwrap_err(), IndustryCodeError::Malformed { .. }));
+        assert!(matches!(IndustryCode::parse("C36701").unwrap_err(), IndustryCodeError::Malformed { .. }));
+        assert!(matches!(IndustryCode::parse("C3-6").unwrap_err(), IndustryCodeError::Malformed { .. }));
+        assert!(matches!(IndustryCode::parse("制造业").unwrap_err(), IndustryCodeError::Malformed { .. }));
+        assert_eq!(IndustryCode::parse("U").unwrap_err(), IndustryCodeError::UnknownSection { letter: 'U' });
         assert_eq!(
             IndustryCode::parse("98").unwrap_err(),
-            IndustryCodeError::UnknownDivision {
-                division: "98".into()
-            }
+            IndustryCodeError::UnknownDivision { division: "98".into() }
         );
         assert_eq!(
             IndustryCode::parse("00").unwrap_err(),
-            IndustryCodeError::UnknownDivision {
-                division: "00".into()
-            }
+            IndustryCodeError::UnknownDivision { division: "00".into() }
         );
         let err = IndustryCode::parse("B3670").unwrap_err();
-        assert_eq!(
-            err,
-            IndustryCodeError::SectionMismatch {
-                letter: 'B',
-                division: "36".into(),
-                expected: 'C'
-            }
-        );
+        assert_eq!(err, IndustryCodeError::SectionMismatch { letter: 'B', division: "36".into(), expected: 'C' });
         assert_eq!(err.to_string(), "大类36属于门类C，不属于门类B");
     }
 

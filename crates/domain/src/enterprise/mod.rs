@@ -8,7 +8,5 @@ pub mod size_class;
 pub mod uscc;
 
 pub use industry_code::{IndustryCode, IndustryCodeError};
-pub use size_class::{
-    SizeClass, SizeClassError, SizeInputs, SizeOutcome, SizeRules, SizeRulesError, classify,
-};
+pub use size_class::{SizeClass, SizeClassError, SizeInputs, SizeOutcome, SizeRules, SizeRulesError, classify};
 pub use uscc::{CheckCharStatus, Uscc, UsccError};

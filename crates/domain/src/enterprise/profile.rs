@@ -110,3 +110,22 @@ mod tests {
         assert_eq!(SrdiTier::from_code("金牌"), None);
     }
 }
+
+/// A contact phone as people type it: 7–20 characters of digits, `+`, `-` or spaces.
+pub fn valid_phone(s: &str) -> bool {
+    (7..=20).contains(&s.len()) && s.chars().all(|c| c.is_ascii_digit() || "+- ".contains(c))
+}
+
+#[cfg(test)]
+mod phone_tests {
+    use super::valid_phone;
+
+    #[test]
+    fn phones() {
+        assert!(valid_phone("13912345678"));
+        assert!(valid_phone("025-8400 0000"));
+        assert!(valid_phone("+86 139 1234 5678"));
+        assert!(!valid_phone("123"));
+        assert!(!valid_phone("139abc45678"));
+    }
+}

@@ -118,9 +118,7 @@ impl Bounds {
 
     /// The indicators this row uses, with their values, in a fixed order.
     pub fn indicators(&self) -> impl Iterator<Item = (Indicator, u32)> + '_ {
-        Indicator::ALL
-            .into_iter()
-            .filter_map(|i| self.get(i).map(|v| (i, v)))
+        Indicator::ALL.into_iter().filter_map(|i| self.get(i).map(|v| (i, v)))
     }
 }
 
@@ -179,10 +177,7 @@ enum Target {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SizeRulesError {
     #[error("划型规则文件无法解析（{}）：{message}", line_note(.line))]
-    Parse {
-        line: Option<usize>,
-        message: String,
-    },
+    Parse { line: Option<usize>, message: String },
     #[error("划型规则文件有误：{place}：{problem}")]
     Invalid { place: String, problem: String },
 }
@@ -196,16 +191,10 @@ fn line_note(line: &Option<usize>) -> String {
 pub enum SizeClassError {
     #[error(transparent)]
     IndustryCode(#[from] IndustryCodeError),
-    #[error(
-        "行业代码{code}不够具体：其下的{example}等适用不同的划型标准，请填写更细一级的行业代码"
-    )]
+    #[error("行业代码{code}不够具体：其下的{example}等适用不同的划型标准，请填写更细一级的行业代码")]
     IndustryTooCoarse { code: String, example: String },
     #[error("行业代码{code}属于{name}，不按本标准划型：{reason}")]
-    NotCovered {
-        code: String,
-        name: String,
-        reason: String,
-    },
+    NotCovered { code: String, name: String, reason: String },
     #[error("按“{group}”划型需要{indicator}，但未提供")]
     MissingInput { group: String, indicator: Indicator },
     #[error("{indicator}不能为负数")]
@@ -243,11 +232,7 @@ pub struct SizeOutcome {
 }
 
 /// Classifies an enterprise of GB/T 4754-2017 industry `industry_code`.
-pub fn classify(
-    rules: &SizeRules,
-    industry_code: &str,
-    inputs: SizeInputs,
-) -> Result<SizeOutcome, SizeClassError> {
+pub fn classify(rules: &SizeRules, industry_code: &str, inputs: SizeInputs) -> Result<SizeOutcome, SizeClassError> {
     let code = IndustryCode::parse(industry_code)?;
     let (group, matched_code) = rules.resolve(&code)?;
     let thresholds = group.thresholds;
@@ -297,15 +282,8 @@ enum Value {
 }
 
 impl Measured {
-    fn take(
-        indicator: Indicator,
-        inputs: &SizeInputs,
-        group: &str,
-    ) -> Result<Measured, SizeClassError> {
-        let missing = || SizeClassError::MissingInput {
-            group: group.to_owned(),
-            indicator,
-        };
+    fn take(indicator: Indicator, inputs: &SizeInputs, group: &str) -> Result<Measured, SizeClassError> {
+        let missing = || SizeClassError::MissingInput { group: group.to_owned(), indicator };
         let value = match indicator {
             Indicator::Employees => Value::Persons(inputs.employees.ok_or_else(missing)?),
             Indicator::Revenue => Value::Money(inputs.revenue.ok_or_else(missing)?),
@@ -355,11 +333,7 @@ fn fen_as_wan(fen: i64) -> String {
 /// "从业人员300人及以上且营业收入2000万元及以上" (joiner "且") or
 /// "从业人员1000人以下或营业收入40000万元以下" (joiner "或").
 fn describe_row(bounds: Bounds, suffix: &str, joiner: &str) -> String {
-    bounds
-        .indicators()
-        .map(|(i, v)| format!("{i}{v}{}{suffix}", i.unit()))
-        .collect::<Vec<_>>()
-        .join(joiner)
+    bounds.indicators().map(|(i, v)| format!("{i}{v}{}{suffix}", i.unit())).collect::<Vec<_>>().join(joiner)
 }
 
 /// The measured values that fall short of a row, e.g. "营业收入1999.99万元，不足2000万元".
@@ -367,14 +341,7 @@ fn shortfalls(values: &[Measured], bounds: Bounds) -> String {
     values
         .iter()
         .filter(|m| !m.at_least(bounds))
-        .map(|m| {
-            format!(
-                "{}，不足{}{}",
-                m.describe(),
-                bounds.get(m.indicator).unwrap_or(0),
-                m.indicator.unit()
-            )
-        })
+        .map(|m| format!("{}，不足{}{}", m.describe(), bounds.get(m.indicator).unwrap_or(0), m.indicator.unit()))
         .collect::<Vec<_>>()
         .join("；")
 }
@@ -399,53 +366,31 @@ fn explain(
         rules.instrument,
         rules.id,
         rules.revision,
-        values
-            .iter()
-            .map(Measured::describe)
-            .collect::<Vec<_>>()
-            .join("，"),
+        values.iter().map(Measured::describe).collect::<Vec<_>>().join("，"),
     );
     let ceiling = describe_row(t.ceiling, "以下", "或");
     if class == SizeClass::NotSme {
         let all = if values.len() > 1 { "均" } else { "" };
-        text.push_str(&format!(
-            "中小微型企业须{ceiling}，本企业{all}不满足，不属于中小微型企业。"
-        ));
+        text.push_str(&format!("中小微型企业须{ceiling}，本企业{all}不满足，不属于中小微型企业。"));
         return text;
     }
     let under: Vec<String> = values
         .iter()
         .filter(|m| !m.at_least(t.ceiling))
-        .map(|m| {
-            format!(
-                "{}低于{}{}",
-                m.describe(),
-                t.ceiling.get(m.indicator).unwrap_or(0),
-                m.indicator.unit()
-            )
-        })
+        .map(|m| format!("{}低于{}{}", m.describe(), t.ceiling.get(m.indicator).unwrap_or(0), m.indicator.unit()))
         .collect();
-    text.push_str(&format!(
-        "中小微型企业须{ceiling}：{}，属于中小微型企业。",
-        under.join("，")
-    ));
+    text.push_str(&format!("中小微型企业须{ceiling}：{}，属于中小微型企业。", under.join("，")));
     let medium = describe_row(t.medium, "及以上", "且");
     if class == SizeClass::Medium {
         text.push_str(&format!("满足中型企业标准（{medium}），划为中型企业。"));
         return text;
     }
-    text.push_str(&format!(
-        "不满足中型企业标准（{medium}）：{}。",
-        shortfalls(values, t.medium)
-    ));
+    text.push_str(&format!("不满足中型企业标准（{medium}）：{}。", shortfalls(values, t.medium)));
     let small = describe_row(t.small, "及以上", "且");
     if class == SizeClass::Small {
         text.push_str(&format!("满足小型企业标准（{small}），划为小型企业。"));
     } else {
-        text.push_str(&format!(
-            "不满足小型企业标准（{small}）：{}，划为微型企业。",
-            shortfalls(values, t.small)
-        ));
+        text.push_str(&format!("不满足小型企业标准（{small}）：{}，划为微型企业。", shortfalls(values, t.small)));
     }
     text
 }
@@ -459,9 +404,7 @@ impl SizeRules {
     /// Parses and validates a rules file; errors name the table and field.
     pub fn from_toml(text: &str) -> Result<SizeRules, SizeRulesError> {
         let raw: RawRules = toml::from_str(text).map_err(|e| SizeRulesError::Parse {
-            line: e
-                .span()
-                .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1),
+            line: e.span().map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1),
             message: e.message().to_owned(),
         })?;
         raw.validate()
@@ -499,25 +442,17 @@ impl SizeRules {
 
     /// The most specific listed code containing `code` decides; none means
     /// the fallback group. A code too coarse to decide is an error.
-    fn resolve(
-        &self,
-        code: &IndustryCode,
-    ) -> Result<(&IndustryGroup, Option<&IndustryCode>), SizeClassError> {
+    fn resolve(&self, code: &IndustryCode) -> Result<(&IndustryGroup, Option<&IndustryCode>), SizeClassError> {
         let best = self
             .covers
             .iter()
             .filter(|(listed, _)| listed.contains(code))
             .max_by_key(|(listed, _)| listed.digits().len());
         let target = best.map_or(Target::Group(self.fallback), |&(_, target)| target);
-        if let Some((finer, _)) = self
-            .covers
-            .iter()
-            .find(|(listed, t)| *t != target && code.contains(listed) && listed != code)
+        if let Some((finer, _)) =
+            self.covers.iter().find(|(listed, t)| *t != target && code.contains(listed) && listed != code)
         {
-            return Err(SizeClassError::IndustryTooCoarse {
-                code: code.to_string(),
-                example: finer.to_string(),
-            });
+            return Err(SizeClassError::IndustryTooCoarse { code: code.to_string(), example: finer.to_string() });
         }
         match target {
             Target::Excluded(e) => {
@@ -569,10 +504,7 @@ struct RawExclusion {
 }
 
 fn invalid(place: impl Into<String>, problem: impl Into<String>) -> SizeRulesError {
-    SizeRulesError::Invalid {
-        place: place.into(),
-        problem: problem.into(),
-    }
+    SizeRulesError::Invalid { place: place.into(), problem: problem.into() }
 }
 
 fn group_place(index: usize, name: &str) -> String {
@@ -586,10 +518,7 @@ fn exclusion_place(index: usize, name: &str) -> String {
 fn parse_covers(codes: &[String], place: &str) -> Result<Vec<IndustryCode>, SizeRulesError> {
     codes
         .iter()
-        .map(|c| {
-            IndustryCode::parse(c)
-                .map_err(|e| invalid(format!("{place}的covers中的“{c}”"), e.to_string()))
-        })
+        .map(|c| IndustryCode::parse(c).map_err(|e| invalid(format!("{place}的covers中的“{c}”"), e.to_string())))
         .collect()
 }
 
@@ -603,11 +532,7 @@ impl RawRules {
         if self.industry_classification != industry_code::CLASSIFICATION {
             return Err(invalid(
                 "industry_classification",
-                format!(
-                    "只支持{}，文件写的是“{}”",
-                    industry_code::CLASSIFICATION,
-                    self.industry_classification
-                ),
+                format!("只支持{}，文件写的是“{}”", industry_code::CLASSIFICATION, self.industry_classification),
             ));
         }
         if self.groups.is_empty() {
@@ -623,20 +548,14 @@ impl RawRules {
                 return Err(invalid(place, "key和name不能为空"));
             }
             if !keys.insert(raw.key.clone()) {
-                return Err(invalid(
-                    format!("{place}的key"),
-                    format!("“{}”与前面的行业重复", raw.key),
-                ));
+                return Err(invalid(format!("{place}的key"), format!("“{}”与前面的行业重复", raw.key)));
             }
             match (raw.fallback, raw.covers.is_empty()) {
                 (true, false) => {
                     return Err(invalid(place, "兜底行业（fallback = true）不应再列covers"));
                 }
                 (false, true) => {
-                    return Err(invalid(
-                        place,
-                        "未列出适用的行业代码（covers），也未标为兜底行业（fallback）",
-                    ));
+                    return Err(invalid(place, "未列出适用的行业代码（covers），也未标为兜底行业（fallback）"));
                 }
                 (true, true) => {
                     if fallback.replace(index).is_some() {
@@ -646,25 +565,12 @@ impl RawRules {
                 (false, false) => {}
             }
             let covers = parse_covers(&raw.covers, &place)?;
-            let thresholds = Thresholds {
-                ceiling: raw.ceiling,
-                medium: raw.medium,
-                small: raw.small,
-            };
+            let thresholds = Thresholds { ceiling: raw.ceiling, medium: raw.medium, small: raw.small };
             validate_thresholds(&thresholds, &place)?;
-            groups.push(IndustryGroup {
-                key: raw.key,
-                name: raw.name,
-                covers,
-                fallback: raw.fallback,
-                thresholds,
-            });
+            groups.push(IndustryGroup { key: raw.key, name: raw.name, covers, fallback: raw.fallback, thresholds });
         }
         let Some(fallback) = fallback else {
-            return Err(invalid(
-                "[[group]]",
-                "须有一个兜底行业（fallback = true，即其他未列明行业）",
-            ));
+            return Err(invalid("[[group]]", "须有一个兜底行业（fallback = true，即其他未列明行业）"));
         };
 
         let mut exclusions = Vec::with_capacity(self.exclusions.len());
@@ -674,11 +580,7 @@ impl RawRules {
                 return Err(invalid(place, "name、covers和reason都不能为空"));
             }
             let covers = parse_covers(&raw.covers, &place)?;
-            exclusions.push(Exclusion {
-                name: raw.name,
-                covers,
-                reason: raw.reason,
-            });
+            exclusions.push(Exclusion { name: raw.name, covers, reason: raw.reason });
         }
 
         let mut covers: Vec<(IndustryCode, Target)> = Vec::new();
@@ -700,18 +602,13 @@ impl RawRules {
             for (earlier, earlier_target) in &covers {
                 let clash = if earlier == code {
                     Some(format!("已在{}中列出", place_of(*earlier_target)))
-                } else if *earlier_target == target
-                    && (earlier.contains(code) || code.contains(earlier))
-                {
+                } else if *earlier_target == target && (earlier.contains(code) || code.contains(earlier)) {
                     Some(format!("与同一处列出的{earlier}相互包含，重复"))
                 } else {
                     None
                 };
                 if let Some(problem) = clash {
-                    return Err(invalid(
-                        format!("{}的covers中的“{code}”", place_of(target)),
-                        problem,
-                    ));
+                    return Err(invalid(format!("{}的covers中的“{code}”", place_of(target)), problem));
                 }
             }
             covers.push((code.clone(), target));
@@ -735,10 +632,7 @@ impl RawRules {
 fn validate_thresholds(t: &Thresholds, place: &str) -> Result<(), SizeRulesError> {
     let used: Vec<Indicator> = t.ceiling.indicators().map(|(i, _)| i).collect();
     if used.is_empty() {
-        return Err(invalid(
-            format!("{place}的ceiling"),
-            "至少需要一个指标（employees、revenue_wan或assets_wan）",
-        ));
+        return Err(invalid(format!("{place}的ceiling"), "至少需要一个指标（employees、revenue_wan或assets_wan）"));
     }
     let names = |ids: &[Indicator]| ids.iter().map(|i| i.key()).collect::<Vec<_>>().join("、");
     for (row, bounds) in [("medium", t.medium), ("small", t.small)] {
@@ -746,37 +640,25 @@ fn validate_thresholds(t: &Thresholds, place: &str) -> Result<(), SizeRulesError
         if row_used != used {
             return Err(invalid(
                 format!("{place}的{row}"),
-                format!(
-                    "所用指标（{}）须与ceiling一致（{}）",
-                    names(&row_used),
-                    names(&used)
-                ),
+                format!("所用指标（{}）须与ceiling一致（{}）", names(&row_used), names(&used)),
             ));
         }
     }
     for indicator in used {
         let field = |row: &str| format!("{place}的{row}.{}", indicator.key());
-        let (Some(ceiling), Some(medium), Some(small)) = (
-            t.ceiling.get(indicator),
-            t.medium.get(indicator),
-            t.small.get(indicator),
-        ) else {
+        let (Some(ceiling), Some(medium), Some(small)) =
+            (t.ceiling.get(indicator), t.medium.get(indicator), t.small.get(indicator))
+        else {
             continue;
         };
         if small == 0 {
             return Err(invalid(field("small"), "须大于0"));
         }
         if small >= medium {
-            return Err(invalid(
-                field("small"),
-                format!("小型下限{small}须低于中型下限{medium}"),
-            ));
+            return Err(invalid(field("small"), format!("小型下限{small}须低于中型下限{medium}")));
         }
         if medium >= ceiling {
-            return Err(invalid(
-                field("medium"),
-                format!("中型下限{medium}须低于中小微型企业上限{ceiling}"),
-            ));
+            return Err(invalid(field("medium"), format!("中型下限{medium}须低于中小微型企业上限{ceiling}")));
         }
     }
     Ok(())
@@ -795,11 +677,7 @@ mod tests {
     }
 
     fn inputs(employees: Option<u32>, revenue: Option<Fen>, assets: Option<Fen>) -> SizeInputs {
-        SizeInputs {
-            employees,
-            revenue,
-            assets,
-        }
+        SizeInputs { employees, revenue, assets }
     }
 
     /// Inputs for a group: each used indicator gets the given bound value,
@@ -810,12 +688,8 @@ mod tests {
             let cut = lowered == Some(indicator);
             match indicator {
                 Indicator::Employees => i.employees = Some(v - u32::from(cut)),
-                Indicator::Revenue => {
-                    i.revenue = Some(Fen(i64::from(v) * FEN_PER_WAN - i64::from(cut)))
-                }
-                Indicator::Assets => {
-                    i.assets = Some(Fen(i64::from(v) * FEN_PER_WAN - i64::from(cut)))
-                }
+                Indicator::Revenue => i.revenue = Some(Fen(i64::from(v) * FEN_PER_WAN - i64::from(cut))),
+                Indicator::Assets => i.assets = Some(Fen(i64::from(v) * FEN_PER_WAN - i64::from(cut))),
             }
         }
         i
@@ -853,30 +727,9 @@ mod tests {
             ]
         );
         let industry = &r.groups()[1].thresholds;
-        assert_eq!(
-            industry.ceiling,
-            Bounds {
-                employees: Some(1000),
-                revenue_wan: Some(40000),
-                assets_wan: None
-            }
-        );
-        assert_eq!(
-            industry.medium,
-            Bounds {
-                employees: Some(300),
-                revenue_wan: Some(2000),
-                assets_wan: None
-            }
-        );
-        assert_eq!(
-            industry.small,
-            Bounds {
-                employees: Some(20),
-                revenue_wan: Some(300),
-                assets_wan: None
-            }
-        );
+        assert_eq!(industry.ceiling, Bounds { employees: Some(1000), revenue_wan: Some(40000), assets_wan: None });
+        assert_eq!(industry.medium, Bounds { employees: Some(300), revenue_wan: Some(2000), assets_wan: None });
+        assert_eq!(industry.small, Bounds { employees: Some(20), revenue_wan: Some(300), assets_wan: None });
     }
 
     #[test]
@@ -924,29 +777,14 @@ mod tests {
     fn codes_too_coarse_or_outside_the_standard_are_errors() {
         for code in ["G", "G59", "K", "K70", "I"] {
             let err = classify(&rules(), code, SizeInputs::default()).unwrap_err();
-            assert!(
-                matches!(err, SizeClassError::IndustryTooCoarse { .. }),
-                "{code}: {err}"
-            );
+            assert!(matches!(err, SizeClassError::IndustryTooCoarse { .. }), "{code}: {err}");
         }
         let err = classify(&rules(), "G59", SizeInputs::default()).unwrap_err();
-        assert_eq!(
-            err,
-            SizeClassError::IndustryTooCoarse {
-                code: "G59".into(),
-                example: "G591".into()
-            }
-        );
-        for (code, name) in [
-            ("G5310", "铁路运输业"),
-            ("53", "铁路运输业"),
-            ("J6620", "金融业"),
-            ("J", "金融业"),
-        ] {
+        assert_eq!(err, SizeClassError::IndustryTooCoarse { code: "G59".into(), example: "G591".into() });
+        for (code, name) in [("G5310", "铁路运输业"), ("53", "铁路运输业"), ("J6620", "金融业"), ("J", "金融业")]
+        {
             match classify(&rules(), code, inputs(Some(10), Some(wan(10)), None)).unwrap_err() {
-                SizeClassError::NotCovered {
-                    name: n, reason, ..
-                } => {
+                SizeClassError::NotCovered { name: n, reason, .. } => {
                     assert_eq!(n, name);
                     assert!(!reason.is_empty());
                 }
@@ -985,11 +823,7 @@ mod tests {
     fn boundaries_of_every_row() {
         let r = rules();
         for group in r.groups() {
-            let code = SAMPLE_CODES
-                .iter()
-                .find(|(key, _)| *key == group.key)
-                .map(|&(_, code)| code)
-                .unwrap();
+            let code = SAMPLE_CODES.iter().find(|(key, _)| *key == group.key).map(|&(_, code)| code).unwrap();
             let t = group.thresholds;
             let class = |i: SizeInputs| {
                 let outcome = classify(&r, code, i).unwrap();
@@ -997,42 +831,17 @@ mod tests {
                 outcome.class
             };
             // At the ceiling on every indicator: not an SME.
-            assert_eq!(
-                class(at(t.ceiling, None)),
-                SizeClass::NotSme,
-                "{}",
-                group.name
-            );
+            assert_eq!(class(at(t.ceiling, None)), SizeClass::NotSme, "{}", group.name);
             for (indicator, _) in t.ceiling.indicators() {
                 // One indicator just under the ceiling is enough ("或"); the
                 // others stay above the medium bounds, so it is medium.
-                assert_eq!(
-                    class(at(t.ceiling, Some(indicator))),
-                    SizeClass::Medium,
-                    "{} {indicator}",
-                    group.name
-                );
+                assert_eq!(class(at(t.ceiling, Some(indicator))), SizeClass::Medium, "{} {indicator}", group.name);
                 // One indicator just under the medium bound: small ("且").
-                assert_eq!(
-                    class(at(t.medium, Some(indicator))),
-                    SizeClass::Small,
-                    "{} {indicator}",
-                    group.name
-                );
+                assert_eq!(class(at(t.medium, Some(indicator))), SizeClass::Small, "{} {indicator}", group.name);
                 // One indicator just under the small bound: micro.
-                assert_eq!(
-                    class(at(t.small, Some(indicator))),
-                    SizeClass::Micro,
-                    "{} {indicator}",
-                    group.name
-                );
+                assert_eq!(class(at(t.small, Some(indicator))), SizeClass::Micro, "{} {indicator}", group.name);
             }
-            assert_eq!(
-                class(at(t.medium, None)),
-                SizeClass::Medium,
-                "{}",
-                group.name
-            );
+            assert_eq!(class(at(t.medium, None)), SizeClass::Medium, "{}", group.name);
             assert_eq!(class(at(t.small, None)), SizeClass::Small, "{}", group.name);
         }
     }
@@ -1041,101 +850,43 @@ mod tests {
     fn the_ceiling_is_either_indicator() {
         // 工业: 5000 staff but revenue under 40000万元 is still an SME; with
         // revenue 1000万元 it misses the medium revenue bound but is small.
-        assert_eq!(
-            class_of("C3670", inputs(Some(5000), Some(wan(39_999)), None)),
-            SizeClass::Medium
-        );
-        assert_eq!(
-            class_of("C3670", inputs(Some(5000), Some(wan(1000)), None)),
-            SizeClass::Small
-        );
+        assert_eq!(class_of("C3670", inputs(Some(5000), Some(wan(39_999)), None)), SizeClass::Medium);
+        assert_eq!(class_of("C3670", inputs(Some(5000), Some(wan(1000)), None)), SizeClass::Small);
         // Few staff and a huge revenue: SME, and micro because staff < 20.
-        assert_eq!(
-            class_of("C3670", inputs(Some(10), Some(wan(100_000)), None)),
-            SizeClass::Micro
-        );
-        assert_eq!(
-            class_of("C3670", inputs(Some(1000), Some(wan(40_000)), None)),
-            SizeClass::NotSme
-        );
+        assert_eq!(class_of("C3670", inputs(Some(10), Some(wan(100_000)), None)), SizeClass::Micro);
+        assert_eq!(class_of("C3670", inputs(Some(1000), Some(wan(40_000)), None)), SizeClass::NotSme);
     }
 
     #[test]
     fn single_indicator_groups_ignore_other_figures() {
-        assert_eq!(
-            class_of("A0111", inputs(None, Some(wan(20_000)), None)),
-            SizeClass::NotSme
-        );
-        assert_eq!(
-            class_of(
-                "A0111",
-                inputs(Some(5000), Some(Fen(wan(20_000).0 - 1)), None)
-            ),
-            SizeClass::Medium
-        );
-        assert_eq!(
-            class_of("A0111", inputs(None, Some(wan(50)), None)),
-            SizeClass::Small
-        );
-        assert_eq!(
-            class_of("A0111", inputs(None, Some(Fen(0)), None)),
-            SizeClass::Micro
-        );
-        assert_eq!(
-            class_of("M7320", inputs(Some(300), None, None)),
-            SizeClass::NotSme
-        );
-        assert_eq!(
-            class_of("M7320", inputs(Some(9), Some(wan(1_000_000)), None)),
-            SizeClass::Micro
-        );
+        assert_eq!(class_of("A0111", inputs(None, Some(wan(20_000)), None)), SizeClass::NotSme);
+        assert_eq!(class_of("A0111", inputs(Some(5000), Some(Fen(wan(20_000).0 - 1)), None)), SizeClass::Medium);
+        assert_eq!(class_of("A0111", inputs(None, Some(wan(50)), None)), SizeClass::Small);
+        assert_eq!(class_of("A0111", inputs(None, Some(Fen(0)), None)), SizeClass::Micro);
+        assert_eq!(class_of("M7320", inputs(Some(300), None, None)), SizeClass::NotSme);
+        assert_eq!(class_of("M7320", inputs(Some(9), Some(wan(1_000_000)), None)), SizeClass::Micro);
     }
 
     #[test]
     fn missing_or_negative_inputs_name_the_indicator() {
         let err = classify(&rules(), "C3670", inputs(Some(100), None, None)).unwrap_err();
-        assert_eq!(
-            err,
-            SizeClassError::MissingInput {
-                group: "工业".into(),
-                indicator: Indicator::Revenue
-            }
-        );
+        assert_eq!(err, SizeClassError::MissingInput { group: "工业".into(), indicator: Indicator::Revenue });
         assert_eq!(err.to_string(), "按“工业”划型需要营业收入，但未提供");
         let err = classify(&rules(), "E4720", inputs(None, Some(wan(1)), None)).unwrap_err();
-        assert_eq!(
-            err,
-            SizeClassError::MissingInput {
-                group: "建筑业".into(),
-                indicator: Indicator::Assets
-            }
-        );
+        assert_eq!(err, SizeClassError::MissingInput { group: "建筑业".into(), indicator: Indicator::Assets });
         let err = classify(&rules(), "L7212", inputs(Some(10), None, Some(Fen(-1)))).unwrap_err();
-        assert_eq!(
-            err,
-            SizeClassError::NegativeAmount {
-                indicator: Indicator::Assets
-            }
-        );
+        assert_eq!(err, SizeClassError::NegativeAmount { indicator: Indicator::Assets });
     }
 
     #[test]
     fn outcome_carries_a_trace_and_a_chinese_explanation() {
-        let outcome = classify(
-            &rules(),
-            "3670",
-            inputs(Some(350), Some(Fen(1_999_990_000)), None),
-        )
-        .unwrap();
+        let outcome = classify(&rules(), "3670", inputs(Some(350), Some(Fen(1_999_990_000)), None)).unwrap();
         assert_eq!(outcome.class, SizeClass::Small);
         assert_eq!(outcome.class.label(), "小型");
         assert_eq!(outcome.industry_code.as_str(), "C3670");
         assert_eq!(outcome.group_key, "industry");
         assert_eq!(outcome.group_name, "工业");
-        assert_eq!(
-            outcome.matched_code.as_ref().map(IndustryCode::as_str),
-            Some("C")
-        );
+        assert_eq!(outcome.matched_code.as_ref().map(IndustryCode::as_str), Some("C"));
         assert_eq!(outcome.rules_id, "size-class-2011");
         assert_eq!(outcome.thresholds.medium.revenue_wan, Some(2000));
         assert_eq!(
@@ -1153,41 +904,18 @@ mod tests {
 
         let farm = classify(&rules(), "A0111", inputs(None, Some(wan(20_000)), None)).unwrap();
         assert!(
-            farm.explanation.ends_with(
-                "中小微型企业须营业收入20000万元以下，本企业不满足，不属于中小微型企业。"
-            ),
+            farm.explanation.ends_with("中小微型企业须营业收入20000万元以下，本企业不满足，不属于中小微型企业。"),
             "{}",
             farm.explanation
         );
 
         let micro = classify(&rules(), "M7320", inputs(Some(3), None, None)).unwrap();
         assert_eq!(micro.matched_code, None);
-        assert!(
-            micro.explanation.contains("（未单独列明，按兜底行业）"),
-            "{}",
-            micro.explanation
-        );
-        assert!(
-            micro
-                .explanation
-                .ends_with("从业人员3人，不足10人，划为微型企业。"),
-            "{}",
-            micro.explanation
-        );
+        assert!(micro.explanation.contains("（未单独列明，按兜底行业）"), "{}", micro.explanation);
+        assert!(micro.explanation.ends_with("从业人员3人，不足10人，划为微型企业。"), "{}", micro.explanation);
 
-        let large = classify(
-            &rules(),
-            "C3670",
-            inputs(Some(1000), Some(wan(50_000)), None),
-        )
-        .unwrap();
-        assert!(
-            large
-                .explanation
-                .ends_with("本企业均不满足，不属于中小微型企业。"),
-            "{}",
-            large.explanation
-        );
+        let large = classify(&rules(), "C3670", inputs(Some(1000), Some(wan(50_000)), None)).unwrap();
+        assert!(large.explanation.ends_with("本企业均不满足，不属于中小微型企业。"), "{}", large.explanation);
     }
 
     #[test]
@@ -1230,17 +958,11 @@ mod tests {
             "第2个[[group]]（工业）的medium.employees"
         );
         assert_eq!(
-            place_of(edited(
-                "small = { revenue_wan = 300, assets_wan = 300 }",
-                "small = { revenue_wan = 300 }"
-            )),
+            place_of(edited("small = { revenue_wan = 300, assets_wan = 300 }", "small = { revenue_wan = 300 }")),
             "第3个[[group]]（建筑业）的small"
         );
         assert_eq!(
-            place_of(edited(
-                "small = { revenue_wan = 50 }",
-                "small = { revenue_wan = 0 }"
-            )),
+            place_of(edited("small = { revenue_wan = 50 }", "small = { revenue_wan = 0 }")),
             "第1个[[group]]（农、林、牧、渔业）的small.revenue_wan"
         );
         assert_eq!(
@@ -1263,14 +985,8 @@ mod tests {
             place_of(edited(r#"covers = ["59"]"#, r#"covers = ["59", "592"]"#)),
             "第7个[[group]]（仓储业）的covers中的“G592”"
         );
-        assert_eq!(
-            place_of(edited("fallback = true\n", "")),
-            "第16个[[group]]（其他未列明行业）"
-        );
-        assert_eq!(
-            place_of(edited(r#"key = "retail""#, r#"key = "wholesale""#)),
-            "第5个[[group]]（零售业）的key"
-        );
+        assert_eq!(place_of(edited("fallback = true\n", "")), "第16个[[group]]（其他未列明行业）");
+        assert_eq!(place_of(edited(r#"key = "retail""#, r#"key = "wholesale""#)), "第5个[[group]]（零售业）的key");
         assert_eq!(
             place_of(edited(r#"covers = ["53"]"#, r#"covers = ["C"]"#)),
             "第1个[[excluded]]（铁路运输业）的covers中的“C”"
@@ -1287,35 +1003,13 @@ mod tests {
     #[test]
     fn malformed_toml_is_reported_with_its_line() {
         let err = edited("[[group]]\nkey = \"retail\"", "[[group]]\nkey = retail").unwrap_err();
-        let line = EMBEDDED_2011_TOML
-            .lines()
-            .position(|l| l == "key = \"retail\"")
-            .unwrap()
-            + 1;
-        assert!(
-            matches!(&err, SizeRulesError::Parse { line: Some(l), .. } if *l == line),
-            "{err}"
-        );
-        assert!(
-            err.to_string()
-                .starts_with(&format!("划型规则文件无法解析（第{line}行）")),
-            "{err}"
-        );
+        let line = EMBEDDED_2011_TOML.lines().position(|l| l == "key = \"retail\"").unwrap() + 1;
+        assert!(matches!(&err, SizeRulesError::Parse { line: Some(l), .. } if *l == line), "{err}");
+        assert!(err.to_string().starts_with(&format!("划型规则文件无法解析（第{line}行）")), "{err}");
 
-        let err = edited(
-            "small = { revenue_wan = 50 }",
-            "small = { revenue_wan = 50, staff = 3 }",
-        )
-        .unwrap_err();
-        assert!(
-            matches!(&err, SizeRulesError::Parse { line: Some(_), message } if message.contains("staff")),
-            "{err}"
-        );
-        let err = edited(
-            "small = { revenue_wan = 50 }",
-            "small = { revenue_wan = -50 }",
-        )
-        .unwrap_err();
+        let err = edited("small = { revenue_wan = 50 }", "small = { revenue_wan = 50, staff = 3 }").unwrap_err();
+        assert!(matches!(&err, SizeRulesError::Parse { line: Some(_), message } if message.contains("staff")), "{err}");
+        let err = edited("small = { revenue_wan = 50 }", "small = { revenue_wan = -50 }").unwrap_err();
         assert!(matches!(err, SizeRulesError::Parse { .. }), "{err}");
     }
 }

@@ -28,9 +28,7 @@ pub const LEN: usize = 18;
 const MODULUS: u32 = 31;
 
 /// Weight of position i (0-based) in the check sum: 3^i mod 31.
-const WEIGHTS: [u32; LEN - 1] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const WEIGHTS: [u32; LEN - 1] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /// A well-formed 统一社会信用代码: 18 characters from [`CHARSET`], upper
 /// case, ASCII. Obtained from [`Uscc::parse`] it also carries a correct check
@@ -79,9 +77,7 @@ impl Uscc {
         let (code, status) = Uscc::parse_legacy(input)?;
         match status {
             CheckCharStatus::Valid => Ok(code),
-            CheckCharStatus::Mismatch { expected, actual } => {
-                Err(UsccError::CheckChar { expected, actual })
-            }
+            CheckCharStatus::Mismatch { expected, actual } => Err(UsccError::CheckChar { expected, actual }),
         }
     }
 
@@ -96,9 +92,7 @@ impl Uscc {
             return Err(UsccError::Empty);
         }
         if chars.len() != LEN {
-            return Err(UsccError::WrongLength {
-                actual: chars.len(),
-            });
+            return Err(UsccError::WrongLength { actual: chars.len() });
         }
         values_of(&chars)?;
         let code = Uscc(normalised);
@@ -112,9 +106,7 @@ impl Uscc {
         let mut normalised = normalise_code(first17);
         let chars: Vec<char> = normalised.chars().collect();
         if chars.len() != LEN - 1 {
-            return Err(UsccError::WrongPrefixLength {
-                actual: chars.len(),
-            });
+            return Err(UsccError::WrongPrefixLength { actual: chars.len() });
         }
         let values = values_of(&chars)?;
         normalised.push(check_char_for(&values));
@@ -130,18 +122,10 @@ impl Uscc {
     pub fn check_char_status(&self) -> CheckCharStatus {
         let chars: Vec<char> = self.0.chars().collect();
         // The constructors guarantee 18 characters from the charset.
-        let values: Vec<u32> = chars
-            .iter()
-            .take(LEN - 1)
-            .filter_map(|&c| value_of(c))
-            .collect();
+        let values: Vec<u32> = chars.iter().take(LEN - 1).filter_map(|&c| value_of(c)).collect();
         let expected = check_char_for(&values);
         let actual = chars.last().copied().unwrap_or(expected);
-        if expected == actual {
-            CheckCharStatus::Valid
-        } else {
-            CheckCharStatus::Mismatch { expected, actual }
-        }
+        if expected == actual { CheckCharStatus::Valid } else { CheckCharStatus::Mismatch { expected, actual } }
     }
 
     /// Position 1: the registration authority (登记管理部门代码).
@@ -186,12 +170,7 @@ fn values_of(chars: &[char]) -> Result<Vec<u32>, UsccError> {
     chars
         .iter()
         .enumerate()
-        .map(|(i, &c)| {
-            value_of(c).ok_or(UsccError::InvalidChar {
-                position: i + 1,
-                found: c,
-            })
-        })
+        .map(|(i, &c)| value_of(c).ok_or(UsccError::InvalidChar { position: i + 1, found: c }))
         .collect()
 }
 
@@ -199,10 +178,7 @@ fn values_of(chars: &[char]) -> Result<Vec<u32>, UsccError> {
 fn check_char_for(values: &[u32]) -> char {
     let sum: u32 = values.iter().zip(WEIGHTS).map(|(v, w)| v * w).sum();
     let index = (MODULUS - sum % MODULUS) % MODULUS;
-    CHARSET
-        .as_bytes()
-        .get(index as usize)
-        .map_or('0', |&b| char::from(b))
+    CHARSET.as_bytes().get(index as usize).map_or('0', |&b| char::from(b))
 }
 
 fn authority_name(authority: char) -> Option<&'static str> {
@@ -287,9 +263,7 @@ pub mod legacy_serde {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Uscc, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Uscc::parse_legacy(&text)
-            .map(|(code, _)| code)
-            .map_err(serde::de::Error::custom)
+        Uscc::parse_legacy(&text).map(|(code, _)| code).map_err(serde::de::Error::custom)
     }
 }
 
@@ -343,21 +317,12 @@ mod tests {
                     assert!(err.is_check_char_only(), "{corrupted}: {err}");
                     let (legacy, status) = Uscc::parse_legacy(&corrupted).unwrap();
                     assert_eq!(legacy.as_str(), corrupted);
-                    assert!(
-                        matches!(status, CheckCharStatus::Mismatch { .. }),
-                        "{corrupted}"
-                    );
+                    assert!(matches!(status, CheckCharStatus::Mismatch { .. }), "{corrupted}");
                 } else if replacement == ' ' && (position == 0 || position == LEN - 1) {
                     // A space at either end is trimmed away.
                     assert_eq!(err, UsccError::WrongLength { actual: 17 });
                 } else {
-                    assert_eq!(
-                        err,
-                        UsccError::InvalidChar {
-                            position: position + 1,
-                            found: replacement
-                        }
-                    );
+                    assert_eq!(err, UsccError::InvalidChar { position: position + 1, found: replacement });
                     assert_eq!(Uscc::parse_legacy(&corrupted).unwrap_err(), err);
                 }
             }
@@ -367,18 +332,12 @@ mod tests {
 
     #[test]
     fn error_messages_are_clear_chinese() {
-        assert_eq!(
-            Uscc::parse("91350100M000100Y4").unwrap_err().to_string(),
-            "统一社会信用代码应为18位，实际为17位"
-        );
+        assert_eq!(Uscc::parse("91350100M000100Y4").unwrap_err().to_string(), "统一社会信用代码应为18位，实际为17位");
         assert_eq!(
             Uscc::parse("9135I100M000100Y43").unwrap_err().to_string(),
             "第5位字符“I”不是统一社会信用代码允许的字符"
         );
-        assert_eq!(
-            Uscc::parse("91350100M000100Y4X").unwrap_err().to_string(),
-            "校验位错误：应为3，实际为X"
-        );
+        assert_eq!(Uscc::parse("91350100M000100Y4X").unwrap_err().to_string(), "校验位错误：应为3，实际为X");
         assert_eq!(Uscc::parse("  ").unwrap_err(), UsccError::Empty);
     }
 
@@ -386,18 +345,12 @@ mod tests {
     fn full_width_lower_case_and_padded_input_normalises() {
         let code = Uscc::parse("\u{3000}９１３５０１００ｍ０００１００ｙ４３ ").unwrap();
         assert_eq!(code.as_str(), EXAMPLE);
-        assert_eq!(
-            Uscc::parse(" 91350100m000100y43\n").unwrap().as_str(),
-            EXAMPLE
-        );
+        assert_eq!(Uscc::parse(" 91350100m000100y43\n").unwrap().as_str(), EXAMPLE);
     }
 
     #[test]
     fn length_counts_characters_not_bytes() {
-        assert_eq!(
-            Uscc::parse("统一社会信用代码").unwrap_err(),
-            UsccError::WrongLength { actual: 8 }
-        );
+        assert_eq!(Uscc::parse("统一社会信用代码").unwrap_err(), UsccError::WrongLength { actual: 8 });
     }
 
     #[test]
@@ -405,33 +358,18 @@ mod tests {
         // A real code from the 2015–2016 transition that fails the check.
         let legacy = "91350100M0001TGQXM";
         let err = Uscc::parse(legacy).unwrap_err();
-        assert_eq!(
-            err,
-            UsccError::CheckChar {
-                expected: '1',
-                actual: 'M'
-            }
-        );
+        assert_eq!(err, UsccError::CheckChar { expected: '1', actual: 'M' });
         assert!(err.is_check_char_only());
         let (code, status) = Uscc::parse_legacy(legacy).unwrap();
         assert_eq!(code.as_str(), legacy);
-        assert_eq!(
-            status,
-            CheckCharStatus::Mismatch {
-                expected: '1',
-                actual: 'M'
-            }
-        );
+        assert_eq!(status, CheckCharStatus::Mismatch { expected: '1', actual: 'M' });
         assert_eq!(code.check_char_status(), status);
         assert!(!UsccError::WrongLength { actual: 3 }.is_check_char_only());
     }
 
     #[test]
     fn check_char_generation_round_trips() {
-        assert_eq!(
-            Uscc::with_check_char("91350100M000100Y4").unwrap().as_str(),
-            EXAMPLE
-        );
+        assert_eq!(Uscc::with_check_char("91350100M000100Y4").unwrap().as_str(), EXAMPLE);
         // Every charset character as the last of 17, at several prefixes.
         for prefix in ["91110108MA01ABCD", "92440300L12345678", "12100000400000000"] {
             for c in CHARSET.chars() {
@@ -441,26 +379,15 @@ mod tests {
                 assert_eq!(Uscc::parse(code.as_str()).unwrap(), code);
             }
         }
-        assert_eq!(
-            Uscc::with_check_char("９１３５０１００Ｍ０００１００Ｙ４")
-                .unwrap()
-                .as_str(),
-            EXAMPLE
-        );
+        assert_eq!(Uscc::with_check_char("９１３５０１００Ｍ０００１００Ｙ４").unwrap().as_str(), EXAMPLE);
     }
 
     #[test]
     fn check_char_generation_rejects_bad_prefixes() {
-        assert_eq!(
-            Uscc::with_check_char(EXAMPLE).unwrap_err(),
-            UsccError::WrongPrefixLength { actual: 18 }
-        );
+        assert_eq!(Uscc::with_check_char(EXAMPLE).unwrap_err(), UsccError::WrongPrefixLength { actual: 18 });
         assert_eq!(
             Uscc::with_check_char("9135010OM000100Y4").unwrap_err(),
-            UsccError::InvalidChar {
-                position: 8,
-                found: 'O'
-            }
+            UsccError::InvalidChar { position: 8, found: 'O' }
         );
     }
 
@@ -482,10 +409,7 @@ mod tests {
         let json = serde_json::to_string(&code).unwrap();
         assert_eq!(json, format!("\"{EXAMPLE}\""));
         assert_eq!(serde_json::from_str::<Uscc>(&json).unwrap(), code);
-        assert_eq!(
-            serde_json::from_str::<Uscc>("\"９１３５０１００Ｍ０００１００Ｙ４３\"").unwrap(),
-            code
-        );
+        assert_eq!(serde_json::from_str::<Uscc>("\"９１３５０１００Ｍ０００１００Ｙ４３\"").unwrap(), code);
         let err = serde_json::from_str::<Uscc>("\"91350100M000100Y44\"").unwrap_err();
         assert!(err.to_string().contains("校验位错误"), "{err}");
     }
@@ -499,10 +423,7 @@ mod tests {
         }
         let record: Record = serde_json::from_str(r#"{"uscc":"91350100M0001TGQXM"}"#).unwrap();
         assert_eq!(record.uscc.as_str(), "91350100M0001TGQXM");
-        assert_eq!(
-            serde_json::to_string(&record).unwrap(),
-            r#"{"uscc":"91350100M0001TGQXM"}"#
-        );
+        assert_eq!(serde_json::to_string(&record).unwrap(), r#"{"uscc":"91350100M0001TGQXM"}"#);
         assert!(serde_json::from_str::<Record>(r#"{"uscc":"91350100M0001TGQX"}"#).is_err());
     }
 }

@@ -7,6 +7,7 @@ pub mod claims;
 pub mod directory;
 pub mod enterprises;
 pub mod home;
+pub mod imports;
 
 use askama::Template;
 use axum::http::{HeaderValue, header};
@@ -33,7 +34,17 @@ impl Msg {
     /// Only keys of known messages are shown; anything else is ignored.
     pub fn text(&self, lang: super::i18n::Lang) -> Option<&'static str> {
         let key = self.msg.as_deref()?;
-        let ok = ["users.created", "users.done", "regions.created", "setup.done", "password.done"];
+        let ok = [
+            "users.created",
+            "users.done",
+            "regions.created",
+            "setup.done",
+            "password.done",
+            "register.done",
+            "claims.done",
+            "enterprises.created",
+            "enterprises.saved",
+        ];
         ok.contains(&key).then(|| super::i18n::t(lang, key))
     }
 }
