@@ -11,6 +11,7 @@ pub fn dengta(database_url: &str, args: &[&str]) -> std::process::Output {
         .arg(database_url)
         .args(args)
         .env_remove("DENGTA_CONFIG")
+        .env("DENGTA_DATA_DIR", std::env::temp_dir().join("dengta-test-data"))
         .output()
         .expect("run dengta")
 }
