@@ -268,7 +268,9 @@ async fn run_inner(
 
     let dir = Path::new(&app.settings.data_dir).join("imports");
     std::fs::create_dir_all(&dir).map_err(|e| AppError::Internal(e.to_string()))?;
-    let report_path = dir.join(format!("{job_id}-errors.csv"));
+    // Job ids restart with each database; the random part keeps reports of
+    // several installations sharing a data directory apart.
+    let report_path = dir.join(format!("{job_id}-{}-errors.csv", super::random_hex(6)?));
     let out =
         std::io::BufWriter::new(std::fs::File::create(&report_path).map_err(|e| AppError::Internal(e.to_string()))?);
     let mut report = ErrorReport::new(out).map_err(|e| AppError::Internal(e.to_string()))?;

@@ -57,6 +57,7 @@ pub fn settings(database_url: &str) -> Settings {
         listen: "127.0.0.1:0".into(),
         database_url: database_url.into(),
         max_connections: 4,
+        data_dir: std::env::temp_dir().join("dengta-test-data").display().to_string(),
         ..Default::default()
     }
 }
