@@ -1,4 +1,4 @@
-//! The command line: `dengta serve | migrate | user add | token create |
+//! The command line: `dengta serve | migrate | user add | token create | assess score |
 //! audit verify | backup | config`.
 
 use std::io::Read;
@@ -88,6 +88,33 @@ enum Command {
         assets_wan: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+    /// Digital-level assessment tools (pure: no database).
+    Assess {
+        #[command(subcommand)]
+        command: AssessCommand,
+    },
+}
+
+/// `dengta assess score --instrument mfg-2024 answers.json` reads answers in the domain's JSON
+/// format and prints the result as JSON (the same `result` object as `POST /api/v1/assessments`):
+///
+/// ```json
+/// {"choices": {"network": ["B", "C"]},          // question id → option ids
+///  "inputs": {"total_equipment": 100, "digital_equipment": 45},   // input id → figure
+///  "scenes": {"product_design": 2},              // scene id → 0 (未开展) … 4 (L4)
+///  "dimension_scores": {"foundation": 30}}       // only for directly entered dimensions
+/// ```
+///
+/// Exit 0 with the result; exit 2 with every answer problem on standard error.
+#[derive(Subcommand)]
+enum AssessCommand {
+    /// Score answers (JSON file, or - for standard input) with the latest version of an instrument.
+    Score {
+        /// Instrument id, e.g. mfg-2024 or generic-2022.
+        #[arg(long)]
+        instrument: String,
+        file: PathBuf,
     },
 }
 
@@ -249,6 +276,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::SizeClass { industry, employees, revenue_wan, assets_wan, json } => {
             size_class(&industry, employees, revenue_wan.as_deref(), assets_wan.as_deref(), json)
         }
+        Command::Assess { command: AssessCommand::Score { instrument, file } } => assess_score(&instrument, &file),
     }
 }
 
@@ -312,6 +340,45 @@ fn size_class(
         }
         Err(e) => {
             eprintln!("dengta: {e}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+/// Scores an answers file; prints the result JSON, or every problem and exit 2.
+fn assess_score(instrument: &str, file: &Path) -> anyhow::Result<ExitCode> {
+    use crate::app::assessments as asm;
+    let text = if file == Path::new("-") {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        s
+    } else {
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?
+    };
+    let inst = match asm::latest_instrument(instrument) {
+        Ok(i) => i,
+        Err(_) => {
+            let known: Vec<&str> = asm::instruments().map_err(describe)?.iter().map(|i| i.id()).collect();
+            eprintln!("dengta: 没有评测指标“{instrument}”/ unknown instrument (known: {})", known.join(", "));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let answers: dengta_domain::assessment::Answers = match serde_json::from_str(&text) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("dengta: 答案 JSON 格式错误 / invalid answers JSON: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    match dengta_domain::assessment::score(inst, &answers) {
+        Ok(r) => {
+            println!("{}", serde_json::to_string_pretty(&asm::full_result(inst, &r))?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            for p in &e.problems {
+                eprintln!("dengta: {p}");
+            }
             Ok(ExitCode::from(2))
         }
     }

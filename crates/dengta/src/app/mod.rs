@@ -2,6 +2,7 @@
 //! rule, writes, audits and commits. The web layer and the CLI both call these.
 
 pub mod accounts;
+pub mod assessments;
 pub mod audit;
 pub mod claims;
 pub mod cloud;

@@ -5,6 +5,7 @@
 //! `#[derive(sqlx::FromRow)]`, which works for both. This module is the only
 //! place that knows which engine is underneath.
 
+pub mod assessments;
 pub mod audit;
 pub mod enterprise_file;
 pub mod enterprises;

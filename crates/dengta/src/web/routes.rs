@@ -48,6 +48,8 @@ pub enum Object {
     Claim,
     /// A bulk-import job.
     Import,
+    /// A digital-level assessment (its enterprise's scope applies).
+    Assessment,
 }
 
 #[derive(Clone, Debug)]
@@ -136,6 +138,13 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/enterprises/{id}/credit-flags/remove", Roles(OFFICER), "End a credit listing").on(O::Enterprise), post(pages::enterprises::remove_credit)),
         (def(M::POST, "/enterprises/{id}/cloud", Roles(OFFICER_ENTERPRISE), "Report a cloud service").on(O::Enterprise), post(pages::enterprises::report_cloud)),
         (def(M::POST, "/enterprises/{id}/cloud/decide", Roles(OFFICER_ENTERPRISE), "Verify, reject or confirm a cloud record").on(O::Enterprise), post(pages::enterprises::decide_cloud)),
+        (def(M::GET, "/enterprises/{id}/assessments", Roles(OFFICER_ENTERPRISE), "An enterprise's digital-level assessments").on(O::Enterprise), get(pages::assessments::list)),
+        (def(M::POST, "/enterprises/{id}/assessments", Roles(OFFICER_ENTERPRISE), "Start (or resume) an assessment draft").on(O::Enterprise), post(pages::assessments::start)),
+        (def(M::GET, "/enterprises/{id}/assessments/compare", Roles(OFFICER_ENTERPRISE), "Self, provider and on-site ratings side by side").on(O::Enterprise), get(pages::assessments::compare)),
+        (def(M::GET, "/assessments/{id}", Roles(OFFICER_ENTERPRISE), "Assessment questionnaire (one dimension per step)").on(O::Assessment), get(pages::assessments::show)),
+        (def(M::POST, "/assessments/{id}", Roles(OFFICER_ENTERPRISE), "Save an assessment draft step").on(O::Assessment), post(pages::assessments::save)),
+        (def(M::POST, "/assessments/{id}/submit", Roles(OFFICER_ENTERPRISE), "Sign the pledge and submit an assessment").on(O::Assessment), post(pages::assessments::submit)),
+        (def(M::GET, "/assessments/{id}/report", Roles(OFFICER_ENTERPRISE), "Assessment report (printable)").on(O::Assessment), get(pages::assessments::report)),
         (def(M::GET, "/claims", Roles(OFFICER), "Pending enterprise claims").nav("nav.claims"), get(pages::claims::list)),
         (def(M::POST, "/claims/{id}/decide", Roles(OFFICER), "Confirm or reject a claim").on(O::Claim), post(pages::claims::decide)),
         (def(M::GET, "/providers", Roles(OFFICER_PROVIDER), "Provider list").nav("nav.providers"), get(pages::directory::providers)),
@@ -163,6 +172,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/api/v1/enterprises", Roles(OFFICER), "Register an enterprise"), post(api::v1::create_enterprise)),
         (def(M::GET, "/api/v1/enterprises/{id}", Roles(OFFICER_ENTERPRISE), "One enterprise (personal data read is audited)").on(O::Enterprise), get(api::v1::enterprise)),
         (def(M::POST, "/api/v1/cloud-records", Roles(CLOUD_REPORTERS), "Report cloud services in bulk (by 统一社会信用代码)"), post(api::v1::cloud_bulk)),
+        (def(M::POST, "/api/v1/assessments", Roles(OFFICER_ENTERPRISE), "Score and store a submitted assessment (self for an enterprise user, on-site for an officer)"), post(api::assessments::create)),
         (def(M::GET, "/api/v1/providers", Roles(OFFICER_PROVIDER), "Providers in scope"), get(api::v1::providers)),
         (def(M::GET, "/api/v1/providers/{id}", Roles(OFFICER_PROVIDER), "One provider").on(O::Provider), get(api::v1::provider)),
         (def(M::GET, "/api/v1/regions", Anyone, "Regions in the caller's subtree"), get(api::v1::regions)),

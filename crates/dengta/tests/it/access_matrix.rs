@@ -29,6 +29,7 @@ fn ids(f: &Fixture, o: Object) -> (i64, i64) {
         Object::User => (f.same_city_user, f.other_city_user),
         Object::Claim => (f.own_claim, f.other_city_claim),
         Object::Import => (f.own_import, f.other_city_import),
+        Object::Assessment => (f.own_assessment, f.other_city_assessment),
     }
 }
 

@@ -28,6 +28,7 @@ macro_rules! on_both_stores {
 mod access_matrix;
 mod accounts;
 mod api;
+mod assessments;
 mod audit;
 mod cli;
 mod csrf;

@@ -151,6 +151,31 @@ pub struct Fixture {
     pub other_city_claim: i64,
     pub own_import: i64,
     pub other_city_import: i64,
+    pub own_assessment: i64,
+    pub other_city_assessment: i64,
+}
+
+/// A self-assessment draft of an enterprise (created once; later calls return the same one).
+async fn assessment_draft(db: &Db, enterprise_id: i64) -> i64 {
+    let mut c = db.clone();
+    if let Some(a) = db::assessments::open_draft(&mut c, enterprise_id, "self").await.expect("draft") {
+        return a.id;
+    }
+    let inst = dengta::app::assessments::latest_instrument("mfg-2024").expect("instrument");
+    db::assessments::insert_draft(
+        &mut c,
+        &db::assessments::NewDraft {
+            enterprise_id,
+            instrument_id: inst.id(),
+            instrument_version: i64::from(inst.version()),
+            instrument_fingerprint: inst.fingerprint(),
+            kind: "self",
+            answers_json: "{}",
+            created_by: "fixture",
+        },
+    )
+    .await
+    .expect("assessment draft")
 }
 
 pub async fn add_other_city(db: &Db) {
@@ -260,5 +285,15 @@ pub async fn fixture(db: &Db) -> Fixture {
         other_city_claim: id("SELECT id FROM enterprise_claims WHERE uscc = $1", "91320205MA1X2YBJ00").await,
         own_import: id("SELECT id FROM import_jobs WHERE username = $1", "demo-officer").await,
         other_city_import: id("SELECT id FROM import_jobs WHERE username = $1", "wuxi-enterprise").await,
+        own_assessment: assessment_draft(
+            db,
+            id("SELECT id FROM enterprises WHERE uscc = $1", "91320102MA1X2Y3A0R").await,
+        )
+        .await,
+        other_city_assessment: assessment_draft(
+            db,
+            id("SELECT id FROM enterprises WHERE uscc = $1", "91320205MA1X2YBJ00").await,
+        )
+        .await,
     }
 }

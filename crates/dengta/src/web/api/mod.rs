@@ -1,5 +1,6 @@
 //! The JSON API (`/api/v1`), health checks and the OpenAPI document.
 
+pub mod assessments;
 pub mod health;
 pub mod openapi;
 pub mod v1;

@@ -111,6 +111,17 @@ fn page_of(
 
 pub async fn search(State(app): State<App>, ctx: Ctx, Query(q): Query<AuditQuery>) -> Result<Response, AppError> {
     let rows = query(&app, &ctx, &q).await?;
+    // The auditor's own reading is on the record too (三员 oversee each other).
+    let detail = format!("user={} action={}", q.user.as_deref().unwrap_or(""), q.action.as_deref().unwrap_or(""));
+    crate::app::audit::record_alone(
+        &app.db,
+        &ctx.actor(),
+        "audit.search",
+        "audit_log",
+        crate::app::audit::Outcome::Ok,
+        &detail,
+    )
+    .await?;
     page_of(&ctx, rows, q, None)
 }
 

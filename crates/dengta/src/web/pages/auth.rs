@@ -21,6 +21,8 @@ pub async fn root(ctx: Ctx) -> Redirect {
 #[template(path = "login.html")]
 struct LoginPage {
     l: Layout,
+    /// On a demo installation: the demo accounts (username, description) and their password.
+    demo: Option<(Vec<(String, String)>, String)>,
     error: Option<&'static str>,
     notice: Option<&'static str>,
     username: String,
@@ -33,6 +35,7 @@ pub async fn login_page(State(app): State<App>, ctx: Ctx, Query(msg): Query<Msg>
     }
     let setup_open = setup::is_open(&app).await?;
     render(&LoginPage {
+        demo: demo_accounts(&ctx),
         notice: msg.text(ctx.lang),
         l: Layout::new(&ctx, "login.title", &[]),
         error: None,
@@ -68,6 +71,7 @@ pub async fn login(State(app): State<App>, ctx: Ctx, Form(f): Form<LoginForm>) -
                 _ => "error.login_failed",
             };
             let page = LoginPage {
+                demo: demo_accounts(&ctx),
                 l: Layout::new(&ctx, "login.title", &[]),
                 error: Some(ctx.t(key)),
                 notice: None,
@@ -84,6 +88,14 @@ pub async fn login(State(app): State<App>, ctx: Ctx, Form(f): Form<LoginForm>) -
         }
         Err(e) => Err(e),
     }
+}
+
+fn demo_accounts(ctx: &Ctx) -> Option<(Vec<(String, String)>, String)> {
+    if !ctx.demo {
+        return None;
+    }
+    let d = crate::app::demo::data().ok()?;
+    Some((d.users.into_iter().map(|u| (u.username, u.display_name)).collect(), d.password))
 }
 
 fn clear_session_cookie(res: &mut Response, secure: bool) {

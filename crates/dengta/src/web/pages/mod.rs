@@ -1,6 +1,7 @@
 //! Server-rendered pages (askama templates under `templates/`).
 
 pub mod admin;
+pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod claims;
