@@ -324,25 +324,39 @@ async fn write_batch<W: std::io::Write + Send>(
     let mut known: HashMap<String, (i64, i64, EnterpriseFields)> = existing;
     let mut deltas: HashMap<String, i64> = HashMap::new();
     let scope = actor.principal.as_ref().map(|p| p.region.clone());
+    // New records are collected and written with multi-row statements at the end.
+    let mut new_rows: Vec<EnterpriseFields> = Vec::new();
+    let mut pending: HashMap<String, usize> = HashMap::new();
     for (row, r) in batch.drain(..) {
+        if let Some(&i) = pending.get(&r.uscc) {
+            // The same code twice in one batch: the later row updates the earlier one.
+            let f = r.merged(Some(&new_rows[i]));
+            if f == new_rows[i] {
+                s.unchanged += 1;
+            } else {
+                let moved = f.region_code != new_rows[i].region_code;
+                if moved {
+                    for code in region_path(&new_rows[i].region_code) {
+                        *deltas.entry(code).or_default() -= 1;
+                    }
+                    for code in region_path(&f.region_code) {
+                        *deltas.entry(code).or_default() += 1;
+                    }
+                }
+                new_rows[i] = f;
+                s.updated += 1;
+            }
+            continue;
+        }
         let old = known.get(&r.uscc).cloned();
         let f = r.merged(old.as_ref().map(|(_, _, o)| o));
         match old {
             None => {
-                let id = db::enterprises::insert_fields(&mut tx, &f).await?;
-                file::add_history(
-                    &mut tx,
-                    id,
-                    &actor.name,
-                    "import.create",
-                    "{}",
-                    &serde_json::to_string(&f).unwrap_or_default(),
-                )
-                .await?;
                 for code in region_path(&f.region_code) {
                     *deltas.entry(code).or_default() += 1;
                 }
-                known.insert(f.uscc.clone(), (id, 1, f));
+                pending.insert(f.uscc.clone(), new_rows.len());
+                new_rows.push(f);
                 s.inserted += 1;
             }
             Some((_, _, old)) if old == f => s.unchanged += 1,
@@ -381,6 +395,17 @@ async fn write_batch<W: std::io::Write + Send>(
                 s.updated += 1;
             }
         }
+    }
+    if !new_rows.is_empty() {
+        let ids: HashMap<String, i64> = db::enterprises::insert_many(&mut tx, &new_rows).await?.into_iter().collect();
+        let history: Vec<(i64, &str, String, String)> = new_rows
+            .iter()
+            .filter_map(|f| {
+                ids.get(&f.uscc)
+                    .map(|id| (*id, "import.create", "{}".to_owned(), serde_json::to_string(f).unwrap_or_default()))
+            })
+            .collect();
+        file::add_history_many(&mut tx, &actor.name, &history).await?;
     }
     for (code, delta) in deltas.into_iter().filter(|(_, d)| *d != 0) {
         file::bump(&mut tx, "enterprises", &[code], delta).await?;

@@ -136,6 +136,28 @@ pub async fn add_history(
     Ok(())
 }
 
+/// Many history rows at once: (enterprise id, action, before, after).
+pub async fn add_history_many(c: &mut impl Conn, username: &str, rows: &[(i64, &str, String, String)]) -> DbResult<()> {
+    const PER: usize = 200;
+    let now = now_ms();
+    for chunk in rows.chunks(PER) {
+        let mut sql = String::from(
+            "INSERT INTO enterprise_history (enterprise_id, at_ms, username, action, before_json, after_json) VALUES ",
+        );
+        let mut a: Vec<super::Arg> = args![now, username];
+        for (i, (id, action, before, after)) in chunk.iter().enumerate() {
+            let b = a.len();
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${}, $1, $2, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4));
+            a.extend(args![*id, *action, before, after]);
+        }
+        c.execute(&sql, a).await?;
+    }
+    Ok(())
+}
+
 pub async fn history(c: &mut impl Conn, enterprise_id: i64, limit: i64) -> DbResult<Vec<HistoryRow>> {
     c.fetch_all(
         "SELECT id, at_ms, username, action, before_json, after_json FROM enterprise_history \

@@ -105,6 +105,56 @@ pub async fn insert_fields(c: &mut impl Conn, f: &EnterpriseFields) -> DbResult<
     .await
 }
 
+/// Inserts many records with multi-row statements; returns (code, id) pairs.
+pub async fn insert_many(c: &mut impl Conn, rows: &[EnterpriseFields]) -> DbResult<Vec<(String, i64)>> {
+    const PER: usize = 100;
+    let now = now_ms();
+    let mut out = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(PER) {
+        let mut sql = String::from(
+            "INSERT INTO enterprises (uscc, uscc_legacy_reason, name, region_code, industry_code, address, legal_rep, \
+             contact_phone, above_scale, srdi_tier, created_at, updated_at, pi_collected_at) VALUES ",
+        );
+        let mut a: Vec<super::Arg> = Vec::with_capacity(chunk.len() * 11 + 1);
+        a.push(now.into());
+        for (i, f) in chunk.iter().enumerate() {
+            let b = a.len();
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, $1, $1, $1)",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 9,
+                b + 10
+            ));
+            a.extend(args![
+                &f.uscc,
+                f.uscc_legacy_reason.clone(),
+                &f.name,
+                &f.region_code,
+                &f.industry_code,
+                f.address.clone(),
+                f.legal_rep.clone(),
+                f.contact_phone.clone(),
+                f.above_scale,
+                &f.srdi_tier
+            ]);
+        }
+        sql.push_str(" RETURNING uscc, id");
+        let got: Vec<(String, i64)> = c.fetch_all(&sql, a).await?;
+        out.extend(got);
+    }
+    Ok(out)
+}
+
 /// Writes the fields if the record is still at `version`; false if someone else changed it.
 pub async fn update_fields(c: &mut impl Conn, id: i64, version: i64, f: &EnterpriseFields) -> DbResult<bool> {
     let n = c
