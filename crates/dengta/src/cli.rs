@@ -127,6 +127,12 @@ enum ImportCommand {
         #[arg(long = "as")]
         as_user: Option<String>,
     },
+    /// Import cloud-adoption records (上云) from .xlsx or CSV, keyed by credit code.
+    Cloud {
+        file: PathBuf,
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -271,7 +277,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backup { to } => backup(&s, &to).await,
         Command::Uscc { command: UsccCommand::Check { codes, json } } => Ok(uscc_check(&codes, json)),
         Command::Import { command: ImportCommand::Enterprises { file, as_user } } => {
-            import_enterprises(&s, &file, as_user).await
+            import_file(&s, crate::app::import::Kind::Enterprises, &file, as_user).await
+        }
+        Command::Import { command: ImportCommand::Cloud { file, as_user } } => {
+            import_file(&s, crate::app::import::Kind::CloudRecords, &file, as_user).await
         }
         Command::SizeClass { industry, employees, revenue_wan, assets_wan, json } => {
             size_class(&industry, employees, revenue_wan.as_deref(), assets_wan.as_deref(), json)
@@ -484,7 +493,12 @@ async fn backup(s: &Settings, to: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn import_enterprises(s: &Settings, file: &Path, as_user: Option<String>) -> anyhow::Result<ExitCode> {
+async fn import_file(
+    s: &Settings,
+    kind: crate::app::import::Kind,
+    file: &Path,
+    as_user: Option<String>,
+) -> anyhow::Result<ExitCode> {
     let app = open(s).await?;
     let actor = match as_user {
         None => Actor::cli(),
@@ -497,9 +511,9 @@ async fn import_enterprises(s: &Settings, file: &Path, as_user: Option<String>) 
     };
     dengta_tabular::Format::of_file(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let job = crate::app::import::start_job(&app, &actor, &name, file).await.map_err(describe)?;
+    let job = crate::app::import::start_job(&app, &actor, kind, &name, file).await.map_err(describe)?;
     let started = std::time::Instant::now();
-    let summary = crate::app::import::run(&app, &actor, job, file.to_path_buf(), |rows| {
+    let summary = crate::app::import::run(&app, &actor, kind, job, file.to_path_buf(), |rows| {
         if rows % 50_000 < 1000 {
             eprintln!("… {rows} 行 / rows");
         }

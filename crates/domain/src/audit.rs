@@ -203,3 +203,26 @@ mod tests {
         assert_eq!(v.finish(4, &c[3].hash), Ok(4));
     }
 }
+
+/// Hex SM3 of everything a reader yields, read in chunks (files of any size).
+pub fn sm3_hex_reader(mut r: impl std::io::Read) -> std::io::Result<String> {
+    let mut h = Sm3::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex(&h.finalize()))
+}
+
+#[cfg(test)]
+mod reader_tests {
+    #[test]
+    fn streaming_hash_matches_the_one_shot_hash() {
+        let data = vec![7u8; 200_000];
+        assert_eq!(super::sm3_hex_reader(&data[..]).unwrap(), super::sm3_hex(&data));
+    }
+}

@@ -20,6 +20,7 @@ use dengta_tabular::{ColumnSpec, ErrorReport, Record, RowError, RowNumber, Templ
 use tokio::sync::mpsc;
 
 use super::audit::{Outcome, record};
+use super::cloud::{CloudForm, report_in};
 use super::enterprises::region_path;
 use super::{Actor, App, AppError, AppResult};
 use crate::db::enterprise_file as file;
@@ -52,6 +53,83 @@ pub const TEMPLATE: &[TemplateColumn<'static>] = &[
     TemplateColumn { header: "规上企业", example: "否", required: false },
     TemplateColumn { header: "专精特新", example: "无", required: false },
 ];
+
+/// The columns of a cloud-record import.
+pub const CLOUD_COLUMNS: &[ColumnSpec<'static>] = &[
+    ColumnSpec::required("uscc", &["统一社会信用代码", "信用代码"]),
+    ColumnSpec::required("provider_name", &["云服务商", "服务商"]),
+    ColumnSpec::required("service", &["云服务", "云服务名称", "产品"]),
+    ColumnSpec::required("layer", &["层级", "上云层级"]),
+    ColumnSpec::required("category", &["类别", "上云类别"]),
+    ColumnSpec::required("started_on", &["开始使用日期", "开通日期"]),
+    ColumnSpec::optional("voucher", &["云券编号"]),
+    ColumnSpec::optional("evidence", &["佐证材料", "证明材料"]),
+];
+
+pub const CLOUD_TEMPLATE: &[TemplateColumn<'static>] = &[
+    TemplateColumn { header: "统一社会信用代码", example: "91320102MA1X2Y3A0R", required: true },
+    TemplateColumn { header: "云服务商", example: "天翼云", required: true },
+    TemplateColumn { header: "云服务", example: "云ERP", required: true },
+    TemplateColumn { header: "层级", example: "业务应用", required: true },
+    TemplateColumn { header: "类别", example: "管理上云", required: true },
+    TemplateColumn { header: "开始使用日期", example: "2025-03-01", required: true },
+    TemplateColumn { header: "云券编号", example: "", required: false },
+    TemplateColumn { header: "佐证材料", example: "合同编号HT-2025-001", required: false },
+];
+
+/// What a file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Enterprises,
+    CloudRecords,
+}
+
+impl Kind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Enterprises => "enterprises",
+            Kind::CloudRecords => "cloud",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "enterprises" => Some(Kind::Enterprises),
+            "cloud" => Some(Kind::CloudRecords),
+            _ => None,
+        }
+    }
+
+    pub fn columns(self) -> &'static [ColumnSpec<'static>] {
+        match self {
+            Kind::Enterprises => COLUMNS,
+            Kind::CloudRecords => CLOUD_COLUMNS,
+        }
+    }
+
+    pub fn template(self) -> &'static [TemplateColumn<'static>] {
+        match self {
+            Kind::Enterprises => TEMPLATE,
+            Kind::CloudRecords => CLOUD_TEMPLATE,
+        }
+    }
+}
+
+/// A cloud-record row: the enterprise's code and the report itself (checked
+/// in full by the same use-case as a report made on the page).
+pub fn parse_cloud_row(row: RowNumber, r: &Record<'_>) -> Result<(String, CloudForm), Vec<RowError>> {
+    let uscc = Uscc::parse(r.get("uscc")).map_err(|e| vec![RowError::new(row, "统一社会信用代码", e.to_string())])?;
+    let form = CloudForm {
+        provider_name: r.get("provider_name").to_owned(),
+        service: r.get("service").to_owned(),
+        layer: r.get("layer").to_owned(),
+        category: r.get("category").to_owned(),
+        started_on: r.get("started_on").to_owned(),
+        voucher: r.get("voucher").to_owned(),
+        evidence: r.get("evidence").to_owned(),
+    };
+    Ok((uscc.as_str().to_owned(), form))
+}
 
 const BATCH: usize = 1000;
 
@@ -189,6 +267,7 @@ pub fn parse_row(row: RowNumber, r: &Record<'_>, scope: Option<&RegionCode>) -> 
 
 enum Item {
     Row(RowNumber, Box<RowFields>),
+    Cloud(RowNumber, Box<(String, CloudForm)>),
     Errors(Vec<RowError>),
 }
 
@@ -205,22 +284,32 @@ pub struct Summary {
 }
 
 /// Starts a job row for a file (before the import runs, so the page can follow it).
-pub async fn start_job(app: &App, actor: &Actor, file_name: &str, path: &Path) -> AppResult<i64> {
-    let bytes = tokio::fs::read(path).await.map_err(|e| AppError::Internal(e.to_string()))?;
-    let sm3 = dengta_domain::audit::sm3_hex(&bytes);
-    drop(bytes);
+pub async fn start_job(app: &App, actor: &Actor, kind: Kind, file_name: &str, path: &Path) -> AppResult<i64> {
+    let p = path.to_path_buf();
+    let sm3 =
+        tokio::task::spawn_blocking(move || std::fs::File::open(&p).and_then(dengta_domain::audit::sm3_hex_reader))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(|e| AppError::Internal(e.to_string()))?;
     let (uid, region) = match &actor.principal {
         Some(p) => (Some(p.user_id), p.region.to_string()),
         None => (None, dengta_domain::region::NATIONAL.to_owned()),
     };
     let mut conn = app.db.clone();
-    Ok(imports::create(&mut conn, "enterprises", file_name, &sm3, uid, &actor.name, &region).await?)
+    Ok(imports::create(&mut conn, kind.code(), file_name, &sm3, uid, &actor.name, &region).await?)
 }
 
 /// Runs an import job to the end and records the outcome on the job and in
 /// the audit trail.
-pub async fn run(app: &App, actor: &Actor, job_id: i64, path: PathBuf, progress: impl Fn(i64)) -> AppResult<Summary> {
-    let result = run_inner(app, actor, job_id, path, &progress).await;
+pub async fn run(
+    app: &App,
+    actor: &Actor,
+    kind: Kind,
+    job_id: i64,
+    path: PathBuf,
+    progress: impl Fn(i64),
+) -> AppResult<Summary> {
+    let result = run_inner(app, actor, kind, job_id, path, &progress).await;
     let mut conn = app.db.clone();
     match &result {
         Ok(s) => {
@@ -230,7 +319,8 @@ pub async fn run(app: &App, actor: &Actor, job_id: i64, path: PathBuf, progress:
                 s.rows, s.inserted, s.updated, s.unchanged, s.failed
             );
             let mut tx = app.db.begin().await?;
-            record(&mut tx, actor, "import.enterprises", &format!("import:{job_id}"), Outcome::Ok, &detail).await?;
+            let action = format!("import.{}", kind.code());
+            record(&mut tx, actor, &action, &format!("import:{job_id}"), Outcome::Ok, &detail).await?;
             tx.commit().await?;
         }
         Err(e) => {
@@ -247,6 +337,7 @@ pub async fn run(app: &App, actor: &Actor, job_id: i64, path: PathBuf, progress:
 async fn run_inner(
     app: &App,
     actor: &Actor,
+    kind: Kind,
     job_id: i64,
     path: PathBuf,
     progress: &impl Fn(i64),
@@ -254,10 +345,16 @@ async fn run_inner(
     let scope = actor.principal.as_ref().map(|p| p.region.clone());
     let (tx_items, mut rx) = mpsc::channel::<Item>(4 * BATCH);
     let reader = tokio::task::spawn_blocking(move || {
-        read_table(&path, COLUMNS, |row, rec| {
-            let item = match parse_row(row, &rec, scope.as_ref()) {
-                Ok(f) => Item::Row(row, Box::new(f)),
-                Err(errors) => Item::Errors(errors),
+        read_table(&path, kind.columns(), |row, rec| {
+            let item = match kind {
+                Kind::Enterprises => match parse_row(row, &rec, scope.as_ref()) {
+                    Ok(f) => Item::Row(row, Box::new(f)),
+                    Err(errors) => Item::Errors(errors),
+                },
+                Kind::CloudRecords => match parse_cloud_row(row, &rec) {
+                    Ok(c) => Item::Cloud(row, Box::new(c)),
+                    Err(errors) => Item::Errors(errors),
+                },
             };
             match tx_items.blocking_send(item) {
                 Ok(()) => ControlFlow::Continue(()),
@@ -277,10 +374,12 @@ async fn run_inner(
 
     let mut s = Summary { job_id, ..Default::default() };
     let mut batch: Vec<(RowNumber, RowFields)> = Vec::with_capacity(BATCH);
+    let mut clouds: Vec<(RowNumber, (String, CloudForm))> = Vec::new();
     while let Some(item) = rx.recv().await {
         s.rows += 1;
         match item {
             Item::Row(row, f) => batch.push((row, *f)),
+            Item::Cloud(row, c) => clouds.push((row, *c)),
             Item::Errors(errors) => {
                 s.failed += 1;
                 for e in &errors {
@@ -292,8 +391,13 @@ async fn run_inner(
             write_batch(app, actor, job_id, &mut batch, &mut s, &mut report).await?;
             progress(s.rows);
         }
+        if clouds.len() >= BATCH {
+            write_clouds(app, actor, job_id, &mut clouds, &mut s, &mut report).await?;
+            progress(s.rows);
+        }
     }
     write_batch(app, actor, job_id, &mut batch, &mut s, &mut report).await?;
+    write_clouds(app, actor, job_id, &mut clouds, &mut s, &mut report).await?;
     progress(s.rows);
     match reader.await.map_err(|e| AppError::Internal(e.to_string()))? {
         Ok(_) => {}
@@ -407,8 +511,58 @@ async fn write_batch<W: std::io::Write + Send>(
             .collect();
         file::add_history_many(&mut tx, &actor.name, &history).await?;
     }
-    for (code, delta) in deltas.into_iter().filter(|(_, d)| *d != 0) {
-        file::bump(&mut tx, "enterprises", &[code], delta).await?;
+    let mut deltas: Vec<(String, i64)> = deltas.into_iter().filter(|(_, d)| *d != 0).collect();
+    // A fixed order keeps concurrent imports from locking counter rows in opposite orders.
+    deltas.sort();
+    file::bump_many(&mut tx, "enterprises", &deltas).await?;
+    let p = Progress {
+        rows_read: s.rows,
+        inserted: s.inserted,
+        updated: s.updated,
+        unchanged: s.unchanged,
+        failed: s.failed,
+    };
+    imports::progress(&mut tx, job_id, &p).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes a batch of cloud records in one transaction, each through the same
+/// use-case as a report made on the page (scope, checks, history, audit).
+async fn write_clouds<W: std::io::Write + Send>(
+    app: &App,
+    actor: &Actor,
+    job_id: i64,
+    batch: &mut Vec<(RowNumber, (String, CloudForm))>,
+    s: &mut Summary,
+    report: &mut ErrorReport<W>,
+) -> AppResult<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let mut tx = app.db.begin().await?;
+    for (row, (uscc, form)) in batch.drain(..) {
+        let reason = match db::enterprises::by_uscc(&mut tx, &uscc).await? {
+            None => Some(("统一社会信用代码", "该代码的企业尚未登记".to_owned())),
+            Some(e) => match report_in(&mut tx, actor, e.id, &form).await {
+                Ok(_) => None,
+                Err(AppError::Invalid { key, detail }) => {
+                    let text = crate::web::i18n::t(crate::web::i18n::Lang::ZhCn, key);
+                    Some(("", if detail.is_empty() { text.to_owned() } else { format!("{text}：{detail}") }))
+                }
+                Err(AppError::NotFound | AppError::Forbidden) => {
+                    Some(("统一社会信用代码", "该企业不在您的管辖范围内".to_owned()))
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        match reason {
+            None => s.inserted += 1,
+            Some((column, reason)) => {
+                s.failed += 1;
+                report.push(&RowError::new(row, column, reason)).map_err(|e| AppError::Internal(e.to_string()))?;
+            }
+        }
     }
     let p = Progress {
         rows_read: s.rows,

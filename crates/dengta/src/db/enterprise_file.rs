@@ -342,6 +342,27 @@ pub async fn bump(c: &mut impl Conn, metric: &str, region_path: &[String], delta
     Ok(())
 }
 
+/// Applies many counter deltas with multi-row upserts (imports touch
+/// thousands of region nodes per batch).
+pub async fn bump_many(c: &mut impl Conn, metric: &str, deltas: &[(String, i64)]) -> DbResult<()> {
+    const PER: usize = 300;
+    for chunk in deltas.chunks(PER) {
+        let mut sql = String::from("INSERT INTO rollups (metric, region_code, value) VALUES ");
+        let mut a: Vec<super::Arg> = args![metric];
+        for (i, (code, delta)) in chunk.iter().enumerate() {
+            let b = a.len();
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("($1, ${}, ${})", b + 1, b + 2));
+            a.extend(args![code, *delta]);
+        }
+        sql.push_str(" ON CONFLICT (metric, region_code) DO UPDATE SET value = rollups.value + excluded.value");
+        c.execute(&sql, a).await?;
+    }
+    Ok(())
+}
+
 pub async fn rollup(c: &mut impl Conn, metric: &str, region_code: &str) -> DbResult<i64> {
     let row: Option<(i64,)> = c
         .fetch_optional("SELECT value FROM rollups WHERE metric = $1 AND region_code = $2", args![metric, region_code])

@@ -135,6 +135,33 @@ async fn xlsx_and_gb18030_files_import(store: Store) {
     assert_eq!(n, 0);
 }
 
+async fn cloud_records_import_by_code(store: Store) {
+    let t = TestApp::spawn(store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("cloud.csv");
+    std::fs::write(
+        &csv,
+        "统一社会信用代码,云服务商,云服务,层级,类别,开始使用日期,佐证材料\n\
+         91320115MA1X2Y5C02,天翼云,设备上云平台,平台系统,设备上云,2025-01-05,合同HT-1\n\
+         91320205MA1X2YBJ00,天翼云,云ERP,业务应用,管理上云,2025-01-05,\n\
+         91320104MA1X2Y4B0D,天翼云,云ERP,云端,管理上云,2025-01-05,\n",
+    )
+    .unwrap();
+    let out =
+        crate::audit::dengta(&t.database_url, &["import", "cloud", csv.to_str().unwrap(), "--as", "demo-officer"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("新增 added 1") && text.contains("错误 errors 2"), "{text}");
+    let (n,): (i64,) = t
+        .db()
+        .fetch_one("SELECT COUNT(*) FROM cloud_records WHERE status = 'reported' AND evidence = '合同HT-1'", vec![])
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let (n,): (i64,) = t.db().fetch_one("SELECT COUNT(*) FROM cloud_records", vec![]).await.unwrap();
+    assert_eq!(n, 1, "the out-of-scope and the bad-layer rows wrote nothing");
+}
+
 async fn exports_are_scoped_neutralised_and_audited(store: Store) {
     let t = TestApp::spawn(store).await;
     let (c, csrf) = t.demo_login("demo-officer").await;
@@ -173,6 +200,7 @@ async fn exports_are_scoped_neutralised_and_audited(store: Store) {
 }
 
 on_both_stores!(
+    cloud_records_import_by_code,
     an_official_imports_fixes_and_reimports,
     xlsx_and_gb18030_files_import,
     exports_are_scoped_neutralised_and_audited

@@ -51,7 +51,23 @@ pub async fn page(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError
 
 /// Streams the upload to a temporary file, starts the job in the background
 /// and sends the browser to its progress page.
-pub async fn upload(State(app): State<App>, ctx: Ctx, mut form: Multipart) -> Result<Response, AppError> {
+#[derive(Deserialize, Default)]
+pub struct KindQuery {
+    #[serde(default)]
+    pub kind: Option<String>,
+}
+
+fn kind_of(q: &KindQuery) -> import::Kind {
+    q.kind.as_deref().and_then(import::Kind::parse).unwrap_or(import::Kind::Enterprises)
+}
+
+pub async fn upload(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(kq): Query<KindQuery>,
+    mut form: Multipart,
+) -> Result<Response, AppError> {
+    let kind = kind_of(&kq);
     let dir = PathBuf::from(&app.settings.data_dir).join("uploads");
     tokio::fs::create_dir_all(&dir).await.map_err(|e| AppError::Internal(e.to_string()))?;
     let mut saved: Option<(String, tempfile::TempPath)> = None;
@@ -92,11 +108,11 @@ pub async fn upload(State(app): State<App>, ctx: Ctx, mut form: Multipart) -> Re
         return import_page(&app, &ctx, Some(e.to_string())).await;
     }
     let actor = ctx.actor();
-    let job = import::start_job(&app, &actor, &name, &tmp).await?;
+    let job = import::start_job(&app, &actor, kind, &name, &tmp).await?;
     let app2 = app.clone();
     tokio::spawn(async move {
         let path = tmp.to_path_buf();
-        if let Err(e) = import::run(&app2, &actor, job, path, |_| {}).await {
+        if let Err(e) = import::run(&app2, &actor, kind, job, path, |_| {}).await {
             tracing::warn!(job, error = %e, "import failed");
         }
         drop(tmp);
@@ -169,14 +185,19 @@ fn format_of(q: &FormatQuery) -> Format {
     if q.format.as_deref() == Some("csv") { Format::Csv } else { Format::Xlsx }
 }
 
-pub async fn template(Query(q): Query<FormatQuery>) -> Result<Response, AppError> {
+pub async fn template(Query(q): Query<FormatQuery>, Query(kq): Query<KindQuery>) -> Result<Response, AppError> {
     let format = format_of(&q);
+    let kind = kind_of(&kq);
     let bytes =
-        tokio::task::spawn_blocking(move || dengta_tabular::write_template(format, import::TEMPLATE, Vec::new()))
+        tokio::task::spawn_blocking(move || dengta_tabular::write_template(format, kind.template(), Vec::new()))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?
             .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(attachment(Body::from(bytes), format.content_type(), &format!("企业导入模板.{}", format.extension())))
+    let name = match kind {
+        import::Kind::Enterprises => "企业导入模板",
+        import::Kind::CloudRecords => "上云记录导入模板",
+    };
+    Ok(attachment(Body::from(bytes), format.content_type(), &format!("{name}.{}", format.extension())))
 }
 
 #[derive(Deserialize, Default)]
