@@ -150,17 +150,7 @@ pub async fn get_enterprise(app: &App, actor: &Actor, id: i64) -> AppResult<Ente
     let mut conn = app.db.clone();
     let e = db::enterprises::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     check(policy::enterprise(p, Action::Read, e.id, &region_of(&e.region_code)?))?;
-    let mut tx = app.db.begin().await?;
-    record(
-        &mut tx,
-        actor,
-        "enterprise.read_personal",
-        &format!("enterprise:{id}"),
-        Outcome::Ok,
-        "legal_rep,contact_phone",
-    )
-    .await?;
-    tx.commit().await?;
+    super::enterprises::audit_personal_read(app, actor, id).await?;
     Ok(view(e, true))
 }
 

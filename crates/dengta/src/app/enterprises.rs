@@ -351,17 +351,7 @@ pub async fn file(app: &App, actor: &Actor, id: i64) -> AppResult<EnterpriseFile
         region_path: names,
         e,
     };
-    let mut tx = app.db.begin().await?;
-    record(
-        &mut tx,
-        actor,
-        "enterprise.read_personal",
-        &format!("enterprise:{id}"),
-        Outcome::Ok,
-        "legal_rep,contact_phone",
-    )
-    .await?;
-    tx.commit().await?;
+    audit_personal_read(app, actor, id).await?;
     Ok(f)
 }
 
@@ -392,4 +382,13 @@ pub async fn purge_personal_data(app: &App) -> AppResult<u64> {
     }
     tx.commit().await?;
     Ok(n)
+}
+
+/// Records that the caller saw an enterprise's personal data (PIPL: every read).
+pub async fn audit_personal_read(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
+    let mut tx = app.db.begin().await?;
+    let object = format!("enterprise:{id}");
+    record(&mut tx, actor, "enterprise.read_personal", &object, Outcome::Ok, "legal_rep,contact_phone").await?;
+    tx.commit().await?;
+    Ok(())
 }
