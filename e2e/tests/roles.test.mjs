@@ -26,6 +26,7 @@ const HREF = {
   服务商: '/providers',
   用户管理: '/admin/users',
   行政区划: '/admin/regions',
+  评测指标: '/admin/instruments',
   审计日志: '/audit',
   修改密码: '/account/password',
 };
@@ -74,7 +75,7 @@ const ROLES = [
     user: 'demo-sysadmin',
     role: '系统管理员',
     scope: NANJING,
-    nav: ['首页', '用户管理', '行政区划', '修改密码'],
+    nav: ['首页', '用户管理', '行政区划', '评测指标', '修改密码'],
     forbidden: ['/audit', '/enterprises'],
   },
   {

@@ -1,5 +1,5 @@
 //! The command line: `dengta serve | migrate | user add | token create | assess score |
-//! audit verify | backup | config`.
+//! assess rescore | audit verify | backup | config`.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -89,7 +89,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Digital-level assessment tools (pure: no database).
+    /// Digital-level assessment tools (`score` is pure; `rescore` uses the database).
     Assess {
         #[command(subcommand)]
         command: AssessCommand,
@@ -115,6 +115,14 @@ enum AssessCommand {
         #[arg(long)]
         instrument: String,
         file: PathBuf,
+    },
+    /// Re-score the stored submitted assessments made with an older version of an instrument
+    /// under its latest version, each as a new assessment linked to the old one (kept as it was);
+    /// prints every level change and a summary. Exit 1 if some answers no longer validate.
+    Rescore {
+        /// Instrument id, e.g. mfg-2024.
+        #[arg(long)]
+        instrument: String,
     },
 }
 
@@ -238,7 +246,9 @@ async fn open(s: &Settings) -> anyhow::Result<App> {
     let db = Db::connect(&s.database_url, s.max_connections).await.with_context(|| "cannot open the database")?;
     db.migrate().await?;
     crate::app::codes::sync_regions(&db).await.map_err(describe)?;
-    Ok(App::new(db, s.clone()))
+    let app = App::new(db, s.clone());
+    crate::app::assessments::load_published(&app).await.map_err(describe)?;
+    Ok(app)
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -286,6 +296,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             size_class(&industry, employees, revenue_wan.as_deref(), assets_wan.as_deref(), json)
         }
         Command::Assess { command: AssessCommand::Score { instrument, file } } => assess_score(&instrument, &file),
+        Command::Assess { command: AssessCommand::Rescore { instrument } } => assess_rescore(&s, &instrument).await,
     }
 }
 
@@ -391,6 +402,45 @@ fn assess_score(instrument: &str, file: &Path) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(2))
         }
     }
+}
+
+/// Re-scores stored assessments under the latest version of an instrument (see
+/// [`crate::app::assessments::rescore`]).
+async fn assess_rescore(s: &Settings, instrument: &str) -> anyhow::Result<ExitCode> {
+    use crate::app::assessments::{self as asm, RescoreOutcome};
+    let app = open(s).await?;
+    let latest = asm::latest_instrument(instrument).map_err(describe)?;
+    let done = asm::rescore(&app, &Actor::cli(), instrument).await.map_err(describe)?;
+    let (mut stored, mut changed, mut invalid, mut superseded) = (0, 0, 0, 0);
+    for r in &done {
+        match &r.outcome {
+            RescoreOutcome::Stored { new_id, level, .. } => {
+                stored += 1;
+                if r.level_changed() {
+                    changed += 1;
+                    println!(
+                        "assessment {} (enterprise {}): {} → {} (new assessment {new_id})",
+                        r.id, r.enterprise_id, r.before, level.name
+                    );
+                }
+            }
+            RescoreOutcome::Invalid { problems } => {
+                invalid += 1;
+                println!(
+                    "assessment {} (enterprise {}): 答案在 v{} 下无效，未保存 / answers invalid under v{}, not stored: {problems}",
+                    r.id, r.enterprise_id, r.to_version, r.to_version
+                );
+            }
+            RescoreOutcome::Superseded { .. } => superseded += 1,
+        }
+    }
+    println!(
+        "{} v{}: 已重新评分 {stored} 条，等级变化 {changed} 条，答案无效 {invalid} 条，已被后续评测取代而跳过 {superseded} 条 / \
+         rescored {stored}, level changed {changed}, invalid {invalid}, skipped as superseded {superseded}",
+        latest.id(),
+        latest.version()
+    );
+    Ok(if invalid > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 fn describe(e: crate::app::AppError) -> anyhow::Error {

@@ -24,6 +24,10 @@ impl Server {
         db.migrate().await?;
         crate::app::codes::sync_regions(&db).await.map_err(|e| anyhow::anyhow!("loading the region list: {e}"))?;
         db::imports::fail_abandoned(&mut db.clone()).await?;
+        let app_for_load = App::new(db.clone(), settings.clone());
+        crate::app::assessments::load_published(&app_for_load)
+            .await
+            .map_err(|e| anyhow::anyhow!("loading published instruments: {e}"))?;
         let listener = TcpListener::bind(&settings.listen).await?;
         let addr = listener.local_addr()?;
         Ok(Server { app: App::new(db, settings), addr, listener })

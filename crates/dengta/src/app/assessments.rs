@@ -13,7 +13,7 @@
 //! (`adjust_reason`); a new on-site or provider draft starts from the latest self-assessment's
 //! answers made with the same instrument version, so the assessor confirms or adjusts them.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, RwLock};
 
 use dengta_domain::assessment::{Answers, Instrument, ScoreResult, builtin_instruments, improvements, score};
 use dengta_domain::policy::{self, Action};
@@ -32,18 +32,107 @@ use crate::db::{self, Conn, enterprise_file as file};
 pub const PLEDGE_TEXT: &str =
     "本单位（本人）承诺：所填报的评测信息和数据真实、准确、完整，并可提供相应佐证材料；如有虚假，愿承担相应责任。";
 
-static INSTRUMENTS: LazyLock<Result<Vec<Instrument>, String>> =
-    LazyLock::new(|| builtin_instruments().map_err(|e| e.to_string()));
+/// The instrument versions in force: the shipped ones plus those an
+/// administrator published (loaded from the database at start, added on
+/// publication). Entries are never removed or replaced, so references live
+/// as long as the process.
+static INSTRUMENTS: LazyLock<Result<RwLock<Vec<&'static Instrument>>, String>> = LazyLock::new(|| {
+    builtin_instruments()
+        .map(|v| RwLock::new(v.into_iter().map(|i| &*Box::leak(Box::new(i))).collect()))
+        .map_err(|e| e.to_string())
+});
 
-/// Every shipped instrument version.
-pub fn instruments() -> AppResult<&'static [Instrument]> {
-    INSTRUMENTS.as_deref().map_err(|e| AppError::Internal(format!("instruments: {e}")))
+/// Every instrument version in force.
+pub fn instruments() -> AppResult<Vec<&'static Instrument>> {
+    let lock = INSTRUMENTS.as_ref().map_err(|e| AppError::Internal(format!("instruments: {e}")))?;
+    Ok(lock.read().map_err(|_| AppError::Internal("instrument registry poisoned".into()))?.clone())
+}
+
+/// Adds a version to the registry unless the same id and version is there.
+/// Returns false when it was already present.
+pub fn register_instrument(inst: Instrument) -> AppResult<bool> {
+    let lock = INSTRUMENTS.as_ref().map_err(|e| AppError::Internal(format!("instruments: {e}")))?;
+    let mut all = lock.write().map_err(|_| AppError::Internal("instrument registry poisoned".into()))?;
+    if all.iter().any(|i| i.id() == inst.id() && i.version() == inst.version()) {
+        return Ok(false);
+    }
+    all.push(Box::leak(Box::new(inst)));
+    Ok(true)
+}
+
+/// Loads the published versions from the database (at start).
+pub async fn load_published(app: &App) -> AppResult<usize> {
+    let mut conn = app.db.clone();
+    let mut n = 0;
+    for row in crate::db::instruments::all(&mut conn).await? {
+        let name: &'static str = Box::leak(row.file_name.clone().into_boxed_str());
+        let inst = Instrument::from_toml(name, &row.body).map_err(|e| AppError::Internal(e.to_string()))?;
+        if inst.fingerprint() != row.fingerprint {
+            return Err(AppError::Internal(format!(
+                "published instrument {} v{} changed",
+                row.instrument_id, row.version
+            )));
+        }
+        if register_instrument(inst)? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Publishes a new instrument version from an uploaded data file
+/// (system administrator). The file is validated in full; an existing id and
+/// version is never replaced.
+pub async fn publish_instrument(
+    app: &App,
+    actor: &Actor,
+    file_name: &str,
+    body: &str,
+) -> AppResult<&'static Instrument> {
+    let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
+    if p.role != dengta_domain::role::Role::SysAdmin {
+        return Err(AppError::Forbidden);
+    }
+    let name: &'static str = Box::leak(file_name.to_owned().into_boxed_str());
+    let inst =
+        Instrument::from_toml(name, body).map_err(|e| AppError::invalid("error.instrument_file", e.to_string()))?;
+    if instruments()?.iter().any(|i| i.id() == inst.id() && i.version() == inst.version()) {
+        return Err(AppError::invalid("error.instrument_exists", format!("{} v{}", inst.id(), inst.version())));
+    }
+    let row = crate::db::instruments::InstrumentRow {
+        instrument_id: inst.id().to_owned(),
+        version: i64::from(inst.version()),
+        file_name: file_name.to_owned(),
+        body: body.to_owned(),
+        fingerprint: inst.fingerprint().to_owned(),
+        published_by: actor.name.clone(),
+        published_at: 0,
+    };
+    let mut tx = app.db.begin().await?;
+    crate::db::instruments::insert(&mut tx, &row).await.map_err(|e| match e {
+        crate::db::DbError::Conflict(_) => {
+            AppError::invalid("error.instrument_exists", format!("{} v{}", row.instrument_id, row.version))
+        }
+        e => e.into(),
+    })?;
+    let object = format!("instrument:{}:v{}", row.instrument_id, row.version);
+    record(&mut tx, actor, "instrument.publish", &object, Outcome::Ok, &row.fingerprint).await?;
+    tx.commit().await?;
+    register_instrument(inst)?;
+    latest_version(&row.instrument_id, row.version)
+}
+
+fn latest_version(id: &str, version: i64) -> AppResult<&'static Instrument> {
+    instruments()?
+        .into_iter()
+        .find(|i| i.id() == id && i64::from(i.version()) == version)
+        .ok_or_else(|| AppError::Internal("published instrument missing".into()))
 }
 
 /// The highest version of an instrument id.
 pub fn latest_instrument(id: &str) -> AppResult<&'static Instrument> {
     instruments()?
-        .iter()
+        .into_iter()
         .filter(|i| i.id() == id)
         .max_by_key(|i| i.version())
         .ok_or_else(|| AppError::invalid("error.instrument_unknown", id))
@@ -52,7 +141,7 @@ pub fn latest_instrument(id: &str) -> AppResult<&'static Instrument> {
 /// Exactly the version an assessment was created with; its fingerprint must still match.
 pub fn frozen_instrument(row: &AssessmentRow) -> AppResult<&'static Instrument> {
     let inst = instruments()?
-        .iter()
+        .into_iter()
         .find(|i| i.id() == row.instrument_id && i64::from(i.version()) == row.instrument_version)
         .ok_or_else(|| AppError::invalid("error.instrument_unknown", &row.instrument_id))?;
     if inst.fingerprint() != row.instrument_fingerprint {
@@ -70,10 +159,13 @@ pub fn default_instrument(industry_code: &str) -> AppResult<&'static Instrument>
     let section = industry_code.chars().next().unwrap_or('?');
     let all = instruments()?;
     all.iter()
+        .copied()
         .find(|i| !i.industries().is_empty() && i.applies_to_section(section))
-        .or_else(|| all.iter().find(|i| i.industries().is_empty()))
-        .or(all.first())
+        .or_else(|| all.iter().copied().find(|i| i.industries().is_empty()))
+        .or(all.first().copied())
         .ok_or_else(|| AppError::Internal("no instruments".into()))
+        // The newest published version of that instrument.
+        .and_then(|i| latest_instrument(i.id()))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -469,4 +561,145 @@ pub async fn latest_by_kind(
         out.push((k, store::latest_submitted(&mut c, enterprise_id, k.code(), 0).await?));
     }
     Ok((e, out))
+}
+
+/// What [`rescore`] did with one stored assessment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rescored {
+    /// The stored assessment, left as it was.
+    pub id: i64,
+    pub enterprise_id: i64,
+    pub kind: String,
+    pub from_version: i64,
+    pub to_version: i64,
+    /// The level it had (its stored result).
+    pub before: String,
+    pub outcome: RescoreOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RescoreOutcome {
+    /// Re-scored and stored as the new submitted assessment `new_id`.
+    Stored { new_id: i64, total: dengta_domain::assessment::Decimal, level: dengta_domain::assessment::Level },
+    /// The answers do not validate under the newer version; nothing was stored.
+    Invalid { problems: String },
+    /// A later assessment of the same kind exists (possibly an earlier rescore), so this one is
+    /// history: a re-scored copy would wrongly become the latest.
+    Superseded { by: i64 },
+}
+
+impl Rescored {
+    /// The level under the newer version differs from the stored one.
+    pub fn level_changed(&self) -> bool {
+        matches!(&self.outcome, RescoreOutcome::Stored { level, .. } if level.name != self.before)
+    }
+}
+
+/// Re-scores, under the latest registered version of `instrument_id`, every submitted assessment
+/// made with an older version of it that is still the latest of its kind for its enterprise. Each
+/// result is stored as a new submitted assessment (same kind and answers, `previous_id` the old
+/// one, created by `rescore`, the original pledge kept) in its own transaction, with the file's
+/// history, the roll-up and the audit record `assessment.rescore`; the old row is not touched.
+/// Answers that no longer validate are reported and not stored. For the CLI and the system
+/// administrator only.
+pub async fn rescore(app: &App, actor: &Actor, instrument_id: &str) -> AppResult<Vec<Rescored>> {
+    if actor.principal.as_ref().is_some_and(|p| p.role != Role::SysAdmin) {
+        return Err(AppError::Forbidden);
+    }
+    let inst = latest_instrument(instrument_id.trim())?;
+    let to_version = i64::from(inst.version());
+    let mut c = app.db.clone();
+    let mut out = Vec::new();
+    for old in store::submitted_before_version(&mut c, inst.id(), to_version).await? {
+        let before = result_of(&old).map_or_else(|| level_name(old.level), |r| r.level.name);
+        let mut tx = app.db.begin().await?;
+        let outcome = rescore_one(&mut tx, actor, inst, &old, &before).await?;
+        if matches!(outcome, RescoreOutcome::Stored { .. }) {
+            tx.commit().await?;
+        }
+        out.push(Rescored {
+            id: old.id,
+            enterprise_id: old.enterprise_id,
+            kind: old.kind,
+            from_version: old.instrument_version,
+            to_version,
+            before,
+            outcome,
+        });
+    }
+    Ok(out)
+}
+
+async fn rescore_one(
+    tx: &mut db::Tx,
+    actor: &Actor,
+    inst: &Instrument,
+    old: &AssessmentRow,
+    before: &str,
+) -> AppResult<RescoreOutcome> {
+    // Checked in the transaction, so a submission made meanwhile is not overtaken.
+    if let Some(newer) = store::latest_submitted(tx, old.enterprise_id, &old.kind, 0).await?
+        && newer.id != old.id
+    {
+        return Ok(RescoreOutcome::Superseded { by: newer.id });
+    }
+    let answers: Answers = match serde_json::from_str(&old.answers_json) {
+        Ok(a) => a,
+        Err(e) => return Ok(RescoreOutcome::Invalid { problems: format!("答案无法读取：{e}") }),
+    };
+    let result = match score(inst, &answers) {
+        Ok(r) => r,
+        Err(e) => return Ok(RescoreOutcome::Invalid { problems: e.to_string() }),
+    };
+    let e = db::enterprises::get(tx, old.enterprise_id).await?.ok_or(AppError::NotFound)?;
+    let result_json = serde_json::to_string(&result).map_err(|e| AppError::Internal(e.to_string()))?;
+    let n = NewDraft {
+        enterprise_id: old.enterprise_id,
+        instrument_id: inst.id(),
+        instrument_version: i64::from(inst.version()),
+        instrument_fingerprint: inst.fingerprint(),
+        kind: &old.kind,
+        answers_json: &old.answers_json,
+        created_by: "rescore",
+    };
+    let s = Submission {
+        answers_json: &old.answers_json,
+        result_json: &result_json,
+        total_thousandths: result.total.thousandths(),
+        level: i64::from(result.level.rank),
+        pledge_by: old.pledge_by.as_deref().unwrap_or_default(),
+        pledge_text: old.pledge_text.as_deref().unwrap_or(PLEDGE_TEXT),
+        previous_id: Some(old.id),
+        adjust_reason: old.adjust_reason.clone(),
+    };
+    let id = store::insert_submitted(tx, &n, &s).await?;
+    store::set_pledge_at(tx, id, old.pledge_at).await?;
+    let summary = |version: i64, total: String, level: &str| {
+        serde_json::json!({
+            "assessment_kind": old.kind,
+            "assessment_instrument": format!("{} v{version}", inst.id()),
+            "assessment_total": total,
+            "assessment_level": level,
+        })
+        .to_string()
+    };
+    let old_total = old.total_thousandths.map(|t| dengta_domain::assessment::Decimal::from_thousandths(t).to_string());
+    let history_before = summary(old.instrument_version, old_total.unwrap_or_default(), before);
+    let history_after = summary(i64::from(inst.version()), result.total.to_string(), &result.level.name);
+    file::add_history(tx, e.id, &actor.name, "assessment.rescore", &history_before, &history_after).await?;
+    file::bump(tx, &format!("assessments_level_{}", result.level.rank), &region_path(&e.region_code), 1).await?;
+    let detail = format!(
+        "{} {} v{} → v{} {} {} → {} (assessment:{})",
+        old.kind,
+        inst.id(),
+        old.instrument_version,
+        inst.version(),
+        result.total,
+        before,
+        result.level.name,
+        old.id
+    );
+    record(tx, actor, "assessment.rescore", &format!("assessment:{id}"), Outcome::Ok, &detail).await?;
+    Ok(RescoreOutcome::Stored { new_id: id, total: result.total, level: result.level })
 }

@@ -183,3 +183,25 @@ pub async fn insert_submitted(c: &mut impl Conn, n: &NewDraft<'_>, s: &Submissio
     )
     .await
 }
+
+/// Every submitted assessment made with an instrument id at a version below `version`, oldest first.
+pub async fn submitted_before_version(
+    c: &mut impl Conn,
+    instrument_id: &str,
+    version: i64,
+) -> DbResult<Vec<AssessmentRow>> {
+    c.fetch_all(
+        &format!(
+            "SELECT {COLS} FROM assessments WHERE instrument_id = $1 AND instrument_version < $2 \
+             AND status = 'submitted' ORDER BY id"
+        ),
+        args![instrument_id, version],
+    )
+    .await
+}
+
+/// Sets when the pledge was signed (a rescored assessment keeps its original's).
+pub async fn set_pledge_at(c: &mut impl Conn, id: i64, pledge_at: Option<i64>) -> DbResult<()> {
+    c.execute("UPDATE assessments SET pledge_at = $2 WHERE id = $1", args![id, pledge_at]).await?;
+    Ok(())
+}

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod enterprise_file;
 pub mod enterprises;
 pub mod imports;
+pub mod instruments;
 pub mod meta;
 pub mod providers;
 pub mod regions;

@@ -158,6 +158,8 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/admin/users/{id}/unlock", Roles(SEC), "Lift a lockout").on(O::User), post(pages::admin::unlock)),
         (def(M::POST, "/admin/users/{id}/reset-password", Roles(SEC), "Reset a password").on(O::User), post(pages::admin::reset_password)),
         (def(M::GET, "/admin/regions", Roles(REGION_READERS), "Regions").nav("nav.regions"), get(pages::admin::regions)),
+        (def(M::GET, "/admin/instruments", Roles(SYS), "Assessment instrument versions").nav("nav.instruments"), get(pages::instruments::list)),
+        (def(M::POST, "/admin/instruments", Roles(SYS), "Publish an instrument version (TOML upload)"), post(pages::instruments::publish)),
         (def(M::POST, "/admin/regions", Roles(SYS), "Add a region"), post(pages::admin::create_region)),
         (def(M::GET, "/audit", Roles(AUDIT), "Audit search").nav("nav.audit"), get(pages::audit::search)),
         (def(M::GET, "/audit/verify", Roles(AUDIT), "Verify the audit chain"), get(pages::audit::verify)),

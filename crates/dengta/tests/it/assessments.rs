@@ -353,8 +353,198 @@ fn cli_score() {
     cli_scores_answers(Store::Sqlite)
 }
 
+// ───────────────────────────── rescoring under a newer version ─────────────────────────────
+
+const MFG_2024: &str = include_str!("../../../../data/instruments/mfg-2024.toml");
+
+/// The shipped 2024 file as another version: `id`, `version`, and, from version 2 on, 三级 from 45
+/// points instead of 60; with `rename_e`, option E of 网络建设 is renamed F (same points), so
+/// answers choosing E no longer validate.
+fn mfg_variant(id: &str, version: u32, rename_e: bool) -> Instrument {
+    let mut text = MFG_2024.replacen("id = \"mfg-2024\"", &format!("id = \"{id}\""), 1).replacen(
+        "version = 1",
+        &format!("version = {version}"),
+        1,
+    );
+    if version > 1 {
+        text = text.replacen("min_score = 60", "min_score = 45", 1);
+    }
+    if rename_e {
+        let e = r#"{ id = "E", text = "网络覆盖整个生产现场且可扩展", points = 2 }"#;
+        assert!(text.contains(e));
+        text = text.replacen(e, r#"{ id = "F", text = "网络覆盖整个生产现场且可扩展", points = 2 }"#, 1);
+    }
+    Instrument::from_toml(&format!("{id}-v{version}.toml"), &text).unwrap()
+}
+
+/// Full points in 数字化基础 (网络建设 without option E unless `with_e`), the lowest answer
+/// everywhere else, every scene at `scenes`: 48 (or 50) points, 二级 under the shipped rule.
+fn half_answers(inst: &Instrument, with_e: bool, scenes: u8) -> dengta_domain::assessment::Answers {
+    let mut a = dengta_domain::assessment::Answers::new();
+    for (i, d) in inst.dimensions().iter().enumerate() {
+        for q in d.sub_dimensions().iter().flat_map(|s| &s.indicators).flat_map(|x| &x.questions) {
+            let options = q.kind.options();
+            let chosen: Vec<&str> = match &q.kind {
+                QuestionKind::Ratio(r) => {
+                    let full = dengta_domain::assessment::Decimal::from_int(100);
+                    a = a.input(&r.numerator, full).input(&r.denominator, full);
+                    continue;
+                }
+                _ if i > 0 => vec![options.iter().min_by_key(|o| o.points).unwrap().id.as_str()],
+                QuestionKind::Single { .. } => vec![options.iter().max_by_key(|o| o.points).unwrap().id.as_str()],
+                QuestionKind::Multiple { .. } => options
+                    .iter()
+                    .filter(|o| !o.exclusive && (with_e || q.id != "network" || o.id != "E"))
+                    .map(|o| o.id.as_str())
+                    .collect(),
+            };
+            a = a.choose(&q.id, chosen);
+        }
+    }
+    for s in inst.scenes() {
+        a = a.scene(&s.id, scenes);
+    }
+    a
+}
+
+/// Stores a submitted assessment scored with `inst`, signed at a fixed time; returns its id.
+async fn store_submitted(
+    t: &TestApp,
+    inst: &Instrument,
+    enterprise_id: i64,
+    kind: &str,
+    answers: &dengta_domain::assessment::Answers,
+) -> i64 {
+    let r = dengta_domain::assessment::score(inst, answers).unwrap();
+    let (answers_json, result_json) = (serde_json::to_string(answers).unwrap(), serde_json::to_string(&r).unwrap());
+    let mut c = t.db();
+    let n = db::assessments::NewDraft {
+        enterprise_id,
+        instrument_id: inst.id(),
+        instrument_version: i64::from(inst.version()),
+        instrument_fingerprint: inst.fingerprint(),
+        kind,
+        answers_json: &answers_json,
+        created_by: "demo-enterprise",
+    };
+    let s = db::assessments::Submission {
+        answers_json: &answers_json,
+        result_json: &result_json,
+        total_thousandths: r.total.thousandths(),
+        level: i64::from(r.level.rank),
+        pledge_by: "demo-enterprise",
+        pledge_text: dengta::app::assessments::PLEDGE_TEXT,
+        previous_id: None,
+        adjust_reason: (kind == "onsite").then(|| "现场核验".to_owned()),
+    };
+    let id = db::assessments::insert_submitted(&mut c, &n, &s).await.unwrap();
+    db::assessments::set_pledge_at(&mut c, id, Some(1_700_000_000_000)).await.unwrap();
+    id
+}
+
+async fn row_json(t: &TestApp, id: i64) -> serde_json::Value {
+    serde_json::to_value(db::assessments::get(&mut t.db(), id).await.unwrap().unwrap()).unwrap()
+}
+
+async fn rescore_stores_new_results_under_the_latest_version(store: Store) {
+    use dengta::app::assessments::{RescoreOutcome, register_instrument, rescore};
+    let t = TestApp::spawn(store).await;
+    let f = fixture(&t.db()).await;
+    // A test-only id, so other tests in the same process keep the shipped versions.
+    let (v1, v2) = (mfg_variant("rescore-test", 1, false), mfg_variant("rescore-test", 2, true));
+    register_instrument(v1.clone()).unwrap();
+    let cli = dengta::app::Actor::cli();
+    assert!(rescore(&t.app, &cli, "rescore-test").await.unwrap().is_empty(), "nothing older than v1");
+    register_instrument(v2).unwrap();
+
+    let eid = f.own_enterprise;
+    let superseded = store_submitted(&t, &v1, eid, "self", &half_answers(&v1, false, 0)).await;
+    let changes = store_submitted(&t, &v1, eid, "self", &half_answers(&v1, false, 3)).await;
+    let invalid = store_submitted(&t, &v1, eid, "onsite", &half_answers(&v1, true, 3)).await;
+    let unchanged = store_submitted(&t, &v1, eid, "provider", &half_answers(&v1, false, 0)).await;
+    let before = row_json(&t, changes).await;
+    assert_eq!((before["level"].as_i64(), before["total_thousandths"].as_i64()), (Some(2), Some(48_000)));
+
+    let done = rescore(&t.app, &cli, "rescore-test").await.unwrap();
+    let by_id = |id: i64| done.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(done.len(), 4);
+    assert_eq!(by_id(superseded).outcome, RescoreOutcome::Superseded { by: changes });
+    let RescoreOutcome::Invalid { problems } = &by_id(invalid).outcome else { panic!("{:?}", by_id(invalid)) };
+    assert!(problems.contains("没有选项“E”"), "{problems}");
+    let r = by_id(changes);
+    assert!(r.level_changed());
+    assert_eq!((r.before.as_str(), r.from_version, r.to_version), ("二级", 1, 2));
+    let RescoreOutcome::Stored { new_id, level, .. } = &r.outcome else { panic!("{r:?}") };
+    assert_eq!(level.name, "三级");
+    assert!(!by_id(unchanged).level_changed());
+    assert!(matches!(by_id(unchanged).outcome, RescoreOutcome::Stored { .. }));
+
+    // The new row: same kind and answers, linked to the old one, the pledge kept; the old row as it was.
+    let new = row_json(&t, *new_id).await;
+    assert_eq!(new["kind"], "self");
+    assert_eq!(new["status"], "submitted");
+    assert_eq!(new["previous_id"], changes);
+    assert_eq!(new["created_by"], "rescore");
+    assert_eq!(new["instrument_version"], 2);
+    assert_eq!(new["level"], 3);
+    for k in ["answers_json", "pledge_by", "pledge_at", "pledge_text", "enterprise_id"] {
+        assert_eq!(new[k], before[k], "{k}");
+    }
+    assert_eq!(row_json(&t, changes).await, before);
+    let invalid_row = row_json(&t, invalid).await;
+    assert_eq!(invalid_row["instrument_version"], 1);
+    let n: i64 =
+        t.db().scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'assessment.rescore'", vec![]).await.unwrap();
+    assert_eq!(n, 2);
+    let latest = db::assessments::latest_submitted(&mut t.db(), eid, "self", 0).await.unwrap().unwrap();
+    assert_eq!(latest.id, *new_id);
+
+    // Run again: what was re-scored is now superseded by its new row; nothing more is stored.
+    let again = rescore(&t.app, &cli, "rescore-test").await.unwrap();
+    assert!(again.iter().all(|r| !matches!(r.outcome, RescoreOutcome::Stored { .. })), "{again:?}");
+    assert_eq!(again.iter().filter(|r| matches!(r.outcome, RescoreOutcome::Invalid { .. })).count(), 1);
+    assert!(rescore(&t.app, &cli, "nope").await.is_err());
+}
+
+/// `dengta assess rescore` in its own process, which loads a version published in the database.
+async fn cli_rescores_after_a_published_version(store: Store) {
+    let t = TestApp::spawn(store).await;
+    let f = fixture(&t.db()).await;
+    let v1 = latest_instrument("mfg-2024").unwrap();
+    assert_eq!(v1.version(), 1);
+    let old = store_submitted(&t, v1, f.own_enterprise, "self", &half_answers(v1, false, 3)).await;
+
+    // Nothing older than the latest version yet.
+    let out = crate::audit::dengta(&t.database_url, &["assess", "rescore", "--instrument", "mfg-2024"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("rescored 0, level changed 0, invalid 0"));
+
+    // Version 2 published in the database only (this process keeps the shipped registry).
+    let body = MFG_2024.replacen("version = 1", "version = 2", 1).replacen("min_score = 60", "min_score = 45", 1);
+    let v2 = Instrument::from_toml("mfg-2024-v2.toml", &body).unwrap();
+    let row = db::instruments::InstrumentRow {
+        instrument_id: "mfg-2024".into(),
+        version: 2,
+        file_name: "mfg-2024-v2.toml".into(),
+        body: body.clone(),
+        fingerprint: v2.fingerprint().to_owned(),
+        published_by: "test".into(),
+        published_at: 0,
+    };
+    db::instruments::insert(&mut t.db(), &row).await.unwrap();
+    let out = crate::audit::dengta(&t.database_url, &["assess", "rescore", "--instrument", "mfg-2024"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains(&format!("assessment {old} (enterprise {}): 二级 → 三级", f.own_enterprise)), "{stdout}");
+    assert!(stdout.contains("mfg-2024 v2") && stdout.contains("rescored 1, level changed 1, invalid 0"), "{stdout}");
+    let latest = db::assessments::latest_submitted(&mut t.db(), f.own_enterprise, "self", 0).await.unwrap().unwrap();
+    assert_eq!((latest.previous_id, latest.instrument_version, latest.level), (Some(old), 2, Some(3)));
+}
+
 on_both_stores!(
     questionnaire_through_the_pages,
     api_round_trip_and_onsite_comparison,
-    onsite_draft_starts_from_the_self_assessment
+    onsite_draft_starts_from_the_self_assessment,
+    rescore_stores_new_results_under_the_latest_version,
+    cli_rescores_after_a_published_version
 );

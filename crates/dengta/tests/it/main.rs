@@ -34,3 +34,4 @@ mod cli;
 mod csrf;
 mod enterprise_file;
 mod import_export;
+mod instruments;

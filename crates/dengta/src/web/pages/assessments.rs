@@ -74,8 +74,11 @@ async fn list_page(app: &App, ctx: &Ctx, id: i64, error: Option<String>) -> Resu
     let p = ctx.principal()?;
     let (e, rows) = asm::list(app, p, id).await?;
     let default = asm::default_instrument(&e.industry_code)?;
-    let instruments = asm::instruments()?
+    let all = asm::instruments()?;
+    let instruments = all
         .iter()
+        // One entry per instrument: its newest version.
+        .filter(|i| !all.iter().any(|o| o.id() == i.id() && o.version() > i.version()))
         .map(|i| (i.id().to_owned(), format!("{}（{} v{}）", i.name(), i.id(), i.version()), i.id() == default.id()))
         .collect();
     let ehref = format!("/enterprises/{id}");

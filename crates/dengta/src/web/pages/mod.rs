@@ -9,6 +9,7 @@ pub mod directory;
 pub mod enterprises;
 pub mod home;
 pub mod imports;
+pub mod instruments;
 
 use askama::Template;
 use axum::http::{HeaderValue, header};
@@ -45,6 +46,7 @@ impl Msg {
             "claims.done",
             "enterprises.created",
             "enterprises.saved",
+            "instruments.published",
         ];
         ok.contains(&key).then(|| super::i18n::t(lang, key))
     }
