@@ -421,8 +421,7 @@ async fn after_submit(
         r.level.name.clone(),
     );
     file::add_history(tx, e.id, &actor.name, "assessment.submit", before.as_deref().unwrap_or("{}"), &after).await?;
-    let metric = format!("assessments_level_{}", r.level.rank);
-    file::bump(tx, &metric, &region_path(&e.region_code), 1).await?;
+    count_submission(tx, &e.region_code, &e.industry_code, r.level.rank).await?;
     let detail = format!("{} {} {} {}", kind.code(), r.instrument_id, r.total, r.level.name);
     record(tx, actor, "assessment.submit", &format!("assessment:{id}"), Outcome::Ok, &detail).await?;
     Ok(())
@@ -688,7 +687,7 @@ async fn rescore_one(
     let history_before = summary(old.instrument_version, old_total.unwrap_or_default(), before);
     let history_after = summary(i64::from(inst.version()), result.total.to_string(), &result.level.name);
     file::add_history(tx, e.id, &actor.name, "assessment.rescore", &history_before, &history_after).await?;
-    file::bump(tx, &format!("assessments_level_{}", result.level.rank), &region_path(&e.region_code), 1).await?;
+    count_submission(tx, &e.region_code, &e.industry_code, result.level.rank).await?;
     let detail = format!(
         "{} {} v{} → v{} {} {} → {} (assessment:{})",
         old.kind,
@@ -702,4 +701,18 @@ async fn rescore_one(
     );
     record(tx, actor, "assessment.rescore", &format!("assessment:{id}"), Outcome::Ok, &detail).await?;
     Ok(RescoreOutcome::Stored { new_id: id, total: result.total, level: result.level })
+}
+
+/// Dashboard counters for one submitted assessment, kept in the write
+/// transaction on every node of the region path: by level, by level within the
+/// industry section (门类), and by month (Beijing time).
+async fn count_submission(tx: &mut db::Tx, region_code: &str, industry_code: &str, rank: u8) -> AppResult<()> {
+    let path = region_path(region_code);
+    file::bump(tx, &format!("assessments_level_{rank}"), &path, 1).await?;
+    let section = industry_code.chars().next().filter(char::is_ascii_uppercase).unwrap_or('X');
+    file::bump(tx, &format!("assessments_level_{rank}_ind_{section}"), &path, 1).await?;
+    let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    let now = time::OffsetDateTime::now_utc().to_offset(offset);
+    file::bump(tx, &format!("assessments_month_{:04}{:02}", now.year(), u8::from(now.month())), &path, 1).await?;
+    Ok(())
 }

@@ -173,6 +173,11 @@ async fn questionnaire_through_the_pages(store: Store) {
         assert_eq!(db::enterprise_file::rollup(&mut conn, "assessments_level_3", region).await.unwrap(), 1);
     }
     assert_eq!(db::enterprise_file::rollup(&mut conn, "assessments_level_3", "320205").await.unwrap(), 0);
+    // By industry section (the demo enterprise is in 制造业, C) and by month.
+    assert_eq!(db::enterprise_file::rollup(&mut conn, "assessments_level_3_ind_C", "320100").await.unwrap(), 1);
+    let now = time::OffsetDateTime::now_utc().to_offset(time::UtcOffset::from_hms(8, 0, 0).unwrap());
+    let month = format!("assessments_month_{:04}{:02}", now.year(), u8::from(now.month()));
+    assert_eq!(db::enterprise_file::rollup(&mut conn, &month, "100000").await.unwrap(), 1);
 
     // Out of scope: another city's enterprise and assessment do not exist for this user.
     for p in [
@@ -510,8 +515,8 @@ async fn rescore_stores_new_results_under_the_latest_version(store: Store) {
 async fn cli_rescores_after_a_published_version(store: Store) {
     let t = TestApp::spawn(store).await;
     let f = fixture(&t.db()).await;
-    let v1 = latest_instrument("mfg-2024").unwrap();
-    assert_eq!(v1.version(), 1);
+    // The shipped version itself, whatever other tests in this process registered.
+    let v1 = &mfg_variant("mfg-2024", 1, false);
     let old = store_submitted(&t, v1, f.own_enterprise, "self", &half_answers(v1, false, 3)).await;
 
     // Nothing older than the latest version yet.
