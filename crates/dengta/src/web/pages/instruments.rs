@@ -41,7 +41,7 @@ fn page(ctx: &Ctx, notice: Option<&'static str>, error: Option<String>) -> Resul
         .collect();
     rows.sort_by(|a, b| a.id.cmp(&b.id).then(a.version.cmp(&b.version)));
     let failed = error.is_some();
-    let l = Layout::new(ctx, "instruments.title", &[("/admin/instruments", "nav.instruments")]);
+    let l = Layout::new(ctx, "nav.instruments", &[("/admin/instruments", "nav.instruments")]);
     let mut res = render(&InstrumentsPage { l, rows, notice, error })?;
     if failed {
         *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
