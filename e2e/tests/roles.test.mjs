@@ -22,6 +22,7 @@ const env = useStack('roles');
 const HREF = {
   首页: '/home',
   企业档案: '/enterprises',
+  数字化水平评测: '/my/assessments',
   企业认领审核: '/claims',
   服务商: '/providers',
   用户管理: '/admin/users',
@@ -40,7 +41,7 @@ const ROLES = [
     user: 'demo-enterprise',
     role: '企业用户',
     scope: XUANWU,
-    nav: ['首页', '企业档案', '修改密码'],
+    nav: ['首页', '企业档案', '数字化水平评测', '修改密码'],
     forbidden: ['/audit', '/providers', '/admin/users'],
   },
   {

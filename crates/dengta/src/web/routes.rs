@@ -80,6 +80,7 @@ const SEC: &[Role] = &[SecAdmin];
 const AUDIT: &[Role] = &[AuditAdmin];
 const REGION_READERS: &[Role] = &[SysAdmin, Officer];
 const OFFICER: &[Role] = &[Officer];
+const ENTERPRISE_ONLY: &[Role] = &[Enterprise];
 const CLOUD_REPORTERS: &[Role] = &[Officer, Provider];
 
 fn def(method: Method, path: &'static str, access: Access, summary: &'static str) -> RouteDef {
@@ -138,6 +139,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/enterprises/{id}/credit-flags/remove", Roles(OFFICER), "End a credit listing").on(O::Enterprise), post(pages::enterprises::remove_credit)),
         (def(M::POST, "/enterprises/{id}/cloud", Roles(OFFICER_ENTERPRISE), "Report a cloud service").on(O::Enterprise), post(pages::enterprises::report_cloud)),
         (def(M::POST, "/enterprises/{id}/cloud/decide", Roles(OFFICER_ENTERPRISE), "Verify, reject or confirm a cloud record").on(O::Enterprise), post(pages::enterprises::decide_cloud)),
+        (def(M::GET, "/my/assessments", Roles(ENTERPRISE_ONLY), "The enterprise user's own assessments").nav("nav.assessments"), get(pages::assessments::mine)),
         (def(M::GET, "/enterprises/{id}/assessments", Roles(OFFICER_ENTERPRISE), "An enterprise's digital-level assessments").on(O::Enterprise), get(pages::assessments::list)),
         (def(M::POST, "/enterprises/{id}/assessments", Roles(OFFICER_ENTERPRISE), "Start (or resume) an assessment draft").on(O::Enterprise), post(pages::assessments::start)),
         (def(M::GET, "/enterprises/{id}/assessments/compare", Roles(OFFICER_ENTERPRISE), "Self, provider and on-site ratings side by side").on(O::Enterprise), get(pages::assessments::compare)),

@@ -943,3 +943,9 @@ pub async fn compare(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> R
         rows,
     })
 }
+
+/// The enterprise user's own assessments, reached from the side navigation.
+pub async fn mine(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError> {
+    let id = ctx.principal()?.enterprise_id.ok_or(AppError::NotFound)?;
+    list_page(&app, &ctx, id, None).await
+}
