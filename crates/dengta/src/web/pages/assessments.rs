@@ -2,10 +2,10 @@
 //! dimension per step (`?step=N`), the printable report, and the side-by-side comparison of the
 //! self-assessment, the provider's preliminary rating and the on-site rating.
 
+use super::render_form;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dengta_domain::assessment::instrument::{DimensionKind, QuestionKind};
 use dengta_domain::assessment::{
@@ -89,18 +89,17 @@ async fn list_page(app: &App, ctx: &Ctx, id: i64, error: Option<String>) -> Resu
         &[("/enterprises", "nav.enterprises"), (&ehref, &e.name), (&href, "assessments.title")],
     );
     let failed = error.is_some();
-    let mut res = render(&ListPage {
-        l,
-        enterprise_id: id,
-        rows: rows.iter().map(|a| list_row(ctx, a)).collect(),
-        kinds: asm::kinds_for(p).into_iter().map(|k| (k.code(), ctx.t(k.label_key()))).collect(),
-        instruments,
-        error,
-    })?;
-    if failed {
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
+    render_form(
+        &ListPage {
+            l,
+            enterprise_id: id,
+            rows: rows.iter().map(|a| list_row(ctx, a)).collect(),
+            kinds: asm::kinds_for(p).into_iter().map(|k| (k.code(), ctx.t(k.label_key()))).collect(),
+            instruments,
+            error,
+        },
+        failed,
+    )
 }
 
 pub async fn list(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
@@ -471,41 +470,40 @@ async fn questionnaire(app: &App, ctx: &Ctx, id: i64, step: usize, shown: Shown)
         ],
     );
     let failed = !errors.is_empty();
-    let mut res = render(&QuestionnairePage {
-        l,
-        id,
-        enterprise_id: a.enterprise_id,
-        version: a.version,
-        kind: kind_label(ctx, &a.kind),
-        onsite: a.kind == Kind::Onsite.code(),
-        instrument: format!("{}（{} v{}）", inst.name(), inst.id(), inst.version()),
-        editable: asm::can_edit(p, a),
-        submitted: a.status == "submitted",
-        steps: all
-            .iter()
-            .enumerate()
-            .map(|(i, s)| StepLink { n: i + 1, name: s.1.clone(), current: i + 1 == n })
-            .collect(),
-        step: n,
-        step_name,
-        last: n == all.len(),
-        inputs,
-        questions,
-        scenes,
-        direct,
-        saved,
-        errors,
-        pledge_text: asm::PLEDGE_TEXT,
-        adjust_reason: if adjust_reason.is_empty() {
-            a.adjust_reason.clone().unwrap_or_default()
-        } else {
-            adjust_reason
+    render_form(
+        &QuestionnairePage {
+            l,
+            id,
+            enterprise_id: a.enterprise_id,
+            version: a.version,
+            kind: kind_label(ctx, &a.kind),
+            onsite: a.kind == Kind::Onsite.code(),
+            instrument: format!("{}（{} v{}）", inst.name(), inst.id(), inst.version()),
+            editable: asm::can_edit(p, a),
+            submitted: a.status == "submitted",
+            steps: all
+                .iter()
+                .enumerate()
+                .map(|(i, s)| StepLink { n: i + 1, name: s.1.clone(), current: i + 1 == n })
+                .collect(),
+            step: n,
+            step_name,
+            last: n == all.len(),
+            inputs,
+            questions,
+            scenes,
+            direct,
+            saved,
+            errors,
+            pledge_text: asm::PLEDGE_TEXT,
+            adjust_reason: if adjust_reason.is_empty() {
+                a.adjust_reason.clone().unwrap_or_default()
+            } else {
+                adjust_reason
+            },
         },
-    })?;
-    if failed {
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
+        failed,
+    )
 }
 
 pub async fn show(

@@ -1,5 +1,6 @@
 //! Enterprise self-registration (/register) and the authority's claim review (/claims).
 
+use super::render_form;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -63,17 +64,16 @@ async fn claims_page(
     let rows = claims::pending(app, ctx.principal()?, after, PAGE_SIZE + 1).await?;
     let (rows, next) = split_page(rows, |c| c.id);
     let failed = error.is_some();
-    let mut res = render(&ClaimsPage {
-        l: Layout::new(ctx, "claims.title", &[("/claims", "nav.claims")]),
-        rows,
-        next: next.map(|id| format!("/claims?after={id}")),
-        notice,
-        error,
-    })?;
-    if failed {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
+    render_form(
+        &ClaimsPage {
+            l: Layout::new(ctx, "claims.title", &[("/claims", "nav.claims")]),
+            rows,
+            next: next.map(|id| format!("/claims?after={id}")),
+            notice,
+            error,
+        },
+        failed,
+    )
 }
 
 pub async fn list(

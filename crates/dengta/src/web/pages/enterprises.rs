@@ -2,6 +2,7 @@
 //! (identity, size history, credit flags, cloud records, change history) and
 //! the forms that change it.
 
+use super::render_form;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -126,11 +127,7 @@ fn form_page(
     let l = Layout::new(ctx, title, &[("/enterprises", "nav.enterprises"), (&action, title)]);
     let officer = ctx.principal.as_ref().is_some_and(|p| p.role == Role::Officer);
     let failed = error.is_some();
-    let mut res = render(&FormPage { l, action, f, version, error, officer, tiers: tier_options() })?;
-    if failed {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
+    render_form(&FormPage { l, action, f, version, error, officer, tiers: tier_options() }, failed)
 }
 
 pub async fn new_form(ctx: Ctx) -> Result<Response, AppError> {
@@ -280,20 +277,19 @@ async fn file_page(
         })
         .collect();
     let failed = error.is_some();
-    let mut res = render(&FilePage {
-        l,
-        officer: p.role == Role::Officer,
-        own: p.enterprise_id == Some(id),
-        notice,
-        error,
-        history,
-        credit_kinds: CreditKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
-        f,
-    })?;
-    if failed {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
+    render_form(
+        &FilePage {
+            l,
+            officer: p.role == Role::Officer,
+            own: p.enterprise_id == Some(id),
+            notice,
+            error,
+            history,
+            credit_kinds: CreditKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
+            f,
+        },
+        failed,
+    )
 }
 
 pub async fn show(

@@ -1,6 +1,7 @@
 //! Bulk import (upload, progress, error report, template) and export of the
 //! enterprise list.
 
+use super::render_form;
 use std::path::PathBuf;
 
 use askama::Template;
@@ -38,11 +39,7 @@ async fn import_page(app: &App, ctx: &Ctx, error: Option<String>) -> Result<Resp
         "import.title",
         &[("/enterprises", "nav.enterprises"), ("/enterprises/import", "import.title")],
     );
-    let mut res = render(&ImportPage { l, jobs, error })?;
-    if failed {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
+    render_form(&ImportPage { l, jobs, error }, failed)
 }
 
 pub async fn page(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError> {

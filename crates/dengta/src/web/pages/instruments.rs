@@ -1,12 +1,13 @@
 //! Instrument versions (评测指标): the system administrator sees every version
 //! in force and publishes a new one by uploading its data file.
 
+use super::render_form;
 use askama::Template;
 use axum::extract::{Multipart, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::Msg;
 use super::enterprises::error_text;
-use super::{Msg, render};
 use crate::app::{App, AppError, assessments as asm};
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
@@ -42,11 +43,7 @@ fn page(ctx: &Ctx, notice: Option<&'static str>, error: Option<String>) -> Resul
     rows.sort_by(|a, b| a.id.cmp(&b.id).then(a.version.cmp(&b.version)));
     let failed = error.is_some();
     let l = Layout::new(ctx, "nav.instruments", &[("/admin/instruments", "nav.instruments")]);
-    let mut res = render(&InstrumentsPage { l, rows, notice, error })?;
-    if failed {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
+    render_form(&InstrumentsPage { l, rows, notice, error }, failed)
 }
 
 pub async fn list(ctx: Ctx, Query(msg): Query<Msg>) -> Result<Response, AppError> {

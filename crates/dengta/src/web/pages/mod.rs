@@ -26,6 +26,16 @@ pub fn render<T: Template>(t: &T) -> Result<Response, AppError> {
     Ok(res)
 }
 
+/// Renders a form page; a refused submission answers 422, so clients and
+/// tests can tell it from a plain view.
+pub fn render_form<T: Template>(t: &T, refused: bool) -> Result<Response, AppError> {
+    let mut res = render(t)?;
+    if refused {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
 /// A status message carried across a redirect as an i18n key (`?msg=users.created`).
 #[derive(Deserialize, Default)]
 pub struct Msg {
