@@ -4,9 +4,11 @@
 
 pub mod assessment;
 pub mod audit;
+pub mod catalogue;
 pub mod codes;
 pub mod enterprise;
 pub mod money;
 pub mod policy;
+pub mod provider;
 pub mod region;
 pub mod role;

@@ -98,6 +98,42 @@ pub fn audit_trail(p: &Principal, action: Action) -> Decision {
     }
 }
 
+/// An expert's review sheet: only the expert it is assigned to.
+pub fn review_sheet(p: &Principal, expert_user_id: i64) -> Decision {
+    allow_if(p.role == Role::Expert && p.user_id == expert_user_id, Decision::NotFound)
+}
+
+/// A catalogue solution. Anyone signed in reads a published one; drafts and reviews belong to
+/// its provider and to officers over the provider's region.
+pub fn solution(
+    p: &Principal,
+    action: Action,
+    provider_id: i64,
+    provider_region: &RegionCode,
+    published: bool,
+) -> Decision {
+    match (p.role, action) {
+        (_, Action::Read | Action::List) if published => Decision::Allow,
+        (Role::Provider, Action::Read | Action::Update) => {
+            allow_if(p.provider_id == Some(provider_id), Decision::NotFound)
+        }
+        (Role::Provider, Action::Create) => allow_if(p.provider_id == Some(provider_id), Decision::Forbidden),
+        (Role::Officer, Action::Read | Action::Update) => {
+            allow_if(p.region.contains(provider_region), Decision::NotFound)
+        }
+        _ => Decision::NotFound,
+    }
+}
+
+/// A contact request: the enterprise that made it and the provider it addresses.
+pub fn contact_request(p: &Principal, enterprise_id: i64, provider_id: i64) -> Decision {
+    match p.role {
+        Role::Enterprise => allow_if(p.enterprise_id == Some(enterprise_id), Decision::NotFound),
+        Role::Provider => allow_if(p.provider_id == Some(provider_id), Decision::NotFound),
+        _ => Decision::NotFound,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -422,6 +422,10 @@ async fn after_submit(
     );
     file::add_history(tx, e.id, &actor.name, "assessment.submit", before.as_deref().unwrap_or("{}"), &after).await?;
     count_submission(tx, &e.region_code, &e.industry_code, r.level.rank).await?;
+    if kind == Kind::SelfAssessment {
+        let prev = o.previous.as_ref().and_then(result_of);
+        super::catalogue::count_gaps(tx, &e.region_code, &e.industry_code, prev.as_ref(), r).await?;
+    }
     let detail = format!("{} {} {} {}", kind.code(), r.instrument_id, r.total, r.level.name);
     record(tx, actor, "assessment.submit", &format!("assessment:{id}"), Outcome::Ok, &detail).await?;
     Ok(())

@@ -31,7 +31,7 @@ pub struct RegisterForm {
 
 /// The nearest region in the table for the code's positions 3–8 (a county
 /// missing from the table falls back to its city, then its province).
-async fn claim_region(c: &mut impl db::Conn, code: &str) -> AppResult<String> {
+pub(crate) async fn claim_region(c: &mut impl db::Conn, code: &str) -> AppResult<String> {
     let mut cur = RegionCode::parse(code).ok();
     while let Some(r) = cur {
         if r.level() != dengta_domain::region::RegionLevel::National && db::regions::get(c, r.as_str()).await?.is_some()

@@ -19,7 +19,33 @@ pub struct DemoData {
     pub regions: Vec<DemoRegion>,
     pub enterprises: Vec<DemoEnterprise>,
     pub providers: Vec<DemoProvider>,
+    #[serde(default)]
+    pub sub_industries: Vec<DemoSubIndustry>,
+    #[serde(default)]
+    pub solutions: Vec<DemoSolution>,
     pub users: Vec<DemoUser>,
+}
+
+#[derive(Deserialize)]
+pub struct DemoSubIndustry {
+    pub name: String,
+    pub region: String,
+    pub codes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+pub struct DemoSolution {
+    pub provider: String,
+    pub name: String,
+    pub description: String,
+    pub xkqz: bool,
+    pub delivery_days: i64,
+    pub deployment: String,
+    pub cloud_layer: String,
+    /// (name, unit, yuan)
+    pub items: Vec<(String, String, String)>,
+    pub scenes: Vec<(String, u8)>,
+    pub industries: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -45,6 +71,20 @@ pub struct DemoProvider {
     pub name: String,
     pub region: String,
     pub kind: String,
+    #[serde(default = "active")]
+    pub status: String,
+    #[serde(default)]
+    pub stars: i64,
+    #[serde(default)]
+    pub sub_industries: Vec<String>,
+    #[serde(default)]
+    pub qualifications: String,
+    #[serde(default)]
+    pub cases: String,
+}
+
+fn active() -> String {
+    "active".into()
 }
 
 #[derive(Deserialize)]
@@ -115,10 +155,56 @@ pub async fn load(app: &App) -> AppResult<Result<DemoOutcome, RealDataPresent>> 
         .await?;
         enterprise_ids.insert(e.uscc.clone(), id);
     }
+    let mut sub_ids = std::collections::HashMap::new();
+    for s in &d.sub_industries {
+        let id = db::providers::insert_sub_industry(&mut tx, &s.region, &s.name, &s.codes.join(" "), true).await?;
+        sub_ids.insert(s.name.clone(), id);
+    }
     let mut provider_ids = std::collections::HashMap::new();
     for p in &d.providers {
-        let id = db::providers::insert(&mut tx, &p.uscc, &p.name, &p.region, &p.kind, true).await?;
+        let kind = dengta_domain::provider::ProviderKind::parse(&p.kind)
+            .ok_or_else(|| AppError::Internal(format!("demo provider kind {}", p.kind)))?;
+        let id = db::providers::insert(&mut tx, &p.uscc, &p.name, &p.region, kind.code(), true).await?;
         provider_ids.insert(p.uscc.clone(), id);
+        let subs: Vec<i64> = p.sub_industries.iter().filter_map(|n| sub_ids.get(n).copied()).collect();
+        db::providers::set_provider_sub_industries(&mut tx, id, &subs).await?;
+        db::providers::set_demo_profile(&mut tx, id, &p.status, p.stars, &p.qualifications, &p.cases).await?;
+        if dengta_domain::provider::lifecycle::ProviderState::parse(&p.status).is_some_and(|s| s.in_pool()) {
+            let quota = super::providers::pool_rules()?.quotas.get(kind.code()).copied().unwrap_or(0);
+            for s in &subs {
+                db::providers::take_quota(&mut tx, *s, kind.code(), quota).await?;
+            }
+        }
+    }
+    for s in &d.solutions {
+        let provider_id =
+            *provider_ids.get(&s.provider).ok_or_else(|| AppError::Internal(format!("demo solution {}", s.name)))?;
+        let input = super::catalogue::SolutionInput {
+            name: s.name.clone(),
+            description: s.description.clone(),
+            is_xkqz: s.xkqz,
+            delivery_days: s.delivery_days,
+            deployment: s.deployment.clone(),
+            cloud_layer: s.cloud_layer.clone(),
+            items: s
+                .items
+                .iter()
+                .map(|(name, unit, price)| super::catalogue::ItemInput {
+                    name: name.clone(),
+                    unit: unit.clone(),
+                    price: price.clone(),
+                    price_fen: None,
+                })
+                .collect(),
+            scenes: s
+                .scenes
+                .iter()
+                .map(|(scene, level)| super::catalogue::SceneTarget { scene: scene.clone(), level: *level })
+                .collect(),
+            industries: s.industries.clone(),
+            sub_industries: Vec::new(),
+        };
+        super::catalogue::insert_published_demo(&mut tx, provider_id, &input).await?;
     }
     for u in &d.users {
         let role: Role =
@@ -152,10 +238,33 @@ pub async fn load(app: &App) -> AppResult<Result<DemoOutcome, RealDataPresent>> 
     db::meta::set(&mut tx, "demo", &d.version).await?;
     record(&mut tx, &actor, "demo.load", "demo", Outcome::Ok, &d.version).await?;
     tx.commit().await?;
+    demo_assessment(app).await?;
     Ok(Ok(DemoOutcome::Loaded))
 }
 
 pub async fn is_demo(app: &App) -> AppResult<bool> {
     let mut conn = app.db.clone();
     Ok(db::meta::get(&mut conn, "demo").await?.is_some())
+}
+
+/// The demo enterprise user's submitted self-assessment (its weak scenes drive the matching demo).
+async fn demo_assessment(app: &App) -> AppResult<()> {
+    let mut conn = app.db.clone();
+    let Some(u) = db::users::by_username(&mut conn, "demo-enterprise").await? else { return Ok(()) };
+    let Some(enterprise_id) = u.enterprise_id else { return Ok(()) };
+    let answers: dengta_domain::assessment::Answers =
+        serde_json::from_str(include_str!("../../../../data/demo-assessment.json"))
+            .map_err(|e| AppError::Internal(format!("data/demo-assessment.json: {e}")))?;
+    let principal = dengta_domain::role::Principal {
+        user_id: u.id,
+        username: u.username.clone(),
+        role: Role::Enterprise,
+        region: RegionCode::parse(&u.region_code).map_err(|e| AppError::Internal(e.to_string()))?,
+        enterprise_id: Some(enterprise_id),
+        provider_id: None,
+    };
+    let actor = Actor::user(&principal, "demo");
+    let pledge = super::assessments::Pledge { confirmed: true, adjust_reason: "" };
+    super::assessments::assess(app, &actor, enterprise_id, "mfg-2024", &answers, &pledge).await?;
+    Ok(())
 }

@@ -154,14 +154,21 @@ pub async fn get_enterprise(app: &App, actor: &Actor, id: i64) -> AppResult<Ente
     Ok(view(e, true))
 }
 
-pub async fn list_providers(app: &App, p: &Principal, after_id: i64, limit: i64) -> AppResult<Vec<ProviderRow>> {
+pub async fn list_providers(
+    app: &App,
+    p: &Principal,
+    status: Option<String>,
+    after_id: i64,
+    limit: i64,
+) -> AppResult<Vec<ProviderRow>> {
     check(policy::provider_list(p))?;
     let only_id = match p.role {
         Role::Provider => Some(p.provider_id.ok_or(AppError::NotFound)?),
         _ => None,
     };
     let mut conn = app.db.clone();
-    Ok(db::providers::list(&mut conn, &p.region.subtree_bounds(), only_id, after_id, limit).await?)
+    let f = db::providers::ListFilter { only_id, status, ..Default::default() };
+    Ok(db::providers::list(&mut conn, &p.region.subtree_bounds(), &f, after_id, limit).await?)
 }
 
 pub async fn get_provider(app: &App, p: &Principal, id: i64) -> AppResult<ProviderRow> {

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod assessments;
 pub mod audit;
+pub mod catalogue;
 pub mod claims;
 pub mod cloud;
 pub mod codes;
@@ -12,6 +13,7 @@ pub mod directory;
 pub mod enterprises;
 pub mod export;
 pub mod import;
+pub mod providers;
 pub mod setup;
 
 use dengta_domain::policy::Decision;

@@ -7,6 +7,7 @@
 
 pub mod assessments;
 pub mod audit;
+pub mod catalogue;
 pub mod enterprise_file;
 pub mod enterprises;
 pub mod imports;

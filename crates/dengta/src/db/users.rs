@@ -132,3 +132,27 @@ pub async fn set_disabled(c: &mut impl Conn, id: i64, disabled: bool) -> DbResul
 pub async fn any_non_demo(c: &mut impl Conn) -> DbResult<bool> {
     Ok(c.scalar("SELECT COUNT(*) FROM users WHERE is_demo = FALSE", args![]).await? > 0)
 }
+
+/// Active expert accounts an officer can assign: in its subtree or on its path to the root
+/// (a province's expert pool serves its cities).
+pub async fn experts_for(
+    c: &mut impl Conn,
+    bounds: &(String, String),
+    path: &[String],
+) -> DbResult<Vec<(i64, String, String)>> {
+    let mut a = args![&bounds.0, &bounds.1];
+    let mut marks = Vec::new();
+    for p in path {
+        a.push(p.into());
+        marks.push(format!("${}", a.len()));
+    }
+    let on_path = if marks.is_empty() { String::new() } else { format!(" OR region_code IN ({})", marks.join(", ")) };
+    c.fetch_all(
+        &format!(
+            "SELECT id, display_name, region_code FROM users WHERE role = 'expert' AND NOT disabled \
+             AND (region_code BETWEEN $1 AND $2{on_path}) ORDER BY id LIMIT 500"
+        ),
+        a,
+    )
+    .await
+}

@@ -50,6 +50,12 @@ pub enum Object {
     Import,
     /// A digital-level assessment (its enterprise's scope applies).
     Assessment,
+    /// An expert's review sheet (only the assigned expert).
+    Sheet,
+    /// A catalogue solution (drafts: its provider and officers over it).
+    Solution,
+    /// A contact request (the enterprise and the provider it addresses).
+    Contact,
 }
 
 #[derive(Clone, Debug)]
@@ -82,6 +88,10 @@ const REGION_READERS: &[Role] = &[SysAdmin, Officer];
 const OFFICER: &[Role] = &[Officer];
 const ENTERPRISE_ONLY: &[Role] = &[Enterprise];
 const CLOUD_REPORTERS: &[Role] = &[Officer, Provider];
+const PROVIDER_ONLY: &[Role] = &[Provider];
+const EXPERT_ONLY: &[Role] = &[Expert];
+const CATALOGUE: &[Role] = &[Officer, Enterprise, Provider, Expert];
+const ENTERPRISE_PROVIDER: &[Role] = &[Enterprise, Provider];
 
 fn def(method: Method, path: &'static str, access: Access, summary: &'static str) -> RouteDef {
     RouteDef { method, path, access, object: None, nav: None, summary, upload: false }
@@ -149,8 +159,39 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::GET, "/assessments/{id}/report", Roles(OFFICER_ENTERPRISE), "Assessment report (printable)").on(O::Assessment), get(pages::assessments::report)),
         (def(M::GET, "/claims", Roles(OFFICER), "Pending enterprise claims").nav("nav.claims"), get(pages::claims::list)),
         (def(M::POST, "/claims/{id}/decide", Roles(OFFICER), "Confirm or reject a claim").on(O::Claim), post(pages::claims::decide)),
-        (def(M::GET, "/providers", Roles(OFFICER_PROVIDER), "Provider list").nav("nav.providers"), get(pages::directory::providers)),
-        (def(M::GET, "/providers/{id}", Roles(OFFICER_PROVIDER), "Provider").on(O::Provider), get(pages::directory::provider)),
+        (def(M::GET, "/providers", Roles(OFFICER_PROVIDER), "Provider list").nav("nav.providers"), get(pages::providers::list)),
+        (def(M::GET, "/providers/apply", Public, "Provider application form"), get(pages::providers::apply_page)),
+        (def(M::POST, "/providers/apply", Public, "Apply to the provider pool (creates the provider's account)"), post(pages::providers::apply)),
+        (def(M::GET, "/providers/{id}", Roles(OFFICER_PROVIDER), "Provider file: state, reviews, objections, history").on(O::Provider), get(pages::providers::show)),
+        (def(M::POST, "/providers/{id}/step", Roles(OFFICER_PROVIDER), "A lifecycle step (review, admission, warning, rectification, removal, appeal)").on(O::Provider), post(pages::providers::step)),
+        (def(M::POST, "/providers/{id}/evaluation", Roles(OFFICER), "Start a periodic evaluation with experts").on(O::Provider), post(pages::providers::start_evaluation)),
+        (def(M::POST, "/providers/{id}/review/experts", Roles(OFFICER), "Add an expert to the open review").on(O::Provider), post(pages::providers::add_expert)),
+        (def(M::POST, "/providers/{id}/review/finish", Roles(OFFICER), "Combine the expert scores and close the review").on(O::Provider), post(pages::providers::finish_review)),
+        (def(M::POST, "/providers/{id}/objections/resolve", Roles(OFFICER), "Uphold or dismiss an objection").on(O::Provider), post(pages::providers::resolve_objection)),
+        (def(M::GET, "/sub-industries", Roles(OFFICER), "Pilot sub-industries").nav("nav.sub_industries"), get(pages::providers::sub_industries)),
+        (def(M::POST, "/sub-industries", Roles(OFFICER), "Define a pilot sub-industry"), post(pages::providers::add_sub_industry)),
+        (def(M::GET, "/reviews", Roles(EXPERT_ONLY), "The expert's review sheets").nav("nav.reviews"), get(pages::providers::sheets)),
+        (def(M::GET, "/reviews/{id}", Roles(EXPERT_ONLY), "A review sheet").on(O::Sheet), get(pages::providers::sheet)),
+        (def(M::POST, "/reviews/{id}/declare", Roles(EXPERT_ONLY), "Declare a conflict of interest or none").on(O::Sheet), post(pages::providers::declare)),
+        (def(M::POST, "/reviews/{id}/scores", Roles(EXPERT_ONLY), "Submit scores against the rubric").on(O::Sheet), post(pages::providers::score)),
+        (def(M::GET, "/solutions", Roles(CATALOGUE), "Solution catalogue search").nav("nav.solutions"), get(pages::catalogue::search)),
+        (def(M::GET, "/solutions/new", Roles(PROVIDER_ONLY), "New solution form"), get(pages::catalogue::new_form)),
+        (def(M::POST, "/solutions/new", Roles(PROVIDER_ONLY), "Draft a solution"), post(pages::catalogue::create)),
+        (def(M::GET, "/solutions/review", Roles(OFFICER), "Solutions awaiting review").nav("nav.solution_review"), get(pages::catalogue::review_queue)),
+        (def(M::GET, "/my/solutions", Roles(PROVIDER_ONLY), "The provider's own solutions").nav("nav.my_solutions"), get(pages::catalogue::mine)),
+        (def(M::GET, "/solutions/{id}", Roles(CATALOGUE), "A solution").on(O::Solution), get(pages::catalogue::show)),
+        (def(M::GET, "/solutions/{id}/edit", Roles(PROVIDER_ONLY), "Edit a draft solution").on(O::Solution), get(pages::catalogue::edit_form)),
+        (def(M::POST, "/solutions/{id}/edit", Roles(PROVIDER_ONLY), "Save a draft solution").on(O::Solution), post(pages::catalogue::update)),
+        (def(M::POST, "/solutions/{id}/decide", Roles(OFFICER_PROVIDER), "Submit, publish, reject or withdraw a solution").on(O::Solution), post(pages::catalogue::decide)),
+        (def(M::GET, "/my/matches", Roles(ENTERPRISE_ONLY), "Recommended solutions for the enterprise's gaps").nav("nav.matches"), get(pages::catalogue::my_matches)),
+        (def(M::GET, "/enterprises/{id}/matches", Roles(OFFICER_ENTERPRISE), "Recommended solutions for an enterprise").on(O::Enterprise), get(pages::catalogue::enterprise_matches)),
+        (def(M::GET, "/contacts", Roles(ENTERPRISE_PROVIDER), "Contact requests").nav("nav.contacts"), get(pages::catalogue::contacts)),
+        (def(M::POST, "/contacts", Roles(ENTERPRISE_ONLY), "Ask a provider to contact the enterprise"), post(pages::catalogue::request_contact)),
+        (def(M::POST, "/contacts/{id}/consent", Roles(ENTERPRISE_ONLY), "Give or revoke consent to share contact details").on(O::Contact), post(pages::catalogue::consent)),
+        (def(M::GET, "/demand", Roles(OFFICER_PROVIDER), "Demand signals: weak scenes by industry and region").nav("nav.demand"), get(pages::catalogue::demand)),
+        (def(M::GET, "/public/providers", Public, "Public: the provider pool and 公示 notices"), get(pages::providers::public_list)),
+        (def(M::GET, "/public/providers/{id}", Public, "Public: a provider's page").on(O::Provider), get(pages::providers::public_show)),
+        (def(M::POST, "/public/providers/{id}/objections", Public, "Public: lodge an objection during 公示").on(O::Provider), post(pages::providers::public_object)),
         (def(M::GET, "/admin/users", Roles(ACCOUNT_ADMINS), "User list").nav("nav.users"), get(pages::admin::users)),
         (def(M::GET, "/admin/users/new", Roles(SYS), "New user form"), get(pages::admin::new_user)),
         (def(M::POST, "/admin/users", Roles(SYS), "Create a user"), post(pages::admin::create_user)),
@@ -178,7 +219,31 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/api/v1/cloud-records", Roles(CLOUD_REPORTERS), "Report cloud services in bulk (by 统一社会信用代码)"), post(api::v1::cloud_bulk)),
         (def(M::POST, "/api/v1/assessments", Roles(OFFICER_ENTERPRISE), "Score and store a submitted assessment (self for an enterprise user, on-site for an officer)"), post(api::assessments::create)),
         (def(M::GET, "/api/v1/providers", Roles(OFFICER_PROVIDER), "Providers in scope"), get(api::v1::providers)),
-        (def(M::GET, "/api/v1/providers/{id}", Roles(OFFICER_PROVIDER), "One provider").on(O::Provider), get(api::v1::provider)),
+        (def(M::GET, "/api/v1/providers/{id}", Roles(OFFICER_PROVIDER), "One provider with its sub-industries, reviews, objections and history").on(O::Provider), get(api::pool::provider)),
+        (def(M::POST, "/api/v1/provider-applications", Public, "Apply to the provider pool (creates the provider's account)"), post(api::pool::apply)),
+        (def(M::POST, "/api/v1/providers/{id}/transitions", Roles(OFFICER_PROVIDER), "A lifecycle step: {action, reason, deadline, experts, version}").on(O::Provider), post(api::pool::transition)),
+        (def(M::POST, "/api/v1/providers/{id}/evaluations", Roles(OFFICER), "Start a periodic evaluation: {experts}").on(O::Provider), post(api::pool::start_evaluation)),
+        (def(M::POST, "/api/v1/providers/{id}/review/finish", Roles(OFFICER), "Combine the expert scores and close the open review").on(O::Provider), post(api::pool::finish_review)),
+        (def(M::POST, "/api/v1/providers/{id}/objection-decisions", Roles(OFFICER), "Uphold or dismiss an objection: {objection_id, uphold, reason}").on(O::Provider), post(api::pool::resolve_objection)),
+        (def(M::GET, "/api/v1/public/providers", Public, "Public: providers in the pool and under 公示"), get(api::pool::public_providers)),
+        (def(M::GET, "/api/v1/public/providers/{id}", Public, "Public: a provider's state, rating and history").on(O::Provider), get(api::pool::public_provider)),
+        (def(M::POST, "/api/v1/public/providers/{id}/objections", Public, "Public: lodge an objection during 公示: {name, contact, body}").on(O::Provider), post(api::pool::object)),
+        (def(M::GET, "/api/v1/rubric", Anyone, "The expert scoring rubric in force"), get(api::pool::rubric)),
+        (def(M::GET, "/api/v1/reviews", Roles(EXPERT_ONLY), "The expert's review sheets"), get(api::pool::sheets)),
+        (def(M::POST, "/api/v1/reviews/{id}/declaration", Roles(EXPERT_ONLY), "Declare a conflict of interest: {conflict, note}").on(O::Sheet), post(api::pool::declare)),
+        (def(M::POST, "/api/v1/reviews/{id}/scores", Roles(EXPERT_ONLY), "Submit scores: {scores: {criterion: points}}").on(O::Sheet), post(api::pool::score)),
+        (def(M::GET, "/api/v1/sub-industries", Roles(OFFICER), "Pilot sub-industries in scope"), get(api::pool::sub_industries)),
+        (def(M::POST, "/api/v1/sub-industries", Roles(OFFICER), "Define a pilot sub-industry: {name, codes}"), post(api::pool::add_sub_industry)),
+        (def(M::GET, "/api/v1/solutions", Roles(CATALOGUE), "Search published solutions: q, scene, industry, max_price, min_stars, xkqz"), get(api::pool::search)),
+        (def(M::POST, "/api/v1/solutions", Roles(PROVIDER_ONLY), "Draft a solution"), post(api::pool::create_solution)),
+        (def(M::GET, "/api/v1/solutions/{id}", Roles(CATALOGUE), "One solution with its price items").on(O::Solution), get(api::pool::solution)),
+        (def(M::POST, "/api/v1/solutions/{id}", Roles(PROVIDER_ONLY), "Replace a draft or rejected solution").on(O::Solution), post(api::pool::update_solution)),
+        (def(M::POST, "/api/v1/solutions/{id}/transitions", Roles(OFFICER_PROVIDER), "submit / publish / reject / withdraw: {action, note}").on(O::Solution), post(api::pool::solution_transition)),
+        (def(M::GET, "/api/v1/enterprises/{id}/matches", Roles(OFFICER_ENTERPRISE), "Solutions ranked for the enterprise's gaps, with reasons (budget in yuan)").on(O::Enterprise), get(api::pool::matches)),
+        (def(M::GET, "/api/v1/contact-requests", Roles(ENTERPRISE_PROVIDER), "Contact requests (details only with consent)"), get(api::pool::contacts)),
+        (def(M::POST, "/api/v1/contact-requests", Roles(ENTERPRISE_ONLY), "Ask a provider to contact the enterprise: {provider_id, solution_id, message}"), post(api::pool::request_contact)),
+        (def(M::POST, "/api/v1/contact-requests/{id}/consent", Roles(ENTERPRISE_ONLY), "Give or revoke consent: {give}").on(O::Contact), post(api::pool::consent)),
+        (def(M::GET, "/api/v1/demand", Roles(OFFICER_PROVIDER), "Aggregated weak scenes by industry division and sub-industry (region)"), get(api::pool::demand)),
         (def(M::GET, "/api/v1/regions", Anyone, "Regions in the caller's subtree"), get(api::v1::regions)),
         (def(M::GET, "/api/v1/users", Roles(ACCOUNT_ADMINS), "Users in scope"), get(api::v1::users)),
         (def(M::POST, "/api/v1/users", Roles(SYS), "Create a user"), post(api::v1::create_user)),

@@ -153,6 +153,15 @@ pub struct Fixture {
     pub other_city_import: i64,
     pub own_assessment: i64,
     pub other_city_assessment: i64,
+    /// demo-expert's review sheet, and another expert's in 无锡.
+    pub own_sheet: i64,
+    pub other_city_sheet: i64,
+    /// A published solution of demo-provider, and a draft of the 无锡 provider.
+    pub published_solution: i64,
+    pub other_city_draft_solution: i64,
+    /// demo-enterprise's contact request to demo-provider, and one in 无锡.
+    pub own_contact: i64,
+    pub other_city_contact: i64,
 }
 
 /// A self-assessment draft of an enterprise (created once; later calls return the same one).
@@ -207,7 +216,7 @@ pub async fn add_other_city(db: &Db) {
     )
     .await
     .expect("enterprise");
-    let pid = db::providers::insert(&mut c, "91320205MA1X2YCK0N", "无锡数智服务有限公司", "320205", "综合集成型", true)
+    let pid = db::providers::insert(&mut c, "91320205MA1X2YCK0N", "无锡数智服务有限公司", "320205", "integrator", true)
         .await
         .expect("provider");
     let hash = dengta::app::accounts::hash_password("Other#City1").await.expect("hash");
@@ -226,7 +235,57 @@ pub async fn add_other_city(db: &Db) {
     )
     .await
     .expect("user");
-    let _ = pid;
+    // A draft solution, an expert with a review sheet and a contact request in 无锡.
+    let solution = dengta::db::catalogue::SolutionData {
+        name: "纺织设备联网",
+        description: "纺织机械的设备联网与状态监测",
+        is_xkqz: true,
+        delivery_days: 30,
+        deployment: "saas",
+        cloud_layer: "saas",
+        items: &[("年费".into(), "年".into(), 1_000_000)],
+        scenes: &[("equipment_management".into(), 3)],
+        industries: &["C355".into()],
+        sub_industries: &[],
+        terms: &dengta_domain::catalogue::search::index_terms("纺织设备联网"),
+    };
+    dengta::db::catalogue::insert(&mut c, pid, &solution, true).await.expect("solution");
+    let expert = db::users::insert(
+        &mut c,
+        &db::users::NewUser {
+            username: "wuxi-expert",
+            display_name: "无锡专家",
+            password_hash: &hash,
+            role: "expert",
+            region_code: "320200",
+            enterprise_id: None,
+            provider_id: None,
+            is_demo: true,
+        },
+    )
+    .await
+    .expect("expert");
+    let review =
+        db::providers::insert_review(&mut c, pid, "evaluation", "provider-2024", 1, "fixture").await.expect("review");
+    db::providers::assign_expert(&mut c, review, expert).await.expect("sheet");
+    dengta::db::catalogue::upsert_contact(&mut c, eid, pid, None, "请联系", "wuxi-enterprise").await.expect("contact");
+    // demo-expert's sheet and demo-enterprise's request, in 南京.
+    let own_pid = c
+        .scalar("SELECT id FROM providers WHERE uscc = $1", vec![db::Arg::from("91320104MA1X2Y8F08")])
+        .await
+        .expect("provider");
+    let own_eid = c
+        .scalar("SELECT id FROM enterprises WHERE uscc = $1", vec![db::Arg::from("91320102MA1X2Y3A0R")])
+        .await
+        .expect("enterprise");
+    let demo_expert = db::users::by_username(&mut c, "demo-expert").await.expect("user").expect("demo-expert").id;
+    let review = db::providers::insert_review(&mut c, own_pid, "evaluation", "provider-2024", 1, "fixture")
+        .await
+        .expect("review");
+    db::providers::assign_expert(&mut c, review, demo_expert).await.expect("sheet");
+    dengta::db::catalogue::upsert_contact(&mut c, own_eid, own_pid, None, "请联系", "demo-enterprise")
+        .await
+        .expect("contact");
     // One finished import job in each city.
     for (name, region) in [("demo-officer", "320100"), ("wuxi-enterprise", "320205")] {
         let uid = db::users::by_username(&mut c, name).await.expect("user").map(|u| u.id);
@@ -295,5 +354,19 @@ pub async fn fixture(db: &Db) -> Fixture {
             id("SELECT id FROM enterprises WHERE uscc = $1", "91320205MA1X2YBJ00").await,
         )
         .await,
+        own_sheet: id(
+            "SELECT a.id FROM review_experts a JOIN users u ON u.id = a.expert_user_id WHERE u.username = $1",
+            "demo-expert",
+        )
+        .await,
+        other_city_sheet: id(
+            "SELECT a.id FROM review_experts a JOIN users u ON u.id = a.expert_user_id WHERE u.username = $1",
+            "wuxi-expert",
+        )
+        .await,
+        published_solution: id("SELECT id FROM solutions WHERE name = $1", "产品设计与工艺协同平台").await,
+        other_city_draft_solution: id("SELECT id FROM solutions WHERE name = $1", "纺织设备联网").await,
+        own_contact: id("SELECT id FROM contact_requests WHERE created_by = $1", "demo-enterprise").await,
+        other_city_contact: id("SELECT id FROM contact_requests WHERE created_by = $1", "wuxi-enterprise").await,
     }
 }

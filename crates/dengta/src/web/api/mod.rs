@@ -3,4 +3,5 @@
 pub mod assessments;
 pub mod health;
 pub mod openapi;
+pub mod pool;
 pub mod v1;

@@ -22,10 +22,10 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    fn limit(&self) -> i64 {
+    pub fn limit(&self) -> i64 {
         self.limit.unwrap_or(50).clamp(1, 200)
     }
-    fn after_id(&self) -> Result<i64, AppError> {
+    pub fn after_id(&self) -> Result<i64, AppError> {
         match self.after.as_deref() {
             None | Some("") => Ok(0),
             Some(s) => s.parse().map_err(|_| AppError::invalid("error.bad_request", "after")),
@@ -40,7 +40,7 @@ pub struct Paged<T> {
     pub next_after: Option<String>,
 }
 
-fn paged<T>(mut items: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Paged<T> {
+pub fn paged<T>(mut items: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Paged<T> {
     let more = items.len() as i64 > limit;
     items.truncate(limit as usize);
     let next_after = if more { items.last().map(key) } else { None };
@@ -75,28 +75,19 @@ pub async fn enterprise(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -
     Ok(Json(directory::get_enterprise(&app, &ctx.actor(), id).await?).into_response())
 }
 
-#[derive(Serialize)]
-struct ProviderJson {
-    id: i64,
-    uscc: String,
-    name: String,
-    region_code: String,
-    kind: String,
+pub async fn providers(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+    Query(f): Query<ProviderFilter>,
+) -> Result<Response, AppError> {
+    let rows = directory::list_providers(&app, ctx.principal()?, f.status, q.after_id()?, q.limit() + 1).await?;
+    Ok(Json(paged(rows, q.limit(), |p| p.id.to_string())).into_response())
 }
 
-pub async fn providers(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
-    let rows = directory::list_providers(&app, ctx.principal()?, q.after_id()?, q.limit() + 1).await?;
-    let items: Vec<ProviderJson> = rows
-        .into_iter()
-        .map(|r| ProviderJson { id: r.id, uscc: r.uscc, name: r.name, region_code: r.region_code, kind: r.kind })
-        .collect();
-    Ok(Json(paged(items, q.limit(), |p| p.id.to_string())).into_response())
-}
-
-pub async fn provider(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let r = directory::get_provider(&app, ctx.principal()?, id).await?;
-    Ok(Json(ProviderJson { id: r.id, uscc: r.uscc, name: r.name, region_code: r.region_code, kind: r.kind })
-        .into_response())
+#[derive(Deserialize, Default)]
+pub struct ProviderFilter {
+    status: Option<String>,
 }
 
 pub async fn regions(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Response, AppError> {

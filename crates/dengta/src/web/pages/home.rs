@@ -76,7 +76,7 @@ pub async fn home(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError
             }
         }
         Role::Provider => {
-            for pr in directory::list_providers(&app, &p, 0, 1).await? {
+            for pr in directory::list_providers(&app, &p, None, 0, 1).await? {
                 tiles.push((ctx.t("home.my_provider"), pr.name, format!("/providers/{}", pr.id)));
             }
         }

@@ -4,12 +4,14 @@ pub mod admin;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod catalogue;
 pub mod claims;
 pub mod directory;
 pub mod enterprises;
 pub mod home;
 pub mod imports;
 pub mod instruments;
+pub mod providers;
 
 use askama::Template;
 use axum::http::{HeaderValue, header};
@@ -57,6 +59,10 @@ impl Msg {
             "enterprises.created",
             "enterprises.saved",
             "instruments.published",
+            "common.done",
+            "apply.done",
+            "objection.done",
+            "contacts.sent",
         ];
         ok.contains(&key).then(|| super::i18n::t(lang, key))
     }
