@@ -23,6 +23,15 @@ pub struct Settings {
     pub session: SessionSettings,
     pub security: SecuritySettings,
     pub privacy: PrivacySettings,
+    pub providers: ProviderSettings,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProviderSettings {
+    /// The 公示 period of a provider admission in seconds; 0 uses `publicity_days` of
+    /// data/rules/provider-pool.toml. For a city whose notice period differs (or a rehearsal).
+    pub publicity_seconds: i64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -83,6 +92,7 @@ impl Default for Settings {
             session: SessionSettings::default(),
             security: SecuritySettings::default(),
             privacy: PrivacySettings::default(),
+            providers: ProviderSettings::default(),
         }
     }
 }

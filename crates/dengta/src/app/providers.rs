@@ -317,6 +317,14 @@ pub fn parse_deadline(s: &str) -> AppResult<Option<i64>> {
     Ok(Some(end.unix_timestamp() * 1000))
 }
 
+/// The 公示 period: the configured override, else the pool rules' days.
+fn publicity_ms(s: &crate::config::Settings) -> AppResult<i64> {
+    match s.providers.publicity_seconds {
+        n if n > 0 => Ok(n * 1000),
+        _ => Ok(pool_rules()?.publicity_days * DAY_MS),
+    }
+}
+
 fn holds_quota(state: ProviderState, appeal_from: Option<ProviderState>) -> bool {
     state.in_pool() || (state == ProviderState::Appealing && appeal_from.is_some_and(ProviderState::in_pool))
 }
@@ -342,13 +350,15 @@ pub async fn step(app: &App, actor: &Actor, id: i64, s: &Step) -> AppResult<Prov
         return Err(AppError::Conflict("error.stale"));
     }
     let deadline = parse_deadline(&s.deadline)?;
-    let to = apply_step(&mut tx, actor, &pr, action, s.reason.trim(), deadline, &s.experts).await?;
+    let to = apply_step(&app.settings, &mut tx, actor, &pr, action, s.reason.trim(), deadline, &s.experts).await?;
     tx.commit().await?;
     Ok(to)
 }
 
 /// The transition itself, inside the caller's transaction.
+#[allow(clippy::too_many_arguments)]
 async fn apply_step(
+    settings: &crate::config::Settings,
     tx: &mut db::Tx,
     actor: &Actor,
     pr: &ProviderRow,
@@ -395,7 +405,7 @@ async fn apply_step(
         }
     }
     let publicity_ends_at = match action {
-        ProviderAction::Publicise => Some(now + pool_rules()?.publicity_days * DAY_MS),
+        ProviderAction::Publicise => Some(now + publicity_ms(settings)?),
         _ => pr.publicity_ends_at,
     };
     let rectify_deadline = match to {
@@ -561,7 +571,7 @@ pub async fn finish_review(app: &App, actor: &Actor, id: i64) -> AppResult<Revie
         .await?;
     if review.purpose == "admission" {
         let action = if combined.passed { ProviderAction::Publicise } else { ProviderAction::RejectApplication };
-        apply_step(&mut tx, actor, &pr, action, &combined.explanation, None, &[]).await?;
+        apply_step(&app.settings, &mut tx, actor, &pr, action, &combined.explanation, None, &[]).await?;
         store::set_rating(&mut tx, pr.id, combined.hundredths, i64::from(combined.stars)).await?;
     } else {
         let from = state_of(&pr)?;
@@ -671,13 +681,13 @@ pub async fn score(app: &App, actor: &Actor, id: i64, scores: &BTreeMap<String, 
     let p = principal(actor)?;
     let mut tx = app.db.begin().await?;
     let a = own_assignment(&mut tx, p, id).await?;
-    let total = rubric()?.score_sheet(scores).map_err(|e| AppError::invalid("error.scores", e.to_string()))?;
     if a.conflict != "none" {
         return Err(AppError::Conflict("error.declare_first"));
     }
     if a.submitted_at.is_some() {
         return Err(AppError::Conflict("error.already_scored"));
     }
+    let total = rubric()?.score_sheet(scores).map_err(|e| AppError::invalid("error.scores", e.to_string()))?;
     let r = store::review(&mut tx, a.review_id).await?.ok_or(AppError::NotFound)?;
     if r.status != "open" {
         return Err(AppError::Conflict("error.review_closed"));
@@ -757,7 +767,7 @@ pub async fn resolve_objection(
     )
     .await?;
     if uphold {
-        apply_step(&mut tx, actor, &pr, ProviderAction::UpholdObjection, reason, None, &[]).await?;
+        apply_step(&app.settings, &mut tx, actor, &pr, ProviderAction::UpholdObjection, reason, None, &[]).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -35,3 +35,4 @@ mod csrf;
 mod enterprise_file;
 mod import_export;
 mod instruments;
+mod pool;
