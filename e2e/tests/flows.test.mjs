@@ -101,6 +101,10 @@ describe('language', () => {
         'Enterprises',
         'Enterprise claims',
         'Providers',
+        'Sub-industries',
+        'Solution catalogue',
+        'Solution review',
+        'Demand signals',
         'Regions',
         'Change password',
       ]);
@@ -125,7 +129,18 @@ describe('language', () => {
       ]);
       await page.waitForLoadState('load');
       assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
-      assert.deepEqual(await navEntries(page), ['首页', '企业档案', '企业认领审核', '服务商', '行政区划', '修改密码']);
+      assert.deepEqual(await navEntries(page), [
+        '首页',
+        '企业档案',
+        '企业认领审核',
+        '服务商',
+        '细分行业',
+        '解决方案目录',
+        '方案审核',
+        '需求洞察',
+        '行政区划',
+        '修改密码',
+      ]);
       assert.equal((await page.locator('header a.lang').textContent()).trim(), 'English');
       assert.equal((await page.locator('#home-role').textContent()).trim(), '主管部门');
     });
@@ -151,7 +166,7 @@ describe('user administration', () => {
       await login(page, user.username, user.password);
       assert.equal((await page.locator('#home-role').textContent()).trim(), '专家');
       assert.equal((await page.locator('#home-scope').textContent()).trim(), '南京市（320100）');
-      assert.deepEqual(await navEntries(page), ['首页', '修改密码']);
+      assert.deepEqual(await navEntries(page), ['首页', '评审任务', '解决方案目录', '修改密码']);
       assert.match(await page.locator('header .who').textContent(), /e2e-expert/);
     });
   });

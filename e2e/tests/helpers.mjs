@@ -84,8 +84,12 @@ function resetPostgres(url) {
 /**
  * Starts `dengta serve --demo` on a free port with a fresh database and waits
  * for /healthz. Returns { baseURL, stop, log }.
+ *
+ * `options.env` adds variables to the server's environment after the
+ * inherited DENGTA_* ones are removed, e.g.
+ * `{ DENGTA_PROVIDERS__PUBLICITY_SECONDS: '25' }` for a short 公示 period.
  */
-export async function startServer(label = 'server') {
+export async function startServer(label = 'server', options = {}) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dengta-e2e-'));
   const pgUrl = process.env.DENGTA_TEST_DATABASE_URL;
   const databaseUrl = pgUrl || `sqlite://${path.join(dir, 'dengta.db')}`;
@@ -100,6 +104,7 @@ export async function startServer(label = 'server') {
   for (const k of Object.keys(env)) {
     if (k.startsWith('DENGTA_')) delete env[k];
   }
+  Object.assign(env, options.env ?? {});
 
   let lastError;
   for (let attempt = 1; attempt <= 3; attempt++) {
@@ -209,9 +214,10 @@ export async function screenshotOnFailure(page, testName) {
 
 /**
  * Registers before/after hooks for the calling test file: one server, one
- * browser. Returns an object filled in once `before` has run.
+ * browser. Returns an object filled in once `before` has run. `options` go to
+ * startServer (e.g. `{ env: { DENGTA_PROVIDERS__PUBLICITY_SECONDS: '25' } }`).
  */
-export function useStack(label) {
+export function useStack(label, options = {}) {
   const contextsPerTest = new WeakMap();
   const env = {
     baseURL: '',
@@ -245,7 +251,7 @@ export function useStack(label) {
     },
   };
   before(async () => {
-    env.server = await startServer(label);
+    env.server = await startServer(label, options);
     env.baseURL = env.server.baseURL;
     env.browser = await launchBrowser();
   });

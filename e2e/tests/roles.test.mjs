@@ -25,6 +25,14 @@ const HREF = {
   数字化水平评测: '/my/assessments',
   企业认领审核: '/claims',
   服务商: '/providers',
+  细分行业: '/sub-industries',
+  评审任务: '/reviews',
+  解决方案目录: '/solutions',
+  方案审核: '/solutions/review',
+  我的解决方案: '/my/solutions',
+  推荐解决方案: '/my/matches',
+  联系请求: '/contacts',
+  需求洞察: '/demand',
   用户管理: '/admin/users',
   行政区划: '/admin/regions',
   评测指标: '/admin/instruments',
@@ -41,43 +49,43 @@ const ROLES = [
     user: 'demo-enterprise',
     role: '企业用户',
     scope: XUANWU,
-    nav: ['首页', '企业档案', '数字化水平评测', '修改密码'],
-    forbidden: ['/audit', '/providers', '/admin/users'],
+    nav: ['首页', '企业档案', '数字化水平评测', '解决方案目录', '推荐解决方案', '联系请求', '修改密码'],
+    forbidden: ['/audit', '/providers', '/admin/users', '/solutions/review', '/demand', '/my/solutions'],
   },
   {
     user: 'demo-provider',
     role: '服务商用户',
     scope: QINHUAI,
-    nav: ['首页', '服务商', '修改密码'],
-    forbidden: ['/enterprises', '/admin/regions'],
+    nav: ['首页', '服务商', '解决方案目录', '我的解决方案', '联系请求', '需求洞察', '修改密码'],
+    forbidden: ['/enterprises', '/admin/regions', '/my/matches', '/solutions/review', '/sub-industries', '/reviews'],
   },
   {
     user: 'demo-officer',
     role: '主管部门',
     scope: NANJING,
-    nav: ['首页', '企业档案', '企业认领审核', '服务商', '行政区划', '修改密码'],
-    forbidden: ['/admin/users', '/audit'],
+    nav: ['首页', '企业档案', '企业认领审核', '服务商', '细分行业', '解决方案目录', '方案审核', '需求洞察', '行政区划', '修改密码'],
+    forbidden: ['/admin/users', '/audit', '/reviews', '/contacts', '/my/solutions', '/solutions/new'],
   },
   {
     user: 'demo-district',
     role: '主管部门',
     scope: XUANWU,
-    nav: ['首页', '企业档案', '企业认领审核', '服务商', '行政区划', '修改密码'],
-    forbidden: ['/audit', '/admin/users/new'],
+    nav: ['首页', '企业档案', '企业认领审核', '服务商', '细分行业', '解决方案目录', '方案审核', '需求洞察', '行政区划', '修改密码'],
+    forbidden: ['/audit', '/admin/users/new', '/my/matches'],
   },
   {
     user: 'demo-expert',
     role: '专家',
     scope: NANJING,
-    nav: ['首页', '修改密码'],
-    forbidden: ['/enterprises', '/providers', '/audit'],
+    nav: ['首页', '评审任务', '解决方案目录', '修改密码'],
+    forbidden: ['/enterprises', '/providers', '/audit', '/solutions/review', '/contacts', '/demand', '/sub-industries'],
   },
   {
     user: 'demo-sysadmin',
     role: '系统管理员',
     scope: NANJING,
     nav: ['首页', '用户管理', '行政区划', '评测指标', '修改密码'],
-    forbidden: ['/audit', '/enterprises'],
+    forbidden: ['/audit', '/enterprises', '/solutions', '/providers'],
   },
   {
     user: 'demo-secadmin',
@@ -104,7 +112,9 @@ const ALL_ENTERPRISES = [
 ];
 const XUANWU_ENTERPRISES = ['南京玄武精密机械有限公司', '玄武电子元器件有限公司'];
 const OWN_ENTERPRISE = '南京玄武精密机械有限公司';
-const ALL_PROVIDERS = ['金陵工业互联网服务有限公司', '江宁云智小快轻准软件有限公司'];
+const ALL_PROVIDERS = ['金陵工业互联网服务有限公司', '江宁云智小快轻准软件有限公司', '玄武数智化咨询有限公司'];
+// The demo's pending application, registered in 玄武区.
+const XUANWU_PROVIDERS = ['玄武数智化咨询有限公司'];
 const OWN_PROVIDER = '金陵工业互联网服务有限公司';
 
 function assertBanner(facts, where) {
@@ -171,10 +181,24 @@ for (const r of ROLES) {
           assertBanner(facts, href);
           // The entry for the page itself is marked current.
           const current = await page.locator('nav.side a[aria-current="page"]').allTextContents();
-          assert.deepEqual(current.map((s) => s.trim()), [label], `${href} current nav entry`);
+          assert.ok(current.map((s) => s.trim()).includes(label), `${href} current nav entries: ${current}`);
         }
       });
     });
+
+    test(
+      'exactly one navigation entry is marked current on each navigation page',
+      async (t) => {
+        await env.withPage(t, async (page) => {
+          await login(page, r.user);
+          for (const label of r.nav) {
+            await page.goto(HREF[label]);
+            const current = await page.locator('nav.side a[aria-current="page"]').allTextContents();
+            assert.deepEqual(current.map((s) => s.trim()), [label], `${HREF[label]} current nav entry`);
+          }
+        });
+      },
+    );
 
     test('a page outside the role answers 403 with the error page', async (t) => {
       await env.withPage(t, async (page) => {
@@ -235,7 +259,7 @@ describe('anonymous visitor', () => {
 });
 
 describe('data scope in the browser', () => {
-  test('the city officer sees all 5 enterprises and both providers', async (t) => {
+  test('the city officer sees all 5 enterprises and all 3 providers', async (t) => {
     await env.withPage(t, async (page) => {
       await login(page, 'demo-officer');
       await page.goto('/enterprises');
@@ -248,8 +272,9 @@ describe('data scope in the browser', () => {
     });
   });
 
-  test('the district officer sees exactly the 2 enterprises of 玄武区 and no provider', async (t) => {
+  test('the district officer sees exactly the 2 enterprises and the 1 provider of 玄武区', async (t) => {
     const officerEnterprises = await officerLinks(t, 'enterprise');
+    const officerProviders = await officerLinks(t, 'provider');
     await env.withPage(t, async (page) => {
       await login(page, 'demo-district');
       await page.goto('/enterprises');
@@ -258,7 +283,8 @@ describe('data scope in the browser', () => {
       const regions = await columnTexts(page, '#enterprise-list', 2);
       assert.deepEqual(regions, ['320102', '320102']);
       await page.goto('/providers');
-      assert.equal(await page.locator('#provider-list tbody tr').count(), 0);
+      const providers = await columnTexts(page, '#provider-list', 1);
+      assert.deepEqual(providers, XUANWU_PROVIDERS);
       // Inside the district: opens. Outside (秦淮区): 404, not 403.
       const inside = officerEnterprises.get('玄武电子元器件有限公司');
       assert.equal((await open(page, inside)).status, 200);
@@ -270,6 +296,16 @@ describe('data scope in the browser', () => {
         await open(page, outside),
         '您访问的内容不存在或不在您的数据范围内',
         outside,
+      );
+      // The same for a provider registered in 秦淮区.
+      const outsideProvider = officerProviders.get('金陵工业互联网服务有限公司');
+      assert.ok(outsideProvider, 'officer list has 金陵工业互联网服务有限公司');
+      await assertErrorPage(
+        page,
+        404,
+        await open(page, outsideProvider),
+        '您访问的内容不存在或不在您的数据范围内',
+        outsideProvider,
       );
     });
   });

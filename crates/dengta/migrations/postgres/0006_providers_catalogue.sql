@@ -164,6 +164,21 @@ CREATE TABLE solution_industries (
 );
 CREATE INDEX solution_industries_code ON solution_industries(code, solution_id);
 
+-- What matching reads: one narrow row per target scene of a published solution, so a
+-- request walks the (scene, level) index of the gap scenes and never the catalogue.
+CREATE TABLE solution_match (
+    scene               TEXT NOT NULL,
+    level               BIGINT NOT NULL,
+    solution_id         BIGINT NOT NULL REFERENCES solutions(id),
+    provider_id         BIGINT NOT NULL REFERENCES providers(id),
+    price_fen           BIGINT NOT NULL,
+    is_xkqz             BOOLEAN NOT NULL,
+    all_industries      BOOLEAN NOT NULL,
+    sub_industries_text TEXT NOT NULL,
+    PRIMARY KEY (scene, level, solution_id)
+);
+CREATE INDEX solution_match_solution ON solution_match(solution_id);
+
 -- Character n-gram index for Chinese full-text search (see domain::catalogue::search).
 CREATE TABLE solution_terms (
     term        TEXT NOT NULL,

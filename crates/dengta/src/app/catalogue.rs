@@ -428,7 +428,6 @@ pub struct Matches {
 
 /// How many gap scenes (weakest first, binding first) the candidate query looks at.
 const GAP_SCENES: usize = 6;
-const CANDIDATE_LIMIT: i64 = 3000;
 
 /// The latest submitted assessment that speaks for the enterprise: on-site, else self, else provider.
 async fn latest_assessment(c: &mut impl Conn, enterprise_id: i64) -> AppResult<Option<db::assessments::AssessmentRow>> {
@@ -466,26 +465,37 @@ pub fn gaps_of(
     gaps
 }
 
-fn candidate_of(s: &SolutionRow) -> Candidate {
-    Candidate {
-        solution_id: s.id,
-        name: s.name.clone(),
-        provider_id: s.provider_id,
-        provider_name: s.provider_name.clone(),
-        provider_stars: u8::try_from(s.provider_stars.clamp(0, 5)).unwrap_or(0),
-        provider_region: s.provider_region.clone(),
-        price: Fen(s.price_fen),
-        is_xkqz: s.is_xkqz,
-        delivery_days: u32::try_from(s.delivery_days.max(0)).unwrap_or(0),
-        scenes: s
-            .scenes_text
-            .split_whitespace()
-            .filter_map(|p| p.split_once(':'))
-            .filter_map(|(sc, l)| l.parse::<u8>().ok().map(|l| (sc.to_owned(), l)))
-            .collect(),
-        industries: s.industries_text.split_whitespace().map(str::to_owned).collect(),
-        sub_industries: s.sub_industries_text.split_whitespace().filter_map(|v| v.parse().ok()).collect(),
+/// Candidates from the matching rows: only the gap scenes each solution lifts, only the industry
+/// codes that apply to the enterprise (empty when the solution is general), only providers in
+/// the pool.
+fn candidates_of(rows: &[store::MatchRow], hits: &[(i64, String)], providers: &[(i64, i64, String)]) -> Vec<Candidate> {
+    use std::collections::{BTreeMap, HashMap};
+    let pool: HashMap<i64, (i64, &str)> =
+        providers.iter().map(|(id, stars, region)| (*id, (*stars, region.as_str()))).collect();
+    let mut codes: HashMap<i64, Vec<String>> = HashMap::new();
+    for (id, code) in hits {
+        codes.entry(*id).or_default().push(code.clone());
     }
+    let mut by_id: BTreeMap<i64, Candidate> = BTreeMap::new();
+    for r in rows {
+        let Some((stars, region)) = pool.get(&r.provider_id) else { continue };
+        let c = by_id.entry(r.solution_id).or_insert_with(|| Candidate {
+            solution_id: r.solution_id,
+            name: String::new(),
+            provider_id: r.provider_id,
+            provider_name: String::new(),
+            provider_stars: u8::try_from((*stars).clamp(0, 5)).unwrap_or(0),
+            provider_region: (*region).to_owned(),
+            price: Fen(r.price_fen),
+            is_xkqz: r.is_xkqz,
+            delivery_days: 0,
+            scenes: Vec::new(),
+            industries: if r.all_industries { Vec::new() } else { codes.remove(&r.solution_id).unwrap_or_default() },
+            sub_industries: r.sub_industries_text.split_whitespace().filter_map(|v| v.parse().ok()).collect(),
+        });
+        c.scenes.push((r.scene.clone(), u8::try_from(r.level.clamp(0, 4)).unwrap_or(0)));
+    }
+    by_id.into_values().collect()
 }
 
 /// Ranks the catalogue for one enterprise (its own user or an officer over it).
@@ -516,7 +526,15 @@ pub async fn matches(
     let gaps = gaps_of(inst, &result);
     let looked: Vec<(String, u8)> = gaps.iter().take(GAP_SCENES).map(|g| (g.scene.clone(), g.current)).collect();
     let prefixes = industry_prefixes(&e.industry_code);
-    let rows = store::candidates(&mut c, &looked, &prefixes, budget.map(|b| b.0), CANDIDATE_LIMIT).await?;
+    let rows = store::match_rows(&mut c, &looked, &prefixes, budget.map(|b| b.0)).await?;
+    let mut ids: Vec<i64> = rows.iter().filter(|r| !r.all_industries).map(|r| r.solution_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let hits = store::industry_hits(&mut c, &prefixes, &ids).await?;
+    let mut provider_ids: Vec<i64> = rows.iter().map(|r| r.provider_id).collect();
+    provider_ids.sort_unstable();
+    provider_ids.dedup();
+    let providers = store::pool_providers(&mut c, &provider_ids).await?;
     let subs: Vec<i64> = db::providers::sub_industries_on_path(&mut c, &region_path(&e.region_code))
         .await?
         .into_iter()
@@ -527,15 +545,17 @@ pub async fn matches(
         industry_code: e.industry_code.clone(),
         sub_industries: subs,
         region_code: e.region_code.clone(),
-        gaps: gaps.clone(),
+        gaps: gaps.iter().take(GAP_SCENES).cloned().collect(),
         budget,
     };
-    let candidates: Vec<Candidate> = rows.iter().map(candidate_of).collect();
+    let candidates = candidates_of(&rows, &hits, &providers);
     let Ranking { recommendations, excluded } = matching::rank(&need, &candidates, weights()?, limit);
+    let top: Vec<i64> = recommendations.iter().map(|r| r.solution_id).collect();
+    let full = store::by_ids(&mut c, &top).await?;
     let matches = recommendations
         .into_iter()
         .filter_map(|r| {
-            rows.iter().find(|s| s.id == r.solution_id).map(|s| Match {
+            full.iter().find(|s| s.id == r.solution_id).map(|s| Match {
                 solution: s.clone(),
                 score: r.score,
                 reasons_zh: r.reasons.iter().map(matching::Reason::zh).collect(),
@@ -551,7 +571,7 @@ pub async fn matches(
         gaps,
         budget,
         matches,
-        examined: rows.len(),
+        examined: candidates.len(),
         excluded: excluded.len(),
     })
 }

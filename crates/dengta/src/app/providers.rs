@@ -120,7 +120,11 @@ pub async fn apply(app: &App, f: &Application, request_id: &str) -> AppResult<i6
         return Err(AppError::invalid("error.username_invalid", username));
     }
     validate_password(app.settings.security.min_password_length, &f.password)?;
-    let (uscc, _) = parse_uscc(&f.uscc, "")?;
+    // An applicant cannot give the authority's reason for a check-character exception.
+    let (uscc, _) = parse_uscc(&f.uscc, "").map_err(|e| match e {
+        AppError::Invalid { key: "error.uscc_check", detail } => AppError::invalid("error.uscc", detail),
+        e => e,
+    })?;
     let name = text(&f.name, 100, "error.provider_name")?;
     let kind = ProviderKind::parse(&f.kind).ok_or_else(|| AppError::invalid("error.provider_kind", &f.kind))?;
     let qualifications = text(&f.qualifications, 4000, "error.qualifications")?;

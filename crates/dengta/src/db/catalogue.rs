@@ -207,7 +207,138 @@ pub async fn set_status(
             a,
         )
         .await?;
-    Ok(n == 1)
+    if n != 1 {
+        return Ok(false);
+    }
+    // The matching rows exist exactly while the solution is published.
+    c.execute("DELETE FROM solution_match WHERE solution_id = $1", args![id]).await?;
+    if to == "published" {
+        c.execute(
+            "INSERT INTO solution_match (scene, level, solution_id, provider_id, price_fen, is_xkqz, all_industries, \
+             sub_industries_text) SELECT ss.scene, ss.level, s.id, s.provider_id, s.price_fen, s.is_xkqz, \
+             s.all_industries, s.sub_industries_text FROM solution_scenes ss JOIN solutions s ON s.id = ss.solution_id \
+             WHERE s.id = $1",
+            args![id],
+        )
+        .await?;
+    }
+    Ok(true)
+}
+
+/// One target scene of a published solution (see `solution_match`).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct MatchRow {
+    pub solution_id: i64,
+    pub scene: String,
+    pub level: i64,
+    pub price_fen: i64,
+    pub is_xkqz: bool,
+    pub all_industries: bool,
+    pub sub_industries_text: String,
+    pub provider_id: i64,
+}
+
+/// Rows of published solutions that lift one of the gap scenes above its current level, apply
+/// to the industry (general, or naming one of `industry_prefixes`) and fit the budget; read
+/// through the (scene, level) and industry-code indexes.
+pub async fn match_rows(
+    c: &mut impl Conn,
+    gaps: &[(String, u8)],
+    industry_prefixes: &[String],
+    budget: Option<i64>,
+) -> DbResult<Vec<MatchRow>> {
+    if gaps.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut a: Vec<Arg> = Vec::new();
+    let mut ors = Vec::new();
+    for (scene, current) in gaps {
+        a.push(scene.into());
+        a.push(i64::from(*current).into());
+        ors.push(format!("(m.scene = ${} AND m.level > ${})", a.len() - 1, a.len()));
+    }
+    let mut sql = format!(
+        "SELECT m.solution_id, m.scene, m.level, m.price_fen, m.is_xkqz, m.all_industries, m.sub_industries_text, \
+         m.provider_id FROM solution_match m WHERE ({})",
+        ors.join(" OR ")
+    );
+    let start = a.len();
+    for code in industry_prefixes {
+        a.push(code.into());
+    }
+    let marks: Vec<String> = (start + 1..=a.len()).map(|i| format!("${i}")).collect();
+    if marks.is_empty() {
+        sql.push_str(" AND m.all_industries");
+    } else {
+        sql.push_str(&format!(
+            " AND (m.all_industries OR m.solution_id IN (SELECT solution_id FROM solution_industries WHERE code IN ({})))",
+            marks.join(", ")
+        ));
+    }
+    if let Some(b) = budget {
+        a.push(b.into());
+        sql.push_str(&format!(" AND m.price_fen <= ${}", a.len()));
+    }
+    c.fetch_all(&sql, a).await
+}
+
+/// Rating and region of the providers among `ids` that are in the pool.
+pub async fn pool_providers(c: &mut impl Conn, ids: &[i64]) -> DbResult<Vec<(i64, i64, String)>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let rows: Vec<(i64, i64, String)> = c
+            .fetch_all(
+                &format!(
+                    "SELECT id, stars, region_code FROM providers WHERE id IN ({}) AND status IN {IN_POOL}",
+                    marks.join(", ")
+                ),
+                chunk.iter().map(|i| Arg::from(*i)).collect(),
+            )
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// (solution, code) for the given solutions naming one of these industry codes.
+pub async fn industry_hits(c: &mut impl Conn, codes: &[String], ids: &[i64]) -> DbResult<Vec<(i64, String)>> {
+    let mut out = Vec::new();
+    if codes.is_empty() {
+        return Ok(out);
+    }
+    for chunk in ids.chunks(500) {
+        let mut a: Vec<Arg> = codes.iter().map(Arg::from).collect();
+        let code_marks: Vec<String> = (1..=a.len()).map(|i| format!("${i}")).collect();
+        let start = a.len();
+        a.extend(chunk.iter().map(|i| Arg::from(*i)));
+        let id_marks: Vec<String> = (start + 1..=a.len()).map(|i| format!("${i}")).collect();
+        let rows: Vec<(i64, String)> = c
+            .fetch_all(
+                &format!(
+                    "SELECT solution_id, code FROM solution_industries WHERE code IN ({}) AND solution_id IN ({})",
+                    code_marks.join(", "),
+                    id_marks.join(", ")
+                ),
+                a,
+            )
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// Full rows of the given solutions.
+pub async fn by_ids(c: &mut impl Conn, ids: &[i64]) -> DbResult<Vec<SolutionRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    c.fetch_all(
+        &format!("SELECT {COLS} FROM {FROM} WHERE s.id IN ({})", marks.join(", ")),
+        ids.iter().map(|i| Arg::from(*i)).collect(),
+    )
+    .await
 }
 
 /// Search filters over published solutions of providers in the pool.
@@ -282,38 +413,6 @@ pub async fn search(c: &mut impl Conn, f: &Search, after_id: i64, limit: i64) ->
     f.clauses(&mut sql, &mut a);
     a.push(limit.into());
     sql.push_str(&format!(" ORDER BY s.id LIMIT ${}", a.len()));
-    c.fetch_all(&sql, a).await
-}
-
-/// Candidates for matching: published, in the pool, lifting one of the gap scenes above its
-/// current level, applying to the industry and within the budget. Reached through the
-/// scene and industry indexes, never the whole catalogue.
-pub async fn candidates(
-    c: &mut impl Conn,
-    gaps: &[(String, u8)],
-    industry_prefixes: &[String],
-    budget: Option<i64>,
-    limit: i64,
-) -> DbResult<Vec<SolutionRow>> {
-    if gaps.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut a: Vec<Arg> = Vec::new();
-    let mut ors = Vec::new();
-    for (scene, current) in gaps {
-        a.push(scene.into());
-        a.push(i64::from(*current).into());
-        ors.push(format!("(scene = ${} AND level > ${})", a.len() - 1, a.len()));
-    }
-    let mut sql = format!(
-        "SELECT {COLS} FROM {FROM} WHERE s.id IN (SELECT solution_id FROM solution_scenes WHERE {}) \
-         AND s.status = 'published' AND p.status IN {IN_POOL}",
-        ors.join(" OR ")
-    );
-    let f = Search { industry_prefixes: industry_prefixes.to_vec(), max_price: budget, ..Search::default() };
-    f.clauses(&mut sql, &mut a);
-    a.push(limit.into());
-    sql.push_str(&format!(" LIMIT ${}", a.len()));
     c.fetch_all(&sql, a).await
 }
 

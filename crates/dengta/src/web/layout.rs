@@ -45,14 +45,19 @@ impl Layout {
     pub fn titled(ctx: &Ctx, title: String, crumbs: &[(&str, &str)]) -> Layout {
         let role: Option<Role> = ctx.principal.as_ref().map(|p| p.role);
         let nav = match role {
-            Some(r) => routes::navigation(r)
-                .into_iter()
-                .map(|(href, key)| NavItem {
-                    href,
-                    label: t(ctx.lang, key),
-                    active: ctx.path == href || (href != "/home" && ctx.path.starts_with(&format!("{href}/"))),
-                })
-                .collect(),
+            Some(r) => {
+                let entries = routes::navigation(r);
+                // The current entry is the longest one the path falls under (/solutions/review is
+                // 方案审核, not 解决方案目录).
+                let under =
+                    |href: &str| ctx.path == href || (href != "/home" && ctx.path.starts_with(&format!("{href}/")));
+                let current =
+                    entries.iter().filter(|(href, _)| under(href)).map(|(href, _)| *href).max_by_key(|h| h.len());
+                entries
+                    .into_iter()
+                    .map(|(href, key)| NavItem { href, label: t(ctx.lang, key), active: Some(href) == current })
+                    .collect()
+            }
             None => Vec::new(),
         };
         let mut all = vec![Crumb { href: "/home".into(), label: t(ctx.lang, "nav.home").into() }];
