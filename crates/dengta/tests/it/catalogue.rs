@@ -156,7 +156,7 @@ async fn solutions_are_reviewed_then_found(store: Store) {
     assert_eq!(post(&t, &provider, &path, json!({"action": "withdraw"})).await.0, 200);
     let (_, v) = get(&t, &enterprise, "/api/v1/solutions?q=质量追溯").await;
     assert!(names(&v).is_empty());
-    let mut c = t.db();
+    let c = t.db();
     c.execute("UPDATE providers SET status = 'removed' WHERE uscc = $1", vec![db::Arg::from("91320104MA1X2Y8F08")])
         .await
         .unwrap();
@@ -170,7 +170,7 @@ async fn matching_explains_and_respects_the_budget(store: Store) {
     let t = TestApp::spawn(store).await;
     let enterprise = token(&t, "demo-enterprise").await;
     let officer = token(&t, "demo-officer").await;
-    let mut c = t.db();
+    let c = t.db();
     let own = c
         .scalar("SELECT id FROM enterprises WHERE uscc = $1", vec![db::Arg::from("91320102MA1X2Y3A0R")])
         .await

@@ -42,7 +42,7 @@ async fn apply(t: &TestApp, uscc: &str, username: &str, kind: &str, subs: &[i64]
 }
 
 async fn sub_industry(t: &TestApp, name: &str) -> i64 {
-    let mut c = t.db();
+    let c = t.db();
     c.scalar("SELECT id FROM sub_industries WHERE name = $1", vec![db::Arg::from(name)]).await.unwrap()
 }
 
@@ -63,7 +63,7 @@ async fn state(t: &TestApp, officer: &str, id: i64) -> String {
 
 /// Lets the 公示 period end (as if the days had passed).
 async fn end_publicity(t: &TestApp, id: i64) {
-    let mut c = t.db();
+    let c = t.db();
     c.execute(
         "UPDATE providers SET publicity_ends_at = $1 WHERE id = $2",
         vec![db::Arg::from(1i64), db::Arg::from(id)],
@@ -246,7 +246,7 @@ async fn admission_from_application_to_pool(store: Store) {
     // The quota place is taken (the demo's 江宁云智 holds the other one).
     assert_eq!(db::providers::quota_used(&mut t.db(), si, "product").await.unwrap(), 2);
     // Every step is audited.
-    let mut c = t.db();
+    let c = t.db();
     let n = c
         .scalar("SELECT COUNT(*) FROM audit_log WHERE object = $1", vec![db::Arg::from(format!("provider:{id}"))])
         .await
@@ -259,7 +259,7 @@ async fn publicised(t: &TestApp, uscc: &str, username: &str, kind: &str, si: i64
     let (s, v) = apply(t, uscc, username, kind, &[si]).await;
     assert_eq!(s, 201, "{v}");
     let id = v["id"].as_i64().unwrap();
-    let mut c = t.db();
+    let c = t.db();
     c.execute(
         "UPDATE providers SET status = 'publicised', publicity_ends_at = 1 WHERE id = $1",
         vec![db::Arg::from(id)],
