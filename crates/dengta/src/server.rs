@@ -28,6 +28,9 @@ impl Server {
         crate::app::assessments::load_published(&app_for_load)
             .await
             .map_err(|e| anyhow::anyhow!("loading published instruments: {e}"))?;
+        crate::app::pilot::sync_programmes(&app_for_load)
+            .await
+            .map_err(|e| anyhow::anyhow!("loading the programme rules: {e}"))?;
         let listener = TcpListener::bind(&settings.listen).await?;
         let addr = listener.local_addr()?;
         Ok(Server { app: App::new(db, settings), addr, listener })

@@ -9,6 +9,7 @@ pub mod codes;
 pub mod enterprise;
 pub mod money;
 pub mod policy;
+pub mod programme;
 pub mod provider;
 pub mod region;
 pub mod role;

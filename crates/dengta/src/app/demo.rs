@@ -266,5 +266,14 @@ async fn demo_assessment(app: &App) -> AppResult<()> {
     let actor = Actor::user(&principal, "demo");
     let pledge = super::assessments::Pledge { confirmed: true, adjust_reason: "" };
     super::assessments::assess(app, &actor, enterprise_id, "mfg-2024", &answers, &pledge).await?;
+    // Its size inputs (a small enterprise) and its application to the city's pilot programme.
+    let size = super::enterprises::SizeForm {
+        year: "2025".into(),
+        employees: "120".into(),
+        revenue_yuan: "56000000".into(),
+        assets_yuan: "80000000".into(),
+    };
+    super::enterprises::record_size(app, &actor, enterprise_id, &size).await?;
+    super::pilot::apply(app, &actor, "nanjing-2024", enterprise_id).await?;
     Ok(())
 }

@@ -12,7 +12,9 @@ pub mod demo;
 pub mod directory;
 pub mod enterprises;
 pub mod export;
+pub mod files;
 pub mod import;
+pub mod pilot;
 pub mod providers;
 pub mod setup;
 

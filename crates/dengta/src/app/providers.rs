@@ -322,7 +322,7 @@ pub fn parse_deadline(s: &str) -> AppResult<Option<i64>> {
 }
 
 /// The 公示 period: the configured override, else the pool rules' days.
-fn publicity_ms(s: &crate::config::Settings) -> AppResult<i64> {
+pub(crate) fn publicity_ms(s: &crate::config::Settings) -> AppResult<i64> {
     match s.providers.publicity_seconds {
         n if n > 0 => Ok(n * 1000),
         _ => Ok(pool_rules()?.publicity_days * DAY_MS),

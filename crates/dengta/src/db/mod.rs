@@ -13,6 +13,7 @@ pub mod enterprises;
 pub mod imports;
 pub mod instruments;
 pub mod meta;
+pub mod pilot;
 pub mod providers;
 pub mod regions;
 pub mod sessions;

@@ -56,6 +56,8 @@ pub enum Object {
     Solution,
     /// A contact request (the enterprise and the provider it addresses).
     Contact,
+    /// An application to a pilot programme (its enterprise's scope applies).
+    Enrolment,
 }
 
 #[derive(Clone, Debug)]
@@ -189,6 +191,14 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/contacts", Roles(ENTERPRISE_ONLY), "Ask a provider to contact the enterprise"), post(pages::catalogue::request_contact)),
         (def(M::POST, "/contacts/{id}/consent", Roles(ENTERPRISE_ONLY), "Give or revoke consent to share contact details").on(O::Contact), post(pages::catalogue::consent)),
         (def(M::GET, "/demand", Roles(OFFICER_PROVIDER), "Demand signals: weak scenes by industry and region").nav("nav.demand"), get(pages::catalogue::demand)),
+        (def(M::GET, "/programmes", Roles(CATALOGUE), "Pilot programmes and their rules").nav("nav.programmes"), get(pages::pilot::programmes)),
+        (def(M::POST, "/enrolments", Roles(ENTERPRISE_ONLY), "Apply to a pilot programme"), post(pages::pilot::apply)),
+        (def(M::GET, "/enrolments", Roles(OFFICER_ENTERPRISE), "Applications to the pilot-enterprise pool").nav("nav.enrolments"), get(pages::pilot::list)),
+        (def(M::GET, "/enrolments/{id}", Roles(OFFICER_ENTERPRISE), "An application: eligibility checks, reviews, history").on(O::Enrolment), get(pages::pilot::show)),
+        (def(M::POST, "/enrolments/{id}/step", Roles(OFFICER), "A review step (district, city, 公示, listing, removal)").on(O::Enrolment), post(pages::pilot::step)),
+        (def(M::POST, "/enrolments/{id}/objections/resolve", Roles(OFFICER), "Uphold or dismiss an objection to an enrolment").on(O::Enrolment), post(pages::pilot::resolve_objection)),
+        (def(M::GET, "/public/pilot-enterprises", Public, "Public: the pilot-enterprise pool and its 公示"), get(pages::pilot::public_pool)),
+        (def(M::POST, "/public/pilot-enterprises/{id}/objections", Public, "Public: object to an enterprise under 公示").on(O::Enrolment), post(pages::pilot::public_object)),
         (def(M::GET, "/public/providers", Public, "Public: the provider pool and 公示 notices"), get(pages::providers::public_list)),
         (def(M::GET, "/public/providers/{id}", Public, "Public: a provider's page").on(O::Provider), get(pages::providers::public_show)),
         (def(M::POST, "/public/providers/{id}/objections", Public, "Public: lodge an objection during 公示").on(O::Provider), post(pages::providers::public_object)),
@@ -243,6 +253,14 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::GET, "/api/v1/contact-requests", Roles(ENTERPRISE_PROVIDER), "Contact requests (details only with consent)"), get(api::pool::contacts)),
         (def(M::POST, "/api/v1/contact-requests", Roles(ENTERPRISE_ONLY), "Ask a provider to contact the enterprise: {provider_id, solution_id, message}"), post(api::pool::request_contact)),
         (def(M::POST, "/api/v1/contact-requests/{id}/consent", Roles(ENTERPRISE_ONLY), "Give or revoke consent: {give}").on(O::Contact), post(api::pool::consent)),
+        (def(M::GET, "/api/v1/programmes", Anyone, "Pilot programmes in force and their rules"), get(api::pilot::programmes)),
+        (def(M::POST, "/api/v1/enrolments", Roles(ENTERPRISE_ONLY), "Apply to a pilot programme: {programme_id}"), post(api::pilot::apply)),
+        (def(M::GET, "/api/v1/enrolments", Roles(OFFICER_ENTERPRISE), "Applications to the pilot-enterprise pool in scope"), get(api::pilot::list)),
+        (def(M::GET, "/api/v1/enrolments/{id}", Roles(OFFICER_ENTERPRISE), "An application with its eligibility checks, history and objections").on(O::Enrolment), get(api::pilot::enrolment)),
+        (def(M::POST, "/api/v1/enrolments/{id}/transitions", Roles(OFFICER), "A review step: {action, reason, version}").on(O::Enrolment), post(api::pilot::transition)),
+        (def(M::POST, "/api/v1/enrolments/{id}/objection-decisions", Roles(OFFICER), "Uphold or dismiss an objection: {objection_id, uphold, reason}").on(O::Enrolment), post(api::pilot::resolve_objection)),
+        (def(M::GET, "/api/v1/public/pilot-enterprises", Public, "Public: enterprises under 公示 and listed"), get(api::pilot::public_pool)),
+        (def(M::POST, "/api/v1/public/pilot-enterprises/{id}/objections", Public, "Public: object during 公示: {name, contact, body}").on(O::Enrolment), post(api::pilot::object)),
         (def(M::GET, "/api/v1/demand", Roles(OFFICER_PROVIDER), "Aggregated weak scenes by industry division and sub-industry (region)"), get(api::pool::demand)),
         (def(M::GET, "/api/v1/regions", Anyone, "Regions in the caller's subtree"), get(api::v1::regions)),
         (def(M::GET, "/api/v1/users", Roles(ACCOUNT_ADMINS), "Users in scope"), get(api::v1::users)),

@@ -162,6 +162,9 @@ pub struct Fixture {
     /// demo-enterprise's contact request to demo-provider, and one in 无锡.
     pub own_contact: i64,
     pub other_city_contact: i64,
+    /// demo-enterprise's application to the 南京 programme (made with the demo), and one of 无锡's.
+    pub own_enrolment: i64,
+    pub other_city_enrolment: i64,
 }
 
 /// A self-assessment draft of an enterprise (created once; later calls return the same one).
@@ -269,6 +272,21 @@ pub async fn add_other_city(db: &Db) {
         db::providers::insert_review(&mut c, pid, "evaluation", "provider-2024", 1, "fixture").await.expect("review");
     db::providers::assign_expert(&mut c, review, expert).await.expect("sheet");
     dengta::db::catalogue::upsert_contact(&mut c, eid, pid, None, "请联系", "wuxi-enterprise").await.expect("contact");
+    db::pilot::insert_enrolment(
+        &mut c,
+        &db::pilot::NewEnrolment {
+            programme_id: "nanjing-2024",
+            programme_version: 1,
+            enterprise_id: eid,
+            region_code: "320205",
+            sub_industry: None,
+            eligibility_json: "[]",
+            eligible: false,
+            applied_by: "wuxi-enterprise",
+        },
+    )
+    .await
+    .expect("enrolment");
     // demo-expert's sheet and demo-enterprise's request, in 南京.
     let own_pid = c
         .scalar("SELECT id FROM providers WHERE uscc = $1", vec![db::Arg::from("91320104MA1X2Y8F08")])
@@ -367,6 +385,8 @@ pub async fn fixture(db: &Db) -> Fixture {
         published_solution: id("SELECT id FROM solutions WHERE name = $1", "产品设计与工艺协同平台").await,
         other_city_draft_solution: id("SELECT id FROM solutions WHERE name = $1", "纺织设备联网").await,
         own_contact: id("SELECT id FROM contact_requests WHERE created_by = $1", "demo-enterprise").await,
+        own_enrolment: id("SELECT id FROM enrolments WHERE applied_by = $1", "demo-enterprise").await,
+        other_city_enrolment: id("SELECT id FROM enrolments WHERE applied_by = $1", "wuxi-enterprise").await,
         other_city_contact: id("SELECT id FROM contact_requests WHERE created_by = $1", "wuxi-enterprise").await,
     }
 }

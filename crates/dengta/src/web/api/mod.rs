@@ -3,5 +3,6 @@
 pub mod assessments;
 pub mod health;
 pub mod openapi;
+pub mod pilot;
 pub mod pool;
 pub mod v1;
