@@ -43,17 +43,16 @@ pub async fn sync_programmes(app: &App) -> AppResult<usize> {
     let all = PROGRAMMES.as_ref().map_err(|e| AppError::Internal(format!("programme rules: {e}")))?;
     let mut c = app.db.clone();
     for (p, text) in all {
-        store::record_programme(
-            &mut c,
-            p.id(),
-            i64::from(p.version()),
-            p.name(),
-            p.level().code(),
-            p.region(),
-            p.fingerprint(),
-            text,
-        )
-        .await?;
+        let v = store::ProgrammeVersion {
+            id: p.id(),
+            version: i64::from(p.version()),
+            name: p.name(),
+            level: p.level().code(),
+            region_code: p.region(),
+            fingerprint: p.fingerprint(),
+            body: text,
+        };
+        store::record_programme(&mut c, &v).await?;
     }
     Ok(all.len())
 }

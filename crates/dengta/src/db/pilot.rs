@@ -4,21 +4,23 @@
 use super::{Arg, Conn, DbResult, now_ms};
 use crate::args;
 
+/// A programme version as recorded.
+pub struct ProgrammeVersion<'a> {
+    pub id: &'a str,
+    pub version: i64,
+    pub name: &'a str,
+    pub level: &'a str,
+    pub region_code: &'a str,
+    pub fingerprint: &'a str,
+    pub body: &'a str,
+}
+
 /// Records a programme version (once; a version is never altered).
-pub async fn record_programme(
-    c: &mut impl Conn,
-    id: &str,
-    version: i64,
-    name: &str,
-    level: &str,
-    region_code: &str,
-    fingerprint: &str,
-    body: &str,
-) -> DbResult<()> {
+pub async fn record_programme(c: &mut impl Conn, p: &ProgrammeVersion<'_>) -> DbResult<()> {
     c.execute(
         "INSERT INTO programmes (id, version, name, level, region_code, fingerprint, body, loaded_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-        args![id, version, name, level, region_code, fingerprint, body, now_ms()],
+        args![p.id, p.version, p.name, p.level, p.region_code, p.fingerprint, p.body, now_ms()],
     )
     .await?;
     Ok(())
