@@ -36,4 +36,5 @@ mod csrf;
 mod enterprise_file;
 mod import_export;
 mod instruments;
+mod pilot;
 mod pool;
