@@ -81,3 +81,60 @@ CREATE TABLE projects (
 CREATE INDEX projects_region ON projects(region_code, id);
 CREATE INDEX projects_provider ON projects(provider_id, id);
 CREATE INDEX projects_enrolment ON projects(enrolment_id, status);
+
+-- The documents of a project, each validated by the domain before it is stored: the
+-- diagnosis (诊断), the transformation plan (改造方案) and the contract with its parties,
+-- investment lines, cost split and acceptance criteria.
+CREATE TABLE project_docs (
+    project_id          BIGINT PRIMARY KEY REFERENCES projects(id),
+    diagnosis_json      TEXT,
+    diagnosis_submitted BOOLEAN NOT NULL DEFAULT FALSE,
+    report_sha256       TEXT REFERENCES files(sha256),
+    plan_json           TEXT,
+    contract_json       TEXT,
+    updated_at          BIGINT NOT NULL
+);
+
+CREATE TABLE milestones (
+    id         INTEGER PRIMARY KEY,
+    project_id BIGINT NOT NULL REFERENCES projects(id),
+    title      TEXT NOT NULL,
+    due_date   TEXT NOT NULL,
+    done_at    BIGINT,
+    done_by    TEXT,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX milestones_project ON milestones(project_id, id);
+
+-- Files attached to a project. `reused` marks a content already attached to another
+-- enterprise's project (an integrity flag).
+CREATE TABLE evidence (
+    id            INTEGER PRIMARY KEY,
+    project_id    BIGINT NOT NULL REFERENCES projects(id),
+    enterprise_id BIGINT NOT NULL REFERENCES enterprises(id),
+    milestone_id  BIGINT REFERENCES milestones(id),
+    kind          TEXT NOT NULL,
+    sha256        TEXT NOT NULL REFERENCES files(sha256),
+    file_name     TEXT NOT NULL,
+    media_type    TEXT NOT NULL,
+    reused        BOOLEAN NOT NULL,
+    uploaded_by   TEXT NOT NULL,
+    at            BIGINT NOT NULL
+);
+CREATE INDEX evidence_project ON evidence(project_id, id);
+CREATE INDEX evidence_sha ON evidence(sha256, enterprise_id);
+
+-- Invoices and payments recorded against a project's investment lines.
+CREATE TABLE project_payments (
+    id          INTEGER PRIMARY KEY,
+    project_id  BIGINT NOT NULL REFERENCES projects(id),
+    kind        TEXT NOT NULL CHECK (kind IN ('invoice', 'payment')),
+    category    TEXT NOT NULL,
+    number      TEXT NOT NULL,
+    amount_fen  BIGINT NOT NULL,
+    on_date     TEXT NOT NULL,
+    excluded    BOOLEAN NOT NULL,
+    recorded_by TEXT NOT NULL,
+    at          BIGINT NOT NULL
+);
+CREATE INDEX project_payments_project ON project_payments(project_id, id);

@@ -15,6 +15,7 @@ pub mod export;
 pub mod files;
 pub mod import;
 pub mod pilot;
+pub mod projects;
 pub mod providers;
 pub mod setup;
 

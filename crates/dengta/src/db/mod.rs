@@ -14,6 +14,7 @@ pub mod imports;
 pub mod instruments;
 pub mod meta;
 pub mod pilot;
+pub mod projects;
 pub mod providers;
 pub mod regions;
 pub mod sessions;

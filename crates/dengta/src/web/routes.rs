@@ -58,6 +58,8 @@ pub enum Object {
     Contact,
     /// An application to a pilot programme (its enterprise's scope applies).
     Enrolment,
+    /// A transformation project (its enterprise, its provider, officers and experts over it).
+    Project,
 }
 
 #[derive(Clone, Debug)]
@@ -94,6 +96,7 @@ const PROVIDER_ONLY: &[Role] = &[Provider];
 const EXPERT_ONLY: &[Role] = &[Expert];
 const CATALOGUE: &[Role] = &[Officer, Enterprise, Provider, Expert];
 const ENTERPRISE_PROVIDER: &[Role] = &[Enterprise, Provider];
+const PROJECT_PARTIES: &[Role] = &[Officer, Enterprise, Provider, Expert];
 
 fn def(method: Method, path: &'static str, access: Access, summary: &'static str) -> RouteDef {
     RouteDef { method, path, access, object: None, nav: None, summary, upload: false }
@@ -261,6 +264,14 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/api/v1/enrolments/{id}/objection-decisions", Roles(OFFICER), "Uphold or dismiss an objection: {objection_id, uphold, reason}").on(O::Enrolment), post(api::pilot::resolve_objection)),
         (def(M::GET, "/api/v1/public/pilot-enterprises", Public, "Public: enterprises under 公示 and listed"), get(api::pilot::public_pool)),
         (def(M::POST, "/api/v1/public/pilot-enterprises/{id}/objections", Public, "Public: object during 公示: {name, contact, body}").on(O::Enrolment), post(api::pilot::object)),
+        (def(M::GET, "/api/v1/projects", Roles(PROJECT_PARTIES), "Transformation projects in scope"), get(api::projects::list)),
+        (def(M::POST, "/api/v1/projects", Roles(ENTERPRISE_ONLY), "Start a project: {enrolment_id, provider_id, title}"), post(api::projects::create)),
+        (def(M::GET, "/api/v1/projects/{id}", Roles(PROJECT_PARTIES), "A project with its documents, milestones, evidence, payments and history").on(O::Project), get(api::projects::project)),
+        (def(M::POST, "/api/v1/projects/{id}/transitions", Roles(PROJECT_PARTIES), "A project step: {action, reason, version, diagnosis, plan, contract, filing_no}").on(O::Project), post(api::projects::transition)),
+        (def(M::POST, "/api/v1/projects/{id}/milestones", Roles(ENTERPRISE_PROVIDER), "Add a milestone: {title, due_date}").on(O::Project), post(api::projects::add_milestone)),
+        (def(M::POST, "/api/v1/projects/{id}/milestones/done", Roles(ENTERPRISE_PROVIDER), "Mark a milestone done (evidence required): {milestone_id}").on(O::Project), post(api::projects::finish_milestone)),
+        (def(M::POST, "/api/v1/projects/{id}/files", Roles(ENTERPRISE_PROVIDER), "Upload evidence (multipart field file; ?kind=&milestone_id=)").on(O::Project).upload(), post(api::projects::upload)),
+        (def(M::POST, "/api/v1/projects/{id}/payments", Roles(ENTERPRISE_PROVIDER), "Record an invoice or payment: {kind, category, number, amount, date}").on(O::Project), post(api::projects::record_payment)),
         (def(M::GET, "/api/v1/demand", Roles(OFFICER_PROVIDER), "Aggregated weak scenes by industry division and sub-industry (region)"), get(api::pool::demand)),
         (def(M::GET, "/api/v1/regions", Anyone, "Regions in the caller's subtree"), get(api::v1::regions)),
         (def(M::GET, "/api/v1/users", Roles(ACCOUNT_ADMINS), "Users in scope"), get(api::v1::users)),

@@ -34,6 +34,7 @@ fn ids(f: &Fixture, o: Object) -> (i64, i64) {
         Object::Solution => (f.published_solution, f.other_city_draft_solution),
         Object::Contact => (f.own_contact, f.other_city_contact),
         Object::Enrolment => (f.own_enrolment, f.other_city_enrolment),
+        Object::Project => (f.own_project, f.other_city_project),
     }
 }
 

@@ -165,6 +165,9 @@ pub struct Fixture {
     /// demo-enterprise's application to the 南京 programme (made with the demo), and one of 无锡's.
     pub own_enrolment: i64,
     pub other_city_enrolment: i64,
+    /// A project of demo-enterprise with demo-provider, and one in 无锡.
+    pub own_project: i64,
+    pub other_city_project: i64,
 }
 
 /// A self-assessment draft of an enterprise (created once; later calls return the same one).
@@ -287,6 +290,42 @@ pub async fn add_other_city(db: &Db) {
     )
     .await
     .expect("enrolment");
+    let wuxi_enrolment = c
+        .scalar("SELECT id FROM enrolments WHERE applied_by = $1", vec![db::Arg::from("wuxi-enterprise")])
+        .await
+        .expect("enrolment");
+    let own_enrolment = c
+        .scalar("SELECT id FROM enrolments WHERE applied_by = $1", vec![db::Arg::from("demo-enterprise")])
+        .await
+        .expect("enrolment");
+    let own_enterprise = c
+        .scalar("SELECT id FROM enterprises WHERE uscc = $1", vec![db::Arg::from("91320102MA1X2Y3A0R")])
+        .await
+        .expect("enterprise");
+    let own_provider = c
+        .scalar("SELECT id FROM providers WHERE uscc = $1", vec![db::Arg::from("91320104MA1X2Y8F08")])
+        .await
+        .expect("provider");
+    for (enrolment, enterprise, provider, region, title) in [
+        (own_enrolment, own_enterprise, own_provider, "320102", "设备联网改造"),
+        (wuxi_enrolment, eid, pid, "320205", "纺织设备联网改造"),
+    ] {
+        db::projects::insert(
+            &mut c,
+            &db::projects::NewProject {
+                programme_id: "nanjing-2024",
+                programme_version: 1,
+                enrolment_id: enrolment,
+                enterprise_id: enterprise,
+                provider_id: provider,
+                region_code: region,
+                title,
+                created_by: "fixture",
+            },
+        )
+        .await
+        .expect("project");
+    }
     // demo-expert's sheet and demo-enterprise's request, in 南京.
     let own_pid = c
         .scalar("SELECT id FROM providers WHERE uscc = $1", vec![db::Arg::from("91320104MA1X2Y8F08")])
@@ -387,6 +426,8 @@ pub async fn fixture(db: &Db) -> Fixture {
         own_contact: id("SELECT id FROM contact_requests WHERE created_by = $1", "demo-enterprise").await,
         own_enrolment: id("SELECT id FROM enrolments WHERE applied_by = $1", "demo-enterprise").await,
         other_city_enrolment: id("SELECT id FROM enrolments WHERE applied_by = $1", "wuxi-enterprise").await,
+        own_project: id("SELECT id FROM projects WHERE title = $1", "设备联网改造").await,
+        other_city_project: id("SELECT id FROM projects WHERE title = $1", "纺织设备联网改造").await,
         other_city_contact: id("SELECT id FROM contact_requests WHERE created_by = $1", "wuxi-enterprise").await,
     }
 }

@@ -5,4 +5,5 @@ pub mod health;
 pub mod openapi;
 pub mod pilot;
 pub mod pool;
+pub mod projects;
 pub mod v1;
