@@ -117,7 +117,7 @@ async fn enrolment_from_application_to_listing(store: Store) {
     let (s, v) = post(&t, &city, &path, json!({"action": "list"})).await;
     assert_eq!(s, 422);
     assert!(v.to_string().contains("公示期"), "{v}");
-    let mut c = t.db();
+    let c = t.db();
     c.execute("UPDATE enrolments SET publicity_ends_at = 1 WHERE id = $1", vec![db::Arg::from(id)]).await.unwrap();
     let (s, v) = post(&t, &city, &path, json!({"action": "list"})).await;
     assert_eq!(s, 422);
