@@ -38,3 +38,4 @@ mod import_export;
 mod instruments;
 mod pilot;
 mod pool;
+mod projects;
