@@ -48,7 +48,7 @@ fn step(action: &str) -> Value {
 
 /// The demo enterprise's enrolment, listed (its review is tested in pilot.rs).
 async fn listed_enrolment(t: &TestApp) -> i64 {
-    let mut c = t.db();
+    let c = t.db();
     let id = c
         .scalar("SELECT id FROM enrolments WHERE applied_by = $1", vec![db::Arg::from("demo-enterprise")])
         .await

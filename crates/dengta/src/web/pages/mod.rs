@@ -12,6 +12,7 @@ pub mod home;
 pub mod imports;
 pub mod instruments;
 pub mod pilot;
+pub mod projects;
 pub mod providers;
 
 use askama::Template;
