@@ -105,6 +105,9 @@ describe('language', () => {
         'Solution catalogue',
         'Solution review',
         'Demand signals',
+        'Pilot programmes',
+        'Pilot enterprise pool',
+        'Projects',
         'Regions',
         'Change password',
       ]);
@@ -138,6 +141,9 @@ describe('language', () => {
         '解决方案目录',
         '方案审核',
         '需求洞察',
+        '试点项目',
+        '试点企业入库',
+        '改造项目',
         '行政区划',
         '修改密码',
       ]);
@@ -166,7 +172,7 @@ describe('user administration', () => {
       await login(page, user.username, user.password);
       assert.equal((await page.locator('#home-role').textContent()).trim(), '专家');
       assert.equal((await page.locator('#home-scope').textContent()).trim(), '南京市（320100）');
-      assert.deepEqual(await navEntries(page), ['首页', '评审任务', '解决方案目录', '修改密码']);
+      assert.deepEqual(await navEntries(page), ['首页', '评审任务', '解决方案目录', '试点项目', '改造项目', '修改密码']);
       assert.match(await page.locator('header .who').textContent(), /e2e-expert/);
     });
   });
