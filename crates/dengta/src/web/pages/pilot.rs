@@ -166,11 +166,13 @@ struct EnrolmentPage {
     actions: Vec<(&'static str, &'static str, bool)>,
     objections: Vec<ObjectionRow>,
     can_resolve: bool,
+    can_start_project: bool,
+    providers: Vec<(i64, String)>,
     notice: Option<&'static str>,
     error: Option<String>,
 }
 
-async fn enrolment_page(
+pub(crate) async fn enrolment_page(
     app: &App,
     ctx: &Ctx,
     id: i64,
@@ -193,6 +195,12 @@ async fn enrolment_page(
             EnrolmentActor::may(workflow::EnrolmentAction::UpholdObjection, &p.region, &er, f.programme.region_code());
     }
     let objections = pilot::objections(app, id).await?;
+    let can_start_project = p.role == Role::Enterprise && state == EnrolmentState::Listed;
+    let providers = if can_start_project {
+        crate::app::providers::public_list(app, 0, 500).await?.into_iter().map(|r| (r.id, r.name)).collect()
+    } else {
+        Vec::new()
+    };
     let name = f.row.enterprise_name.clone();
     let href = format!("/enrolments/{id}");
     let failed = error.is_some();
@@ -209,6 +217,8 @@ async fn enrolment_page(
             actions,
             objections,
             can_resolve,
+            can_start_project,
+            providers,
             notice,
             error,
         },

@@ -15,11 +15,14 @@ use serde::Deserialize;
 use super::directory::split_page;
 use super::providers::{Fmt, Pairs, one, refusal};
 use super::{Msg, PAGE_SIZE, Page, render, render_form};
-use crate::app::projects::{self, ProjectFile, Step};
+use crate::app::projects::{self, Diagnosis, NewProject, PaymentInput, Plan, ProjectFile, Step};
 use crate::app::{App, AppError, files};
 use crate::db::projects::ProjectRow;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
+use dengta_domain::money::Fen;
+use dengta_domain::programme::Date;
+use dengta_domain::programme::contract::{ContractDraft, CostSplit, InvestmentLine, Party, PartyRole};
 
 #[derive(Template)]
 #[template(path = "projects.html")]
@@ -53,6 +56,12 @@ struct ProjectPage {
     f: ProjectFile,
     actions: Vec<(&'static str, &'static str, bool)>,
     can_upload: bool,
+    is_provider: bool,
+    is_officer: bool,
+    scenes: Vec<(String, String)>,
+    categories: Vec<(&'static str, &'static str)>,
+    roles: Vec<(&'static str, &'static str)>,
+    defaults: Vec<String>,
     notice: Option<&'static str>,
     error: Option<String>,
 }
@@ -96,6 +105,13 @@ async fn project_page(
         .map(|a| (a.code(), a.label_zh(), a.needs_reason()))
         .collect();
     let can_upload = matches!(f.who, workflow::ProjectActor::Enterprise | workflow::ProjectActor::Provider);
+    let is_provider = f.who == workflow::ProjectActor::Provider;
+    let is_officer = f.who == workflow::ProjectActor::Officer;
+    let defaults = crate::app::pilot::programme(&f.row.programme_id)?
+        .default_criteria()
+        .iter()
+        .map(Criterion::describe_zh)
+        .collect();
     let title = f.row.title.clone();
     let href = format!("/projects/{id}");
     let failed = error.is_some();
@@ -106,6 +122,12 @@ async fn project_page(
             f,
             actions,
             can_upload,
+            is_provider,
+            is_officer,
+            scenes: crate::app::catalogue::scene_catalogue()?,
+            categories: SpendCategory::ALL.iter().map(|c| (c.code(), c.label_zh())).collect(),
+            roles: PartyRole::ALL.iter().map(|r| (r.code(), r.label_zh())).collect(),
+            defaults,
             notice,
             error,
         },
@@ -151,6 +173,7 @@ pub async fn step(
 #[derive(Deserialize, Default)]
 pub struct UploadQuery {
     kind: Option<String>,
+    milestone_id: Option<i64>,
 }
 
 pub async fn upload(
@@ -169,7 +192,9 @@ pub async fn upload(
     {
         if field.name() == Some("file") {
             result = match files::receive(&app, &mut field).await {
-                Ok(stored) => projects::attach(&app, &ctx.actor(), id, &kind, None, &stored).await.map(|_| ()),
+                Ok(stored) => {
+                    projects::attach(&app, &ctx.actor(), id, &kind, q.milestone_id, &stored).await.map(|_| ())
+                }
                 Err(e) => Err(e),
             };
             break;
@@ -198,4 +223,171 @@ pub async fn contract(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> 
     let f = projects::file(&app, ctx.principal()?, id).await?;
     let title = format!("{} · {}", ctx.t("projects.contract"), f.row.title);
     render(&ContractPage { l: Layout::titled(&ctx, title, &[("/projects", "nav.projects")]), f })
+}
+
+// ---- forms for the steps that carry a document -----------------------------------------------
+
+fn yuan_to_fen(v: &str, field: &str) -> Result<Fen, AppError> {
+    Fen::parse_yuan(v).map_err(|e| AppError::invalid("error.item_price", format!("{field}: {e}")))
+}
+
+/// The enterprise starts a project under its listed enrolment.
+pub async fn create(State(app): State<App>, ctx: Ctx, Form(f): Form<Pairs>) -> Result<Response, AppError> {
+    let n = NewProject {
+        enrolment_id: one(&f, "enrolment_id").trim().parse().unwrap_or(0),
+        provider_id: one(&f, "provider_id").trim().parse().unwrap_or(0),
+        title: one(&f, "title"),
+    };
+    match projects::create(&app, &ctx.actor(), &n).await {
+        Ok(id) => Ok(Redirect::to(&format!("/projects/{id}?msg=common.done")).into_response()),
+        Err(e) => {
+            let msg = refusal(&ctx, e)?;
+            super::pilot::enrolment_page(&app, &ctx, n.enrolment_id, None, Some(msg)).await
+        }
+    }
+}
+
+async fn document_step(app: &App, ctx: &Ctx, id: i64, s: Result<Step, AppError>) -> Result<Response, AppError> {
+    let r = match s {
+        Ok(s) => projects::step(app, &ctx.actor(), id, &s).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    after(app, ctx, id, r).await
+}
+
+pub async fn diagnosis(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> Result<Response, AppError> {
+    let d = Diagnosis {
+        survey_date: one(&f, "survey_date"),
+        surveyors: one(&f, "surveyors"),
+        assessment_id: one(&f, "assessment_id").trim().parse().ok(),
+        gaps: one(&f, "gaps"),
+        recommendations: one(&f, "recommendations"),
+    };
+    let s = Step { action: "submit_diagnosis".into(), diagnosis: Some(d), ..Step::default() };
+    document_step(&app, &ctx, id, Ok(s)).await
+}
+
+pub async fn plan(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> Result<Response, AppError> {
+    let targets = f
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("target_").map(|scene| (scene.to_owned(), v.trim().parse::<u8>().unwrap_or(0)))
+        })
+        .filter(|(_, l)| *l > 0)
+        .collect();
+    let s = Step {
+        action: "submit_plan".into(),
+        plan: Some(Plan { targets, schedule: one(&f, "schedule") }),
+        ..Step::default()
+    };
+    document_step(&app, &ctx, id, Ok(s)).await
+}
+
+fn contract_of(f: &Pairs, defaults: &[Criterion]) -> Result<ContractDraft, AppError> {
+    let all = |k: &str| f.iter().filter(|(x, _)| x == k).map(|(_, v)| v.trim().to_owned()).collect::<Vec<_>>();
+    let (names, usccs, roles, amounts) = (all("party_name"), all("party_uscc"), all("party_role"), all("party_amount"));
+    let mut parties = Vec::new();
+    for (i, name) in names.iter().enumerate().filter(|(_, n)| !n.is_empty()) {
+        let role = roles
+            .get(i)
+            .and_then(|r| PartyRole::parse(r))
+            .ok_or_else(|| AppError::invalid("error.party_role", name))?;
+        parties.push(Party {
+            uscc: usccs.get(i).cloned().unwrap_or_default(),
+            name: name.clone(),
+            role,
+            amount: yuan_to_fen(amounts.get(i).map_or("", String::as_str), name)?,
+        });
+    }
+    let (cats, descs, line_amounts) = (all("line_category"), all("line_description"), all("line_amount"));
+    let mut lines = Vec::new();
+    for (i, desc) in descs.iter().enumerate().filter(|(_, d)| !d.is_empty()) {
+        let category = cats
+            .get(i)
+            .and_then(|c| SpendCategory::parse(c))
+            .ok_or_else(|| AppError::invalid("error.spend_category", desc))?;
+        lines.push(InvestmentLine {
+            category,
+            description: desc.clone(),
+            amount: yuan_to_fen(line_amounts.get(i).map_or("", String::as_str), desc)?,
+        });
+    }
+    let split = CostSplit {
+        enterprise: yuan_to_fen(&one(f, "split_enterprise"), "split_enterprise")?,
+        provider_discount: yuan_to_fen(&one(f, "split_provider"), "split_provider")?,
+        government: yuan_to_fen(&one(f, "split_government"), "split_government")?,
+    };
+    let chosen: Vec<usize> = f.iter().filter(|(k, _)| k == "criterion").filter_map(|(_, v)| v.parse().ok()).collect();
+    let criteria = defaults.iter().enumerate().filter(|(i, _)| chosen.contains(i)).map(|(_, c)| c.clone()).collect();
+    let sign_date =
+        Date::parse(one(f, "sign_date").trim()).map_err(|e| AppError::invalid("error.date", e.to_string()))?;
+    Ok(ContractDraft { sign_date, parties, lines, split, criteria })
+}
+
+pub async fn contract_form(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> Result<Response, AppError> {
+    let file = projects::file(&app, ctx.principal()?, id).await?;
+    let defaults = crate::app::pilot::programme(&file.row.programme_id)?.default_criteria().to_vec();
+    let s = contract_of(&f, &defaults).map(|c| Step {
+        action: "sign_contract".into(),
+        contract: Some(c),
+        ..Step::default()
+    });
+    document_step(&app, &ctx, id, s).await
+}
+
+pub async fn filing(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> Result<Response, AppError> {
+    let s = Step { action: "file".into(), filing_no: one(&f, "filing_no"), ..Step::default() };
+    document_step(&app, &ctx, id, Ok(s)).await
+}
+
+pub async fn milestone(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> Result<Response, AppError> {
+    let r = match one(&f, "milestone_id").trim().parse::<i64>() {
+        Ok(m) => projects::finish_milestone(&app, &ctx.actor(), id, m).await,
+        Err(_) => {
+            projects::add_milestone(&app, &ctx.actor(), id, &one(&f, "title"), &one(&f, "due_date")).await.map(|_| ())
+        }
+    };
+    after(&app, &ctx, id, r).await
+}
+
+pub async fn payment(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> Result<Response, AppError> {
+    let p = PaymentInput {
+        kind: one(&f, "kind"),
+        category: one(&f, "category"),
+        number: one(&f, "number"),
+        amount: one(&f, "amount"),
+        date: one(&f, "date"),
+    };
+    let r = projects::record_payment(&app, &ctx.actor(), id, &p).await.map(|_| ());
+    after(&app, &ctx, id, r).await
 }
