@@ -274,6 +274,73 @@ async fn demo_assessment(app: &App) -> AppResult<()> {
         assets_yuan: "80000000".into(),
     };
     super::enterprises::record_size(app, &actor, enterprise_id, &size).await?;
-    super::pilot::apply(app, &actor, "nanjing-2024", enterprise_id).await?;
+    demo_pilot(app).await?;
+    Ok(())
+}
+
+/// The city programme with enterprises in several enrolment states and projects in every state,
+/// so each page and list has something to show. (demo-enterprise itself has not applied: the
+/// walkthrough starts with its application.)
+async fn demo_pilot(app: &App) -> AppResult<()> {
+    use crate::db::{pilot, projects};
+    let prog = super::pilot::programme("nanjing-2024")?;
+    let mut tx = app.db.begin().await?;
+    let mut enrolment_of = std::collections::HashMap::new();
+    for (uscc, status, eligible) in [
+        ("91320104MA1X2Y4B0D", "listed", true),
+        ("91320115MA1X2Y5C02", "publicised", true),
+        ("91320102MA1X2Y7E0L", "district_approved", true),
+        ("91320115MA1X2Y6D0Q", "applied", false),
+    ] {
+        let Some(e) = db::enterprises::by_uscc(&mut tx, uscc).await? else { continue };
+        let id = pilot::insert_enrolment(
+            &mut tx,
+            &pilot::NewEnrolment {
+                programme_id: prog.id(),
+                programme_version: i64::from(prog.version()),
+                enterprise_id: e.id,
+                region_code: &e.region_code,
+                sub_industry: prog.sub_industry_of(&e.industry_code).map(|s| s.name.as_str()),
+                eligibility_json: "[]",
+                eligible,
+                applied_by: "demo-loader",
+            },
+        )
+        .await?;
+        let ends = (status == "publicised").then(|| db::now_ms() + 7 * 86_400_000);
+        let change = pilot::EnrolmentChange { status, override_reason: None, publicity_ends_at: ends };
+        pilot::set_enrolment_state(&mut tx, id, 1, &change).await?;
+        enrolment_of.insert(uscc, (id, e));
+    }
+    let (Some((enrolment, e)), Some(provider)) =
+        (enrolment_of.get("91320104MA1X2Y4B0D"), db::providers::by_uscc(&mut tx, "91320104MA1X2Y8F08").await?)
+    else {
+        tx.commit().await?;
+        return Ok(());
+    };
+    let states =
+        ["draft", "diagnosing", "diagnosed", "planned", "contracted", "filed", "in_progress", "completed", "cancelled"];
+    for (i, status) in states.iter().enumerate() {
+        let title = format!("秦淮智能装备改造项目（演示 {}）", i + 1);
+        let id = projects::insert(
+            &mut tx,
+            &projects::NewProject {
+                programme_id: prog.id(),
+                programme_version: i64::from(prog.version()),
+                enrolment_id: *enrolment,
+                enterprise_id: e.id,
+                provider_id: provider.id,
+                region_code: &e.region_code,
+                title: &title,
+                created_by: "demo-loader",
+            },
+        )
+        .await?;
+        let filed = i >= 5 && *status != "cancelled";
+        let filing = filed.then(|| format!("NJ-DEMO-{:03}", i + 1));
+        let filing_ref = filing.as_deref().map(|no| (no, db::now_ms(), None));
+        projects::set_state(&mut tx, id, 1, status, filing_ref).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }

@@ -23,9 +23,23 @@ async fn get(t: &TestApp, tok: &str, path: &str) -> (u16, Value) {
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-async fn enterprise_user(t: &TestApp, username: &str, uscc: &str, region: &str) -> String {
+/// A new enterprise (outside the demo's pilot data) and its user.
+async fn enterprise_user(t: &TestApp, username: &str, uscc: &str, region: &str, industry: &str) -> String {
     let mut c = t.db();
-    let eid = c.scalar("SELECT id FROM enterprises WHERE uscc = $1", vec![db::Arg::from(uscc)]).await.unwrap();
+    let eid = db::enterprises::insert(
+        &mut c,
+        &db::enterprises::NewEnterprise {
+            uscc,
+            name: &format!("{username} 有限公司"),
+            region_code: region,
+            industry_code: industry,
+            legal_rep: None,
+            contact_phone: None,
+            is_demo: false,
+        },
+    )
+    .await
+    .unwrap();
     let hash = dengta::app::accounts::hash_password("Pilot#User2026").await.unwrap();
     db::users::insert(
         &mut c,
@@ -62,9 +76,10 @@ async fn enrolment_from_application_to_listing(store: Store) {
     assert_eq!(nanjing["region"], "320100");
     assert_eq!(nanjing["fingerprint"].as_str().unwrap().len(), 64);
 
-    // The demo enterprise applied with the demo (it has its size and a self-assessment): eligible.
-    let (_, mine) = get(&t, &enterprise, "/api/v1/enrolments").await;
-    let id = mine["items"][0]["id"].as_i64().unwrap();
+    // The demo enterprise (its size and a self-assessment are on file) applies: eligible.
+    let (s, v) = post(&t, &enterprise, "/api/v1/enrolments", json!({"programme_id": "nanjing-2024"})).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["enrolment"]["id"].as_i64().unwrap();
     let (_, file) = get(&t, &enterprise, &format!("/api/v1/enrolments/{id}")).await;
     assert_eq!(file["enrolment"]["eligible"], true, "{file}");
     let rules: Vec<&str> =
@@ -150,8 +165,8 @@ async fn enrolment_from_application_to_listing(store: Store) {
 async fn failed_rules_are_named_and_overrides_flagged(store: Store) {
     let t = TestApp::spawn(store).await;
     let city = token(&t, "demo-officer").await;
-    // 江宁新材料 (C2927, 江宁区): no size on file, no assessment, and not in a pilot sub-industry.
-    let user = enterprise_user(&t, "jn-materials", "91320115MA1X2Y6D0Q", "320115").await;
+    // A 江宁区 materials firm (C2927): no size on file, no assessment, not in a pilot sub-industry.
+    let user = enterprise_user(&t, "jn-materials", "91320115MA1X2YFN05", "320115", "C2927").await;
     let (s, v) = post(&t, &user, "/api/v1/enrolments", json!({"programme_id": "nanjing-2024"})).await;
     assert_eq!(s, 201, "{v}");
     let id = v["enrolment"]["id"].as_i64().unwrap();
@@ -169,14 +184,14 @@ async fn failed_rules_are_named_and_overrides_flagged(store: Store) {
     );
     assert!(!failed.contains(&"local") && !failed.contains(&"no_serious_dishonesty"));
     // A serious dishonesty listing is named too.
+    let qh = enterprise_user(&t, "qh-equipment", "91320104MA1X2YEM0G", "320104", "C3491").await;
     let mut c = t.db();
     c.execute(
         "UPDATE enterprises SET serious_dishonesty = TRUE WHERE uscc = $1",
-        vec![db::Arg::from("91320104MA1X2Y4B0D")],
+        vec![db::Arg::from("91320104MA1X2YEM0G")],
     )
     .await
     .unwrap();
-    let qh = enterprise_user(&t, "qh-equipment", "91320104MA1X2Y4B0D", "320104").await;
     let (_, v) = post(&t, &qh, "/api/v1/enrolments", json!({"programme_id": "nanjing-2024"})).await;
     let dishonest = v["eligibility"].as_array().unwrap().iter().find(|o| o["rule"] == "no_serious_dishonesty").unwrap();
     assert_eq!(dishonest["passed"], false, "{v}");

@@ -46,15 +46,10 @@ fn step(action: &str) -> Value {
     json!({ "action": action })
 }
 
-/// The demo enterprise's enrolment, listed (its review is tested in pilot.rs).
-async fn listed_enrolment(t: &TestApp) -> i64 {
+/// Lists an enrolment (its review is tested in pilot.rs).
+async fn list_enrolment(t: &TestApp, id: i64) {
     let c = t.db();
-    let id = c
-        .scalar("SELECT id FROM enrolments WHERE applied_by = $1", vec![db::Arg::from("demo-enterprise")])
-        .await
-        .unwrap();
     c.execute("UPDATE enrolments SET status = 'listed' WHERE id = $1", vec![db::Arg::from(id)]).await.unwrap();
-    id
 }
 
 fn contract(sign_date: &str) -> Value {
@@ -87,14 +82,13 @@ async fn project_from_diagnosis_to_completion(store: Store) {
     let mut c = t.db();
     let provider_id =
         c.scalar("SELECT id FROM providers WHERE uscc = $1", vec![db::Arg::from("91320104MA1X2Y8F08")]).await.unwrap();
-    let enrolment = c
-        .scalar("SELECT id FROM enrolments WHERE applied_by = $1", vec![db::Arg::from("demo-enterprise")])
-        .await
-        .unwrap();
+    let (s, v) = post(&t, &enterprise, "/api/v1/enrolments", json!({"programme_id": "nanjing-2024"})).await;
+    assert_eq!(s, 201, "{v}");
+    let enrolment = v["enrolment"]["id"].as_i64().unwrap();
     let new = json!({"enrolment_id": enrolment, "provider_id": provider_id, "title": "设备管理数字化改造"});
     // Only a listed enterprise starts projects.
     assert_eq!(post(&t, &enterprise, "/api/v1/projects", new.clone()).await.0, 409);
-    listed_enrolment(&t).await;
+    list_enrolment(&t, enrolment).await;
     let (s, v) = post(&t, &enterprise, "/api/v1/projects", new).await;
     assert_eq!(s, 201, "{v}");
     let id = v["project"]["id"].as_i64().unwrap();

@@ -294,38 +294,21 @@ pub async fn add_other_city(db: &Db) {
         .scalar("SELECT id FROM enrolments WHERE applied_by = $1", vec![db::Arg::from("wuxi-enterprise")])
         .await
         .expect("enrolment");
-    let own_enrolment = c
-        .scalar("SELECT id FROM enrolments WHERE applied_by = $1", vec![db::Arg::from("demo-enterprise")])
-        .await
-        .expect("enrolment");
-    let own_enterprise = c
-        .scalar("SELECT id FROM enterprises WHERE uscc = $1", vec![db::Arg::from("91320102MA1X2Y3A0R")])
-        .await
-        .expect("enterprise");
-    let own_provider = c
-        .scalar("SELECT id FROM providers WHERE uscc = $1", vec![db::Arg::from("91320104MA1X2Y8F08")])
-        .await
-        .expect("provider");
-    for (enrolment, enterprise, provider, region, title) in [
-        (own_enrolment, own_enterprise, own_provider, "320102", "设备联网改造"),
-        (wuxi_enrolment, eid, pid, "320205", "纺织设备联网改造"),
-    ] {
-        db::projects::insert(
-            &mut c,
-            &db::projects::NewProject {
-                programme_id: "nanjing-2024",
-                programme_version: 1,
-                enrolment_id: enrolment,
-                enterprise_id: enterprise,
-                provider_id: provider,
-                region_code: region,
-                title,
-                created_by: "fixture",
-            },
-        )
-        .await
-        .expect("project");
-    }
+    db::projects::insert(
+        &mut c,
+        &db::projects::NewProject {
+            programme_id: "nanjing-2024",
+            programme_version: 1,
+            enrolment_id: wuxi_enrolment,
+            enterprise_id: eid,
+            provider_id: pid,
+            region_code: "320205",
+            title: "纺织设备联网改造",
+            created_by: "fixture",
+        },
+    )
+    .await
+    .expect("project");
     // demo-expert's sheet and demo-enterprise's request, in 南京.
     let own_pid = c
         .scalar("SELECT id FROM providers WHERE uscc = $1", vec![db::Arg::from("91320104MA1X2Y8F08")])
@@ -384,7 +367,52 @@ pub async fn add_other_city(db: &Db) {
     }
 }
 
+/// demo-enterprise's application and project (made once; tests of the enrolment flow make their own).
+async fn own_enrolment_and_project(db: &Db) {
+    let mut c = db.clone();
+    let arg = |s: &str| vec![db::Arg::from(s)];
+    let exists =
+        c.scalar("SELECT COUNT(*) FROM enrolments WHERE applied_by = $1", arg("demo-enterprise")).await.expect("count");
+    if exists > 0 {
+        return;
+    }
+    let eid =
+        c.scalar("SELECT id FROM enterprises WHERE uscc = $1", arg("91320102MA1X2Y3A0R")).await.expect("enterprise");
+    let pid = c.scalar("SELECT id FROM providers WHERE uscc = $1", arg("91320104MA1X2Y8F08")).await.expect("provider");
+    let enrolment = db::pilot::insert_enrolment(
+        &mut c,
+        &db::pilot::NewEnrolment {
+            programme_id: "nanjing-2024",
+            programme_version: 1,
+            enterprise_id: eid,
+            region_code: "320102",
+            sub_industry: None,
+            eligibility_json: "[]",
+            eligible: true,
+            applied_by: "demo-enterprise",
+        },
+    )
+    .await
+    .expect("enrolment");
+    db::projects::insert(
+        &mut c,
+        &db::projects::NewProject {
+            programme_id: "nanjing-2024",
+            programme_version: 1,
+            enrolment_id: enrolment,
+            enterprise_id: eid,
+            provider_id: pid,
+            region_code: "320102",
+            title: "设备联网改造",
+            created_by: "fixture",
+        },
+    )
+    .await
+    .expect("project");
+}
+
 pub async fn fixture(db: &Db) -> Fixture {
+    own_enrolment_and_project(db).await;
     let c = db.clone();
     let id = |sql: &'static str, arg: &'static str| {
         let c = c.clone();
