@@ -110,6 +110,12 @@ async fn project_from_diagnosis_to_completion(store: Store) {
     assert_eq!(upload(&t, &provider, id, "kind=diagnosis_report", "report.pdf", Vec::new()).await.0, 422);
     let (s, _) = upload(&t, &provider, id, "kind=diagnosis_report", "report.exe", b"MZ\x90\x00".to_vec()).await;
     assert_eq!(s, 422);
+    // One byte over the limit is refused while streaming.
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(dengta::app::files::MAX_FILE_BYTES + 1, b'0');
+    let (s, v) = upload(&t, &provider, id, "kind=other", "big.pdf", big).await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v["title"].as_str().unwrap().contains("大小"), "{v}");
     let files = c.scalar("SELECT COUNT(*) FROM files", vec![]).await.unwrap();
     assert_eq!(files, 0);
     let report = pdf("诊断报告");
