@@ -158,6 +158,15 @@ async fn project_from_diagnosis_to_completion(store: Store) {
     assert_eq!(post(&t, &officer, &path, step("file")).await.0, 422);
     assert_eq!(post(&t, &officer, &path, json!({"action": "file", "filing_no": "NJ-2025-001"})).await.0, 200);
     assert_eq!(post(&t, &enterprise, &path, step("start")).await.0, 200);
+    // Filing sets the completion deadline from the programme; past it the project is flagged.
+    let (_, file) = get(&t, &officer, &format!("/api/v1/projects/{id}")).await;
+    assert!(file["project"]["due_at"].as_i64().unwrap() > db::now_ms() + 300 * 86_400_000, "{}", file["project"]);
+    assert_eq!(file["overdue"], false);
+    c.execute("UPDATE projects SET due_at = $1 WHERE id = $2", vec![db::Arg::from(1i64), db::Arg::from(id)])
+        .await
+        .unwrap();
+    let (_, file) = get(&t, &officer, &format!("/api/v1/projects/{id}")).await;
+    assert_eq!(file["overdue"], true);
 
     // Milestones carry evidence; completion waits for them.
     let (s, v) = post(
