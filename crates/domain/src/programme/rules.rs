@@ -1052,8 +1052,8 @@ mod tests {
         assert_eq!(p.pool("services").map(|x| x.name.as_str()), Some("公共服务"));
         assert_eq!(p.targets().share_l2_above_scale_pct, Some(90));
         assert!(p.is_excluded(SpendCategory::OfficePc) && !p.is_excluded(SpendCategory::Software));
-        assert_eq!(p.completion_months(), None);
-        assert_eq!(p.completion_deadline(d("2025-01-01")), None);
+        assert_eq!(p.completion_months(), Some(12));
+        assert_eq!(p.completion_deadline(d("2025-01-01")), Some(d("2026-01-01")));
     }
 
     #[test]
