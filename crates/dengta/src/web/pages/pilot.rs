@@ -78,11 +78,18 @@ async fn programmes_page(
         region = r;
     }
     let mine = pilot::programmes_for(&region)?;
+    // Programmes the enterprise has already applied to offer no second application.
+    let applied: Vec<String> = match p.role {
+        Role::Enterprise => pilot::list(app, p, None, 0, 500).await?.into_iter().map(|r| r.programme_id).collect(),
+        _ => Vec::new(),
+    };
     let rows = pilot::programmes()?
         .into_iter()
         .map(|prog| ProgrammeView {
             p: prog,
-            can_apply: p.role == Role::Enterprise && mine.iter().any(|m| m.id() == prog.id()),
+            can_apply: p.role == Role::Enterprise
+                && mine.iter().any(|m| m.id() == prog.id())
+                && !applied.iter().any(|a| a == prog.id()),
         })
         .collect();
     let failed = error.is_some();
@@ -170,6 +177,19 @@ struct EnrolmentPage {
     providers: Vec<(i64, String)>,
     notice: Option<&'static str>,
     error: Option<String>,
+}
+
+impl EnrolmentPage {
+    fn step_action(&self, code: &str) -> &'static str {
+        match workflow::EnrolmentAction::parse(code) {
+            Some(a) => a.label_zh(),
+            None if code == "apply" => "提交申请",
+            None => "",
+        }
+    }
+    fn step_state(&self, code: &str) -> &'static str {
+        EnrolmentState::parse(code).map_or("", |s| s.label_zh())
+    }
 }
 
 pub(crate) async fn enrolment_page(

@@ -76,6 +76,19 @@ impl ProjectPage {
     fn criterion(&self, c: &Criterion) -> String {
         c.describe_zh()
     }
+    fn step_action(&self, code: &str) -> &'static str {
+        match ProjectAction::parse(code) {
+            Some(a) => a.label_zh(),
+            None if code == "create" => "立项",
+            None => "",
+        }
+    }
+    fn step_state(&self, code: &str) -> &'static str {
+        workflow::ProjectState::parse(code).map_or("", |s| s.label_zh())
+    }
+    fn scene_name(&self, id: &str) -> String {
+        self.scenes.iter().find(|(s, _)| s == id).map_or_else(|| id.to_owned(), |(_, n)| n.clone())
+    }
     fn category_code(&self, code: &str) -> &'static str {
         SpendCategory::parse(code).map_or("", |c| c.label_zh())
     }
