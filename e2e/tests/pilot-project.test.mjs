@@ -596,6 +596,13 @@ describe('a pilot enterprise enrols, a provider diagnoses and contracts, the dis
       const plan = page.locator('#plan-form');
       assert.equal(await plan.count(), 1);
       await plan.locator('#target_equipment_management').selectOption('3');
+      // Itemised investment by category; an excluded category is flagged once shown.
+      await plan.locator('select[name="line_category"]').nth(0).selectOption('software');
+      await plan.locator('input[name="line_description"]').nth(0).fill('设备管理系统');
+      await plan.locator('input[name="line_amount"]').nth(0).fill('120000');
+      await plan.locator('select[name="line_category"]').nth(1).selectOption('office_pc');
+      await plan.locator('input[name="line_description"]').nth(1).fill('办公电脑');
+      await plan.locator('input[name="line_amount"]').nth(1).fill('8000');
       await plan.locator('#schedule').fill(PROJECT.schedule);
       const res = await clickAndLoad(page, plan.getByRole('button', { name: '提交改造方案', exact: true }));
       await accepted(page, res, 'submit the plan', state.projectPath);
@@ -603,7 +610,12 @@ describe('a pilot enterprise enrols, a provider diagnoses and contracts, the dis
       assert.equal(await page.locator('#plan-form').count(), 0, 'submitted once');
       const shown = await text(page.locator('section.card:not(#plan-form)', { has: page.locator('h2', { hasText: /^改造方案$/ }) }));
       assert.ok(shown.includes(PROJECT.schedule), 'the schedule is shown');
-      assert.match(shown, /→ L3/, 'the target level is shown');
+      assert.match(shown, /设备管理 → L3/, 'the target scene and level are shown');
+      const lines = await page.locator('#plan-lines tbody tr').allTextContents();
+      assert.equal(lines.length, 2);
+      assert.match(lines[1], /办公电脑/);
+      assert.match(lines[1], /不予补助/, 'an excluded category is flagged');
+      assert.doesNotMatch(lines[0], /不予补助/);
     });
   });
 

@@ -151,13 +151,22 @@ pub struct Diagnosis {
     pub recommendations: String,
 }
 
-/// The transformation plan (改造方案): target scenes and levels, schedule.
+/// The transformation plan (改造方案): target scenes and levels, itemised investment by category
+/// (categories the programme excludes are flagged where shown), schedule.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct Plan {
     #[serde(default)]
     pub targets: Vec<(String, u8)>,
     #[serde(default)]
+    pub lines: Vec<contract::InvestmentLine>,
+    #[serde(default)]
     pub schedule: String,
+}
+
+impl Plan {
+    pub fn total(&self) -> Fen {
+        Fen(self.lines.iter().map(|l| l.amount.0).sum())
+    }
 }
 
 /// A requested project step with the document it carries.
@@ -199,6 +208,8 @@ fn plan_valid(plan: &Plan) -> AppResult<bool> {
     let scenes = super::catalogue::scene_catalogue()?;
     Ok(!plan.targets.is_empty()
         && !plan.schedule.trim().is_empty()
+        && !plan.lines.is_empty()
+        && plan.lines.iter().all(|l| l.amount.0 > 0 && !l.description.trim().is_empty())
         && plan.targets.iter().all(|(s, l)| scenes.iter().any(|(id, _)| id == s) && (1..=4).contains(l)))
 }
 

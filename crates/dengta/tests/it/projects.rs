@@ -141,7 +141,11 @@ async fn project_from_diagnosis_to_completion(store: Store) {
         post(&t, &provider, &path, json!({"action": "submit_plan", "plan": {"targets": [], "schedule": "三个月"}}))
             .await;
     assert_eq!(s, 422);
-    let plan = json!({"targets": [["equipment_management", 3]], "schedule": "第1月部署网关，第2月上线系统，第3月验收"});
+    let no_lines = json!({"targets": [["equipment_management", 3]], "schedule": "三个月"});
+    assert_eq!(post(&t, &provider, &path, json!({"action": "submit_plan", "plan": no_lines})).await.0, 422);
+    let plan = json!({"targets": [["equipment_management", 3]], "schedule": "第1月部署网关，第2月上线系统，第3月验收",
+                      "lines": [{"category": "software", "description": "设备管理系统", "amount": 12_000_000},
+                                {"category": "office_pc", "description": "办公电脑", "amount": 800_000}]});
     assert_eq!(post(&t, &provider, &path, json!({"action": "submit_plan", "plan": plan})).await.0, 200);
     let (s, v) =
         post(&t, &enterprise, &path, json!({"action": "sign_contract", "contract": contract("2023-01-05")})).await;
@@ -218,6 +222,7 @@ async fn project_from_diagnosis_to_completion(store: Store) {
     assert_eq!(file["state"], "completed");
     assert_eq!(file["project"]["filing_no"], "NJ-2025-001");
     assert_eq!(file["contract_total_fen"], 26_000_000);
+    assert_eq!(file["plan"]["lines"].as_array().unwrap().len(), 2, "the plan keeps its itemised lines");
     assert_eq!(file["amount_in_words"], "贰拾陆万元整");
     assert_eq!(file["evidence"].as_array().unwrap().len(), 2);
     assert_eq!(file["payments"].as_array().unwrap().len(), 2);

@@ -298,12 +298,28 @@ pub async fn plan(
         })
         .filter(|(_, l)| *l > 0)
         .collect();
-    let s = Step {
+    let s = lines_of(&f).map(|lines| Step {
         action: "submit_plan".into(),
-        plan: Some(Plan { targets, schedule: one(&f, "schedule") }),
+        plan: Some(Plan { targets, lines, schedule: one(&f, "schedule") }),
         ..Step::default()
-    };
-    document_step(&app, &ctx, id, Ok(s)).await
+    });
+    document_step(&app, &ctx, id, s).await
+}
+
+/// Investment lines from repeated `line_category` / `line_description` / `line_amount` fields.
+fn lines_of(f: &Pairs) -> Result<Vec<InvestmentLine>, AppError> {
+    let all = |k: &str| f.iter().filter(|(x, _)| x == k).map(|(_, v)| v.trim().to_owned()).collect::<Vec<_>>();
+    let (cats, descs, amounts) = (all("line_category"), all("line_description"), all("line_amount"));
+    let mut lines = Vec::new();
+    for (i, desc) in descs.iter().enumerate().filter(|(_, d)| !d.is_empty()) {
+        let category = cats
+            .get(i)
+            .and_then(|c| SpendCategory::parse(c))
+            .ok_or_else(|| AppError::invalid("error.spend_category", desc))?;
+        let amount = yuan_to_fen(amounts.get(i).map_or("", String::as_str), desc)?;
+        lines.push(InvestmentLine { category, description: desc.clone(), amount });
+    }
+    Ok(lines)
 }
 
 fn contract_of(f: &Pairs, defaults: &[Criterion]) -> Result<ContractDraft, AppError> {
@@ -322,19 +338,7 @@ fn contract_of(f: &Pairs, defaults: &[Criterion]) -> Result<ContractDraft, AppEr
             amount: yuan_to_fen(amounts.get(i).map_or("", String::as_str), name)?,
         });
     }
-    let (cats, descs, line_amounts) = (all("line_category"), all("line_description"), all("line_amount"));
-    let mut lines = Vec::new();
-    for (i, desc) in descs.iter().enumerate().filter(|(_, d)| !d.is_empty()) {
-        let category = cats
-            .get(i)
-            .and_then(|c| SpendCategory::parse(c))
-            .ok_or_else(|| AppError::invalid("error.spend_category", desc))?;
-        lines.push(InvestmentLine {
-            category,
-            description: desc.clone(),
-            amount: yuan_to_fen(line_amounts.get(i).map_or("", String::as_str), desc)?,
-        });
-    }
+    let lines = lines_of(f)?;
     let split = CostSplit {
         enterprise: yuan_to_fen(&one(f, "split_enterprise"), "split_enterprise")?,
         provider_discount: yuan_to_fen(&one(f, "split_provider"), "split_provider")?,
