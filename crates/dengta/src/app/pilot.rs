@@ -18,15 +18,11 @@ use super::{Actor, App, AppError, AppResult, check};
 use crate::db::pilot::{self as store, EnrolmentRow, StepRow};
 use crate::db::{self, Conn};
 
-/// The programme rule files shipped in the binary.
-const FILES: &[&str] = &[
-    include_str!("../../../../data/programmes/nanjing-2024.toml"),
-    include_str!("../../../../data/programmes/zhongshan-2024.toml"),
-    include_str!("../../../../data/programmes/longyan-2024.toml"),
-];
-
 static PROGRAMMES: LazyLock<Result<Vec<(Programme, &'static str)>, String>> = LazyLock::new(|| {
-    FILES.iter().map(|text| Programme::from_toml(text).map(|p| (p, *text)).map_err(|e| e.to_string())).collect()
+    dengta_domain::programme::rules::BUILTIN_FILES
+        .iter()
+        .map(|(_, text)| Programme::from_toml(text).map(|p| (p, *text)).map_err(|e| e.to_string()))
+        .collect()
 });
 
 pub fn programmes() -> AppResult<Vec<&'static Programme>> {

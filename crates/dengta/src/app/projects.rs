@@ -231,6 +231,8 @@ pub async fn step(app: &App, actor: &Actor, id: i64, s: &Step) -> AppResult<Proj
     let from = ProjectState::parse(&row.status).ok_or_else(|| AppError::Internal(row.status.clone()))?;
     let reason = s.reason.trim();
     let mut docs = store::docs(&mut tx, id).await?;
+    // The guard judges the diagnosis as it stood before this step.
+    let was_submitted = docs.diagnosis_submitted;
     let mut contract_valid = docs.contract_json.is_some();
     let mut plan_ok = docs.plan_json.is_some();
     // Store the carried document first; the guard then judges the stored state.
@@ -272,7 +274,7 @@ pub async fn step(app: &App, actor: &Actor, id: i64, s: &Step) -> AppResult<Proj
     let filing_no = s.filing_no.trim();
     let guard = ProjectGuard {
         has_report: docs.report_sha256.is_some(),
-        diagnosis_submitted: store::docs(&mut tx, id).await?.diagnosis_submitted,
+        diagnosis_submitted: was_submitted,
         plan_valid: plan_ok,
         contract_valid,
         has_filing_number: !filing_no.is_empty(),

@@ -4,24 +4,8 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Store, TestApp};
+use crate::support::{Store, TestApp, get, post, token};
 use dengta::db;
-
-async fn token(t: &TestApp, user: &str) -> String {
-    dengta::app::accounts::create_token(&t.app, &dengta::app::Actor::cli(), user, "test").await.unwrap()
-}
-
-async fn post(t: &TestApp, tok: &str, path: &str, body: Value) -> (u16, Value) {
-    let res = reqwest::Client::new().post(t.url(path)).bearer_auth(tok).json(&body).send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-async fn get(t: &TestApp, tok: &str, path: &str) -> (u16, Value) {
-    let res = reqwest::Client::new().get(t.url(path)).bearer_auth(tok).send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
 
 /// A new enterprise (outside the demo's pilot data) and its user.
 async fn enterprise_user(t: &TestApp, username: &str, uscc: &str, region: &str, industry: &str) -> String {

@@ -459,3 +459,22 @@ pub async fn fixture(db: &Db) -> Fixture {
         other_city_contact: id("SELECT id FROM contact_requests WHERE created_by = $1", "wuxi-enterprise").await,
     }
 }
+
+/// An API token for a user (bearer calls need no CSRF token).
+pub async fn token(t: &TestApp, user: &str) -> String {
+    dengta::app::accounts::create_token(&t.app, &dengta::app::Actor::cli(), user, "test").await.expect("token")
+}
+
+/// POSTs JSON with a bearer token: (status, body or null).
+pub async fn post(t: &TestApp, tok: &str, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let res = reqwest::Client::new().post(t.url(path)).bearer_auth(tok).json(&body).send().await.expect("POST");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// GETs with a bearer token: (status, body or null).
+pub async fn get(t: &TestApp, tok: &str, path: &str) -> (u16, serde_json::Value) {
+    let res = reqwest::Client::new().get(t.url(path)).bearer_auth(tok).send().await.expect("GET");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}

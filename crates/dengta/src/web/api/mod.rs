@@ -7,3 +7,10 @@ pub mod pilot;
 pub mod pool;
 pub mod projects;
 pub mod v1;
+
+/// A JSON body, or the extractor's complaint as a 422 in the caller's language.
+pub fn json_body<T>(
+    b: Result<axum::Json<T>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, crate::app::AppError> {
+    b.map(|axum::Json(v)| v).map_err(|e| crate::app::AppError::invalid("error.bad_request", e.body_text()))
+}

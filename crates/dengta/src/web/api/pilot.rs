@@ -15,10 +15,6 @@ use crate::app::{App, AppError};
 use crate::web::ctx::Ctx;
 use dengta_domain::programme::workflow::EnrolmentState;
 
-fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    b.map(|Json(v)| v).map_err(|e| AppError::invalid("error.bad_request", e.body_text()))
-}
-
 pub async fn programmes() -> Result<Response, AppError> {
     let items: Vec<_> = pilot::programmes()?
         .into_iter()
@@ -52,7 +48,7 @@ pub async fn apply(
     ctx: Ctx,
     b: Result<Json<NewEnrolment>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let n = body(b)?;
+    let n = super::json_body(b)?;
     let p = ctx.principal()?;
     let enterprise = n.enterprise_id.or(p.enterprise_id).ok_or(AppError::NotFound)?;
     let id = pilot::apply(&app, &ctx.actor(), &n.programme_id, enterprise).await?;
@@ -92,7 +88,7 @@ pub async fn transition(
     Path(id): Path<i64>,
     b: Result<Json<Step>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let s = body(b)?;
+    let s = super::json_body(b)?;
     let to = pilot::step(&app, &ctx.actor(), id, &s).await?;
     Ok(Json(json!({ "id": id, "state": to, "state_label": to.label_zh() })).into_response())
 }
@@ -113,7 +109,7 @@ pub async fn resolve_objection(
     Path(id): Path<i64>,
     b: Result<Json<ObjectionDecision>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let d = body(b)?;
+    let d = super::json_body(b)?;
     pilot::resolve_objection(&app, &ctx.actor(), id, d.objection_id, d.uphold, &d.reason).await?;
     Ok(Json(json!({ "objection_id": d.objection_id, "status": if d.uphold { "upheld" } else { "dismissed" } }))
         .into_response())
@@ -142,7 +138,7 @@ pub async fn object(
     Path(id): Path<i64>,
     b: Result<Json<ObjectionForm>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let f = body(b)?;
+    let f = super::json_body(b)?;
     let oid = pilot::object(&app, &ctx.actor(), id, &f).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": oid, "status": "open" }))).into_response())
 }

@@ -18,10 +18,6 @@ use crate::app::providers::{self as pool, Application, ObjectionForm, ProviderFi
 use crate::app::{App, AppError};
 use crate::web::ctx::Ctx;
 
-fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    b.map(|Json(v)| v).map_err(|e| AppError::invalid("error.bad_request", e.body_text()))
-}
-
 fn file_json(f: &ProviderFile, with_sheets: bool) -> serde_json::Value {
     json!({
         "provider": f.provider,
@@ -42,7 +38,7 @@ pub async fn apply(
     ctx: Ctx,
     b: Result<Json<Application>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let a = body(b)?;
+    let a = super::json_body(b)?;
     let id = pool::apply(&app, &a, &ctx.request_id).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id, "state": "applied" }))).into_response())
 }
@@ -72,7 +68,7 @@ pub async fn transition(
     Path(id): Path<i64>,
     b: Result<Json<Step>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let s = body(b)?;
+    let s = super::json_body(b)?;
     let to = pool::step(&app, &ctx.actor(), id, &s).await?;
     Ok(Json(json!({ "id": id, "state": to, "state_label": to.label_zh() })).into_response())
 }
@@ -89,7 +85,7 @@ pub async fn start_evaluation(
     Path(id): Path<i64>,
     b: Result<Json<Experts>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let e = body(b)?;
+    let e = super::json_body(b)?;
     let rid = pool::start_evaluation(&app, &ctx.actor(), id, &e.experts).await?;
     Ok((StatusCode::CREATED, Json(json!({ "review_id": rid }))).into_response())
 }
@@ -105,7 +101,7 @@ pub async fn object(
     Path(id): Path<i64>,
     b: Result<Json<ObjectionForm>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let f = body(b)?;
+    let f = super::json_body(b)?;
     let oid = pool::object(&app, &ctx.actor(), id, &f).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": oid, "status": "open" }))).into_response())
 }
@@ -126,7 +122,7 @@ pub async fn resolve_objection(
     Path(id): Path<i64>,
     b: Result<Json<ObjectionDecision>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let d = body(b)?;
+    let d = super::json_body(b)?;
     let belongs =
         crate::db::providers::objection(&mut app.db.clone(), d.objection_id).await?.is_some_and(|o| o.subject_id == id);
     if !belongs {
@@ -174,7 +170,7 @@ pub async fn declare(
     Path(id): Path<i64>,
     b: Result<Json<Declaration>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let d = body(b)?;
+    let d = super::json_body(b)?;
     pool::declare(&app, &ctx.actor(), id, d.conflict, &d.note).await?;
     Ok(Json(json!({ "id": id, "conflict": if d.conflict { "declared" } else { "none" } })).into_response())
 }
@@ -191,7 +187,7 @@ pub async fn score(
     Path(id): Path<i64>,
     b: Result<Json<Scores>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let s = body(b)?;
+    let s = super::json_body(b)?;
     let total = pool::score(&app, &ctx.actor(), id, &s.scores).await?;
     Ok(Json(json!({ "id": id, "total": total })).into_response())
 }
@@ -213,7 +209,7 @@ pub async fn add_sub_industry(
     ctx: Ctx,
     b: Result<Json<NewSubIndustry>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let n = body(b)?;
+    let n = super::json_body(b)?;
     let id = pool::add_sub_industry(&app, &ctx.actor(), &n.name, &n.codes.join(" ")).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
 }
@@ -234,7 +230,7 @@ pub async fn create_solution(
     ctx: Ctx,
     b: Result<Json<SolutionInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let f = body(b)?;
+    let f = super::json_body(b)?;
     let id = cat::create(&app, &ctx.actor(), &f).await?;
     let (s, items) = cat::get(&app, ctx.principal()?, id).await?;
     Ok((StatusCode::CREATED, Json(json!({ "solution": s, "items": items }))).into_response())
@@ -259,7 +255,7 @@ pub async fn update_solution(
     Path(id): Path<i64>,
     b: Result<Json<SolutionUpdate>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let u = body(b)?;
+    let u = super::json_body(b)?;
     cat::update(&app, &ctx.actor(), id, u.version, &u.input).await?;
     let (s, items) = cat::get(&app, ctx.principal()?, id).await?;
     Ok(Json(json!({ "solution": s, "items": items })).into_response())
@@ -279,7 +275,7 @@ pub async fn solution_transition(
     Path(id): Path<i64>,
     b: Result<Json<SolutionStep>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let s = body(b)?;
+    let s = super::json_body(b)?;
     let to = cat::decide(&app, &ctx.actor(), id, &s.action, &s.note).await?;
     Ok(Json(json!({ "id": id, "status": to })).into_response())
 }
@@ -327,7 +323,7 @@ pub async fn request_contact(
     ctx: Ctx,
     b: Result<Json<NewContact>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let n = body(b)?;
+    let n = super::json_body(b)?;
     let id = cat::request_contact(&app, &ctx.actor(), n.provider_id, n.solution_id, &n.message).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id, "consented": false }))).into_response())
 }
@@ -344,7 +340,7 @@ pub async fn consent(
     Path(id): Path<i64>,
     b: Result<Json<Consent>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let c = body(b)?;
+    let c = super::json_body(b)?;
     cat::consent(&app, &ctx.actor(), id, c.give).await?;
     Ok(Json(json!({ "id": id, "consented": c.give })).into_response())
 }

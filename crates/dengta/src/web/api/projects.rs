@@ -15,10 +15,6 @@ use crate::app::projects::{self, NewProject, PaymentInput, ProjectFile, Step};
 use crate::app::{App, AppError, files};
 use crate::web::ctx::Ctx;
 
-fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    b.map(|Json(v)| v).map_err(|e| AppError::invalid("error.bad_request", e.body_text()))
-}
-
 pub fn file_json(f: &ProjectFile) -> serde_json::Value {
     json!({
         "project": f.row, "state": f.state, "state_label": f.state.label_zh(), "overdue": f.overdue,
@@ -38,7 +34,7 @@ pub async fn create(
     ctx: Ctx,
     b: Result<Json<NewProject>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let n = body(b)?;
+    let n = super::json_body(b)?;
     let id = projects::create(&app, &ctx.actor(), &n).await?;
     let f = projects::file(&app, ctx.principal()?, id).await?;
     Ok((StatusCode::CREATED, Json(file_json(&f))).into_response())
@@ -55,7 +51,7 @@ pub async fn transition(
     Path(id): Path<i64>,
     b: Result<Json<Step>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let s = body(b)?;
+    let s = super::json_body(b)?;
     let to = projects::step(&app, &ctx.actor(), id, &s).await?;
     Ok(Json(json!({ "id": id, "state": to, "state_label": to.label_zh() })).into_response())
 }
@@ -74,7 +70,7 @@ pub async fn add_milestone(
     Path(id): Path<i64>,
     b: Result<Json<NewMilestone>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let m = body(b)?;
+    let m = super::json_body(b)?;
     let mid = projects::add_milestone(&app, &ctx.actor(), id, &m.title, &m.due_date).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": mid }))).into_response())
 }
@@ -91,7 +87,7 @@ pub async fn finish_milestone(
     Path(id): Path<i64>,
     b: Result<Json<Done>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let d = body(b)?;
+    let d = super::json_body(b)?;
     projects::finish_milestone(&app, &ctx.actor(), id, d.milestone_id).await?;
     Ok(Json(json!({ "milestone_id": d.milestone_id, "done": true })).into_response())
 }
@@ -133,7 +129,7 @@ pub async fn record_payment(
     Path(id): Path<i64>,
     b: Result<Json<PaymentInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let p = body(b)?;
+    let p = super::json_body(b)?;
     let (pid, excluded) = projects::record_payment(&app, &ctx.actor(), id, &p).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": pid, "excluded": excluded }))).into_response())
 }
