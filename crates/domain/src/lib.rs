@@ -7,6 +7,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod codes;
 pub mod enterprise;
+pub mod integrity;
 pub mod ledger;
 pub mod money;
 pub mod policy;

@@ -275,6 +275,7 @@ async fn demo_assessment(app: &App) -> AppResult<()> {
     };
     super::enterprises::record_size(app, &actor, enterprise_id, &size).await?;
     demo_pilot(app).await?;
+    demo_money(app).await?;
     Ok(())
 }
 
@@ -340,6 +341,135 @@ async fn demo_pilot(app: &App) -> AppResult<()> {
         let filing = filed.then(|| format!("NJ-DEMO-{:03}", i + 1));
         let filing_ref = filing.as_deref().map(|no| (no, db::now_ms(), None));
         projects::set_state(&mut tx, id, 1, status, filing_ref).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Money for the demo: budget allocated to the Nanjing pools, and two more projects of the listed
+/// 秦淮 enterprise — one accepted with its subsidy paid, one rejected — so the subsidy, ledger and
+/// provider pages have history to show. Every movement is a real ledger transfer.
+async fn demo_money(app: &App) -> AppResult<()> {
+    use dengta_domain::ledger::{Account, AccountKind, Transfer};
+    use dengta_domain::money::Fen;
+
+    use crate::db::{acceptance, ledger, projects, subsidies};
+    let prog = super::pilot::programme("nanjing-2024")?;
+    let mut tx = app.db.begin().await?;
+    let meta = ledger::Meta { actor: "demo-loader", ..Default::default() };
+    for (pool, yuan) in [("enterprise", 30_000_000_i64), ("services", 2_000_000)] {
+        let key = super::subsidies::pool_key(prog.id(), pool);
+        let t = Transfer::between(
+            Account::new(AccountKind::Funding, &key),
+            Account::new(AccountKind::Pool, &key),
+            Fen(yuan * 100),
+            format!("下达资金 宁财企〔2026〕演示号：{} {pool}", prog.name()),
+        );
+        ledger::post(&mut tx, &t, &meta).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    let enrolment: Option<(i64,)> = tx
+        .fetch_optional(
+            "SELECT n.id FROM enrolments n JOIN enterprises e ON e.id = n.enterprise_id \
+             WHERE e.uscc = $1 AND n.status = 'listed'",
+            crate::args!["91320104MA1X2Y4B0D"],
+        )
+        .await?;
+    let (Some((enrolment,)), Some(e), Some(provider)) = (
+        enrolment,
+        db::enterprises::by_uscc(&mut tx, "91320104MA1X2Y4B0D").await?,
+        db::providers::by_uscc(&mut tx, "91320104MA1X2Y8F08").await?,
+    ) else {
+        tx.commit().await?;
+        return Ok(());
+    };
+    let now = db::now_ms();
+    let day = 86_400_000;
+    for (title, accepted) in
+        [("秦淮智能装备改造项目（演示 验收通过）", true), ("秦淮智能装备改造项目（演示 验收未通过）", false)]
+    {
+        let id = projects::insert(
+            &mut tx,
+            &projects::NewProject {
+                programme_id: prog.id(),
+                programme_version: i64::from(prog.version()),
+                enrolment_id: enrolment,
+                enterprise_id: e.id,
+                provider_id: provider.id,
+                region_code: &e.region_code,
+                title,
+                created_by: "demo-loader",
+            },
+        )
+        .await?;
+        let no = format!("NJ-DEMO-{id:03}");
+        projects::set_state(&mut tx, id, 1, "completed", Some((no.as_str(), now - 120 * day, None))).await?;
+        let aid = acceptance::insert(
+            &mut tx,
+            &acceptance::NewAcceptance {
+                project_id: id,
+                enterprise_id: e.id,
+                provider_id: provider.id,
+                region_code: &e.region_code,
+                declaration: super::acceptance::DECLARATION,
+                declared_by: "demo-loader",
+                bank_account: "6222020000000001",
+                summary: "演示数据",
+            },
+        )
+        .await?;
+        let status = if accepted { "accepted" } else { "rejected" };
+        let change = acceptance::Change { status, decided: true, ..Default::default() };
+        acceptance::set_state(&mut tx, aid, 1, &change).await?;
+        acceptance::add_outcome(&mut tx, provider.id, status, 21).await?;
+        if !accepted {
+            continue;
+        }
+        // 200,000 eligible × 40% = 80,000, reserved, approved after 公示 and paid.
+        let amount = Fen(8_000_000);
+        let trace = serde_json::json!([
+            {"label": "可补助投入", "amount": 20_000_000, "note": "演示数据"},
+            {"label": "按比例计算", "amount": 8_000_000, "note": "200,000.00 元 × 40% = 80,000.00 元"},
+            {"label": "本次应拨付", "amount": 8_000_000, "note": "80,000.00 元，大写捌万元整"}
+        ]);
+        let sid = subsidies::insert(
+            &mut tx,
+            &subsidies::NewSubsidy {
+                project_id: id,
+                enterprise_id: e.id,
+                region_code: &e.region_code,
+                programme_id: prog.id(),
+                programme_version: i64::from(prog.version()),
+                pool_id: "enterprise",
+                stage: "after_acceptance",
+                amount_fen: amount.0,
+                award_fen: amount.0,
+                rule: &prog.rule_ref(),
+                trace_json: &trace.to_string(),
+                created_by: "demo-loader",
+            },
+        )
+        .await?;
+        let key = super::subsidies::pool_key(prog.id(), "enterprise");
+        let meta = ledger::Meta { subsidy_id: Some(sid), actor: "demo-loader", ..Default::default() };
+        let mut last = 0;
+        for (from, to, what) in [
+            (AccountKind::Pool, AccountKind::Commitment, "奖补核算"),
+            (AccountKind::Commitment, AccountKind::Payable, "批准拨付"),
+            (AccountKind::Payable, AccountKind::Disbursed, "拨付补助"),
+        ] {
+            let t =
+                Transfer::between(Account::new(from, &key), Account::new(to, &key), amount, format!("{what}（演示）"));
+            last = ledger::post(&mut tx, &t, &meta).await.map_err(|e| AppError::Internal(e.to_string()))?;
+        }
+        subsidies::insert_payment(&mut tx, sid, last, amount.0, "6222020000000001", "PZ-DEMO-001", "demo-loader")
+            .await?;
+        let change = subsidies::Change {
+            status: "paid",
+            publicity_ends_at: Some(now - 10 * day),
+            approved_by: Some("demo-officer"),
+            paid: true,
+        };
+        subsidies::set_state(&mut tx, sid, 1, &change).await?;
     }
     tx.commit().await?;
     Ok(())

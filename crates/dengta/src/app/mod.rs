@@ -1,9 +1,11 @@
 //! Use-cases: each checks permission, opens a transaction, applies the domain
 //! rule, writes, audits and commits. The web layer and the CLI both call these.
 
+pub mod acceptance;
 pub mod accounts;
 pub mod assessments;
 pub mod audit;
+pub mod bundle;
 pub mod catalogue;
 pub mod claims;
 pub mod cloud;
@@ -14,10 +16,12 @@ pub mod enterprises;
 pub mod export;
 pub mod files;
 pub mod import;
+pub mod integrity;
 pub mod pilot;
 pub mod projects;
 pub mod providers;
 pub mod setup;
+pub mod subsidies;
 
 use dengta_domain::policy::Decision;
 use dengta_domain::role::Principal;

@@ -264,6 +264,7 @@ pub async fn step(app: &App, actor: &Actor, id: i64, s: &Step) -> AppResult<Proj
             }
             contract_valid = true;
             store::set_doc(&mut tx, id, "contract_json", &json(c)?).await?;
+            store::set_contract_total(&mut tx, id, c.total().0).await?;
         }
         _ => {}
     }
@@ -426,7 +427,8 @@ pub async fn finish_milestone(app: &App, actor: &Actor, id: i64, milestone_id: i
 }
 
 /// What an uploaded file is for.
-pub const EVIDENCE_KINDS: &[&str] = &["diagnosis_report", "milestone", "invoice", "payment", "contract", "other"];
+pub const EVIDENCE_KINDS: &[&str] =
+    &["diagnosis_report", "milestone", "invoice", "payment", "contract", "summary_report", "other"];
 
 /// Attaches an uploaded file (already stored) to the project; a diagnosis report becomes the
 /// project's report. Returns the evidence id and whether the content is reused elsewhere.

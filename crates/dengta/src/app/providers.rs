@@ -96,6 +96,9 @@ pub struct Application {
     pub contact_name: String,
     #[serde(default)]
     pub contact_phone: String,
+    /// The account subsidies and fees are paid to (compared with clients' accounts).
+    #[serde(default)]
+    pub bank_account: String,
 }
 
 fn text(v: &str, max: usize, key: &'static str) -> AppResult<String> {
@@ -139,6 +142,10 @@ pub async fn apply(app: &App, f: &Application, request_id: &str) -> AppResult<i6
     if !phone.is_empty() && !dengta_domain::enterprise::profile::valid_phone(phone) {
         return Err(AppError::invalid("error.phone", phone));
     }
+    let bank: String = f.bank_account.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    if !bank.is_empty() && (!(8..=30).contains(&bank.len()) || !bank.chars().all(|c| c.is_ascii_digit())) {
+        return Err(AppError::invalid("error.bank_account", f.bank_account.trim()));
+    }
     if f.sub_industries.is_empty() {
         return Err(AppError::invalid("error.sub_industry_required", ""));
     }
@@ -168,6 +175,7 @@ pub async fn apply(app: &App, f: &Application, request_id: &str) -> AppResult<i6
             attachments: &attachments,
             contact_name: (!contact.is_empty()).then_some(contact),
             contact_phone: (!phone.is_empty()).then_some(phone),
+            bank_account: (!bank.is_empty()).then_some(bank.as_str()),
         },
     )
     .await?;
@@ -223,6 +231,8 @@ pub struct ProviderFile {
     pub events: Vec<store::EventRow>,
     pub reviews: Vec<(ReviewRow, Vec<AssignmentRow>)>,
     pub objections: Vec<store::ObjectionRow>,
+    /// Acceptance outcomes of its projects: pass rate, rework, time to acceptance.
+    pub outcomes: crate::db::acceptance::OutcomeRow,
 }
 
 pub async fn file(app: &App, p: &Principal, id: i64) -> AppResult<ProviderFile> {
@@ -244,6 +254,7 @@ async fn file_of(c: &mut impl Conn, provider: ProviderRow) -> AppResult<Provider
         sub_industries: store::provider_sub_industries(c, id).await?,
         events: store::events(c, id).await?,
         objections: store::objections_of(c, "provider", id).await?,
+        outcomes: crate::db::acceptance::outcomes(c, id).await?,
         reviews,
         provider,
     })

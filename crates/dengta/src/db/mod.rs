@@ -5,6 +5,7 @@
 //! `#[derive(sqlx::FromRow)]`, which works for both. This module is the only
 //! place that knows which engine is underneath.
 
+pub mod acceptance;
 pub mod assessments;
 pub mod audit;
 pub mod catalogue;
@@ -12,12 +13,14 @@ pub mod enterprise_file;
 pub mod enterprises;
 pub mod imports;
 pub mod instruments;
+pub mod ledger;
 pub mod meta;
 pub mod pilot;
 pub mod projects;
 pub mod providers;
 pub mod regions;
 pub mod sessions;
+pub mod subsidies;
 pub mod tokens;
 pub mod users;
 

@@ -21,13 +21,15 @@ pub struct ProjectRow {
     pub filing_no: Option<String>,
     pub filed_at: Option<i64>,
     pub due_at: Option<i64>,
+    pub completed_at: Option<i64>,
+    pub contract_total_fen: Option<i64>,
     pub created_at: i64,
     pub version: i64,
 }
 
 const COLS: &str = "j.id, j.programme_id, j.programme_version, j.enrolment_id, j.enterprise_id, e.name AS enterprise_name, \
      j.provider_id, p.name AS provider_name, p.region_code AS provider_region, j.region_code, j.title, j.status, \
-     j.filing_no, j.filed_at, j.due_at, j.created_at, j.version";
+     j.filing_no, j.filed_at, j.due_at, j.completed_at, j.contract_total_fen, j.created_at, j.version";
 const FROM: &str = "projects j JOIN enterprises e ON e.id = j.enterprise_id JOIN providers p ON p.id = j.provider_id";
 
 pub struct NewProject<'a> {
@@ -122,13 +124,29 @@ pub async fn set_state(
         }
         None => {
             c.execute(
-                "UPDATE projects SET status = $1, version = version + 1 WHERE id = $2 AND version = $3",
-                args![status, id, version],
+                "UPDATE projects SET status = $1, version = version + 1, \
+                 completed_at = CASE WHEN $1 = 'completed' THEN $4 ELSE completed_at END WHERE id = $2 AND version = $3",
+                args![status, id, version, now_ms()],
             )
             .await?
         }
     };
     Ok(n == 1)
+}
+
+/// The signed contract's total, kept on the project for the identical-amount check.
+pub async fn set_contract_total(c: &mut impl Conn, id: i64, total_fen: i64) -> DbResult<()> {
+    c.execute("UPDATE projects SET contract_total_fen = $1 WHERE id = $2", args![total_fen, id]).await?;
+    Ok(())
+}
+
+/// How many projects of a programme have a signed contract of exactly this total.
+pub async fn count_with_total(c: &mut impl Conn, programme_id: &str, total_fen: i64) -> DbResult<i64> {
+    c.scalar(
+        "SELECT COUNT(*) FROM projects WHERE programme_id = $1 AND contract_total_fen = $2 AND status <> 'cancelled'",
+        args![programme_id, total_fen],
+    )
+    .await
 }
 
 #[derive(Clone, Debug, Default, sqlx::FromRow, serde::Serialize)]

@@ -25,14 +25,16 @@ pub struct ProviderRow {
     pub contact_name: Option<String>,
     #[serde(skip)]
     pub contact_phone: Option<String>,
+    #[serde(skip)]
+    pub bank_account: Option<String>,
     pub applied_at: Option<i64>,
     pub created_at: i64,
     pub version: i64,
 }
 
 const COLS: &str = "id, uscc, name, region_code, kind, status, stars, score_hundredths, publicity_ends_at, appeal_from, \
-     rectify_deadline, founded_year, qualifications, cases, attachments, contact_name, contact_phone, applied_at, \
-     created_at, version";
+     rectify_deadline, founded_year, qualifications, cases, attachments, contact_name, contact_phone, bank_account, \
+     applied_at, created_at, version";
 
 pub async fn insert(
     c: &mut impl Conn,
@@ -79,14 +81,15 @@ pub struct NewApplication<'a> {
     pub attachments: &'a str,
     pub contact_name: Option<&'a str>,
     pub contact_phone: Option<&'a str>,
+    pub bank_account: Option<&'a str>,
 }
 
 pub async fn insert_application(c: &mut impl Conn, n: &NewApplication<'_>) -> DbResult<i64> {
     let now = now_ms();
     c.scalar(
         "INSERT INTO providers (uscc, name, region_code, kind, status, founded_year, qualifications, cases, attachments, \
-         contact_name, contact_phone, applied_at, created_at) \
-         VALUES ($1, $2, $3, $4, 'applied', $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+         contact_name, contact_phone, bank_account, applied_at, created_at) \
+         VALUES ($1, $2, $3, $4, 'applied', $5, $6, $7, $8, $9, $10, $12, $11, $11) RETURNING id",
         args![
             n.uscc,
             n.name,
@@ -98,7 +101,8 @@ pub async fn insert_application(c: &mut impl Conn, n: &NewApplication<'_>) -> Db
             n.attachments,
             n.contact_name,
             n.contact_phone,
-            now
+            now,
+            n.bank_account
         ],
     )
     .await

@@ -60,6 +60,8 @@ pub enum Object {
     Enrolment,
     /// A transformation project (its enterprise, its provider, officers and experts over it).
     Project,
+    /// A subsidy (its enterprise and officers over it; money moves only by the programme's city).
+    Subsidy,
 }
 
 #[derive(Clone, Debug)]
@@ -97,6 +99,7 @@ const EXPERT_ONLY: &[Role] = &[Expert];
 const CATALOGUE: &[Role] = &[Officer, Enterprise, Provider, Expert];
 const ENTERPRISE_PROVIDER: &[Role] = &[Enterprise, Provider];
 const PROJECT_PARTIES: &[Role] = &[Officer, Enterprise, Provider, Expert];
+const OFFICER_AUDIT: &[Role] = &[Officer, AuditAdmin];
 
 fn def(method: Method, path: &'static str, access: Access, summary: &'static str) -> RouteDef {
     RouteDef { method, path, access, object: None, nav: None, summary, upload: false }
@@ -284,6 +287,24 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/api/v1/projects/{id}/milestones/done", Roles(ENTERPRISE_PROVIDER), "Mark a milestone done (evidence required): {milestone_id}").on(O::Project), post(api::projects::finish_milestone)),
         (def(M::POST, "/api/v1/projects/{id}/files", Roles(ENTERPRISE_PROVIDER), "Upload evidence (multipart field file; ?kind=&milestone_id=)").on(O::Project).upload(), post(api::projects::upload)),
         (def(M::POST, "/api/v1/projects/{id}/payments", Roles(ENTERPRISE_PROVIDER), "Record an invoice or payment: {kind, category, number, amount, date}").on(O::Project), post(api::projects::record_payment)),
+        (def(M::GET, "/api/v1/projects/{id}/acceptance", Roles(PROJECT_PARTIES), "Acceptance: material checklist, criteria evaluation, history, integrity flags (officers), subsidies").on(O::Project), get(api::money::show)),
+        (def(M::POST, "/api/v1/projects/{id}/acceptance", Roles(ENTERPRISE_ONLY), "Apply for acceptance: {declare, bank_account, summary}").on(O::Project), post(api::money::apply)),
+        (def(M::POST, "/api/v1/projects/{id}/acceptance/transitions", Roles(OFFICER_ENTERPRISE), "An acceptance step: {action, reason, version, onsite_assessment_id, finance_eligible, finance_note, declare}").on(O::Project), post(api::money::transition)),
+        (def(M::GET, "/api/v1/projects/{id}/bundle", Roles(OFFICER_ENTERPRISE), "The acceptance bundle (一企一档) as a ZIP with a manifest of SHA-256 and SM3 hashes").on(O::Project), get(api::money::download_bundle)),
+        (def(M::POST, "/api/v1/projects/{id}/subsidies", Roles(OFFICER), "Compute a subsidy and reserve it from the pool: {stage}").on(O::Project), post(api::money::compute)),
+        (def(M::POST, "/api/v1/projects/{id}/integrity-flags/clear", Roles(OFFICER), "Clear an integrity flag with a reason: {flag_id, reason}").on(O::Project), post(api::money::clear_flag)),
+        (def(M::GET, "/api/v1/integrity-flags", Roles(OFFICER_AUDIT), "Integrity flags in the region (?cleared=true for cleared ones)"), get(api::money::flags)),
+        (def(M::GET, "/api/v1/subsidies", Roles(OFFICER_AUDIT), "Subsidies in the region (?status=)"), get(api::money::subsidies)),
+        (def(M::GET, "/api/v1/subsidies/{id}", Roles(OFFICER_ENTERPRISE), "A subsidy: trace, 公示, objections, payments, ledger transfers").on(O::Subsidy), get(api::money::subsidy)),
+        (def(M::POST, "/api/v1/subsidies/{id}/transitions", Roles(OFFICER), "A subsidy step: {action: publicise|approve|cancel, reason, version}").on(O::Subsidy), post(api::money::subsidy_transition)),
+        (def(M::POST, "/api/v1/subsidies/{id}/payments", Roles(OFFICER), "Pay an approved subsidy exactly once: Idempotency-Key header, {voucher}").on(O::Subsidy), post(api::money::pay)),
+        (def(M::POST, "/api/v1/subsidies/{id}/reversal", Roles(OFFICER), "Reverse a payment by a compensating transfer: {payment_id, reason}").on(O::Subsidy), post(api::money::reverse)),
+        (def(M::POST, "/api/v1/subsidies/{id}/objection-decisions", Roles(OFFICER), "Uphold (cancels the subsidy) or dismiss an objection: {objection_id, uphold, reason}").on(O::Subsidy), post(api::money::resolve_objection)),
+        (def(M::GET, "/api/v1/public/subsidies", Public, "Public: subsidies under 公示 and decided, with their computation"), get(api::money::public_subsidies)),
+        (def(M::POST, "/api/v1/public/subsidies/{id}/objections", Public, "Public: object to a subsidy during 公示: {name, contact, body}").on(O::Subsidy), post(api::money::object)),
+        (def(M::GET, "/api/v1/ledger/pools", Roles(OFFICER_AUDIT), "Budget pools: planned, allocated, available, committed, payable, disbursed (?programme=)"), get(api::money::pools)),
+        (def(M::POST, "/api/v1/ledger/allocations", Roles(OFFICER), "Allocate budget to a pool: {programme_id, pool, amount, reference}, Idempotency-Key"), post(api::money::allocate)),
+        (def(M::GET, "/api/v1/ledger/reconciliation", Roles(OFFICER_AUDIT), "Reconcile the ledger: legs vs balances, subsidies vs accounts"), get(api::money::reconciliation)),
         (def(M::GET, "/api/v1/demand", Roles(OFFICER_PROVIDER), "Aggregated weak scenes by industry division and sub-industry (region)"), get(api::pool::demand)),
         (def(M::GET, "/api/v1/regions", Anyone, "Regions in the caller's subtree"), get(api::v1::regions)),
         (def(M::GET, "/api/v1/users", Roles(ACCOUNT_ADMINS), "Users in scope"), get(api::v1::users)),

@@ -35,6 +35,7 @@ fn ids(f: &Fixture, o: Object) -> (i64, i64) {
         Object::Contact => (f.own_contact, f.other_city_contact),
         Object::Enrolment => (f.own_enrolment, f.other_city_enrolment),
         Object::Project => (f.own_project, f.other_city_project),
+        Object::Subsidy => (f.own_subsidy, f.other_city_subsidy),
     }
 }
 

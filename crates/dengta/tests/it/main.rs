@@ -36,6 +36,7 @@ mod csrf;
 mod enterprise_file;
 mod import_export;
 mod instruments;
+mod money;
 mod pilot;
 mod pool;
 mod projects;

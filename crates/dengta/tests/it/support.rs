@@ -168,6 +168,42 @@ pub struct Fixture {
     /// A project of demo-enterprise with demo-provider, and one in 无锡.
     pub own_project: i64,
     pub other_city_project: i64,
+    /// A computed subsidy of each of those projects.
+    pub own_subsidy: i64,
+    pub other_city_subsidy: i64,
+}
+
+/// A computed subsidy row for a project (made once per project).
+async fn subsidy_of(db: &Db, project_id: i64) -> i64 {
+    let mut c = db.clone();
+    if let Some(s) = db::subsidies::of_project(&mut c, project_id).await.expect("subsidies").first() {
+        return s.id;
+    }
+    let p = db::projects::get(&mut c, project_id).await.expect("project").expect("exists");
+    let id = db::subsidies::insert(
+        &mut c,
+        &db::subsidies::NewSubsidy {
+            project_id,
+            enterprise_id: p.enterprise_id,
+            region_code: &p.region_code,
+            programme_id: &p.programme_id,
+            programme_version: p.programme_version,
+            pool_id: "enterprise",
+            stage: "after_acceptance",
+            amount_fen: 100,
+            award_fen: 100,
+            rule: "fixture",
+            trace_json: "[]",
+            created_by: "fixture",
+        },
+    )
+    .await
+    .expect("subsidy");
+    // Cancelled: it reserved no money, so the ledger still reconciles with the subsidies.
+    c.execute("UPDATE subsidies SET status = 'cancelled' WHERE id = $1", vec![db::Arg::from(id)])
+        .await
+        .expect("cancel");
+    id
 }
 
 /// A self-assessment draft of an enterprise (created once; later calls return the same one).
@@ -457,6 +493,9 @@ pub async fn fixture(db: &Db) -> Fixture {
         own_project: id("SELECT id FROM projects WHERE title = $1", "设备联网改造").await,
         other_city_project: id("SELECT id FROM projects WHERE title = $1", "纺织设备联网改造").await,
         other_city_contact: id("SELECT id FROM contact_requests WHERE created_by = $1", "wuxi-enterprise").await,
+        own_subsidy: subsidy_of(db, id("SELECT id FROM projects WHERE title = $1", "设备联网改造").await).await,
+        other_city_subsidy: subsidy_of(db, id("SELECT id FROM projects WHERE title = $1", "纺织设备联网改造").await)
+            .await,
     }
 }
 

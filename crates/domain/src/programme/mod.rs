@@ -9,9 +9,11 @@
 //! - [`contract`]: contract draft validation, eligible spend, acceptance criteria, 人民币大写.
 //! - [`subsidy`]: 奖补 computed fen-exact, with a line-by-line Chinese trace.
 
+pub mod acceptance;
 pub mod contract;
 pub mod date;
 pub mod eligibility;
+pub mod materials;
 pub mod rules;
 pub mod subsidy;
 pub mod workflow;

@@ -13,7 +13,7 @@
 //!    (already paid + `total`), earlier stages first, and what was already paid is taken off the
 //!    earliest stages. The instalments therefore always add up to `total`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::level_zh;
 use super::rules::{Date, FULL_BP, InstalmentStage, MAX_LEVEL, Programme, pct_of_bp};
@@ -35,7 +35,7 @@ pub struct SubsidyInput {
 }
 
 /// One step of the computation, in Chinese.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceLine {
     pub label: String,
     pub amount: Option<Fen>,

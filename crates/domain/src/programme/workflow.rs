@@ -61,6 +61,16 @@ pub enum TransitionError {
     FilingNumberMissing,
     #[error("尚有里程碑未完成，不能申报完成")]
     MilestonesOpen,
+    #[error("验收材料不齐全，请先补齐")]
+    MaterialsIncomplete,
+    #[error("尚无现场评测结果")]
+    OnsiteMissing,
+    #[error("尚未完成财务核查")]
+    FinanceMissing,
+    #[error("验收指标未全部达到；如仍通过验收，请填写理由（将提交审计管理员复核）")]
+    CriteriaFailed,
+    #[error("有 {0} 条诚信预警尚未处理，处理后才能批准")]
+    OpenFlags(u32),
 }
 
 /// The state after `action`, or why it may not happen now: first the table, then the guard.

@@ -2,6 +2,7 @@
 
 pub mod assessments;
 pub mod health;
+pub mod money;
 pub mod openapi;
 pub mod pilot;
 pub mod pool;

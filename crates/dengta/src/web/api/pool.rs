@@ -25,6 +25,11 @@ fn file_json(f: &ProviderFile, with_sheets: bool) -> serde_json::Value {
         "state_label": f.state.label_zh(),
         "sub_industries": f.sub_industries,
         "events": f.events,
+        "outcomes": {
+            "decided": f.outcomes.decided, "accepted": f.outcomes.accepted, "rejected": f.outcomes.rejected,
+            "returned": f.outcomes.returned, "pass_rate_pct": f.outcomes.pass_rate(),
+            "avg_days_to_acceptance": f.outcomes.avg_days(),
+        },
         "reviews": f.reviews.iter().map(|(r, a)| json!({
             "review": r,
             "sheets": if with_sheets { json!(a) } else { json!([]) },

@@ -143,6 +143,7 @@ pub async fn apply(State(app): State<App>, ctx: Ctx, Form(f): Form<Pairs>) -> Re
         attachments: one(&f, "attachments"),
         contact_name: one(&f, "contact_name"),
         contact_phone: one(&f, "contact_phone"),
+        bank_account: one(&f, "bank_account"),
     };
     match pool::apply(&app, &a, &ctx.request_id).await {
         Ok(_) => Ok(Redirect::to("/login?msg=apply.done").into_response()),

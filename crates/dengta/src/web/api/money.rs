@@ -1,0 +1,333 @@
+//! `/api/v1` for acceptance, subsidies, payments, the ledger and integrity flags.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use dengta_domain::programme::acceptance::{AcceptanceState, SubsidyState};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::v1::{ListQuery, paged};
+use crate::app::acceptance::{self, AcceptanceFile, Application};
+use crate::app::providers::ObjectionForm;
+use crate::app::subsidies::{self, Allocation, PayRequest, SubsidyFile};
+use crate::app::{App, AppError, bundle, integrity, projects};
+use crate::web::ctx::Ctx;
+
+fn acceptance_json(
+    a: &AcceptanceFile,
+    flags: &[crate::db::acceptance::FlagRow],
+    subsidies: &[crate::db::subsidies::SubsidyRow],
+) -> serde_json::Value {
+    json!({
+        "acceptance": a.row, "state": a.state, "state_label": a.state.map(|s| s.label_zh()),
+        "checklist": a.checklist, "complete": dengta_domain::programme::materials::complete(&a.checklist),
+        "evaluation": a.evaluation, "history": a.steps,
+        "actions": a.actions.iter().map(|x| x.code()).collect::<Vec<_>>(), "may_apply": a.may_apply,
+        "declaration": acceptance::DECLARATION, "integrity_flags": flags, "subsidies": subsidies,
+    })
+}
+
+/// The acceptance side of a project: checklist, evaluation, history, flags (officers), subsidies.
+pub async fn show(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let p = ctx.principal()?;
+    let f = projects::file(&app, p, id).await?;
+    let a = acceptance::of_project(&app, p, &f.row).await?;
+    let flags = integrity::of_project(&app, p, &f.row).await?;
+    let subs = subsidies::of_project(&app, p, id).await?;
+    Ok(Json(acceptance_json(&a, &flags, &subs)).into_response())
+}
+
+pub async fn apply(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    b: Result<Json<Application>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let a = super::json_body(b)?;
+    let aid = acceptance::apply(&app, &ctx.actor(), id, &a).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": aid, "state": AcceptanceState::Applied }))).into_response())
+}
+
+pub async fn transition(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    b: Result<Json<acceptance::Step>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let s = super::json_body(b)?;
+    let to = acceptance::step(&app, &ctx.actor(), id, &s).await?;
+    Ok(Json(json!({ "project_id": id, "state": to, "state_label": to.label_zh() })).into_response())
+}
+
+/// The bundle as a ZIP download.
+pub async fn download_bundle(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let (name, bytes) = bundle::bundle(&app, &ctx.actor(), id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct Compute {
+    #[serde(default)]
+    stage: String,
+}
+
+pub async fn compute(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    b: Result<Json<Compute>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let c = super::json_body(b)?;
+    let stage = if c.stage.trim().is_empty() { "after_acceptance" } else { c.stage.trim() };
+    let sid = subsidies::compute(&app, &ctx.actor(), id, stage).await?;
+    let f = subsidies::file(&app, ctx.principal()?, sid).await?;
+    Ok((StatusCode::CREATED, Json(subsidy_json(&f))).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct ClearFlag {
+    #[serde(default)]
+    flag_id: i64,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn clear_flag(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    b: Result<Json<ClearFlag>, JsonRejection>,
+) -> Result<Response, AppError> {
+    // Scope first: the project must be in the officer's region.
+    projects::file(&app, ctx.principal()?, id).await?;
+    let c = super::json_body(b)?;
+    let flag = {
+        let mut conn = app.db.clone();
+        crate::db::acceptance::flag(&mut conn, c.flag_id).await?
+    };
+    if flag.is_none_or(|f| f.project_id != id) {
+        return Err(AppError::NotFound);
+    }
+    integrity::clear(&app, &ctx.actor(), c.flag_id, &c.reason).await?;
+    Ok(Json(json!({ "flag_id": c.flag_id, "status": "cleared" })).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct FlagQuery {
+    #[serde(default)]
+    cleared: bool,
+    #[serde(default)]
+    before: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+pub async fn flags(State(app): State<App>, ctx: Ctx, Query(q): Query<FlagQuery>) -> Result<Response, AppError> {
+    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let rows = integrity::list(&app, ctx.principal()?, q.cleared, q.before.unwrap_or(i64::MAX), limit).await?;
+    Ok(Json(json!({ "items": rows })).into_response())
+}
+
+pub fn subsidy_json(f: &SubsidyFile) -> serde_json::Value {
+    json!({
+        "subsidy": f.row, "state": f.state, "state_label": f.state.label_zh(), "trace": f.trace,
+        "payments": f.payments, "history": f.steps, "objections": f.objections,
+        "ledger": f.transfers.iter().map(|(t, legs)| json!({ "transfer": t, "legs": legs })).collect::<Vec<_>>(),
+        "open_integrity_flags": f.open_flags, "actions": f.actions.iter().map(|a| a.code()).collect::<Vec<_>>(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct SubsidyQuery {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    before: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+pub async fn subsidies(State(app): State<App>, ctx: Ctx, Query(q): Query<SubsidyQuery>) -> Result<Response, AppError> {
+    let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Some(SubsidyState::parse(s).ok_or_else(|| AppError::invalid("error.bad_request", s))?),
+        None => None,
+    };
+    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let rows = subsidies::list(&app, ctx.principal()?, status, q.before.unwrap_or(i64::MAX), limit).await?;
+    Ok(Json(json!({ "items": rows })).into_response())
+}
+
+pub async fn subsidy(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let f = subsidies::file(&app, ctx.principal()?, id).await?;
+    Ok(Json(subsidy_json(&f)).into_response())
+}
+
+pub async fn subsidy_transition(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    b: Result<Json<subsidies::Step>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let s = super::json_body(b)?;
+    let to = subsidies::step(&app, &ctx.actor(), id, &s).await?;
+    Ok(Json(json!({ "id": id, "state": to, "state_label": to.label_zh() })).into_response())
+}
+
+/// Pays an approved subsidy. The idempotency key comes from the `Idempotency-Key` header or the
+/// body's `idempotency_key`; every submission with the same key gets the same receipt.
+pub async fn pay(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    b: Result<Json<PayRequest>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let mut r = super::json_body(b)?;
+    if let Some(k) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
+        r.idempotency_key = k.to_owned();
+    }
+    let receipt = subsidies::pay(&app, &ctx.actor(), id, &r).await?;
+    Ok(Json(receipt).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct Reversal {
+    #[serde(default)]
+    payment_id: i64,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn reverse(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    b: Result<Json<Reversal>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let r = super::json_body(b)?;
+    // Scope first: the subsidy must be the officer's.
+    subsidies::file(&app, ctx.principal()?, id).await?;
+    let payment = {
+        let mut c = app.db.clone();
+        crate::db::subsidies::payment(&mut c, r.payment_id).await?
+    };
+    if payment.is_none_or(|p| p.subsidy_id != id) {
+        return Err(AppError::NotFound);
+    }
+    let tid = subsidies::reverse(&app, &ctx.actor(), r.payment_id, &r.reason).await?;
+    Ok(Json(json!({ "payment_id": r.payment_id, "status": "reversed", "reversal_transfer_id": tid })).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct Decision {
+    #[serde(default)]
+    objection_id: i64,
+    #[serde(default)]
+    uphold: bool,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn resolve_objection(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    b: Result<Json<Decision>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let d = super::json_body(b)?;
+    subsidies::resolve_objection(&app, &ctx.actor(), id, d.objection_id, d.uphold, &d.reason).await?;
+    Ok(Json(json!({ "objection_id": d.objection_id, "upheld": d.uphold })).into_response())
+}
+
+pub async fn public_subsidies(State(app): State<App>, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+    let before = match q.after_id()? {
+        0 => i64::MAX,
+        n => n,
+    };
+    let rows = subsidies::public(&app, before, q.limit() + 1).await?;
+    let items: Vec<_> = rows
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.id, "enterprise": s.enterprise_name, "uscc": s.enterprise_uscc, "project": s.project_title,
+                "programme_id": s.programme_id, "stage": s.stage, "amount_fen": s.amount_fen, "rule": s.rule,
+                "status": s.status, "publicity_ends_at": s.publicity_ends_at,
+                "trace": serde_json::from_str::<serde_json::Value>(&s.trace_json).unwrap_or_default(),
+            })
+        })
+        .collect();
+    Ok(Json(paged(items, q.limit(), |v| v["id"].to_string())).into_response())
+}
+
+pub async fn object(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    b: Result<Json<ObjectionForm>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let f = super::json_body(b)?;
+    let oid = subsidies::object(&app, &ctx.actor(), id, &f).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": oid, "status": "open" }))).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct PoolQuery {
+    #[serde(default)]
+    programme: Option<String>,
+}
+
+/// Pool balances (each an O(1) read) of the programmes the officer's region decides or lies in.
+pub async fn pools(State(app): State<App>, ctx: Ctx, Query(q): Query<PoolQuery>) -> Result<Response, AppError> {
+    let p = ctx.principal()?;
+    let mut out = Vec::new();
+    for prog in crate::app::pilot::programmes()? {
+        if q.programme.as_deref().is_some_and(|x| x != prog.id()) {
+            continue;
+        }
+        if let Ok(b) = subsidies::pools(&app, p, prog.id()).await {
+            out.extend(b);
+        }
+    }
+    Ok(Json(json!({ "items": out })).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewAllocation {
+    #[serde(default)]
+    programme_id: String,
+    #[serde(flatten)]
+    allocation: Allocation,
+}
+
+pub async fn allocate(
+    State(app): State<App>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    b: Result<Json<NewAllocation>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let mut a = super::json_body(b)?;
+    if let Some(k) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
+        a.allocation.idempotency_key = k.to_owned();
+    }
+    let tid = subsidies::allocate(&app, &ctx.actor(), a.programme_id.trim(), &a.allocation).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "transfer_id": tid }))).into_response())
+}
+
+/// Sums the ledger and compares it with the stored balances and the subsidies' states.
+pub async fn reconciliation(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError> {
+    let p = ctx.principal()?;
+    if !matches!(p.role, dengta_domain::role::Role::Officer | dengta_domain::role::Role::AuditAdmin) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Json(subsidies::reconcile(&app.db).await?).into_response())
+}
