@@ -17,6 +17,7 @@ pub mod export;
 pub mod files;
 pub mod import;
 pub mod integrity;
+pub mod objections;
 pub mod pilot;
 pub mod projects;
 pub mod providers;

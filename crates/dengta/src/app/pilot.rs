@@ -309,14 +309,6 @@ async fn apply_step(
 
 /// Anyone may object while an enrolment is under 公示.
 pub async fn object(app: &App, actor: &Actor, id: i64, f: &super::providers::ObjectionForm) -> AppResult<i64> {
-    let name = f.name.trim();
-    let body = f.body.trim();
-    if name.is_empty() || name.chars().count() > 50 {
-        return Err(AppError::invalid("error.objection_name", name));
-    }
-    if body.is_empty() || body.chars().count() > 2000 {
-        return Err(AppError::invalid("error.objection_body", ""));
-    }
     let mut tx = app.db.begin().await?;
     let row = store::enrolment(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let open =
@@ -324,10 +316,7 @@ pub async fn object(app: &App, actor: &Actor, id: i64, f: &super::providers::Obj
     if !open {
         return Err(AppError::Conflict("error.not_in_publicity"));
     }
-    let contact: String = f.contact.trim().chars().take(100).collect();
-    let oid = db::providers::add_objection(&mut tx, "enrolment", id, name, &contact, body).await?;
-    record(&mut tx, actor, "objection.lodge", &format!("enrolment:{id}"), Outcome::Ok, &format!("objection:{oid}"))
-        .await?;
+    let oid = super::objections::lodge(&mut tx, actor, "enrolment", id, f).await?;
     tx.commit().await?;
     Ok(oid)
 }
@@ -344,10 +333,6 @@ pub async fn resolve_objection(
     let p = principal(actor)?;
     let mut tx = app.db.begin().await?;
     let row = load(&mut tx, p, id, Action::Update).await?;
-    let o = db::providers::objection(&mut tx, objection_id).await?.ok_or(AppError::NotFound)?;
-    if o.subject != "enrolment" || o.subject_id != id {
-        return Err(AppError::NotFound);
-    }
     let prog = programme(&row.programme_id)?;
     if !EnrolmentActor::may(
         EnrolmentAction::UpholdObjection,
@@ -357,25 +342,9 @@ pub async fn resolve_objection(
     ) {
         return Err(AppError::Forbidden);
     }
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(AppError::invalid("error.reason_required", ""));
-    }
-    let status = if uphold { "upheld" } else { "dismissed" };
-    if !db::providers::resolve_objection(&mut tx, o.id, o.version, status, reason, &actor.name).await? {
-        return Err(AppError::Conflict("error.objection_resolved"));
-    }
-    record(
-        &mut tx,
-        actor,
-        "objection.resolve",
-        &format!("objection:{}", o.id),
-        Outcome::Ok,
-        &format!("{status} {reason}"),
-    )
-    .await?;
+    super::objections::decide(&mut tx, actor, "enrolment", id, objection_id, uphold, reason).await?;
     if uphold {
-        apply_step(&app.settings, &mut tx, actor, &row, EnrolmentAction::UpholdObjection, reason).await?;
+        apply_step(&app.settings, &mut tx, actor, &row, EnrolmentAction::UpholdObjection, reason.trim()).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -730,18 +730,13 @@ pub struct ObjectionForm {
 
 /// Anyone may object while a provider is under 公示.
 pub async fn object(app: &App, actor: &Actor, id: i64, f: &ObjectionForm) -> AppResult<i64> {
-    let name = text(&f.name, 50, "error.objection_name")?;
-    let body = text(&f.body, 2000, "error.objection_body")?;
-    let contact = f.contact.trim().chars().take(100).collect::<String>();
     let mut tx = app.db.begin().await?;
     let pr = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let open = state_of(&pr)? == ProviderState::Publicised && pr.publicity_ends_at.is_some_and(|e| now_ms() <= e);
     if !open {
         return Err(AppError::Conflict("error.not_in_publicity"));
     }
-    let oid = store::add_objection(&mut tx, "provider", id, &name, &contact, &body).await?;
-    record(&mut tx, actor, "objection.lodge", &format!("provider:{id}"), Outcome::Ok, &format!("objection:{oid}"))
-        .await?;
+    let oid = super::objections::lodge(&mut tx, actor, "provider", id, f).await?;
     tx.commit().await?;
     Ok(oid)
 }
