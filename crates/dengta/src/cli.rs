@@ -56,6 +56,9 @@ enum Command {
     /// Audit trail tools.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Subsidy ledger tools.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
     /// Write a consistent copy of a SQLite database while it is in use.
     Backup {
         #[arg(long)]
@@ -198,6 +201,16 @@ enum TokenCommand {
 }
 
 #[derive(Subcommand)]
+enum LedgerCommand {
+    /// Sum every transfer's legs, compare with the stored balances and with the subsidies' states;
+    /// exit 1 on any difference.
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Walk the hash chain; exit 1 naming the first broken record.
     Verify,
@@ -284,6 +297,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        Command::Ledger(LedgerCommand::Check { json }) => {
+            let app = open(&s).await?;
+            let r = crate::app::subsidies::reconcile(&app.db).await.map_err(describe)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else if r.sound {
+                println!(
+                    "账实相符：{} 个账户、{} 笔转账，余额合计为零 / ledger reconciles: {} accounts, {} transfers",
+                    r.ledger.accounts, r.ledger.transfers, r.ledger.accounts, r.ledger.transfers
+                );
+            } else {
+                println!("账实不符 / ledger does not reconcile: {}", serde_json::to_string(&r)?);
+            }
+            Ok(if r.sound { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Backup { to } => backup(&s, &to).await,
         Command::Uscc { command: UsccCommand::Check { codes, json } } => Ok(uscc_check(&codes, json)),

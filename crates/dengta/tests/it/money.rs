@@ -460,6 +460,15 @@ async fn pool_exhaustion_keeps_order(store: Store) {
         c.fetch_one::<(String,)>("SELECT trace_json FROM subsidies WHERE amount_fen = 1000000", vec![]).await.unwrap();
     assert!(partial.0.contains("预算池余额不足"), "the partial award says why: {}", partial.0);
     reconciled(&t, &city).await;
+    // The same check from the command line; then a tampered balance is caught.
+    let check = || crate::audit::dengta(&t.database_url, &["ledger", "check"]);
+    let out = check();
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("账实相符"));
+    c.execute("UPDATE ledger_accounts SET balance_fen = balance_fen + 1 WHERE kind = 'pool'", vec![]).await.unwrap();
+    let out = check();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    c.execute("UPDATE ledger_accounts SET balance_fen = balance_fen - 1 WHERE kind = 'pool'", vec![]).await.unwrap();
     // Over-allocation beyond the planned pool is refused.
     let (s, _) = post(
         &t,
