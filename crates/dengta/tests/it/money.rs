@@ -480,4 +480,144 @@ async fn pool_exhaustion_keeps_order(store: Store) {
     assert_eq!(s, 422);
 }
 
-on_both_stores!(acceptance_to_payment, pool_exhaustion_keeps_order);
+/// Longyan's two instalments, by hand: eligible spend 600,000 yuan at 50%. After the contract
+/// (预拨) at the minimum level 二级: award min(300,000, 250,000) = 250,000, 40% of it = 100,000
+/// (under the 150,000 cap). After acceptance at 三级: award min(300,000, 350,000) = 300,000, less
+/// the 100,000 paid = 200,000.
+async fn longyan_instalments_to_the_fen(store: Store) {
+    let t = TestApp::spawn(store).await;
+    let mut c = t.db();
+    let hash = dengta::app::accounts::hash_password("Longyan@2026").await.unwrap();
+    db::users::insert(
+        &mut c,
+        &db::users::NewUser {
+            username: "longyan-officer",
+            display_name: "龙岩市工业和信息化局",
+            password_hash: &hash,
+            role: "officer",
+            region_code: "350800",
+            enterprise_id: None,
+            provider_id: None,
+            is_demo: false,
+        },
+    )
+    .await
+    .unwrap();
+    let city = token(&t, "longyan-officer").await;
+    let enterprise = db::enterprises::insert(
+        &mut c,
+        &db::enterprises::NewEnterprise {
+            uscc: "91350802MA2Y3K4L5M",
+            name: "龙岩新罗机械有限公司",
+            region_code: "350802",
+            industry_code: "C3412",
+            legal_rep: None,
+            contact_phone: None,
+            is_demo: false,
+        },
+    )
+    .await
+    .unwrap();
+    let provider =
+        c.scalar("SELECT id FROM providers WHERE uscc = $1", vec![Arg::from("91320104MA1X2Y8F08")]).await.unwrap();
+    let enrolment = db::pilot::insert_enrolment(
+        &mut c,
+        &db::pilot::NewEnrolment {
+            programme_id: "longyan-2024",
+            programme_version: 1,
+            enterprise_id: enterprise,
+            region_code: "350802",
+            sub_industry: Some("机械装备"),
+            eligibility_json: "[]",
+            eligible: true,
+            applied_by: "test",
+        },
+    )
+    .await
+    .unwrap();
+    let project = db::projects::insert(
+        &mut c,
+        &db::projects::NewProject {
+            programme_id: "longyan-2024",
+            programme_version: 1,
+            enrolment_id: enrolment,
+            enterprise_id: enterprise,
+            provider_id: provider,
+            region_code: "350802",
+            title: "机加工设备联网",
+            created_by: "test",
+        },
+    )
+    .await
+    .unwrap();
+    let now = db::now_ms();
+    c.execute(
+        "UPDATE projects SET status = 'filed', filing_no = 'LY-001', filed_at = $1 WHERE id = $2",
+        vec![Arg::from(now - 200 * DAY), Arg::from(project)],
+    )
+    .await
+    .unwrap();
+    let contract = json!({
+        "sign_date": "2025-01-10",
+        "parties": [{"uscc": "91320104MA1X2Y8F08", "name": "金陵工业互联网服务有限公司", "role": "integrator", "amount": 60_000_000}],
+        "lines": [{"category": "software", "description": "MES", "amount": 60_000_000}],
+        "split": {"enterprise": 30_000_000, "provider_discount": 0, "government": 30_000_000},
+        "criteria": [{"kind": "onsite_level_at_least", "level": 2}]
+    });
+    c.execute(
+        "UPDATE project_docs SET contract_json = $1 WHERE project_id = $2",
+        vec![Arg::from(contract.to_string()), Arg::from(project)],
+    )
+    .await
+    .unwrap();
+    let alloc = json!({"programme_id": "longyan-2024", "pool": "enterprise", "amount": "1000000", "reference": "龙财〔2026〕1号"});
+    assert_eq!(post(&t, &city, "/api/v1/ledger/allocations", alloc).await.0, 201);
+    let compute = format!("/api/v1/projects/{project}/subsidies");
+
+    // 预拨 after the contract.
+    let (s, v) = post(&t, &city, &compute, json!({"stage": "after_contract"})).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["subsidy"]["amount_fen"], 10_000_000, "{v}");
+    assert_eq!(v["subsidy"]["award_fen"], 25_000_000, "{v}");
+    let pre = v["subsidy"]["id"].as_i64().unwrap();
+    let steps = format!("/api/v1/subsidies/{pre}/transitions");
+    assert_eq!(post(&t, &city, &steps, json!({"action": "publicise"})).await.0, 200);
+    c.execute("UPDATE subsidies SET publicity_ends_at = 0 WHERE id = $1", vec![Arg::from(pre)]).await.unwrap();
+    let (s, v) = post(&t, &city, &steps, json!({"action": "approve"})).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) =
+        post(&t, &city, &format!("/api/v1/subsidies/{pre}/payments"), json!({"idempotency_key": "ly-1"})).await;
+    assert_eq!(s, 200, "{v}");
+
+    // Acceptance at 三级 with the full spend confirmed: the balance.
+    c.execute(
+        "UPDATE projects SET status = 'completed', completed_at = $1 WHERE id = $2",
+        vec![Arg::from(now - 10 * DAY), Arg::from(project)],
+    )
+    .await
+    .unwrap();
+    let onsite = assessment(&t, enterprise, "onsite", 3, now).await;
+    c.execute(
+        "INSERT INTO acceptances (project_id, enterprise_id, provider_id, region_code, status, declaration, declared_by, \
+         declared_at, onsite_assessment_id, finance_eligible_fen, applied_at) \
+         VALUES ($1, $2, $3, '350802', 'accepted', 'x', 'test', 0, $4, 60000000, 0)",
+        vec![Arg::from(project), Arg::from(enterprise), Arg::from(provider), Arg::from(onsite)],
+    )
+    .await
+    .unwrap();
+    let (s, v) = post(&t, &city, &compute, json!({"stage": "after_acceptance"})).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["subsidy"]["award_fen"], 30_000_000, "{v}");
+    assert_eq!(v["subsidy"]["amount_fen"], 20_000_000, "the balance after the 100,000 paid: {v}");
+    let trace = v["trace"].to_string();
+    assert!(trace.contains("扣除已拨付"), "{trace}");
+    let (_, pools) = get(&t, &city, "/api/v1/ledger/pools?programme=longyan-2024").await;
+    let pool = pools["items"].as_array().unwrap().iter().find(|p| p["pool_id"] == "enterprise").unwrap().clone();
+    assert_eq!(pool["allocated"], 100_000_000);
+    assert_eq!(pool["disbursed"], 10_000_000);
+    assert_eq!(pool["committed"], 20_000_000);
+    assert_eq!(pool["available"], 70_000_000);
+    reconciled(&t, &city).await;
+}
+
+on_both_stores!(acceptance_to_payment, pool_exhaustion_keeps_order, longyan_instalments_to_the_fen);
