@@ -11,6 +11,7 @@ pub mod enterprises;
 pub mod home;
 pub mod imports;
 pub mod instruments;
+pub mod money;
 pub mod pilot;
 pub mod projects;
 pub mod providers;

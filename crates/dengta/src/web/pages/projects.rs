@@ -62,6 +62,8 @@ struct ProjectPage {
     categories: Vec<(&'static str, &'static str)>,
     roles: Vec<(&'static str, &'static str)>,
     defaults: Vec<String>,
+    /// Acceptance, integrity flags and subsidies (see `money.rs`).
+    money: super::money::ProjectMoney,
     notice: Option<&'static str>,
     error: Option<String>,
 }
@@ -104,7 +106,7 @@ const PAGE_ACTIONS: &[ProjectAction] = &[
     ProjectAction::Cancel,
 ];
 
-async fn project_page(
+pub(crate) async fn project_page(
     app: &App,
     ctx: &Ctx,
     id: i64,
@@ -125,6 +127,7 @@ async fn project_page(
         .iter()
         .map(Criterion::describe_zh)
         .collect();
+    let money = super::money::ProjectMoney::load(app, ctx.principal()?, &f.row).await?;
     let title = f.row.title.clone();
     let href = format!("/projects/{id}");
     let failed = error.is_some();
@@ -141,6 +144,7 @@ async fn project_page(
             categories: SpendCategory::ALL.iter().map(|c| (c.code(), c.label_zh())).collect(),
             roles: PartyRole::ALL.iter().map(|r| (r.code(), r.label_zh())).collect(),
             defaults,
+            money,
             notice,
             error,
         },
