@@ -59,6 +59,9 @@ enum Command {
     /// Subsidy ledger tools.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Dashboard roll-up tools.
+    #[command(subcommand)]
+    Rollups(RollupsCommand),
     /// Write a consistent copy of a SQLite database while it is in use.
     Backup {
         #[arg(long)]
@@ -201,6 +204,17 @@ enum TokenCommand {
 }
 
 #[derive(Subcommand)]
+enum RollupsCommand {
+    /// Recompute every dashboard counter from the records and report differences; exit 1 if any.
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rewrite every dashboard counter from the records (after a bulk load).
+    Rebuild,
+}
+
+#[derive(Subcommand)]
 enum LedgerCommand {
     /// Sum every transfer's legs, compare with the stored balances and with the subsidies' states;
     /// exit 1 on any difference.
@@ -297,6 +311,27 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        Command::Rollups(RollupsCommand::Check { json }) => {
+            let app = open(&s).await?;
+            let (counters, diffs) = crate::app::dashboard::check(&app.db).await.map_err(describe)?;
+            if json {
+                println!("{}", serde_json::json!({ "counters": counters, "differences": diffs }));
+            } else if diffs.is_empty() {
+                println!("汇总一致：{counters} 个计数与明细重算结果相同 / roll-ups sound: {counters} counters match");
+            } else {
+                println!("汇总不一致：{} 处差异 / roll-ups differ in {} places", diffs.len(), diffs.len());
+                for d in diffs.iter().take(50) {
+                    println!("{}\t{}\t存储 {}\t重算 {}", d.region_code, d.metric, d.stored, d.recomputed);
+                }
+            }
+            Ok(if diffs.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Rollups(RollupsCommand::Rebuild) => {
+            let app = open(&s).await?;
+            let n = crate::app::dashboard::rebuild(&app.db).await.map_err(describe)?;
+            println!("已重建 {n} 个计数 / rebuilt {n} counters");
+            Ok(ExitCode::SUCCESS)
         }
         Command::Ledger(LedgerCommand::Check { json }) => {
             let app = open(&s).await?;

@@ -31,6 +31,7 @@ impl Server {
         crate::app::pilot::sync_programmes(&app_for_load)
             .await
             .map_err(|e| anyhow::anyhow!("loading the programme rules: {e}"))?;
+        crate::app::dashboard::ensure_built(&db).await.map_err(|e| anyhow::anyhow!("building the dashboards: {e}"))?;
         let listener = TcpListener::bind(&settings.listen).await?;
         let addr = listener.local_addr()?;
         Ok(Server { app: App::new(db, settings), addr, listener })

@@ -5,7 +5,9 @@
 pub mod assessment;
 pub mod audit;
 pub mod catalogue;
+pub mod chart;
 pub mod codes;
+pub mod dashboard;
 pub mod enterprise;
 pub mod integrity;
 pub mod ledger;

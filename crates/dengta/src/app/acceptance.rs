@@ -392,6 +392,7 @@ pub async fn step(app: &App, actor: &Actor, project_id: i64, s: &Step) -> AppRes
         let days = (now_ms() - acc.applied_at).max(0) / DAY_MS;
         store::add_outcome(&mut tx, acc.provider_id, kind, days).await?;
     }
+    super::dashboard::refresh_project(&mut tx, project_id).await?;
     tx.commit().await?;
     Ok(to)
 }

@@ -399,6 +399,7 @@ async fn after_submit(
     kind: Kind,
     o: &Prepared,
 ) -> AppResult<()> {
+    super::dashboard::refresh_enterprise(tx, e.id).await?;
     let summary = |kind: &str, instrument: String, total: String, level: String| {
         serde_json::json!({ "assessment_kind": kind, "assessment_instrument": instrument, "assessment_total": total, "assessment_level": level })
             .to_string()
@@ -692,6 +693,7 @@ async fn rescore_one(
     let history_after = summary(i64::from(inst.version()), result.total.to_string(), &result.level.name);
     file::add_history(tx, e.id, &actor.name, "assessment.rescore", &history_before, &history_after).await?;
     count_submission(tx, &e.region_code, &e.industry_code, result.level.rank).await?;
+    super::dashboard::refresh_enterprise(tx, e.id).await?;
     let detail = format!(
         "{} {} v{} → v{} {} {} → {} (assessment:{})",
         old.kind,

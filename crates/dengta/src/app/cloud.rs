@@ -157,6 +157,7 @@ pub async fn decide(
     if to == CloudStatus::Verified && !e.cloud_verified {
         db::enterprises::set_flag(&mut tx, enterprise_id, db::enterprises::Flag::CloudVerified, true).await?;
         file::bump(&mut tx, "cloud_enterprises", &region_path(&e.region_code), 1).await?;
+        super::dashboard::refresh_enterprise(&mut tx, enterprise_id).await?;
     }
     let change = serde_json::json!({ "cloud_record": record_id, "status": to.code() });
     let before = serde_json::json!({ "cloud_record": record_id, "status": from.code() });

@@ -148,6 +148,7 @@ pub async fn register(app: &App, actor: &Actor, input: &EnterpriseInput) -> AppR
     })?;
     file::add_history(&mut tx, id, &actor.name, "create", "{}", &json(&f)).await?;
     file::bump(&mut tx, "enterprises", &region_path(&f.region_code), 1).await?;
+    super::dashboard::refresh_enterprise(&mut tx, id).await?;
     let detail = f.uscc_legacy_reason.as_deref().map(|r| format!("legacy code accepted: {r}")).unwrap_or_default();
     record(&mut tx, actor, "enterprise.create", &format!("enterprise:{id}"), Outcome::Ok, &detail).await?;
     tx.commit().await?;
@@ -193,6 +194,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, version: i64, input: &Ent
         }
     }
     file::add_history(&mut tx, id, &actor.name, "update", &json(&old), &json(&f)).await?;
+    super::dashboard::refresh_enterprise(&mut tx, id).await?;
     record(&mut tx, actor, "enterprise.update", &format!("enterprise:{id}"), Outcome::Ok, "").await?;
     tx.commit().await?;
     Ok(())

@@ -487,6 +487,7 @@ async fn write_batch<W: std::io::Write + Send>(
                     &serde_json::to_string(&f).unwrap_or_default(),
                 )
                 .await?;
+                super::dashboard::refresh_enterprise(&mut tx, id).await?;
                 if old.region_code != f.region_code {
                     for code in region_path(&old.region_code) {
                         *deltas.entry(code).or_default() -= 1;
@@ -510,6 +511,8 @@ async fn write_batch<W: std::io::Write + Send>(
             })
             .collect();
         file::add_history_many(&mut tx, &actor.name, &history).await?;
+        let new_ids: Vec<i64> = ids.values().copied().collect();
+        super::dashboard::add_new_enterprises(&mut tx, &new_ids).await?;
     }
     let mut deltas: Vec<(String, i64)> = deltas.into_iter().filter(|(_, d)| *d != 0).collect();
     // A fixed order keeps concurrent imports from locking counter rows in opposite orders.

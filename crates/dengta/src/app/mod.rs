@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod claims;
 pub mod cloud;
 pub mod codes;
+pub mod dashboard;
 pub mod demo;
 pub mod directory;
 pub mod enterprises;

@@ -96,6 +96,7 @@ pub async fn create(app: &App, actor: &Actor, n: &NewProject) -> AppResult<i64> 
     )
     .await?;
     add_step(&mut tx, actor, id, "create", "", ProjectState::Draft.code(), "").await?;
+    super::dashboard::refresh_project(&mut tx, id).await?;
     record(
         &mut tx,
         actor,
@@ -314,6 +315,7 @@ pub async fn step(app: &App, actor: &Actor, id: i64, s: &Step) -> AppResult<Proj
     let detail = format!("{} → {} {reason}{filing_no}", from.code(), to.code());
     record(&mut tx, actor, &format!("project.{}", action.code()), &format!("project:{id}"), Outcome::Ok, &detail)
         .await?;
+    super::dashboard::refresh_project(&mut tx, id).await?;
     tx.commit().await?;
     Ok(to)
 }

@@ -321,6 +321,7 @@ pub async fn compute(app: &App, actor: &Actor, project_id: i64, stage: &str) -> 
     )
     .await?;
     super::integrity::scan(&mut tx, &row, None).await?;
+    super::dashboard::refresh_project(&mut tx, project_id).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -421,6 +422,7 @@ async fn apply_step(
     let detail = format!("{} → {} {amount} {reason}", from.code(), to.code());
     record(tx, actor, &format!("subsidy.{}", action.code()), &format!("subsidy:{}", s.id), Outcome::Ok, &detail)
         .await?;
+    super::dashboard::refresh_project(tx, s.project_id).await?;
     Ok(to)
 }
 
@@ -582,6 +584,7 @@ async fn pay_once(
     )
     .await?;
     let pay = store::payment(&mut tx, pid).await?.ok_or(AppError::NotFound)?;
+    super::dashboard::refresh_project(&mut tx, s.project_id).await?;
     tx.commit().await?;
     Ok(receipt(&pay))
 }
@@ -631,6 +634,7 @@ pub async fn reverse(app: &App, actor: &Actor, payment_id: i64, reason: &str) ->
     }
     add_step(&mut tx, actor, s.id, SubsidyAction::Reverse.code(), from.code(), to.code(), reason).await?;
     record(&mut tx, actor, "subsidy.reverse", &format!("payment:{payment_id}"), Outcome::Ok, reason).await?;
+    super::dashboard::refresh_project(&mut tx, s.project_id).await?;
     tx.commit().await?;
     Ok(rid)
 }

@@ -9,6 +9,7 @@ pub mod acceptance;
 pub mod assessments;
 pub mod audit;
 pub mod catalogue;
+pub mod dashboard;
 pub mod enterprise_file;
 pub mod enterprises;
 pub mod imports;

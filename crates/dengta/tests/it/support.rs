@@ -79,6 +79,7 @@ impl TestApp {
         assert_eq!(demo::load(&app).await.expect("demo loads").ok(), Some(demo::DemoOutcome::Loaded));
         app.demo.store(true, Ordering::Relaxed);
         add_other_city(&app.db).await;
+        dengta::app::dashboard::rebuild(&app.db).await.expect("dashboard counters");
         let base = format!("http://{}", server.addr);
         tokio::spawn(server.run(std::future::pending()));
         TestApp { base, app, database_url, _dir: dir }
