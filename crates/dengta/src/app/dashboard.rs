@@ -473,3 +473,109 @@ pub async fn set_target(app: &App, actor: &super::Actor, metric: &str, value: i6
     tx.commit().await?;
     Ok(())
 }
+
+/// The dashboard tiles that export to .xlsx, with their Chinese titles.
+pub const TILES: &[(&str, &str)] = &[
+    ("regions", "下级地区"),
+    ("sub_industries", "细分行业二级以上占比"),
+    ("levels", "评测等级分布"),
+    ("months", "月度趋势"),
+    ("money", "奖补资金"),
+];
+
+/// One tile's table: header and rows, the same numbers the chart beside it draws.
+pub fn tile_table(d: &Dashboard, tile: &str) -> AppResult<(Vec<String>, Vec<Vec<String>>)> {
+    let v = |m: &str| d.values.get(m).copied().unwrap_or(0);
+    let yuan = |fen: i64| dengta_domain::money::Fen(fen).to_string();
+    let s = |x: &str| x.to_owned();
+    Ok(match tile {
+        "regions" => (
+            [
+                "地区代码",
+                "地区",
+                "企业数",
+                "已评测",
+                "二级及以上",
+                "规上企业",
+                "规上二级及以上",
+                "上云企业",
+                "备案项目",
+                "验收通过",
+                "已拨付（元）",
+            ]
+            .map(s)
+            .to_vec(),
+            d.children
+                .iter()
+                .map(|r| {
+                    let g = |m: &str| r.values.get(m).copied().unwrap_or(0).to_string();
+                    vec![
+                        r.code.clone(),
+                        r.name.clone(),
+                        g("enterprises"),
+                        g("assessed"),
+                        g("level_ge2"),
+                        g("above_scale"),
+                        g("above_scale_ge2"),
+                        g("cloud"),
+                        g("filed"),
+                        g("accepted"),
+                        yuan(r.values.get("disbursed_fen").copied().unwrap_or(0)),
+                    ]
+                })
+                .collect(),
+        ),
+        "sub_industries" => (
+            ["细分行业", "行业代码", "企业数", "规上企业", "规上二级及以上", "占比（%）", "目标（%）"].map(s).to_vec(),
+            d.sub_industries
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.name.clone(),
+                        r.codes.join(" "),
+                        r.enterprises.to_string(),
+                        r.above_scale.to_string(),
+                        r.above_scale_ge2.to_string(),
+                        r.share_pct.map(|p| format!("{p:.1}")).unwrap_or_default(),
+                        r.target_pct.to_string(),
+                    ]
+                })
+                .collect(),
+        ),
+        "levels" => (
+            ["等级", "企业数"].map(s).to_vec(),
+            (1..=4)
+                .map(|l| vec![dengta_domain::programme::level_zh(l), v(&format!("level:{l}")).to_string()])
+                .collect(),
+        ),
+        "months" => (
+            ["月份", "新登记企业", "备案项目", "验收通过", "拨付（元）"].map(s).to_vec(),
+            d.months
+                .iter()
+                .map(|(m, e, f, a, y)| vec![m.clone(), e.to_string(), f.to_string(), a.to_string(), y.to_string()])
+                .collect(),
+        ),
+        "money" => (
+            ["指标", "数值"].map(s).to_vec(),
+            vec![
+                vec![s("已承诺（元）"), yuan(v("committed_fen"))],
+                vec![s("已拨付（元）"), yuan(v("disbursed_fen"))],
+                vec![s("已拨付项目"), v("paid_projects").to_string()],
+                vec![s("验收至拨付平均天数"), d.avg_days_accept_to_pay.map(|x| format!("{x:.1}")).unwrap_or_default()],
+            ],
+        ),
+        other => return Err(AppError::invalid("error.bad_request", other)),
+    })
+}
+
+/// A tile as an .xlsx workbook.
+pub fn tile_xlsx(d: &Dashboard, tile: &str) -> AppResult<Vec<u8>> {
+    let (header, rows) = tile_table(d, tile)?;
+    let err = |e: dengta_tabular::TabularError| AppError::Internal(e.to_string());
+    let mut w = dengta_tabular::TableWriter::xlsx(Vec::new()).map_err(err)?;
+    w.write_header(&header).map_err(err)?;
+    for r in &rows {
+        w.write_row(r).map_err(err)?;
+    }
+    w.finish().map_err(err)
+}

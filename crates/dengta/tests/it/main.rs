@@ -33,6 +33,7 @@ mod audit;
 mod catalogue;
 mod cli;
 mod csrf;
+mod dashboard;
 mod enterprise_file;
 mod import_export;
 mod instruments;

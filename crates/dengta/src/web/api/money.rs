@@ -331,3 +331,59 @@ pub async fn reconciliation(State(app): State<App>, ctx: Ctx) -> Result<Response
     }
     Ok(Json(subsidies::reconcile(&app.db).await?).into_response())
 }
+
+#[derive(Deserialize, Default)]
+pub struct DashboardQuery {
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    tile: Option<String>,
+}
+
+/// The dashboard of a region in the caller's subtree: every counter, the drill-down to child
+/// regions and sub-industries, monthly trends, targets.
+pub async fn dashboard(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Response, AppError> {
+    let d = crate::app::dashboard::dashboard(&app, ctx.principal()?, q.region.as_deref()).await?;
+    Ok(Json(d).into_response())
+}
+
+/// One dashboard tile as .xlsx (`?tile=regions|sub_industries|levels|months|money&region=`).
+pub async fn dashboard_export(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Response, AppError> {
+    let d = crate::app::dashboard::dashboard(&app, ctx.principal()?, q.region.as_deref()).await?;
+    let tile = q.tile.as_deref().unwrap_or("regions");
+    let bytes = crate::app::dashboard::tile_xlsx(&d, tile)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"dashboard-{}-{tile}.xlsx\"", d.region_code)),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct Target {
+    #[serde(default)]
+    metric: String,
+    #[serde(default)]
+    value: i64,
+}
+
+pub async fn set_target(
+    State(app): State<App>,
+    ctx: Ctx,
+    b: Result<Json<Target>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let t = super::json_body(b)?;
+    crate::app::dashboard::set_target(&app, &ctx.actor(), t.metric.trim(), t.value).await?;
+    Ok(Json(json!({ "metric": t.metric, "value": t.value })).into_response())
+}
