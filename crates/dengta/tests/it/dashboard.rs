@@ -10,7 +10,7 @@ use dengta_domain::enterprise::uscc::Uscc;
 
 fn code(i: usize) -> String {
     // 9132010[2|4]MA9X… with a computed check character.
-    let region = if i % 2 == 0 { "320102" } else { "320104" };
+    let region = if i.is_multiple_of(2) { "320102" } else { "320104" };
     Uscc::with_check_char(&format!("91{region}MA9X{i:05}")).unwrap().as_str().to_owned()
 }
 
