@@ -28,6 +28,13 @@ impl Fen {
     }
 
     /// Parses a yuan amount with at most two decimals ("1234.5" → 123450 fen).
+    /// Yuan with two decimals and no grouping, for machine-read files: 1234567.89
+    pub fn plain_yuan(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+
     pub fn parse_yuan(s: &str) -> Result<Fen, MoneyError> {
         let t = s.trim().replace(',', "");
         let bad = || MoneyError::Malformed(s.to_owned());
@@ -73,6 +80,8 @@ mod tests {
         assert_eq!(Fen::parse_yuan("0.07").unwrap(), Fen(7));
         assert_eq!(Fen::parse_yuan("-3").unwrap(), Fen(-300));
         assert_eq!(Fen(123456789).to_string(), "1,234,567.89");
+        assert_eq!(Fen(123456789).plain_yuan(), "1234567.89");
+        assert_eq!(Fen(-5).plain_yuan(), "-0.05");
         assert_eq!(Fen(-5).to_string(), "-0.05");
     }
 

@@ -19,6 +19,7 @@ pub mod files;
 pub mod import;
 pub mod integrity;
 pub mod objections;
+pub mod open_data;
 pub mod pilot;
 pub mod projects;
 pub mod providers;

@@ -344,3 +344,22 @@ pub async fn payments(c: &mut impl Conn, project_id: i64) -> DbResult<Vec<Paymen
     )
     .await
 }
+
+/// Projects published as open data: filed (备案) or further along, by id after a keyset.
+pub async fn published(c: &mut impl Conn, after_id: i64, limit: i64) -> DbResult<Vec<ProjectRow>> {
+    c.fetch_all(
+        &format!("SELECT {COLS} FROM {FROM} WHERE j.filed_at IS NOT NULL AND j.id > $1 ORDER BY j.id LIMIT $2"),
+        args![after_id, limit],
+    )
+    .await
+}
+
+/// The 统一社会信用代码 of a project's enterprise and provider.
+pub async fn party_codes(c: &mut impl Conn, id: i64) -> DbResult<(String, String)> {
+    c.fetch_one(
+        "SELECT e.uscc, p.uscc FROM projects j JOIN enterprises e ON e.id = j.enterprise_id \
+         JOIN providers p ON p.id = j.provider_id WHERE j.id = $1",
+        args![id],
+    )
+    .await
+}

@@ -316,6 +316,8 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/api/v1/subsidies/{id}/payments", Roles(OFFICER), "Pay an approved subsidy exactly once: Idempotency-Key header, {voucher}").on(O::Subsidy), post(api::money::pay)),
         (def(M::POST, "/api/v1/subsidies/{id}/reversal", Roles(OFFICER), "Reverse a payment by a compensating transfer: {payment_id, reason}").on(O::Subsidy), post(api::money::reverse)),
         (def(M::POST, "/api/v1/subsidies/{id}/objection-decisions", Roles(OFFICER), "Uphold (cancels the subsidy) or dismiss an objection: {objection_id, uphold, reason}").on(O::Subsidy), post(api::money::resolve_objection)),
+        (def(M::GET, "/api/v1/open-data/ocds", Public, "Open data: OCDS 1.1 release package of filed projects (?after=&limit=)"), get(api::money::ocds)),
+        (def(M::GET, "/api/v1/open-data/projects.csv", Public, "Open data: filed projects as CSV"), get(api::money::open_csv)),
         (def(M::GET, "/api/v1/public/subsidies", Public, "Public: subsidies under 公示 and decided, with their computation"), get(api::money::public_subsidies)),
         (def(M::POST, "/api/v1/public/subsidies/{id}/objections", Public, "Public: object to a subsidy during 公示: {name, contact, body}").on(O::Subsidy), post(api::money::object)),
         (def(M::GET, "/api/v1/dashboard", Roles(OFFICER_AUDIT), "Dashboard of a region in scope (?region=): counters, drill-down, sub-industries against target, trends"), get(api::money::dashboard)),

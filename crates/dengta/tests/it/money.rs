@@ -367,6 +367,32 @@ async fn acceptance_to_payment(store: Store) {
         let sha: String = sha2::Sha256::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(sha, parts[0], "{}", parts[3]);
     }
+    // Open data: the project as an OCDS release, parties by credit code, the payments as
+    // transactions (the reversed one at zero), no personal data; and as a CSV row.
+    let pkg: Value = reqwest::get(t.url("/api/v1/open-data/ocds?limit=500")).await.unwrap().json().await.unwrap();
+    assert_eq!(pkg["version"], "1.1");
+    let ocid = format!("ocds-dengta-nanjing-2024-{id}");
+    let rel = pkg["releases"].as_array().unwrap().iter().find(|r| r["ocid"] == ocid).cloned().expect("released");
+    for field in ["ocid", "id", "date", "tag", "initiationType", "parties", "buyer", "awards", "contracts"] {
+        assert!(!rel[field].is_null(), "{field} missing: {rel}");
+    }
+    let ids: Vec<&str> =
+        rel["parties"].as_array().unwrap().iter().filter_map(|p| p["identifier"]["id"].as_str()).collect();
+    assert!(ids.contains(&"91320102MA1X2Y3A0R") && ids.contains(&"91320104MA1X2Y8F08"), "{ids:?}");
+    assert_eq!(rel["contracts"][0]["value"]["amount"], 200000.0);
+    let tx: Vec<f64> = rel["contracts"][0]["implementation"]["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["value"]["amount"].as_f64().unwrap())
+        .collect();
+    assert_eq!(tx, vec![0.0, 32000.0], "reversed, then paid again");
+    let text = rel.to_string();
+    assert!(!text.contains("6222021234567890") && !text.contains("张三"), "no personal data");
+    let csv = reqwest::get(t.url("/api/v1/open-data/projects.csv")).await.unwrap().text().await.unwrap();
+    let line = csv.lines().find(|l| l.starts_with(&ocid)).expect("csv row");
+    assert!(line.contains("91320102MA1X2Y3A0R") && line.ends_with(",32000.00"), "{line}");
+
     // Outside scope: another city's officer sees nothing.
     let (s, _) = get(&t, &token(&t, "wuxi-enterprise").await, &acc).await;
     assert_eq!(s, 404);

@@ -387,3 +387,37 @@ pub async fn set_target(
     crate::app::dashboard::set_target(&app, &ctx.actor(), t.metric.trim(), t.value).await?;
     Ok(Json(json!({ "metric": t.metric, "value": t.value })).into_response())
 }
+
+#[derive(Deserialize, Default)]
+pub struct OpenQuery {
+    #[serde(default)]
+    after: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+fn base_url(app: &App) -> String {
+    app.settings.public_url.trim_end_matches('/').to_owned()
+}
+
+/// Open data: an OCDS 1.1 release package of filed projects, paged by project id.
+pub async fn ocds(State(app): State<App>, Query(q): Query<OpenQuery>) -> Result<Response, AppError> {
+    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+    let base = base_url(&app);
+    let (mut pkg, next) = crate::app::open_data::package(&app, &base, q.after.unwrap_or(0), limit).await?;
+    pkg["links"] = json!({ "next": next.map(|n| format!("{base}/api/v1/open-data/ocds?after={n}&limit={limit}")) });
+    Ok(Json(pkg).into_response())
+}
+
+/// Open data: one CSV row per filed project.
+pub async fn open_csv(State(app): State<App>) -> Result<Response, AppError> {
+    let bytes = crate::app::open_data::csv(&app).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"dengta-projects.csv\"".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

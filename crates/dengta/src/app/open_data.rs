@@ -1,0 +1,199 @@
+//! Open data: every filed project (备案) published as an OCDS 1.1 release — parties identified
+//! by their 统一社会信用代码, the award and contract with its value and signing date, milestones,
+//! and subsidy payments as transactions — in release packages, plus a flat CSV. Personal data
+//! (contact persons, phones, bank accounts) is never included.
+
+use dengta_domain::money::Fen;
+use dengta_domain::programme::ContractDraft;
+use serde_json::{Value, json};
+
+use super::pilot::programme;
+use super::{App, AppError, AppResult};
+use crate::db::projects::{self as store, ProjectRow};
+use crate::db::{self, Conn};
+
+/// The OCID prefix of this publisher (to be registered with the Open Contracting Partnership).
+pub const OCID_PREFIX: &str = "ocds-dengta";
+
+fn iso(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+fn amount(f: Fen) -> Value {
+    json!({ "amount": f.0 as f64 / 100.0, "currency": "CNY" })
+}
+
+fn uscc_party(id: &str, name: &str, roles: &[&str]) -> Value {
+    json!({
+        "id": format!("CN-USCC-{id}"), "name": name, "roles": roles,
+        "identifier": { "scheme": "CN-USCC", "id": id, "legalName": name },
+    })
+}
+
+/// The OCDS release of one project.
+async fn release(c: &mut impl Conn, row: &ProjectRow) -> AppResult<Value> {
+    let ocid = format!("{OCID_PREFIX}-{}-{}", row.programme_id, row.id);
+    let (enterprise_code, provider_code) = store::party_codes(c, row.id).await?;
+    let prog = programme(&row.programme_id)?;
+    let region = db::regions::get(c, prog.region()).await?.map(|r| r.name).unwrap_or_default();
+    let authority_id = format!("CN-GBT2260-{}", prog.region());
+    let docs = store::docs(c, row.id).await?;
+    let contract: Option<ContractDraft> = docs.contract_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
+    let milestones = store::milestones(c, row.id).await?;
+    let subsidies = db::subsidies::of_project(c, row.id).await?;
+    let mut transactions = Vec::new();
+    for s in &subsidies {
+        for p in db::subsidies::payments_of(c, s.id).await? {
+            transactions.push(json!({
+                "id": format!("payment-{}", p.id),
+                "source": prog.name(),
+                "date": iso(p.at),
+                "value": amount(Fen(if p.status == "posted" { p.amount_fen } else { 0 })),
+                "payer": { "id": authority_id, "name": format!("{region}主管部门") },
+                "payee": { "id": format!("CN-USCC-{enterprise_code}"), "name": row.enterprise_name },
+                "uri": "",
+                "description": format!("奖补 {}（{}）{}", s.stage, s.rule, if p.status == "reversed" { "，已冲正" } else { "" }),
+            }));
+        }
+    }
+    let status = match row.status.as_str() {
+        "cancelled" => "cancelled",
+        "completed" => "terminated",
+        _ => "active",
+    };
+    let contract_value = contract.as_ref().map(ContractDraft::total).unwrap_or(Fen::ZERO);
+    let mut parties = vec![
+        json!({ "id": authority_id, "name": format!("{region}中小企业数字化转型试点主管部门"), "roles": ["funder", "payer"],
+                "address": { "region": region, "countryName": "中国" } }),
+        uscc_party(&enterprise_code, &row.enterprise_name, &["buyer", "payee"]),
+        uscc_party(&provider_code, &row.provider_name, &["supplier"]),
+    ];
+    // Co-contractors named in the contract (their code and name only).
+    for p in contract.iter().flat_map(|c| c.parties.iter()) {
+        if p.uscc != provider_code && p.uscc != enterprise_code {
+            parties.push(uscc_party(&p.uscc, &p.name, &["supplier"]));
+        }
+    }
+    let suppliers: Vec<Value> = parties
+        .iter()
+        .filter(|p| p["roles"].as_array().is_some_and(|r| r.iter().any(|x| x == "supplier")))
+        .map(|p| json!({ "id": p["id"], "name": p["name"] }))
+        .collect();
+    Ok(json!({
+        "ocid": ocid,
+        "id": format!("{ocid}-{}", row.version),
+        "date": iso(row.filed_at.unwrap_or(row.created_at)),
+        "tag": if transactions.is_empty() { json!(["contract"]) } else { json!(["contract", "implementation"]) },
+        "initiationType": "tender",
+        "language": "zh",
+        "parties": parties,
+        "buyer": { "id": format!("CN-USCC-{enterprise_code}"), "name": row.enterprise_name },
+        "planning": { "rationale": format!("{}：{}", prog.name(), row.title), "budget": { "amount": amount(contract_value) } },
+        "tender": { "id": format!("{ocid}-tender"), "title": row.title, "status": "complete",
+                    "mainProcurementCategory": "services", "procurementMethod": "direct" },
+        "awards": [{
+            "id": format!("{ocid}-award"), "title": row.title, "status": "active",
+            "date": contract.as_ref().map(|c| c.sign_date.to_string()), "value": amount(contract_value),
+            "suppliers": suppliers,
+        }],
+        "contracts": [{
+            "id": format!("{ocid}-contract"), "awardID": format!("{ocid}-award"), "title": row.title,
+            "status": status, "value": amount(contract_value),
+            "dateSigned": contract.as_ref().map(|c| c.sign_date.to_string()),
+            "items": contract.iter().flat_map(|c| c.lines.iter()).enumerate().map(|(i, l)| json!({
+                "id": (i + 1).to_string(), "description": l.description,
+                "classification": { "scheme": "x_dengta_spend", "id": l.category.code(), "description": l.category.label_zh() },
+                "unit": { "value": amount(l.amount) },
+            })).collect::<Vec<_>>(),
+            "implementation": {
+                "milestones": milestones.iter().map(|m| json!({
+                    "id": m.id.to_string(), "title": m.title, "dueDate": m.due_date,
+                    "status": if m.done_at.is_some() { "met" } else { "scheduled" },
+                    "dateMet": m.done_at.map(iso),
+                })).collect::<Vec<_>>(),
+                "transactions": transactions,
+            },
+        }],
+        "x_dengta": { "filingNumber": row.filing_no, "programme": row.programme_id,
+                      "programmeVersion": row.programme_version, "projectStatus": row.status,
+                      "regionCode": row.region_code },
+    }))
+}
+
+/// One page of the release package, after project id `after`; also returns the next key.
+pub async fn package(app: &App, base_url: &str, after: i64, limit: i64) -> AppResult<(Value, Option<i64>)> {
+    let mut c = app.db.clone();
+    let mut rows = store::published(&mut c, after, limit + 1).await?;
+    let next = (rows.len() as i64 > limit).then(|| rows.get(limit as usize - 1).map(|r| r.id)).flatten();
+    rows.truncate(limit as usize);
+    let mut releases = Vec::with_capacity(rows.len());
+    for r in &rows {
+        releases.push(release(&mut c, r).await?);
+    }
+    let pkg = json!({
+        "uri": format!("{base_url}/api/v1/open-data/ocds?after={after}"),
+        "version": "1.1",
+        "publishedDate": iso(db::now_ms()),
+        "publisher": { "name": "灯塔 Dengta 中小企业数字化转型平台", "scheme": "", "uid": "" },
+        "license": "https://creativecommons.org/licenses/by/4.0/",
+        "publicationPolicy": format!("{base_url}/open-data"),
+        "releases": releases,
+    });
+    Ok((pkg, next))
+}
+
+/// Every published project as one CSV row (UTF-8 with BOM), streamed page by page into a buffer.
+pub async fn csv(app: &App) -> AppResult<Vec<u8>> {
+    let mut c = app.db.clone();
+    let err = |e: dengta_tabular::TabularError| AppError::Internal(e.to_string());
+    let mut w = dengta_tabular::TableWriter::csv(Vec::new()).map_err(err)?;
+    w.write_header(&[
+        "ocid",
+        "试点",
+        "行政区划代码",
+        "项目",
+        "企业",
+        "企业统一社会信用代码",
+        "服务商",
+        "服务商统一社会信用代码",
+        "合同金额（元）",
+        "签约日期",
+        "备案编号",
+        "项目状态",
+        "已拨付补助（元）",
+    ])
+    .map_err(err)?;
+    let mut after = 0;
+    loop {
+        let rows = store::published(&mut c, after, 500).await?;
+        let Some(last) = rows.last().map(|r| r.id) else { break };
+        for r in &rows {
+            let (ec, pc) = store::party_codes(&mut c, r.id).await?;
+            let docs = store::docs(&mut c, r.id).await?;
+            let contract: Option<ContractDraft> =
+                docs.contract_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
+            let paid = db::subsidies::paid_to_project(&mut c, r.id).await?;
+            w.write_row(&[
+                format!("{OCID_PREFIX}-{}-{}", r.programme_id, r.id),
+                r.programme_id.clone(),
+                r.region_code.clone(),
+                r.title.clone(),
+                r.enterprise_name.clone(),
+                ec,
+                r.provider_name.clone(),
+                pc,
+                contract.as_ref().map(|c| c.total().plain_yuan()).unwrap_or_default(),
+                contract.as_ref().map(|c| c.sign_date.to_string()).unwrap_or_default(),
+                r.filing_no.clone().unwrap_or_default(),
+                r.status.clone(),
+                Fen(paid).plain_yuan(),
+            ])
+            .map_err(err)?;
+        }
+        after = last;
+    }
+    w.finish().map_err(err)
+}
