@@ -16,6 +16,7 @@ pub mod directory;
 pub mod enterprises;
 pub mod export;
 pub mod files;
+pub mod generate;
 pub mod import;
 pub mod integrity;
 pub mod objections;

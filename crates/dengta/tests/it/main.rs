@@ -35,6 +35,7 @@ mod cli;
 mod csrf;
 mod dashboard;
 mod enterprise_file;
+mod generate;
 mod import_export;
 mod instruments;
 mod money;
