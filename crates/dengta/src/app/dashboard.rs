@@ -378,7 +378,11 @@ pub async fn dashboard(app: &App, p: &Principal, region: Option<&str>) -> AppRes
     }
     let mut c = app.db.clone();
     let row = db::regions::get(&mut c, code.as_str()).await?.ok_or(AppError::NotFound)?;
-    let raw = store::values(&mut c, code.as_str()).await?;
+    // The instance's own counters plus those imported from the instances below (upward reports).
+    let mut raw: BTreeMap<String, i64> = store::values(&mut c, code.as_str()).await?.into_iter().collect();
+    for (k, v) in super::reports::imported_values(&mut c, &code).await? {
+        *raw.entry(k).or_insert(0) += v;
+    }
     let values: BTreeMap<String, i64> =
         raw.into_iter().map(|(k, v)| (k.get(2..).unwrap_or_default().to_owned(), v)).collect();
     let v = |m: &str| values.get(m).copied().unwrap_or(0);
@@ -391,6 +395,14 @@ pub async fn dashboard(app: &App, p: &Principal, region: Option<&str>) -> AppRes
     for cv in store::child_values(&mut c, code.as_str(), CHILD_METRICS).await? {
         if let Some(r) = children.get_mut(&cv.code) {
             r.values.insert(cv.metric.get(2..).unwrap_or_default().to_owned(), cv.value);
+        }
+    }
+    for r in children.values_mut() {
+        let Ok(child) = RegionCode::parse(&r.code) else { continue };
+        for (k, v) in super::reports::imported_values(&mut c, &child).await? {
+            if CHILD_METRICS.contains(&k.as_str()) {
+                *r.values.entry(k.get(2..).unwrap_or_default().to_owned()).or_insert(0) += v;
+            }
         }
     }
     // Regions without any enterprise are left out of the drill-down.

@@ -24,6 +24,7 @@ pub mod open_data;
 pub mod pilot;
 pub mod projects;
 pub mod providers;
+pub mod reports;
 pub mod setup;
 pub mod subsidies;
 

@@ -42,3 +42,4 @@ mod money;
 mod pilot;
 mod pool;
 mod projects;
+mod reports;

@@ -421,3 +421,51 @@ pub async fn open_csv(State(app): State<App>) -> Result<Response, AppError> {
     )
         .into_response())
 }
+
+/// Upward reporting: this instance's signed package of its region's counters.
+pub async fn report_export(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError> {
+    let pkg = crate::app::reports::export(&app, &ctx.actor()).await?;
+    Ok(Json(pkg).into_response())
+}
+
+pub async fn report_key(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError> {
+    let p = ctx.principal()?;
+    Ok(Json(json!({ "region_code": p.region.as_str(), "public_key": crate::app::reports::public_key(&app)? }))
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct TrustKey {
+    #[serde(default)]
+    region_code: String,
+    #[serde(default)]
+    public_key: String,
+}
+
+pub async fn report_trust(
+    State(app): State<App>,
+    ctx: Ctx,
+    b: Result<Json<TrustKey>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let k = super::json_body(b)?;
+    crate::app::reports::trust(&app, &ctx.actor(), &k.region_code, &k.public_key).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "region_code": k.region_code, "trusted": true }))).into_response())
+}
+
+pub async fn report_import(
+    State(app): State<App>,
+    ctx: Ctx,
+    b: Result<Json<crate::app::reports::Package>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let pkg = super::json_body(b)?;
+    let nodes = crate::app::reports::import(&app, &ctx.actor(), &pkg).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "region_code": pkg.payload.region_code, "nodes": nodes }))).into_response())
+}
+
+pub async fn reports(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.principal()?;
+    let rows = crate::app::reports::imported(&app).await?;
+    let items: Vec<_> =
+        rows.iter().map(|(r, g, i)| json!({ "region_code": r, "generated_at": g, "imported_at": i })).collect();
+    Ok(Json(json!({ "items": items })).into_response())
+}
