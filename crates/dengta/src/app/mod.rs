@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod assessments;
 pub mod audit;
 pub mod bundle;
+pub mod cases;
 pub mod catalogue;
 pub mod claims;
 pub mod cloud;

@@ -8,6 +8,7 @@
 pub mod acceptance;
 pub mod assessments;
 pub mod audit;
+pub mod cases;
 pub mod catalogue;
 pub mod dashboard;
 pub mod enterprise_file;

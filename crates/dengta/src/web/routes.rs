@@ -62,6 +62,8 @@ pub enum Object {
     Project,
     /// A subsidy (its enterprise and officers over it; money moves only by the programme's city).
     Subsidy,
+    /// A typical case or 小灯塔 nomination (its enterprise, officers and experts over it).
+    Case,
 }
 
 #[derive(Clone, Debug)]
@@ -100,6 +102,8 @@ const CATALOGUE: &[Role] = &[Officer, Enterprise, Provider, Expert];
 const ENTERPRISE_PROVIDER: &[Role] = &[Enterprise, Provider];
 const PROJECT_PARTIES: &[Role] = &[Officer, Enterprise, Provider, Expert];
 const OFFICER_AUDIT: &[Role] = &[Officer, AuditAdmin];
+const OFFICER_EXPERT: &[Role] = &[Officer, Expert];
+const CASE_READERS: &[Role] = &[Officer, Expert, Enterprise];
 
 fn def(method: Method, path: &'static str, access: Access, summary: &'static str) -> RouteDef {
     RouteDef { method, path, access, object: None, nav: None, summary, upload: false }
@@ -328,6 +332,11 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/api/v1/reports/keys", Roles(OFFICER), "Trust a lower instance's public key for a region below: {region_code, public_key}"), post(api::money::report_trust)),
         (def(M::POST, "/api/v1/reports/import", Roles(OFFICER), "Import a signed package from below (tampered or untrusted packages are refused)"), post(api::money::report_import)),
         (def(M::GET, "/api/v1/reports", Roles(OFFICER), "Packages imported from the instances below"), get(api::money::reports)),
+        (def(M::GET, "/api/v1/cases", Roles(OFFICER_EXPERT), "Typical cases and 小灯塔 nominations in the region"), get(api::money::cases)),
+        (def(M::POST, "/api/v1/cases", Roles(OFFICER_ENTERPRISE), "Nominate a typical case or 小灯塔 enterprise: {kind, enterprise_id, project_id, title, summary, outcome}"), post(api::money::nominate)),
+        (def(M::GET, "/api/v1/cases/{id}", Roles(CASE_READERS), "A nomination with its history").on(O::Case), get(api::money::case)),
+        (def(M::POST, "/api/v1/cases/{id}/transitions", Roles(OFFICER_EXPERT), "Review, decline, publish or revoke: {action, opinion, version}").on(O::Case), post(api::money::case_transition)),
+        (def(M::GET, "/api/v1/public/cases", Public, "Public: published typical cases (?kind=typical_case) or 小灯塔 enterprises (?kind=lighthouse)"), get(api::money::public_cases)),
         (def(M::GET, "/api/v1/ledger/pools", Roles(OFFICER_AUDIT), "Budget pools: planned, allocated, available, committed, payable, disbursed (?programme=)"), get(api::money::pools)),
         (def(M::POST, "/api/v1/ledger/allocations", Roles(OFFICER), "Allocate budget to a pool: {programme_id, pool, amount, reference}, Idempotency-Key"), post(api::money::allocate)),
         (def(M::GET, "/api/v1/ledger/reconciliation", Roles(OFFICER_AUDIT), "Reconcile the ledger: legs vs balances, subsidies vs accounts"), get(api::money::reconciliation)),

@@ -172,6 +172,35 @@ pub struct Fixture {
     /// A computed subsidy of each of those projects.
     pub own_subsidy: i64,
     pub other_city_subsidy: i64,
+    /// A typical-case nomination of demo-enterprise and one of a 无锡 enterprise.
+    pub own_case: i64,
+    pub other_city_case: i64,
+}
+
+/// A nomination of an enterprise (made once per enterprise).
+async fn case_of(db: &Db, enterprise_id: i64) -> i64 {
+    let c = db.clone();
+    if let Ok(id) = c.scalar("SELECT id FROM cases WHERE enterprise_id = $1", vec![db::Arg::from(enterprise_id)]).await
+    {
+        return id;
+    }
+    let mut c = db.clone();
+    let e = db::enterprises::get(&mut c, enterprise_id).await.expect("enterprise").expect("exists");
+    db::cases::insert(
+        &mut c,
+        &db::cases::NewCase {
+            kind: "typical_case",
+            enterprise_id,
+            project_id: None,
+            region_code: &e.region_code,
+            title: "设备联网提升良品率",
+            summary: "fixture",
+            outcome: "fixture",
+            nominated_by: "fixture",
+        },
+    )
+    .await
+    .expect("case")
 }
 
 /// A computed subsidy row for a project (made once per project).
@@ -494,6 +523,9 @@ pub async fn fixture(db: &Db) -> Fixture {
         own_project: id("SELECT id FROM projects WHERE title = $1", "设备联网改造").await,
         other_city_project: id("SELECT id FROM projects WHERE title = $1", "纺织设备联网改造").await,
         other_city_contact: id("SELECT id FROM contact_requests WHERE created_by = $1", "wuxi-enterprise").await,
+        own_case: case_of(db, id("SELECT id FROM enterprises WHERE uscc = $1", "91320102MA1X2Y3A0R").await).await,
+        other_city_case: case_of(db, id("SELECT id FROM enterprises WHERE uscc = $1", "91320205MA1X2YBJ00").await)
+            .await,
         own_subsidy: subsidy_of(db, id("SELECT id FROM projects WHERE title = $1", "设备联网改造").await).await,
         other_city_subsidy: subsidy_of(db, id("SELECT id FROM projects WHERE title = $1", "纺织设备联网改造").await)
             .await,

@@ -10,6 +10,7 @@
 //! - [`subsidy`]: 奖补 computed fen-exact, with a line-by-line Chinese trace.
 
 pub mod acceptance;
+pub mod cases;
 pub mod contract;
 pub mod date;
 pub mod eligibility;

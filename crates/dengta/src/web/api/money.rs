@@ -469,3 +469,65 @@ pub async fn reports(State(app): State<App>, ctx: Ctx) -> Result<Response, AppEr
         rows.iter().map(|(r, g, i)| json!({ "region_code": r, "generated_at": g, "imported_at": i })).collect();
     Ok(Json(json!({ "items": items })).into_response())
 }
+
+pub async fn cases(State(app): State<App>, ctx: Ctx, Query(q): Query<OpenQuery>) -> Result<Response, AppError> {
+    let rows = crate::app::cases::list(
+        &app,
+        ctx.principal()?,
+        q.after.unwrap_or(i64::MAX),
+        q.limit.unwrap_or(50).clamp(1, 200),
+    )
+    .await?;
+    Ok(Json(json!({ "items": rows })).into_response())
+}
+
+pub async fn nominate(
+    State(app): State<App>,
+    ctx: Ctx,
+    b: Result<Json<crate::app::cases::Nomination>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let n = super::json_body(b)?;
+    let id = crate::app::cases::nominate(&app, &ctx.actor(), &n).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id, "state": "nominated" }))).into_response())
+}
+
+pub async fn case(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let (row, history) = crate::app::cases::file(&app, ctx.principal()?, id).await?;
+    Ok(Json(json!({ "case": row, "history": history })).into_response())
+}
+
+pub async fn case_transition(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    b: Result<Json<crate::app::cases::Step>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let s = super::json_body(b)?;
+    let to = crate::app::cases::step(&app, &ctx.actor(), id, &s).await?;
+    Ok(Json(json!({ "id": id, "state": to, "state_label": to.label_zh() })).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct KindQuery {
+    #[serde(default)]
+    kind: Option<String>,
+}
+
+/// Public: published typical cases or 小灯塔 enterprises.
+pub async fn public_cases(State(app): State<App>, Query(q): Query<KindQuery>) -> Result<Response, AppError> {
+    use dengta_domain::programme::cases::CaseKind;
+    let kind = match q.kind.as_deref() {
+        Some(k) => CaseKind::parse(k).ok_or_else(|| AppError::invalid("error.case_kind", k))?,
+        None => CaseKind::TypicalCase,
+    };
+    let rows = crate::app::cases::published(&app, kind, 200).await?;
+    let items: Vec<_> = rows
+        .iter()
+        .map(|c| {
+            json!({ "id": c.id, "kind": c.kind, "title": c.title, "enterprise": c.enterprise_name,
+                    "region_code": c.region_code, "summary": c.summary, "outcome": c.outcome,
+                    "published_at": c.published_at })
+        })
+        .collect();
+    Ok(Json(json!({ "kind": kind, "items": items })).into_response())
+}
