@@ -1,8 +1,10 @@
 //! The JSON API (`/api/v1`), health checks and the OpenAPI document.
 
 pub mod assessments;
+pub mod dashboard;
 pub mod health;
 pub mod money;
+pub mod open;
 pub mod openapi;
 pub mod pilot;
 pub mod pool;
