@@ -40,6 +40,13 @@ async fn nominate_review_publish_revoke(store: Store) {
     let p = public(&t, "lighthouse").await;
     assert_eq!(p["items"][0]["title"], "玄武精密小灯塔", "{p}");
     assert!(public(&t, "typical_case").await["items"].as_array().unwrap().is_empty());
+    let html = reqwest::get(t.url("/public/cases?kind=lighthouse")).await.unwrap().text().await.unwrap();
+    assert!(html.contains("玄武精密小灯塔") && html.contains("设备综合效率提升 18%"), "the portal page shows it");
+    let portal = reqwest::get(t.url("/public")).await.unwrap();
+    assert_eq!(portal.status(), 200);
+    assert!(portal.text().await.unwrap().contains("/open-data"));
+    let open = reqwest::get(t.url("/open-data")).await.unwrap().text().await.unwrap();
+    assert!(open.contains("ocid") && open.contains("CN-USCC"), "the fields are explained");
     let (_, file) = get(&t, &enterprise, &format!("/api/v1/cases/{id}")).await;
     assert_eq!(file["history"].as_array().unwrap().len(), 3, "{file}");
 

@@ -15,6 +15,7 @@ pub mod money;
 pub mod pilot;
 pub mod projects;
 pub mod providers;
+pub mod public;
 
 use askama::Template;
 use axum::http::{HeaderValue, header};
