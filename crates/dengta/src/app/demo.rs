@@ -276,6 +276,7 @@ async fn demo_assessment(app: &App) -> AppResult<()> {
     super::enterprises::record_size(app, &actor, enterprise_id, &size).await?;
     demo_pilot(app).await?;
     demo_money(app).await?;
+    demo_publicity(app).await?;
     // The demo writes its records directly; the dashboard counters are built from them at once.
     super::dashboard::rebuild(&app.db).await?;
     Ok(())
@@ -473,6 +474,99 @@ async fn demo_money(app: &App) -> AppResult<()> {
         };
         subsidies::set_state(&mut tx, sid, 1, &change).await?;
     }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The completed demo project gets its contract, a milestone done and its invoice and payment, so
+/// its acceptance checklist shows what is left (vouchers, summary report, the self-assessment after
+/// completion); a published typical case, a 小灯塔 nomination and the city's 上云 target.
+async fn demo_publicity(app: &App) -> AppResult<()> {
+    use crate::db::{cases, dashboard, projects};
+    let mut tx = app.db.begin().await?;
+    let completed: Option<(i64, i64)> = tx
+        .fetch_optional(
+            "SELECT id, enterprise_id FROM projects WHERE title = $1",
+            crate::args!["秦淮智能装备改造项目（演示 8）"],
+        )
+        .await?;
+    if let Some((id, enterprise)) = completed {
+        let now = db::now_ms();
+        let day = 86_400_000;
+        let contract = serde_json::json!({
+            "sign_date": "2025-03-01",
+            "parties": [{"uscc": "91320104MA1X2Y8F08", "name": "金陵工业互联网服务有限公司", "role": "integrator", "amount": 30_000_000}],
+            "lines": [
+                {"category": "software", "description": "设备管理与排产系统", "amount": 18_000_000},
+                {"category": "gateway", "description": "数据采集网关", "amount": 7_000_000},
+                {"category": "service", "description": "实施与培训", "amount": 5_000_000}
+            ],
+            "split": {"enterprise": 18_000_000, "provider_discount": 0, "government": 12_000_000},
+            "criteria": [{"kind": "onsite_level_at_least", "level": 2}, {"kind": "milestones_done"}]
+        });
+        tx.execute(
+            "UPDATE project_docs SET contract_json = $1 WHERE project_id = $2",
+            crate::args![contract.to_string(), id],
+        )
+        .await?;
+        tx.execute(
+            "UPDATE projects SET filed_at = $1, completed_at = $2, contract_total_fen = 30000000 WHERE id = $3",
+            crate::args![now - 200 * day, now - 5 * day, id],
+        )
+        .await?;
+        let m = projects::add_milestone(&mut tx, id, "设备联网与系统上线", "2026-06-30").await?;
+        tx.execute(
+            "UPDATE milestones SET done_at = $1, done_by = 'demo-provider' WHERE id = $2",
+            crate::args![now - 10 * day, m],
+        )
+        .await?;
+        for (kind, number) in [("invoice", "FP-DEMO-0001"), ("payment", "FK-DEMO-0001")] {
+            projects::add_payment(
+                &mut tx,
+                id,
+                kind,
+                "software",
+                number,
+                18_000_000,
+                "2026-05-20",
+                false,
+                "demo-enterprise",
+            )
+            .await?;
+        }
+        let case = cases::insert(
+            &mut tx,
+            &cases::NewCase {
+                kind: "typical_case",
+                enterprise_id: enterprise,
+                project_id: Some(id),
+                region_code: "320104",
+                title: "机加工车间设备联网与智能排产",
+                summary: "以设备管理系统和数据采集网关打通 42 台数控设备，排产由人工转为系统排程。",
+                outcome: "现场评测由一级提升至三级；设备综合效率提升 18%，交期准时率由 82% 提升至 96%。",
+                nominated_by: "demo-officer",
+            },
+        )
+        .await?;
+        cases::set_state(&mut tx, case, 1, "reviewed", Some(("成效可量化，具有推广价值", "demo-expert")), false)
+            .await?;
+        cases::set_state(&mut tx, case, 2, "published", None, true).await?;
+        cases::insert(
+            &mut tx,
+            &cases::NewCase {
+                kind: "lighthouse",
+                enterprise_id: enterprise,
+                project_id: Some(id),
+                region_code: "320104",
+                title: "秦淮区数字化转型小灯塔（提名）",
+                summary: "示范带动同行业 12 家企业开展设备联网。",
+                outcome: "评测三级，关键工序数控化率 85%。",
+                nominated_by: "demo-officer",
+            },
+        )
+        .await?;
+    }
+    dashboard::set_target(&mut tx, "320100", "cloud", 5000, "demo-loader").await?;
     tx.commit().await?;
     Ok(())
 }
