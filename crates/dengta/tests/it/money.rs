@@ -227,6 +227,9 @@ async fn acceptance_to_payment(store: Store) {
 
     // The provider's outcomes: one decision, accepted, one return along the way.
     let after = get(&t, &city, &outcomes_path).await.1["outcomes"].clone();
+    let page =
+        reqwest::get(t.url(&format!("/public/providers/{}", f.own_provider))).await.unwrap().text().await.unwrap();
+    assert!(page.contains("验收成效") && page.contains("通过率"), "outcomes on the provider's public page");
     for (k, delta) in [("accepted", 1), ("returned", 1), ("rejected", 0), ("decided", 1)] {
         assert_eq!(after[k].as_i64().unwrap() - before[k].as_i64().unwrap(), delta, "{k}: {before} → {after}");
     }

@@ -616,4 +616,12 @@ impl Fmt {
     pub fn opt(&self, o: &Option<i64>) -> String {
         o.map(|v| v.to_string()).unwrap_or_default()
     }
+    /// A percentage with one decimal, or "—".
+    pub fn pct(&self, v: Option<f64>) -> String {
+        v.map_or_else(|| "—".to_owned(), |x| format!("{x:.1}%"))
+    }
+    /// A number of days with one decimal, or "—".
+    pub fn days(&self, v: Option<f64>) -> String {
+        v.map_or_else(|| "—".to_owned(), |x| format!("{x:.1}"))
+    }
 }
