@@ -1,6 +1,8 @@
 //! Integrity flags (诚信预警): the checks that raise them, with thresholds as data
-//! (`data/rules/integrity.toml`). Each check returns the Chinese evidence an officer reads;
-//! personal values (phones, e-mails, accounts) appear only masked.
+//! (`data/rules/integrity.toml`). A flag is a prompt for an officer to look, not a verdict: each
+//! check returns the Chinese evidence the officer reads, and an open flag blocks subsidy approval
+//! until it is cleared with a reason (`SubsidyGuard::open_flags`). Personal values (phones,
+//! e-mails, accounts) appear only masked, since flags are shown to more people than may see them.
 
 use serde::{Deserialize, Serialize};
 
@@ -9,13 +11,20 @@ use crate::programme::Date;
 
 const BUILTIN: &str = include_str!("../../../data/rules/integrity.toml");
 
+/// What an integrity flag is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FlagKind {
+    /// The enterprise and its provider registered the same phone, e-mail or bank account
+    /// (a sign the two are not independent).
     SharedContact,
+    /// Several contracts of one programme carry exactly the same total (templated applications).
     IdenticalAmounts,
+    /// Filing to completion faster than a real transformation plausibly takes.
     FastDelivery,
+    /// The same scenes are funded by another programme for the same enterprise.
     DoubleFunding,
+    /// The same evidence file appears in more than one enterprise's materials.
     ReusedEvidence,
 }
 
@@ -58,16 +67,21 @@ impl FlagKind {
         }
     }
 
+    /// Accepts the code or the Chinese label.
     pub fn parse(s: &str) -> Option<FlagKind> {
-        FlagKind::ALL.into_iter().find(|k| k.code() == s.trim())
+        let s = s.trim();
+        FlagKind::ALL.into_iter().find(|k| k.code() == s || k.label_zh() == s)
     }
 }
 
+/// The thresholds of the checks, versioned so a stored flag can say which rules raised it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IntegrityRules {
     pub version: u32,
+    /// This many or more contracts of one programme with exactly the same total are flagged.
     pub identical_amount_min_cluster: u32,
+    /// Completion fewer than this many days after filing is flagged.
     pub min_delivery_days: u32,
 }
 
@@ -75,6 +89,8 @@ pub struct IntegrityRules {
 pub enum IntegrityRulesError {
     #[error("诚信预警规则格式错误：{0}")]
     Format(String),
+    #[error("诚信预警规则版本号应从 1 开始，收到 {0}")]
+    Version(u32),
     #[error("合同金额雷同的阈值至少为 2，收到 {0}")]
     Cluster(u32),
     #[error("最短交付天数至少为 1，收到 {0}")]
@@ -82,8 +98,13 @@ pub enum IntegrityRulesError {
 }
 
 impl IntegrityRules {
+    /// Parses and validates: version ≥ 1; a cluster of one is every contract, so at least 2; a
+    /// zero-day minimum would never flag, so at least 1.
     pub fn from_toml(text: &str) -> Result<IntegrityRules, IntegrityRulesError> {
         let r: IntegrityRules = toml::from_str(text).map_err(|e| IntegrityRulesError::Format(e.to_string()))?;
+        if r.version == 0 {
+            return Err(IntegrityRulesError::Version(r.version));
+        }
         if r.identical_amount_min_cluster < 2 {
             return Err(IntegrityRulesError::Cluster(r.identical_amount_min_cluster));
         }
@@ -93,12 +114,13 @@ impl IntegrityRules {
         Ok(r)
     }
 
+    /// The rules shipped in the binary.
     pub fn builtin() -> Result<IntegrityRules, IntegrityRulesError> {
         IntegrityRules::from_toml(BUILTIN)
     }
 }
 
-/// Contact details of one party.
+/// Contact details of one party, as registered (any formatting; [`shared_contacts`] normalises).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Contacts {
     pub phones: Vec<String>,
@@ -110,6 +132,7 @@ fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
+/// Digits only, without a leading 86 country code on a 13-digit number (+86 mobile numbers).
 fn norm_phone(s: &str) -> String {
     let d = digits(s);
     match d.strip_prefix("86") {
@@ -118,6 +141,7 @@ fn norm_phone(s: &str) -> String {
     }
 }
 
+/// 138****5678: the first 3 and last 4 digits; all masked when too short to keep any.
 fn mask_phone(p: &str) -> String {
     let n = p.chars().count();
     if n <= 7 {
@@ -128,6 +152,7 @@ fn mask_phone(p: &str) -> String {
     format!("{first}****{last}")
 }
 
+/// b***@example.com: the first character and the domain.
 fn mask_email(e: &str) -> String {
     match e.split_once('@') {
         Some((user, domain)) => format!("{}***@{domain}", user.chars().next().unwrap_or('*')),
@@ -135,13 +160,16 @@ fn mask_email(e: &str) -> String {
     }
 }
 
+/// ****7890: the last 4 digits only.
 fn mask_account(a: &str) -> String {
     let n = a.chars().count();
     let last: String = a.chars().skip(n.saturating_sub(4)).collect();
     format!("****{last}")
 }
 
-/// Values the enterprise and its provider both registered, one Chinese line each, masked.
+/// Values the enterprise and its provider both registered, one Chinese line each, masked, in the
+/// order phones, e-mails, bank accounts. Values are compared after normalising (phones and
+/// accounts: digits only; e-mails: trimmed, lower-case); empty values never match.
 pub fn shared_contacts(enterprise: &Contacts, provider: &Contacts) -> Vec<String> {
     let mut out = Vec::new();
     let mut compare = |mine: &[String], theirs: &[String], norm: fn(&str) -> String, mask: fn(&str) -> String, what| {
@@ -160,25 +188,36 @@ pub fn shared_contacts(enterprise: &Contacts, provider: &Contacts) -> Vec<String
     out
 }
 
-/// Filing to completion in fewer days than the rules allow.
+/// Filing to completion in fewer days than the rules allow (exactly the minimum is fine). A
+/// completion dated before the filing is flagged too, saying so.
 pub fn fast_delivery(r: &IntegrityRules, filed_on: Date, completed_on: Date) -> Option<String> {
     let days = filed_on.days_between(completed_on);
+    if days < 0 {
+        return Some(format!("完成日期 {completed_on} 早于备案日期 {filed_on}"));
+    }
     (days < i64::from(r.min_delivery_days))
         .then(|| format!("备案 {filed_on} 至完成 {completed_on} 仅 {days} 天，少于 {} 天", r.min_delivery_days))
 }
 
-/// `same_count` contracts of the programme (this one included) share exactly this total.
+/// `same_count` contracts of the programme (this one included) share exactly this total; flagged
+/// from the rules' cluster size up.
 pub fn identical_amounts(r: &IntegrityRules, amount: Fen, same_count: u32) -> Option<String> {
     (same_count >= r.identical_amount_min_cluster).then(|| format!("本试点有 {same_count} 份合同金额同为 {amount} 元"))
 }
 
 /// Another funded project of the same enterprise (in another programme) targets the same scenes.
-/// `others` are (programme name, that project's target scenes).
+/// `others` are (programme name, that project's target scenes). One clause per programme that
+/// overlaps, naming the shared scenes once each in this project's order, joined with "；".
 pub fn double_funding(scenes: &[String], others: &[(String, Vec<String>)]) -> Option<String> {
     let hits: Vec<String> = others
         .iter()
         .filter_map(|(name, theirs)| {
-            let common: Vec<&str> = scenes.iter().filter(|s| theirs.contains(s)).map(String::as_str).collect();
+            let mut common: Vec<&str> = Vec::new();
+            for s in scenes.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+                if theirs.iter().any(|t| t.trim() == s) && !common.contains(&s) {
+                    common.push(s);
+                }
+            }
             (!common.is_empty()).then(|| format!("{name}已资助同一改造场景：{}", common.join("、")))
         })
         .collect();
@@ -268,10 +307,121 @@ mod tests {
     }
 
     #[test]
+    fn double_funding_lists_every_overlapping_programme_once() {
+        let mine = vec!["设备管理".to_owned(), "生产管控".to_owned(), "设备管理".to_owned(), " ".to_owned()];
+        let others = vec![
+            ("中山市试点".to_owned(), vec!["生产管控".to_owned(), "设备管理".to_owned()]),
+            ("龙岩市试点".to_owned(), vec!["采购管理".to_owned(), " ".to_owned()]),
+            ("长春市试点".to_owned(), vec![" 生产管控".to_owned()]),
+        ];
+        assert_eq!(
+            double_funding(&mine, &others).as_deref(),
+            Some("中山市试点已资助同一改造场景：设备管理、生产管控；长春市试点已资助同一改造场景：生产管控")
+        );
+        assert_eq!(double_funding(&mine, &[]), None);
+    }
+
+    #[test]
+    fn normalisation_and_masking() {
+        // The 86 prefix goes only from a 13-digit number; other digits stay.
+        assert_eq!(norm_phone("+86 138 1234 5678"), "13812345678");
+        assert_eq!(norm_phone("0086-138-1234-5678"), "008613812345678");
+        assert_eq!(norm_phone("86123456789"), "86123456789");
+        assert_eq!(norm_phone("（025）8888-6666"), "02588886666");
+        assert_eq!(norm_phone("电话"), "");
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_phone("02588886666"), "025****6666");
+        assert_eq!(mask_phone("1234567"), "*******");
+        assert_eq!(mask_email("boss@example.com"), "b***@example.com");
+        assert_eq!(mask_email("@example.com"), "****@example.com");
+        assert_eq!(mask_email("nonsense"), "***");
+        assert_eq!(mask_account("6222021234567890"), "****7890");
+        assert_eq!(mask_account("12"), "****12");
+        assert_eq!(digits("6222-0212 3456/7890"), "6222021234567890");
+    }
+
+    #[test]
+    fn shared_values_are_reported_once_and_formats_do_not_hide_them() {
+        let e = Contacts {
+            phones: vec!["138 1234 5678".into(), "13812345678".into(), "".into()],
+            emails: vec!["A@B.CN ".into()],
+            bank_accounts: vec!["6222-0212-3456-7890".into()],
+        };
+        let p = Contacts {
+            phones: vec!["8613812345678".into(), "".into()],
+            emails: vec!["a@b.cn".into(), "other@b.cn".into()],
+            bank_accounts: vec!["6222 0212 3456 7891".into()],
+        };
+        assert_eq!(
+            shared_contacts(&e, &p),
+            vec![
+                "电话 138****5678 同时登记为企业和服务商的联系方式".to_owned(),
+                "电子邮箱 a***@b.cn 同时登记为企业和服务商的联系方式".to_owned(),
+            ]
+        );
+        assert!(shared_contacts(&Contacts::default(), &p).is_empty());
+        // A phone and a bank account with the same digits are different kinds and never match.
+        let only_phone = Contacts { phones: vec!["6222021234567890".into()], ..Contacts::default() };
+        let only_bank = Contacts { bank_accounts: vec!["6222021234567890".into()], ..Contacts::default() };
+        assert!(shared_contacts(&only_phone, &only_bank).is_empty());
+    }
+
+    #[test]
+    fn delivery_boundaries_follow_the_rules() {
+        let r = IntegrityRules { min_delivery_days: 1, ..rules() };
+        assert!(fast_delivery(&r, d("2024-02-28"), d("2024-02-28")).is_some(), "same day is 0 days");
+        assert_eq!(fast_delivery(&r, d("2024-02-28"), d("2024-02-29")), None);
+        // Across a leap day and a year end, counted in calendar days.
+        let r = rules();
+        assert_eq!(fast_delivery(&r, d("2024-02-01"), d("2024-03-02")), None, "30 days in a leap year");
+        assert!(fast_delivery(&r, d("2023-02-01"), d("2023-03-02")).is_some(), "29 days");
+        assert_eq!(
+            fast_delivery(&r, d("2024-12-20"), d("2025-01-10")).as_deref(),
+            Some("备案 2024-12-20 至完成 2025-01-10 仅 21 天，少于 30 天")
+        );
+        assert_eq!(
+            fast_delivery(&r, d("2025-01-10"), d("2025-01-07")).as_deref(),
+            Some("完成日期 2025-01-07 早于备案日期 2025-01-10")
+        );
+    }
+
+    #[test]
+    fn identical_amounts_boundary() {
+        let r = IntegrityRules { identical_amount_min_cluster: 2, ..rules() };
+        assert_eq!(identical_amounts(&r, Fen(123_456), 1), None, "a contract alone is no cluster");
+        assert_eq!(identical_amounts(&r, Fen(123_456), 2).as_deref(), Some("本试点有 2 份合同金额同为 1,234.56 元"));
+        assert_eq!(identical_amounts(&rules(), Fen(1), 0), None);
+    }
+
+    #[test]
+    fn rules_files_are_checked() {
+        let v0 = "version = 0\nidentical_amount_min_cluster = 3\nmin_delivery_days = 30\n";
+        assert_eq!(IntegrityRules::from_toml(v0), Err(IntegrityRulesError::Version(0)));
+        let extra = "version = 1\nidentical_amount_min_cluster = 3\nmin_delivery_days = 30\nmax = 1\n";
+        assert!(matches!(IntegrityRules::from_toml(extra), Err(IntegrityRulesError::Format(_))));
+        let missing = "version = 1\nidentical_amount_min_cluster = 3\n";
+        assert!(matches!(IntegrityRules::from_toml(missing), Err(IntegrityRulesError::Format(_))));
+        let edge = "version = 2\nidentical_amount_min_cluster = 2\nmin_delivery_days = 1\n";
+        assert_eq!(
+            IntegrityRules::from_toml(edge),
+            Ok(IntegrityRules { version: 2, identical_amount_min_cluster: 2, min_delivery_days: 1 })
+        );
+    }
+
+    #[test]
     fn kinds_round_trip() {
+        let mut codes: Vec<&str> = FlagKind::ALL.iter().map(|k| k.code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), FlagKind::ALL.len());
         for k in FlagKind::ALL {
             assert_eq!(FlagKind::parse(k.code()), Some(k));
+            assert_eq!(FlagKind::parse(k.label_zh()), Some(k));
+            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{}\"", k.code()));
             assert!(!k.label_zh().is_empty() && !k.label_en().is_empty());
         }
+        assert_eq!(FlagKind::parse(" fast_delivery "), Some(FlagKind::FastDelivery));
+        assert_eq!(FlagKind::parse("交付过快"), Some(FlagKind::FastDelivery));
+        assert_eq!(FlagKind::parse("nope"), None);
     }
 }

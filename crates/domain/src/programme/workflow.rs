@@ -71,6 +71,8 @@ pub enum TransitionError {
     CriteriaFailed,
     #[error("有 {0} 条诚信预警尚未处理，处理后才能批准")]
     OpenFlags(u32),
+    #[error("公示期至 {ends} 结束，结束前不能批准")]
+    NoticeRunning { ends: String },
 }
 
 /// The state after `action`, or why it may not happen now: first the table, then the guard.
