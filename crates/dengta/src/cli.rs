@@ -70,6 +70,9 @@ enum Command {
         /// The same seed gives the same data.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Share of enterprises with a scored self-assessment, in per cent.
+        #[arg(long, default_value_t = 40)]
+        assessed_pct: u64,
     },
     /// Write a consistent copy of a SQLite database while it is in use.
     Backup {
@@ -336,11 +339,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(if diffs.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Command::Generate { enterprises, seed } => {
+        Command::Generate { enterprises, seed, assessed_pct } => {
             let app = open(&s).await?;
             let started = std::time::Instant::now();
             let step = (enterprises / 20).max(10_000);
-            let summary = crate::app::generate::generate(&app.db, enterprises, seed, |n| {
+            let spec = crate::app::generate::Spec { enterprises, seed, assessed_pct: assessed_pct.min(100) };
+            let summary = crate::app::generate::generate(&app.db, spec, |n| {
                 if n % step == 0 || n == enterprises {
                     eprintln!("已生成 {n} / {enterprises} 家企业 / {n} enterprises written");
                 }

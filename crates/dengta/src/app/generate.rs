@@ -104,9 +104,26 @@ pub struct Summary {
 
 const DAY: i64 = 86_400_000;
 
+/// How much to generate.
+#[derive(Clone, Copy, Debug)]
+pub struct Spec {
+    pub enterprises: u64,
+    pub seed: u64,
+    /// Share of enterprises with a scored self-assessment, in per cent (each stores its full
+    /// result, several kB: lower it for very large datasets).
+    pub assessed_pct: u64,
+}
+
+impl Spec {
+    pub fn new(enterprises: u64, seed: u64) -> Spec {
+        Spec { enterprises, seed, assessed_pct: 40 }
+    }
+}
+
 /// Generates the dataset into an empty database (no enterprises). `progress` is told how many
 /// enterprises are written so far.
-pub async fn generate(database: &Db, enterprises: u64, seed: u64, progress: impl Fn(u64)) -> AppResult<Summary> {
+pub async fn generate(database: &Db, spec: Spec, progress: impl Fn(u64)) -> AppResult<Summary> {
+    let Spec { enterprises, seed, assessed_pct } = spec;
     let c = database.clone();
     if c.scalar("SELECT COUNT(*) FROM (SELECT id FROM enterprises LIMIT 1) x", vec![]).await? > 0 {
         return Err(AppError::Conflict("error.generate_not_empty"));
@@ -166,7 +183,7 @@ pub async fn generate(database: &Db, enterprises: u64, seed: u64, progress: impl
                 Arg::Bool(cloud),
                 Arg::I64(created),
             ]);
-            if rng.chance(40) {
+            if rng.chance(assessed_pct) {
                 let mut answers = base.clone();
                 answers.scenes = scenes.iter().map(|sc| (sc.clone(), rng.below(5) as u8)).collect::<BTreeMap<_, _>>();
                 let result = scoring::score(instrument, &answers).map_err(|e| AppError::Internal(format!("{e:?}")))?;

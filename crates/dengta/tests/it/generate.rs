@@ -13,7 +13,9 @@ async fn generated(store: Store, seed: u64, dir: &std::path::Path) -> Db {
     let url = fresh_database(store, &dir).await;
     let server = Server::build(settings(&url)).await.expect("server builds");
     let db = server.app.db.clone();
-    let s = dengta::app::generate::generate(&db, 3000, seed, |_| {}).await.expect("generates");
+    let s = dengta::app::generate::generate(&db, dengta::app::generate::Spec::new(3000, seed), |_| {})
+        .await
+        .expect("generates");
     assert_eq!(s.enterprises, 3000);
     assert!(s.assessments > 900 && s.assessments < 1500, "about 40% assessed: {}", s.assessments);
     db
@@ -56,7 +58,7 @@ async fn deterministic_and_consistent(store: Store) {
     assert!(r.sound, "{r:?}");
 
     // Only into an empty database.
-    assert!(dengta::app::generate::generate(&a, 10, 1, |_| {}).await.is_err());
+    assert!(dengta::app::generate::generate(&a, dengta::app::generate::Spec::new(10, 1), |_| {}).await.is_err());
 }
 
 on_both_stores!(deterministic_and_consistent);
