@@ -98,6 +98,7 @@ describe('language', () => {
       assert.equal(await page.locator('html').getAttribute('lang'), 'en');
       assert.deepEqual(await navEntries(page), [
         'Home',
+        'Dashboard',
         'Enterprises',
         'Enterprise claims',
         'Providers',
@@ -108,6 +109,9 @@ describe('language', () => {
         'Pilot programmes',
         'Pilot enterprise pool',
         'Projects',
+        'Subsidies',
+        'Budget ledger',
+        'Integrity flags',
         'Regions',
         'Change password',
       ]);
@@ -134,6 +138,7 @@ describe('language', () => {
       assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
       assert.deepEqual(await navEntries(page), [
         '首页',
+        '数据看板',
         '企业档案',
         '企业认领审核',
         '服务商',
@@ -144,6 +149,9 @@ describe('language', () => {
         '试点项目',
         '试点企业入库',
         '改造项目',
+        '奖补资金',
+        '资金台账',
+        '诚信预警',
         '行政区划',
         '修改密码',
       ]);

@@ -21,6 +21,7 @@ const env = useStack('roles');
 /** Navigation label → the page it opens (the page's h1 is the same label). */
 const HREF = {
   首页: '/home',
+  数据看板: '/dashboard',
   企业档案: '/enterprises',
   数字化水平评测: '/my/assessments',
   企业认领审核: '/claims',
@@ -36,6 +37,9 @@ const HREF = {
   试点项目: '/programmes',
   试点企业入库: '/enrolments',
   改造项目: '/projects',
+  奖补资金: '/subsidies',
+  资金台账: '/ledger',
+  诚信预警: '/integrity',
   用户管理: '/admin/users',
   行政区划: '/admin/regions',
   评测指标: '/admin/instruments',
@@ -66,14 +70,14 @@ const ROLES = [
     user: 'demo-officer',
     role: '主管部门',
     scope: NANJING,
-    nav: ['首页', '企业档案', '企业认领审核', '服务商', '细分行业', '解决方案目录', '方案审核', '需求洞察', '试点项目', '试点企业入库', '改造项目', '行政区划', '修改密码'],
+    nav: ['首页', '数据看板', '企业档案', '企业认领审核', '服务商', '细分行业', '解决方案目录', '方案审核', '需求洞察', '试点项目', '试点企业入库', '改造项目', '奖补资金', '资金台账', '诚信预警', '行政区划', '修改密码'],
     forbidden: ['/admin/users', '/audit', '/reviews', '/contacts', '/my/solutions', '/solutions/new'],
   },
   {
     user: 'demo-district',
     role: '主管部门',
     scope: XUANWU,
-    nav: ['首页', '企业档案', '企业认领审核', '服务商', '细分行业', '解决方案目录', '方案审核', '需求洞察', '试点项目', '试点企业入库', '改造项目', '行政区划', '修改密码'],
+    nav: ['首页', '数据看板', '企业档案', '企业认领审核', '服务商', '细分行业', '解决方案目录', '方案审核', '需求洞察', '试点项目', '试点企业入库', '改造项目', '奖补资金', '资金台账', '诚信预警', '行政区划', '修改密码'],
     forbidden: ['/audit', '/admin/users/new', '/my/matches'],
   },
   {
@@ -101,7 +105,7 @@ const ROLES = [
     user: 'demo-auditadmin',
     role: '审计管理员',
     scope: NANJING,
-    nav: ['首页', '审计日志', '修改密码'],
+    nav: ['首页', '数据看板', '审计日志', '修改密码'],
     forbidden: ['/admin/users', '/enterprises'],
   },
 ];

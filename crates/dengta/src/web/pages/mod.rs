@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod catalogue;
 pub mod claims;
+pub mod dashboard;
 pub mod directory;
 pub mod enterprises;
 pub mod home;
