@@ -149,10 +149,14 @@ macro_rules! bind_args {
     }};
 }
 
+// After `bind_args!`, which it uses.
+pub mod plans;
+
 /// The query methods, generated once for the pool and once for a transaction.
 macro_rules! query_methods {
     ([$($recv:tt)+] $sqlite:pat => $se:expr, $pg:pat => $pe:expr) => {
         pub async fn fetch_all<T: Row>($($recv)+ self, sql: &str, args: Vec<Arg>) -> DbResult<Vec<T>> {
+            plans::record(sql, &args);
             let sql = AssertSqlSafe(sql.to_owned());
             Ok(match self {
                 $sqlite => bind_args!(sqlx::query_as::<Sqlite, T>(sql), args).fetch_all($se).await?,
@@ -161,6 +165,7 @@ macro_rules! query_methods {
         }
 
         pub async fn fetch_optional<T: Row>($($recv)+ self, sql: &str, args: Vec<Arg>) -> DbResult<Option<T>> {
+            plans::record(sql, &args);
             let sql = AssertSqlSafe(sql.to_owned());
             Ok(match self {
                 $sqlite => bind_args!(sqlx::query_as::<Sqlite, T>(sql), args).fetch_optional($se).await?,
@@ -174,6 +179,7 @@ macro_rules! query_methods {
 
         /// Runs a statement and returns the number of rows it touched.
         pub async fn execute($($recv)+ self, sql: &str, args: Vec<Arg>) -> DbResult<u64> {
+            plans::record(sql, &args);
             let sql = AssertSqlSafe(sql.to_owned());
             Ok(match self {
                 $sqlite => bind_args!(sqlx::query::<Sqlite>(sql), args).execute($se).await?.rows_affected(),

@@ -43,4 +43,5 @@ mod money;
 mod pilot;
 mod pool;
 mod projects;
+mod query_plans;
 mod reports;

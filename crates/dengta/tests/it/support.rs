@@ -70,12 +70,27 @@ impl TestApp {
     }
 
     pub async fn spawn_with(store: Store, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        TestApp::start(store, tweak, |_| async {}).await
+    }
+
+    /// Like [`TestApp::spawn`], over a database that `prepare` fills first, before the demo
+    /// loads (the demo loads only beside demo data).
+    pub async fn spawn_prepared<F: Future<Output = ()>>(store: Store, prepare: impl FnOnce(Db) -> F) -> TestApp {
+        TestApp::start(store, |_| {}, prepare).await
+    }
+
+    async fn start<F: Future<Output = ()>>(
+        store: Store,
+        tweak: impl FnOnce(&mut Settings),
+        prepare: impl FnOnce(Db) -> F,
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = fresh_database(store, dir.path()).await;
         let mut s = settings(&database_url);
         tweak(&mut s);
         let server = Server::build(s).await.expect("server builds");
         let app = server.app.clone();
+        prepare(app.db.clone()).await;
         assert_eq!(demo::load(&app).await.expect("demo loads").ok(), Some(demo::DemoOutcome::Loaded));
         app.demo.store(true, Ordering::Relaxed);
         add_other_city(&app.db).await;
