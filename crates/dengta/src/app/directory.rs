@@ -145,13 +145,16 @@ pub async fn list_enterprises(
 }
 
 /// One enterprise with its personal data shown; the read is audited.
-pub async fn get_enterprise(app: &App, actor: &Actor, id: i64) -> AppResult<EnterpriseView> {
+/// One enterprise; personal data is masked unless `reveal`, and a revealed read is audited.
+pub async fn get_enterprise(app: &App, actor: &Actor, id: i64, reveal: bool) -> AppResult<EnterpriseView> {
     let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
     let mut conn = app.db.clone();
     let e = db::enterprises::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     check(policy::enterprise(p, Action::Read, e.id, &region_of(&e.region_code)?))?;
-    super::enterprises::audit_personal_read(app, actor, id).await?;
-    Ok(view(e, true))
+    if reveal {
+        super::enterprises::audit_personal_read(app, actor, id).await?;
+    }
+    Ok(view(e, reveal))
 }
 
 pub async fn list_providers(

@@ -334,8 +334,9 @@ pub struct EnterpriseFile {
     pub history: Vec<HistoryRow>,
 }
 
-/// The whole file; personal data is shown, so the read is audited.
-pub async fn file(app: &App, actor: &Actor, id: i64) -> AppResult<EnterpriseFile> {
+/// The whole file. Personal data (legal representative, phone) is masked unless `reveal` is
+/// asked for; a revealed read is audited, so the audit log shows who looked at whose data.
+pub async fn file(app: &App, actor: &Actor, id: i64, reveal: bool) -> AppResult<EnterpriseFile> {
     let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
     let mut conn = app.db.clone();
     let e = load(&mut conn, p, id, Action::Read).await?;
@@ -345,7 +346,7 @@ pub async fn file(app: &App, actor: &Actor, id: i64) -> AppResult<EnterpriseFile
             names.push(r.name);
         }
     }
-    let f = EnterpriseFile {
+    let mut f = EnterpriseFile {
         sizes: file::sizes(&mut conn, id).await?,
         credits: file::credits(&mut conn, id).await?,
         clouds: file::clouds(&mut conn, id).await?,
@@ -353,7 +354,12 @@ pub async fn file(app: &App, actor: &Actor, id: i64) -> AppResult<EnterpriseFile
         region_path: names,
         e,
     };
-    audit_personal_read(app, actor, id).await?;
+    if reveal {
+        audit_personal_read(app, actor, id).await?;
+    } else {
+        f.e.legal_rep = f.e.legal_rep.as_deref().map(super::directory::mask_name);
+        f.e.contact_phone = f.e.contact_phone.as_deref().map(super::directory::mask_phone);
+    }
     Ok(f)
 }
 

@@ -269,7 +269,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::GET, "/api/v1/me", Anyone, "The caller's identity, role and scope"), get(api::v1::me)),
         (def(M::GET, "/api/v1/enterprises", Roles(OFFICER_ENTERPRISE), "Enterprises in scope (filters, keyset paginated)"), get(api::v1::enterprises)),
         (def(M::POST, "/api/v1/enterprises", Roles(OFFICER), "Register an enterprise"), post(api::v1::create_enterprise)),
-        (def(M::GET, "/api/v1/enterprises/{id}", Roles(OFFICER_ENTERPRISE), "One enterprise (personal data read is audited)").on(O::Enterprise), get(api::v1::enterprise)),
+        (def(M::GET, "/api/v1/enterprises/{id}", Roles(OFFICER_ENTERPRISE), "One enterprise; personal data masked unless ?personal=true, which is audited").on(O::Enterprise), get(api::v1::enterprise)),
         (def(M::POST, "/api/v1/cloud-records", Roles(CLOUD_REPORTERS), "Report cloud services in bulk (by 统一社会信用代码)"), post(api::v1::cloud_bulk)),
         (def(M::POST, "/api/v1/assessments", Roles(OFFICER_ENTERPRISE), "Score and store a submitted assessment (self for an enterprise user, on-site for an officer)"), post(api::assessments::create)),
         (def(M::GET, "/api/v1/providers", Roles(OFFICER_PROVIDER), "Providers in scope"), get(api::v1::providers)),

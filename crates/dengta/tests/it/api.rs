@@ -45,20 +45,43 @@ async fn api_lists_are_scoped_and_paged(store: Store) {
     sorted.dedup();
     assert_eq!(sorted.len(), 5);
 
-    // One record: personal data shown, the read audited.
+    // One record: personal data masked and nothing audited, unless asked for; a revealed
+    // read is audited once per read.
     let f = fixture(&t.db()).await;
-    let one: serde_json::Value =
-        get(&format!("/api/v1/enterprises/{}", f.own_enterprise), &officer).await.unwrap().json().await.unwrap();
-    assert_eq!(one["legal_rep"], "张伟");
     let conn = t.db();
-    let reads = conn
-        .scalar(
+    let reads = || {
+        conn.scalar(
             "SELECT COUNT(*) FROM audit_log WHERE action = 'enterprise.read_personal' AND username = 'demo-officer' AND object = $1",
             vec![format!("enterprise:{}", f.own_enterprise).into()],
         )
+    };
+    let one: serde_json::Value =
+        get(&format!("/api/v1/enterprises/{}", f.own_enterprise), &officer).await.unwrap().json().await.unwrap();
+    assert_eq!(one["legal_rep"], "张*");
+    assert_eq!(one["contact_phone"], "139****5678");
+    assert_eq!(reads().await.unwrap(), 0);
+    let one: serde_json::Value = get(&format!("/api/v1/enterprises/{}?personal=true", f.own_enterprise), &officer)
+        .await
+        .unwrap()
+        .json()
         .await
         .unwrap();
-    assert_eq!(reads, 1);
+    assert_eq!(one["legal_rep"], "张伟");
+    assert_eq!(one["contact_phone"], "13912345678");
+    assert_eq!(reads().await.unwrap(), 1);
+    // The file page likewise: masked, with a link that reveals (and is audited).
+    let (browser, _) = t.demo_login("demo-officer").await;
+    let page = |q: &'static str| {
+        let url = t.url(&format!("/enterprises/{}{q}", f.own_enterprise));
+        let b = browser.clone();
+        async move { b.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let masked = page("").await;
+    assert!(masked.contains("张*") && !masked.contains("张伟") && masked.contains("id=\"reveal-personal\""));
+    assert_eq!(reads().await.unwrap(), 1);
+    let shown = page("?personal=1").await;
+    assert!(shown.contains("张伟") && shown.contains("13912345678") && shown.contains("id=\"pi-notice\""));
+    assert_eq!(reads().await.unwrap(), 2);
 }
 
 async fn errors_are_problem_json_in_chinese(store: Store) {

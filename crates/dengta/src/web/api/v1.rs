@@ -71,8 +71,26 @@ pub async fn enterprises(
     Ok(Json(paged(rows, q.limit(), |e| e.id.to_string())).into_response())
 }
 
-pub async fn enterprise(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
-    Ok(Json(directory::get_enterprise(&app, &ctx.actor(), id).await?).into_response())
+#[derive(Deserialize, Default)]
+pub struct Personal {
+    /// `true` (or `1`) to include personal data unmasked; the read is then audited.
+    #[serde(default)]
+    pub personal: Option<String>,
+}
+
+impl Personal {
+    pub fn reveal(&self) -> bool {
+        matches!(self.personal.as_deref(), Some("1" | "true" | "yes"))
+    }
+}
+
+pub async fn enterprise(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<Personal>,
+) -> Result<Response, AppError> {
+    Ok(Json(directory::get_enterprise(&app, &ctx.actor(), id, q.reveal()).await?).into_response())
 }
 
 pub async fn providers(
@@ -188,7 +206,7 @@ pub async fn create_enterprise(
 ) -> Result<Response, AppError> {
     let Json(input) = body.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
     let id = crate::app::enterprises::register(&app, &ctx.actor(), &input).await?;
-    let e = directory::get_enterprise(&app, &ctx.actor(), id).await?;
+    let e = directory::get_enterprise(&app, &ctx.actor(), id, false).await?;
     Ok((StatusCode::CREATED, Json(e)).into_response())
 }
 

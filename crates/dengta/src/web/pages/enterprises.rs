@@ -226,6 +226,8 @@ struct FilePage {
     own: bool,
     history: Vec<HistoryLine>,
     credit_kinds: Vec<(&'static str, &'static str)>,
+    /// Personal data is shown unmasked (and the view was audited).
+    revealed: bool,
 }
 
 impl FilePage {
@@ -261,9 +263,10 @@ async fn file_page(
     id: i64,
     notice: Option<&'static str>,
     error: Option<String>,
+    reveal: bool,
 ) -> Result<Response, AppError> {
     let p = ctx.principal()?;
-    let f = ent::file(app, &ctx.actor(), id).await?;
+    let f = ent::file(app, &ctx.actor(), id, reveal).await?;
     let href = format!("/enterprises/{id}");
     let l = Layout::titled(ctx, f.e.name.clone(), &[("/enterprises", "nav.enterprises"), (&href, &f.e.name)]);
     let history = f
@@ -286,6 +289,7 @@ async fn file_page(
             error,
             history,
             credit_kinds: CreditKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
+            revealed: reveal,
             f,
         },
         failed,
@@ -297,8 +301,9 @@ pub async fn show(
     ctx: Ctx,
     Path(id): Path<i64>,
     Query(msg): Query<Msg>,
+    Query(personal): Query<crate::web::api::v1::Personal>,
 ) -> Result<Response, AppError> {
-    file_page(&app, &ctx, id, msg.text(ctx.lang), None).await
+    file_page(&app, &ctx, id, msg.text(ctx.lang), None, personal.reveal()).await
 }
 
 /// After a form on the file page: back to it, or the page again with the error.
@@ -306,9 +311,9 @@ async fn after(app: &App, ctx: &Ctx, id: i64, result: Result<(), AppError>) -> R
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/enterprises/{id}?msg=enterprises.saved")).into_response()),
         Err(AppError::Invalid { key, detail }) => {
-            file_page(app, ctx, id, None, Some(error_text(ctx, key, &detail))).await
+            file_page(app, ctx, id, None, Some(error_text(ctx, key, &detail)), false).await
         }
-        Err(AppError::Conflict(key)) => file_page(app, ctx, id, None, Some(ctx.t(key).to_owned())).await,
+        Err(AppError::Conflict(key)) => file_page(app, ctx, id, None, Some(ctx.t(key).to_owned()), false).await,
         Err(e) => Err(e),
     }
 }
