@@ -204,9 +204,14 @@ pub enum Backend {
 /// A connection pool on one of the two engines.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, WriteQueue),
     Postgres(PgPool),
 }
+
+/// SQLite admits one writer at a time. Writers queue here, in order, instead of inside
+/// SQLite's busy handler, which polls with sleeps growing to 100 ms: under concurrent writes
+/// that wasted most of the writer's time and gave long, unfair waits.
+pub type WriteQueue = std::sync::Arc<tokio::sync::Mutex<()>>;
 
 impl Db {
     /// Opens (creating if needed) the database named by `url`:
@@ -245,19 +250,19 @@ impl Db {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;
-        Ok(Db::Sqlite(pool))
+        Ok(Db::Sqlite(pool, WriteQueue::default()))
     }
 
     pub fn backend(&self) -> Backend {
         match self {
-            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Sqlite(..) => Backend::Sqlite,
             Db::Postgres(_) => Backend::Postgres,
         }
     }
 
     pub async fn migrate(&self) -> DbResult<()> {
         match self {
-            Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Db::Sqlite(p, _) => SQLITE_MIGRATIONS.run(p).await?,
             Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         Ok(())
@@ -267,32 +272,36 @@ impl Db {
     /// IMMEDIATE`) so a reader never fails upgrading to a writer mid-way.
     pub async fn begin(&self) -> DbResult<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p, queue) => {
+                let turn = queue.clone().lock_owned().await;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p) => p.close().await,
+            Db::Sqlite(p, _) => p.close().await,
             Db::Postgres(p) => p.close().await,
         }
     }
 
-    query_methods!([&] Db::Sqlite(p) => p, Db::Postgres(p) => p);
+    query_methods!([&] Db::Sqlite(p, _) => p, Db::Postgres(p) => p);
 }
 
 /// An open transaction: the same query methods, committed explicitly and
 /// rolled back when dropped.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    /// The transaction holds its turn in the write queue until it is committed or dropped.
+    Sqlite(Transaction<'static, Sqlite>, tokio::sync::OwnedMutexGuard<()>),
     Postgres(Transaction<'static, Postgres>),
 }
 
 impl Tx {
     pub async fn commit(self) -> DbResult<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, _turn) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -300,12 +309,12 @@ impl Tx {
 
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(..) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
     }
 
-    query_methods!([&mut] Tx::Sqlite(t) => &mut **t, Tx::Postgres(t) => &mut **t);
+    query_methods!([&mut] Tx::Sqlite(t, _) => &mut **t, Tx::Postgres(t) => &mut **t);
 }
 
 /// Milliseconds since the Unix epoch: how every timestamp is stored (BIGINT on

@@ -83,7 +83,7 @@ pub async fn explain(db: &Db, sql: &str, args: Vec<Arg>) -> DbResult<Vec<String>
         return Ok(Vec::new());
     }
     match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(pool, _) => {
             let q =
                 sqlx::query_as::<Sqlite, (i64, i64, i64, String)>(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
             let rows = bind_args!(q, args).fetch_all(pool).await?;
