@@ -142,10 +142,7 @@ pub async fn session_principal(app: &App, session_id: &str) -> AppResult<Option<
 
 pub async fn token_principal(app: &App, token: &str) -> AppResult<Option<Principal>> {
     let mut conn = app.db.clone();
-    let Some(uid) = db::tokens::user_for(&mut conn, &sm3_hex(token.as_bytes())).await? else {
-        return Ok(None);
-    };
-    let Some(user) = db::users::by_id(&mut conn, uid).await? else {
+    let Some(user) = db::users::by_token_hash(&mut conn, &sm3_hex(token.as_bytes())).await? else {
         return Ok(None);
     };
     if user.disabled {

@@ -11,17 +11,6 @@ pub async fn insert(c: &mut impl Conn, user_id: i64, token_hash: &str, name: &st
     .await
 }
 
-/// The user a live token belongs to.
-pub async fn user_for(c: &mut impl Conn, token_hash: &str) -> DbResult<Option<i64>> {
-    let row: Option<(i64,)> = c
-        .fetch_optional(
-            "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
-            args![token_hash],
-        )
-        .await?;
-    Ok(row.map(|r| r.0))
-}
-
 pub async fn revoke_for_user(c: &mut impl Conn, user_id: i64) -> DbResult<u64> {
     c.execute(
         "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",

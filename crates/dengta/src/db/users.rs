@@ -66,6 +66,20 @@ pub async fn by_id(c: &mut impl Conn, id: i64) -> DbResult<Option<UserRow>> {
     c.fetch_optional(&format!("SELECT {COLS} FROM users WHERE id = $1"), args![id]).await
 }
 
+/// The user an unrevoked API token (by its hash) belongs to, in one statement: it runs on
+/// every API request.
+pub async fn by_token_hash(c: &mut impl Conn, token_hash: &str) -> DbResult<Option<UserRow>> {
+    let cols = COLS.split(", ").map(|c| format!("u.{}", c.trim())).collect::<Vec<_>>().join(", ");
+    c.fetch_optional(
+        &format!(
+            "SELECT {cols} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+        ),
+        args![token_hash],
+    )
+    .await
+}
+
 /// One page of users in a region subtree, after `after_id` (keyset pagination).
 pub async fn list(c: &mut impl Conn, bounds: &(String, String), after_id: i64, limit: i64) -> DbResult<Vec<UserRow>> {
     c.fetch_all(
