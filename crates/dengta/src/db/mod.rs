@@ -241,9 +241,11 @@ impl Db {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            // A larger page cache (default 2 MB) keeps index pages of big
-            // tables in memory; negative means KiB.
-            .pragma("cache_size", "-32768")
+            // A page cache of 8 MiB per connection (default 2 MB; negative means KiB) keeps the
+            // upper levels of big indexes in memory. Each pooled connection has its own, so
+            // this bounds the server's memory (8 connections × 8 MiB); the OS page cache
+            // holds the rest of the file.
+            .pragma("cache_size", "-8192")
             .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections)
