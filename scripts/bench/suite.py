@@ -499,6 +499,21 @@ def run_size(a, binary, store, size, work, baselines):
         f = write_lines(work / f"w7-{tag}.tsv", [("GET", f"/api/v1/dashboard?region={r}") for r in regions])
         measure("w7_tiles", lua, {"REQS": str(f)}, 4)
 
+        # What the roll-ups avoid: the same figures by scanning the tables (not on any request path).
+        if not a.only or "w7" in a.only:
+            scans = {
+                "enterprises_by_city": "SELECT substr(region_code, 1, 4), count(*) FROM enterprises GROUP BY 1",
+                "assessed_by_level_and_province": (
+                    "SELECT substr(e.region_code, 1, 2), a.level, count(DISTINCT a.enterprise_id) FROM assessments a "
+                    "JOIN enterprises e ON e.id = a.enterprise_id WHERE a.status = 'submitted' GROUP BY 1, 2"),
+            }
+            res["w7_full_scan_s"] = {}
+            for name, q in scans.items():
+                t = time.perf_counter()
+                store.sql(q)
+                res["w7_full_scan_s"][name] = round(time.perf_counter() - t, 2)
+            log(f"{tag}: full scans instead of roll-ups: {res['w7_full_scan_s']}")
+
         # W8 evidence upload, 10 MB files, by the project's provider.
         if upload_project and (not a.only or "w8" in a.only):
             pid, provider_id = upload_project[0]
@@ -695,6 +710,12 @@ def markdown(rep):
             L.append(f"- {r['store']} {r['size']:,} enterprises: idle {r.get('rss_idle_mb')} MB; during {m['seconds']} s of mixed load "
                      f"({m['rps']} req/s, p99 {m['p99_ms']} ms) start {m['start_mb']} MB, after 10 s {m['after_10s_mb']} MB, "
                      f"max {m['max_mb']} MB, end {m['end_mb']} MB.")
+    L += ["", "## What the dashboard roll-ups avoid (the same figures by full scan)", ""]
+    for r in rep["results"]:
+        if "w7_full_scan_s" in r:
+            tile = r.get("w7_tiles", {}).get("p50_ms")
+            L.append(f"- {r['store']} {r['size']:,}: " + ", ".join(f"{k} {v} s" for k, v in r["w7_full_scan_s"].items())
+                     + (f" — against a tile p50 of {tile} ms" if tile else ""))
     L += ["", "## Data generation", ""]
     for r in rep["results"]:
         if "generate_s" in r:
