@@ -43,12 +43,17 @@ pub fn mask_phone(s: &str) -> String {
     format!("{head}{}{tail}", "*".repeat(cs.len() - 7))
 }
 
-fn view(e: EnterpriseRow, reveal: bool) -> EnterpriseView {
-    let (legal_rep, contact_phone) = if reveal {
-        (e.legal_rep, e.contact_phone)
-    } else {
-        (e.legal_rep.as_deref().map(mask_name), e.contact_phone.as_deref().map(mask_phone))
-    };
+/// Masks the personal data of a record (legal representative, phone) in place.
+pub fn mask_personal(e: &mut EnterpriseRow) {
+    e.legal_rep = e.legal_rep.as_deref().map(mask_name);
+    e.contact_phone = e.contact_phone.as_deref().map(mask_phone);
+}
+
+fn view(mut e: EnterpriseRow, reveal: bool) -> EnterpriseView {
+    if !reveal {
+        mask_personal(&mut e);
+    }
+    let (legal_rep, contact_phone) = (e.legal_rep, e.contact_phone);
     EnterpriseView {
         id: e.id,
         uscc: e.uscc,
@@ -144,7 +149,6 @@ pub async fn list_enterprises(
     Ok(rows.into_iter().map(|r| view(r, false)).collect())
 }
 
-/// One enterprise with its personal data shown; the read is audited.
 /// One enterprise; personal data is masked unless `reveal`, and a revealed read is audited.
 pub async fn get_enterprise(app: &App, actor: &Actor, id: i64, reveal: bool) -> AppResult<EnterpriseView> {
     let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;

@@ -357,8 +357,7 @@ pub async fn file(app: &App, actor: &Actor, id: i64, reveal: bool) -> AppResult<
     if reveal {
         audit_personal_read(app, actor, id).await?;
     } else {
-        f.e.legal_rep = f.e.legal_rep.as_deref().map(super::directory::mask_name);
-        f.e.contact_phone = f.e.contact_phone.as_deref().map(super::directory::mask_phone);
+        super::directory::mask_personal(&mut f.e);
     }
     Ok(f)
 }

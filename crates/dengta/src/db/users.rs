@@ -69,11 +69,10 @@ pub async fn by_id(c: &mut impl Conn, id: i64) -> DbResult<Option<UserRow>> {
 /// The user an unrevoked API token (by its hash) belongs to, in one statement: it runs on
 /// every API request.
 pub async fn by_token_hash(c: &mut impl Conn, token_hash: &str) -> DbResult<Option<UserRow>> {
-    let cols = COLS.split(", ").map(|c| format!("u.{}", c.trim())).collect::<Vec<_>>().join(", ");
     c.fetch_optional(
         &format!(
-            "SELECT {cols} FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+            "SELECT {COLS} FROM users WHERE id = \
+             (SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL)"
         ),
         args![token_hash],
     )
