@@ -239,7 +239,12 @@ enum LedgerCommand {
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Walk the hash chain; exit 1 naming the first broken record.
-    Verify,
+    Verify {
+        /// An anchor file the audit administrator exported (审计锚点): also prove that no
+        /// record up to it was rewritten, even with every hash recomputed.
+        #[arg(long, value_name = "FILE")]
+        anchor: Option<std::path::PathBuf>,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -311,11 +316,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(AuditCommand::Verify { anchor }) => {
+            let anchor = match anchor {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| anyhow::anyhow!("无法读取锚点文件 / cannot read {}: {e}", path.display()))?;
+                    Some(crate::app::audit::parse_anchor(&text).map_err(anyhow::Error::msg)?)
+                }
+                None => None,
+            };
             let app = open(&s).await?;
-            match crate::app::audit::verify(&app.db).await.map_err(describe)? {
+            match crate::app::audit::verify_against(&app.db, anchor.as_ref()).await.map_err(describe)? {
                 Ok(n) => {
                     println!("审计链完整：已核验 {n} 条记录 / audit chain intact: {n} records verified");
+                    if let Some(a) = &anchor {
+                        println!(
+                            "与锚点一致：第 {} 条及之前的记录未被改写 / matches the anchor: records up to #{} unchanged",
+                            a.seq, a.seq
+                        );
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {

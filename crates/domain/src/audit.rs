@@ -81,6 +81,50 @@ pub enum ChainBreak {
     Missing { expected: i64, found: i64 },
     #[error("审计链末尾缺失：最后一条应为 #{expected}，实际为 #{found}")]
     Truncated { expected: i64, found: i64 },
+    #[error("审计记录 #{seq} 与外部保存的锚点不符：锚点之前的记录已被改写")]
+    AnchorMismatch { seq: i64 },
+    #[error("审计链只有 {found} 条记录，少于外部保存的锚点（#{seq}）：锚点之前的记录已被删除")]
+    AnchorMissing { seq: i64, found: i64 },
+}
+
+/// The head of the chain as the audit administrator exported it and keeps outside the
+/// system. A chain rewritten in full (every hash recomputed) still verifies on its own;
+/// against an anchor kept elsewhere it does not, because the record at the anchor's
+/// sequence number no longer carries the anchor's hash.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Anchor {
+    /// Always [`Anchor::FORMAT`]: lets a reader refuse a file that is not an anchor.
+    pub format: String,
+    /// Sequence number of the last record covered (also the count of records: seq starts at 1).
+    pub seq: i64,
+    /// Hash of that record.
+    pub hash: String,
+    /// When the anchor was taken (ms since the Unix epoch).
+    pub at_ms: i64,
+}
+
+impl Anchor {
+    pub const FORMAT: &'static str = "dengta-audit-anchor/1";
+
+    pub fn new(seq: i64, hash: &str, at_ms: i64) -> Anchor {
+        Anchor { format: Anchor::FORMAT.to_owned(), seq, hash: hash.to_owned(), at_ms }
+    }
+
+    /// Checks a stored record against the anchor; records other than the anchored one pass.
+    pub fn check(&self, r: &StoredRecord) -> Result<(), ChainBreak> {
+        if r.fields.seq == self.seq && r.hash != self.hash {
+            return Err(ChainBreak::AnchorMismatch { seq: self.seq });
+        }
+        Ok(())
+    }
+
+    /// After a walk that ended at `last`: the anchored record must have been reached.
+    pub fn covered_by(&self, last: i64) -> Result<(), ChainBreak> {
+        if last < self.seq {
+            return Err(ChainBreak::AnchorMissing { seq: self.seq, found: last });
+        }
+        Ok(())
+    }
 }
 
 /// Walks records in sequence order and names the first one that does not fit.
@@ -191,6 +235,30 @@ mod tests {
         c[1].fields.action = "forged".into();
         c[1].hash = chain_hash(&c[1].prev_hash, &c[1].fields);
         assert_eq!(verify(&c), Err(ChainBreak::Unlinked { seq: 3 }));
+    }
+
+    #[test]
+    fn a_chain_rewritten_in_full_is_caught_by_an_anchor() {
+        let original = chain(5);
+        let anchor = Anchor::new(3, &original[2].hash, 0);
+        // Rewrite record 2 and recompute every hash after it: the chain verifies on its own.
+        let mut forged = Vec::new();
+        let mut prev = GENESIS.to_owned();
+        for (i, r) in original.iter().enumerate() {
+            let mut f = r.fields.clone();
+            if i == 1 {
+                f.detail = "rewritten".into();
+            }
+            let hash = chain_hash(&prev, &f);
+            forged.push(StoredRecord { fields: f, prev_hash: prev.clone(), hash: hash.clone() });
+            prev = hash;
+        }
+        assert!(verify(&forged).is_ok());
+        let against = |rs: &[StoredRecord]| rs.iter().try_for_each(|r| anchor.check(r));
+        assert_eq!(against(&forged), Err(ChainBreak::AnchorMismatch { seq: 3 }));
+        assert!(against(&original).is_ok());
+        assert_eq!(anchor.covered_by(2), Err(ChainBreak::AnchorMissing { seq: 3, found: 2 }));
+        assert!(anchor.covered_by(5).is_ok());
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Writing and verifying the audit trail.
 
-use dengta_domain::audit::{AuditFields, ChainBreak, ChainVerifier};
+use dengta_domain::audit::{Anchor, AuditFields, ChainBreak, ChainVerifier};
+use dengta_domain::policy::{self, Action};
 
-use super::{Actor, AppResult};
-use crate::db::{self, Conn, Db, now_ms};
+use super::App;
+use super::{Actor, AppError, AppResult, check};
+use crate::db::{self, Db, Tx, now_ms};
 
 /// The outcome recorded with an action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,10 +25,28 @@ impl Outcome {
     }
 }
 
+/// Free text is bounded so that a hostile input (a login name, a filter) cannot
+/// grow the trail without limit.
+const MAX_NAME_CHARS: usize = 64;
+const MAX_OBJECT_CHARS: usize = 200;
+const MAX_DETAIL_CHARS: usize = 2000;
+
+/// Cuts `s` to at most `max` characters, marking the cut with "…".
+pub fn bounded(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 /// Appends a record inside the caller's transaction (the change and its record
-/// commit or roll back together).
+/// commit or roll back together). It takes a transaction, never the pool: the
+/// append reads the chain's head and writes the next link, which is only safe
+/// when both happen under the transaction's lock.
 pub async fn record(
-    c: &mut impl Conn,
+    c: &mut Tx,
     actor: &Actor,
     action: &str,
     object: &str,
@@ -41,14 +61,14 @@ pub async fn record(
         seq: 0,
         at_ms: now_ms(),
         user_id,
-        username: actor.name.clone(),
+        username: bounded(&actor.name, MAX_NAME_CHARS),
         role,
         region,
         action: action.to_owned(),
-        object: object.to_owned(),
+        object: bounded(object, MAX_OBJECT_CHARS),
         result: outcome.as_str().to_owned(),
-        request_id: actor.request_id.clone(),
-        detail: detail.to_owned(),
+        request_id: bounded(&actor.request_id, MAX_NAME_CHARS),
+        detail: bounded(detail, MAX_DETAIL_CHARS),
     };
     Ok(db::audit::append(c, fields).await?)
 }
@@ -70,6 +90,13 @@ pub async fn record_alone(
 
 /// Walks the whole chain; `Ok(n)` is the number of intact records.
 pub async fn verify(db: &Db) -> AppResult<Result<i64, ChainBreak>> {
+    verify_against(db, None).await
+}
+
+/// Walks the whole chain and, given an anchor kept outside, proves that nothing up to the
+/// anchor was rewritten: the anchored record still carries the anchor's hash and the links
+/// after it are intact. `Ok(n)` is the number of intact records.
+pub async fn verify_against(db: &Db, anchor: Option<&Anchor>) -> AppResult<Result<i64, ChainBreak>> {
     let mut conn = db.clone();
     // Read the head first: records appended during the walk lie beyond it.
     let (head_seq, head_hash) = db::audit::head(&mut conn).await?;
@@ -80,7 +107,11 @@ pub async fn verify(db: &Db) -> AppResult<Result<i64, ChainBreak>> {
         let Some(last) = rows.last() else { break };
         after = last.seq;
         for r in rows.iter().filter(|r| r.seq <= head_seq) {
-            if let Err(e) = v.check(&r.to_stored()) {
+            let stored = r.to_stored();
+            if let Err(e) = v.check(&stored) {
+                return Ok(Err(e));
+            }
+            if let Some(Err(e)) = anchor.map(|a| a.check(&stored)) {
                 return Ok(Err(e));
             }
         }
@@ -88,5 +119,34 @@ pub async fn verify(db: &Db) -> AppResult<Result<i64, ChainBreak>> {
             break;
         }
     }
-    Ok(v.finish(head_seq, &head_hash))
+    let n = match v.finish(head_seq, &head_hash) {
+        Ok(n) => n,
+        Err(e) => return Ok(Err(e)),
+    };
+    if let Some(Err(e)) = anchor.map(|a| a.covered_by(n)) {
+        return Ok(Err(e));
+    }
+    Ok(Ok(n))
+}
+
+/// Takes an anchor of the chain's current head for the audit administrator to keep outside
+/// the system. Taking it is itself recorded, after the anchored head, in the same transaction.
+pub async fn anchor(app: &App, actor: &Actor) -> AppResult<Anchor> {
+    let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
+    check(policy::audit_trail(p, Action::Read))?;
+    let mut tx = app.db.begin().await?;
+    let (seq, hash) = db::audit::head(&mut tx).await?;
+    let anchor = Anchor::new(seq, &hash, now_ms());
+    record(&mut tx, actor, "audit.anchor", &format!("audit:{seq}"), Outcome::Ok, &format!("hash={hash}")).await?;
+    tx.commit().await?;
+    Ok(anchor)
+}
+
+/// Reads an anchor file as exported by [`anchor`].
+pub fn parse_anchor(text: &str) -> Result<Anchor, String> {
+    let a: Anchor = serde_json::from_str(text).map_err(|e| format!("锚点文件无法读取 / not an anchor file: {e}"))?;
+    if a.format != Anchor::FORMAT || a.seq < 0 || a.hash.len() != 64 || !a.hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("锚点文件格式不符 / not a Dengta audit anchor".into());
+    }
+    Ok(a)
 }

@@ -92,8 +92,9 @@ pub async fn bundle(app: &App, actor: &Actor, project_id: i64) -> AppResult<(Str
         }
         zip.finish().map_err(err)?;
     }
+    let mut tx = app.db.begin().await?;
     record(
-        &mut c,
+        &mut tx,
         actor,
         "acceptance.bundle",
         &format!("project:{project_id}"),
@@ -101,5 +102,6 @@ pub async fn bundle(app: &App, actor: &Actor, project_id: i64) -> AppResult<(Str
         &format!("{} files", entries.len()),
     )
     .await?;
+    tx.commit().await?;
     Ok((format!("project-{project_id}-bundle.zip"), out.into_inner()))
 }

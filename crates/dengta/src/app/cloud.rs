@@ -13,7 +13,7 @@ use super::audit::{Outcome, record};
 use super::enterprises::region_path;
 use super::{Actor, App, AppError, AppResult, check};
 use crate::db::enterprise_file as file;
-use crate::db::{self, Conn};
+use crate::db::{self, Tx};
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct CloudForm {
@@ -54,7 +54,7 @@ fn may_report(p: &dengta_domain::role::Principal, id: i64, region: &RegionCode) 
 }
 
 /// Checks a report and stores it as `reported`, in the caller's transaction.
-pub async fn report_in(c: &mut impl Conn, actor: &Actor, enterprise_id: i64, f: &CloudForm) -> AppResult<i64> {
+pub async fn report_in(c: &mut Tx, actor: &Actor, enterprise_id: i64, f: &CloudForm) -> AppResult<i64> {
     let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
     let e = db::enterprises::get(c, enterprise_id).await?.ok_or(AppError::NotFound)?;
     let region = RegionCode::parse(&e.region_code).map_err(|e| AppError::Internal(e.to_string()))?;

@@ -6,10 +6,10 @@
 use super::audit::{Outcome, record};
 use super::providers::ObjectionForm;
 use super::{Actor, AppError, AppResult};
-use crate::db::{self, Conn};
+use crate::db::{self, Tx};
 
 /// Validates and records an objection to `subject:id`; returns its id.
-pub async fn lodge(c: &mut impl Conn, actor: &Actor, subject: &str, id: i64, f: &ObjectionForm) -> AppResult<i64> {
+pub async fn lodge(c: &mut Tx, actor: &Actor, subject: &str, id: i64, f: &ObjectionForm) -> AppResult<i64> {
     let name = f.name.trim();
     let body = f.body.trim();
     if name.is_empty() || name.chars().count() > 50 {
@@ -26,7 +26,7 @@ pub async fn lodge(c: &mut impl Conn, actor: &Actor, subject: &str, id: i64, f: 
 
 /// Upholds or dismisses an open objection to `subject:id`, with the reason required either way.
 pub async fn decide(
-    c: &mut impl Conn,
+    c: &mut Tx,
     actor: &Actor,
     subject: &str,
     id: i64,

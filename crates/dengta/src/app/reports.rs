@@ -120,8 +120,9 @@ pub async fn export(app: &App, actor: &Actor) -> AppResult<Package> {
         public_key: hex(key.verifying_key().as_bytes()),
     };
     let signature = hex(&key.sign(&canonical(&payload)?).to_bytes());
+    let mut tx = app.db.begin().await?;
     record(
-        &mut c,
+        &mut tx,
         actor,
         "report.export",
         &format!("region:{}", payload.region_code),
@@ -129,6 +130,7 @@ pub async fn export(app: &App, actor: &Actor) -> AppResult<Package> {
         &format!("{} nodes", payload.counters.len()),
     )
     .await?;
+    tx.commit().await?;
     Ok(Package { payload, signature })
 }
 

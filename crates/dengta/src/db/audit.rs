@@ -3,7 +3,7 @@
 
 use dengta_domain::audit::{AuditFields, StoredRecord, chain_hash};
 
-use super::{Conn, DbResult};
+use super::{Conn, DbResult, Tx};
 use crate::args;
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
@@ -50,7 +50,7 @@ impl AuditRow {
 
 /// Appends one record. Must run inside the transaction of the change it
 /// describes: bumping the head row locks it, which orders concurrent appends.
-pub async fn append(c: &mut impl Conn, mut f: AuditFields) -> DbResult<i64> {
+pub async fn append(c: &mut Tx, mut f: AuditFields) -> DbResult<i64> {
     let (seq, prev): (i64, String) =
         c.fetch_one("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash", args![]).await?;
     f.seq = seq;

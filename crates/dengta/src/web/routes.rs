@@ -260,6 +260,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/admin/regions", Roles(SYS), "Add a region"), post(pages::admin::create_region)),
         (def(M::GET, "/audit", Roles(AUDIT), "Audit search").nav("nav.audit"), get(pages::audit::search)),
         (def(M::GET, "/audit/verify", Roles(AUDIT), "Verify the audit chain"), get(pages::audit::verify)),
+        (def(M::GET, "/audit/anchor", Roles(AUDIT), "Download an anchor of the audit chain's head (audited)"), get(pages::audit::anchor)),
         (def(M::GET, "/account/password", Anyone, "Change password form").nav("nav.password"), get(pages::auth::password_page)),
         (def(M::POST, "/account/password", Anyone, "Change password"), post(pages::auth::change_password)),
         (def(M::GET, "/static/{file}", Public, "Embedded assets"), get(assets::serve)),
@@ -353,6 +354,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::GET, "/api/v1/users/{id}", Roles(ACCOUNT_ADMINS), "One user").on(O::User), get(api::v1::user)),
         (def(M::GET, "/api/v1/audit", Roles(AUDIT), "Search the audit trail"), get(api::v1::audit)),
         (def(M::GET, "/api/v1/audit/verify", Roles(AUDIT), "Verify the audit chain"), get(api::v1::audit_verify)),
+        (def(M::GET, "/api/v1/audit/anchor", Roles(AUDIT), "An anchor of the audit chain's head, to keep outside the system (audited)"), get(api::v1::audit_anchor)),
     ]
 }
 

@@ -30,6 +30,7 @@ mod accounts;
 mod api;
 mod assessments;
 mod audit;
+mod audit_chain;
 mod cases;
 mod catalogue;
 mod cli;

@@ -199,6 +199,10 @@ pub async fn audit_verify(State(app): State<App>, ctx: Ctx) -> Result<Response, 
     })
 }
 
+pub async fn audit_anchor(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError> {
+    Ok(Json(audit_app::anchor(&app, &ctx.actor()).await?).into_response())
+}
+
 pub async fn create_enterprise(
     State(app): State<App>,
     ctx: Ctx,

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use dengta_domain::policy::{self, Action};
 use serde::Deserialize;
 
@@ -123,6 +123,22 @@ pub async fn search(State(app): State<App>, ctx: Ctx, Query(q): Query<AuditQuery
     )
     .await?;
     page_of(&ctx, rows, q, None)
+}
+
+/// The chain's head as a file for the audit administrator to keep outside the system;
+/// `dengta audit verify --anchor FILE` later proves nothing before it was rewritten.
+pub async fn anchor(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError> {
+    let a = audit::anchor(&app, &ctx.actor()).await?;
+    let body = serde_json::to_vec_pretty(&a).map_err(|e| AppError::Internal(e.to_string()))?;
+    let name = format!("dengta-audit-anchor-{}.json", a.seq);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/json".to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 pub async fn verify(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError> {
