@@ -10,6 +10,9 @@ use sm3::{Digest, Sm3};
 
 use crate::role::Role;
 
+/// The kinds of object a separation rule may be counted on.
+pub const OBJECTS: [&str; 5] = ["enrolment", "acceptance", "subsidy", "project", "region"];
+
 const BUILTIN: &str = include_str!("../../../data/rules/duties.toml");
 
 /// A step whose taker is remembered, so later incompatible steps on the same object can be refused.
@@ -134,6 +137,8 @@ pub struct AccountRule {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SeparateRule {
     pub id: String,
+    /// The kind of object both steps are counted on.
+    pub on: String,
     pub steps: [Step; 2],
     pub message_zh: String,
     pub message_en: String,
@@ -188,6 +193,8 @@ pub enum DutiesError {
     Steps(String),
     #[error("职责分离规则“{0}”：须写明理由、出处和中英文提示")]
     Missing(String),
+    #[error("职责分离规则“{0}”：未知对象“{1}”，可选：enrolment、acceptance、subsidy、project、region")]
+    Object(String, String),
     #[error("职责分离规则“{0}”重复")]
     Duplicate(String),
     #[error("账号规则（{0}）：双人办理须列出批准角色，且不含申请人自己的角色；直接办理不得列批准角色")]
@@ -213,6 +220,7 @@ struct RawAccount {
 #[serde(deny_unknown_fields)]
 struct RawSeparate {
     id: String,
+    on: String,
     steps: Vec<String>,
     message_zh: String,
     message_en: String,
@@ -325,11 +333,15 @@ impl Duties {
             if [&s.id, &s.message_zh, &s.message_en, &s.reason, &s.source].iter().any(|x| x.trim().is_empty()) {
                 return Err(DutiesError::Missing(s.id));
             }
+            if !OBJECTS.contains(&s.on.as_str()) {
+                return Err(DutiesError::Object(s.id, s.on));
+            }
             if !ids.insert(s.id.clone()) || !pairs.insert((a.min(b), a.max(b))) {
                 return Err(DutiesError::Duplicate(s.id));
             }
             separate.push(SeparateRule {
                 id: s.id,
+                on: s.on,
                 steps: [a, b],
                 message_zh: s.message_zh,
                 message_en: s.message_en,
@@ -351,12 +363,7 @@ impl Duties {
     /// (user ids)? The first rule that pairs `step` with a step the same person already took
     /// refuses it.
     pub fn check(&self, step: Step, actor_user_id: i64, prior: &[(Step, i64)]) -> Result<(), Violation> {
-        for r in &self.separate {
-            let other = match r.steps {
-                [a, b] if a == step => b,
-                [a, b] if b == step => a,
-                _ => continue,
-            };
+        for (r, other) in self.rules_of(step) {
             if prior.iter().any(|(s, who)| *s == other && *who == actor_user_id) {
                 return Err(Violation {
                     rule: r.id.clone(),
@@ -366,6 +373,15 @@ impl Duties {
             }
         }
         Ok(())
+    }
+
+    /// The separation rules that name `step`, each with the step on its other side.
+    pub fn rules_of(&self, step: Step) -> impl Iterator<Item = (&SeparateRule, Step)> {
+        self.separate.iter().filter_map(move |r| match r.steps {
+            [a, b] if a == step => Some((r, b)),
+            [a, b] if b == step => Some((r, a)),
+            _ => None,
+        })
     }
 
     /// The rule covering `actor` doing `action` to an account of role `target`, if any.
@@ -511,10 +527,14 @@ mod tests {
         ));
         let sec = (4, Role::SecAdmin);
         assert_eq!(
-            d.may_approve(sec, ResetPassword, Role::AuditAdmin, Some(5), (5, Role::AuditAdmin)),
+            d.may_approve(sec, ResetPassword, Role::SysAdmin, Some(5), (5, Role::SysAdmin)),
             Err(ApprovalRefusal::OwnAccount)
         );
-        assert!(d.may_approve(sec, ResetPassword, Role::AuditAdmin, Some(5), (6, Role::AuditAdmin)).is_ok());
+        assert!(d.may_approve(sec, ResetPassword, Role::AuditAdmin, Some(5), (6, Role::SysAdmin)).is_ok());
+        assert!(matches!(
+            d.may_approve(sec, ResetPassword, Role::AuditAdmin, Some(5), (6, Role::AuditAdmin)),
+            Err(ApprovalRefusal::NotApprover(_))
+        ));
     }
 
     #[test]
@@ -522,7 +542,7 @@ mod tests {
         let head = "version = 1\n";
         let sep = |steps: &str, reason: &str| {
             format!(
-                "{head}[[separate]]\nid = \"x\"\nsteps = {steps}\nmessage_zh = \"m\"\nmessage_en = \"m\"\nreason = \"{reason}\"\nsource = \"s\"\n"
+                "{head}[[separate]]\nid = \"x\"\non = \"subsidy\"\nsteps = {steps}\nmessage_zh = \"m\"\nmessage_en = \"m\"\nreason = \"{reason}\"\nsource = \"s\"\n"
             )
         };
         assert!(Duties::from_toml(&sep("[\"subsidy.compute\", \"subsidy.approve\"]", "r")).is_ok());

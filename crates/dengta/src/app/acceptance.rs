@@ -5,6 +5,7 @@
 //! returns the project for rectification. Every step is a transition of the domain's machine,
 //! written with compare-and-set, kept as history, audited; decisions feed the provider's outcomes.
 
+use dengta_domain::duties::Step as Duty;
 use dengta_domain::money::Fen;
 use dengta_domain::programme::acceptance::{AcceptanceAction, AcceptanceActor, AcceptanceGuard, AcceptanceState};
 use dengta_domain::programme::contract::{self, ContractDraft, Criterion, Evidence};
@@ -368,6 +369,14 @@ pub async fn step(app: &App, actor: &Actor, project_id: i64, s: &Step) -> AppRes
     }
     let to =
         workflow::transition(from, action, &guard).map_err(|e| AppError::invalid("error.transition", e.to_string()))?;
+    let duty = match action {
+        AcceptanceAction::Assess => Some(Duty::AcceptanceAssess),
+        AcceptanceAction::Accept | AcceptanceAction::Reject => Some(Duty::AcceptanceDecide),
+        _ => None,
+    };
+    if let Some(step) = duty {
+        super::duties::take(&mut tx, actor, step, &[("acceptance", id)]).await?;
+    }
     change.status = to.code();
     change.decided = matches!(to, AcceptanceState::Accepted | AcceptanceState::Rejected);
     if !store::set_state(&mut tx, id, acc.version, &change).await? {

@@ -6,6 +6,7 @@
 
 use std::sync::LazyLock;
 
+use dengta_domain::duties::Step as Duty;
 use dengta_domain::policy::{self, Action};
 use dengta_domain::programme::eligibility::{self, EnterpriseFacts};
 use dengta_domain::programme::rules::Programme;
@@ -265,6 +266,14 @@ async fn apply_step(
     };
     let to =
         workflow::transition(from, action, &guard).map_err(|e| AppError::invalid("error.transition", e.to_string()))?;
+    let duty = match action {
+        EnrolmentAction::DistrictApprove | EnrolmentAction::DistrictReject => Some(Duty::EnrolmentDistrictReview),
+        EnrolmentAction::CityApprove | EnrolmentAction::CityReject => Some(Duty::EnrolmentCityReview),
+        _ => None,
+    };
+    if let Some(step) = duty {
+        super::duties::take(tx, actor, step, &[("enrolment", row.id)]).await?;
+    }
     let publicity_ends_at = match action {
         EnrolmentAction::Publicise => Some(now + super::providers::publicity_ms(settings)?),
         _ => row.publicity_ends_at,
