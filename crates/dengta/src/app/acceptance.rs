@@ -321,6 +321,15 @@ pub async fn step(app: &App, actor: &Actor, project_id: i64, s: &Step) -> AppRes
             allowed.iter().map(|a| a.label_zh()).collect::<Vec<_>>().join("、"),
         ));
     }
+    // Duties first: whoever may not take this step hears that rule, whatever the state.
+    let duty = match action {
+        AcceptanceAction::Assess => Some(Duty::AcceptanceAssess),
+        AcceptanceAction::Accept | AcceptanceAction::Reject => Some(Duty::AcceptanceDecide),
+        _ => None,
+    };
+    if let Some(step) = duty {
+        super::duties::take(&mut tx, actor, step, &[("acceptance", id)]).await?;
+    }
     let from = AcceptanceState::parse(&acc.status).ok_or_else(|| AppError::Internal(acc.status.clone()))?;
     let reason = s.reason.trim();
     let mut change = store::Change { status: "", ..Default::default() };
@@ -369,14 +378,6 @@ pub async fn step(app: &App, actor: &Actor, project_id: i64, s: &Step) -> AppRes
     }
     let to =
         workflow::transition(from, action, &guard).map_err(|e| AppError::invalid("error.transition", e.to_string()))?;
-    let duty = match action {
-        AcceptanceAction::Assess => Some(Duty::AcceptanceAssess),
-        AcceptanceAction::Accept | AcceptanceAction::Reject => Some(Duty::AcceptanceDecide),
-        _ => None,
-    };
-    if let Some(step) = duty {
-        super::duties::take(&mut tx, actor, step, &[("acceptance", id)]).await?;
-    }
     change.status = to.code();
     change.decided = matches!(to, AcceptanceState::Accepted | AcceptanceState::Rejected);
     if !store::set_state(&mut tx, id, acc.version, &change).await? {

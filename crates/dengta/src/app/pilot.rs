@@ -253,6 +253,15 @@ async fn apply_step(
 ) -> AppResult<EnrolmentState> {
     let from =
         EnrolmentState::parse(&row.status).ok_or_else(|| AppError::Internal(format!("enrolment {}", row.status)))?;
+    // Duties first: whoever may not take this step hears that rule, whatever the state.
+    let duty = match action {
+        EnrolmentAction::DistrictApprove | EnrolmentAction::DistrictReject => Some(Duty::EnrolmentDistrictReview),
+        EnrolmentAction::CityApprove | EnrolmentAction::CityReject => Some(Duty::EnrolmentCityReview),
+        _ => None,
+    };
+    if let Some(step) = duty {
+        super::duties::take(tx, actor, step, &[("enrolment", row.id)]).await?;
+    }
     let now = db::now_ms();
     let open = db::providers::open_objections(tx, "enrolment", row.id).await?;
     let overriding = action == EnrolmentAction::CityApprove && !row.eligible && !reason.is_empty();
@@ -266,14 +275,6 @@ async fn apply_step(
     };
     let to =
         workflow::transition(from, action, &guard).map_err(|e| AppError::invalid("error.transition", e.to_string()))?;
-    let duty = match action {
-        EnrolmentAction::DistrictApprove | EnrolmentAction::DistrictReject => Some(Duty::EnrolmentDistrictReview),
-        EnrolmentAction::CityApprove | EnrolmentAction::CityReject => Some(Duty::EnrolmentCityReview),
-        _ => None,
-    };
-    if let Some(step) = duty {
-        super::duties::take(tx, actor, step, &[("enrolment", row.id)]).await?;
-    }
     let publicity_ends_at = match action {
         EnrolmentAction::Publicise => Some(now + super::providers::publicity_ms(settings)?),
         _ => row.publicity_ends_at,

@@ -378,6 +378,10 @@ async fn apply_step(
     action: SubsidyAction,
     reason: &str,
 ) -> AppResult<SubsidyState> {
+    // Duties first: whoever may not take this step hears that rule, whatever the state.
+    if action == SubsidyAction::Approve {
+        super::duties::take(tx, actor, Duty::SubsidyApprove, &[("subsidy", s.id), ("project", s.project_id)]).await?;
+    }
     let from = SubsidyState::parse(&s.status).ok_or_else(|| AppError::Internal(s.status.clone()))?;
     let now = now_ms();
     let guard = SubsidyGuard {
@@ -389,9 +393,6 @@ async fn apply_step(
     };
     let to =
         workflow::transition(from, action, &guard).map_err(|e| AppError::invalid("error.transition", e.to_string()))?;
-    if action == SubsidyAction::Approve {
-        super::duties::take(tx, actor, Duty::SubsidyApprove, &[("subsidy", s.id), ("project", s.project_id)]).await?;
-    }
     let key = pool_key(&s.programme_id, &s.pool_id);
     let amount = Fen(s.amount_fen);
     let movement = match (action, from) {
@@ -554,11 +555,11 @@ async fn pay_once(
         return Ok(r);
     }
     let (s, _) = load_for_officer(&mut tx, p, id).await?;
+    super::duties::take(&mut tx, actor, Duty::SubsidyPay, &[("subsidy", s.id), ("project", s.project_id)]).await?;
     let from = SubsidyState::parse(&s.status).ok_or_else(|| AppError::Internal(s.status.clone()))?;
     let guard = SubsidyGuard { now_ms: now_ms(), ..Default::default() };
     let to = workflow::transition(from, SubsidyAction::Pay, &guard)
         .map_err(|e| AppError::invalid("error.transition", e.to_string()))?;
-    super::duties::take(&mut tx, actor, Duty::SubsidyPay, &[("subsidy", s.id), ("project", s.project_id)]).await?;
     let acc = db::acceptance::of_project(&mut tx, s.project_id).await?;
     let bank = acc.map(|a| a.bank_account).unwrap_or_default();
     let pool = pool_key(&s.programme_id, &s.pool_id);

@@ -35,6 +35,7 @@ mod catalogue;
 mod cli;
 mod csrf;
 mod dashboard;
+mod duties;
 mod enterprise_file;
 mod generate;
 mod import_export;
