@@ -5,6 +5,7 @@
 //! returns the project for rectification. Every step is a transition of the domain's machine,
 //! written with compare-and-set, kept as history, audited; decisions feed the provider's outcomes.
 
+use dengta_domain::duties::Step as Duty;
 use dengta_domain::money::Fen;
 use dengta_domain::programme::acceptance::{AcceptanceAction, AcceptanceActor, AcceptanceGuard, AcceptanceState};
 use dengta_domain::programme::contract::{self, ContractDraft, Criterion, Evidence};
@@ -319,6 +320,15 @@ pub async fn step(app: &App, actor: &Actor, project_id: i64, s: &Step) -> AppRes
             "error.acceptance_actor",
             allowed.iter().map(|a| a.label_zh()).collect::<Vec<_>>().join("、"),
         ));
+    }
+    // Duties first: whoever may not take this step hears that rule, whatever the state.
+    let duty = match action {
+        AcceptanceAction::Assess => Some(Duty::AcceptanceAssess),
+        AcceptanceAction::Accept | AcceptanceAction::Reject => Some(Duty::AcceptanceDecide),
+        _ => None,
+    };
+    if let Some(step) = duty {
+        super::duties::take(&mut tx, actor, step, &[("acceptance", id)]).await?;
     }
     let from = AcceptanceState::parse(&acc.status).ok_or_else(|| AppError::Internal(acc.status.clone()))?;
     let reason = s.reason.trim();

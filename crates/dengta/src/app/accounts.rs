@@ -3,6 +3,7 @@
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use dengta_domain::audit::sm3_hex;
+use dengta_domain::duties::AccountAction;
 use dengta_domain::policy::{self, Action};
 use dengta_domain::region::RegionCode;
 use dengta_domain::role::{Principal, Role};
@@ -200,7 +201,7 @@ pub struct NewAccount {
     pub is_demo: bool,
 }
 
-fn valid_username(u: &str) -> bool {
+pub(crate) fn valid_username(u: &str) -> bool {
     (3..=64).contains(&u.len()) && u.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
 }
 
@@ -209,6 +210,7 @@ fn valid_username(u: &str) -> bool {
 pub async fn create_user(app: &App, actor: &Actor, n: &NewAccount) -> AppResult<i64> {
     if let Some(p) = &actor.principal {
         check(policy::user_account(p, Action::Create, &n.region))?;
+        account_duty(p.role, AccountAction::Create, n.role)?;
     }
     if !valid_username(&n.username) {
         return Err(AppError::invalid("error.username_invalid", &n.username));
@@ -271,6 +273,17 @@ pub async fn create_user(app: &App, actor: &Actor, n: &NewAccount) -> AppResult<
     Ok(id)
 }
 
+/// Refuses an account action the duty rules (三员分立) do not let this role take alone.
+fn account_duty(actor: Role, action: AccountAction, target: Role) -> AppResult<()> {
+    super::duties::rules()?
+        .account_direct(actor, action, target)
+        .map_err(|e| AppError::invalid("error.duty", e.to_string()))
+}
+
+fn role_of(u: &UserRow) -> AppResult<Role> {
+    u.role.parse().map_err(|e: dengta_domain::role::UnknownRole| AppError::Internal(e.to_string()))
+}
+
 /// Loads a user the actor may act on, or answers as if it did not exist.
 async fn target_user(app: &App, p: &Principal, id: i64, security: bool) -> AppResult<UserRow> {
     let mut conn = app.db.clone();
@@ -308,6 +321,7 @@ pub async fn set_disabled(app: &App, actor: &Actor, id: i64, disabled: bool) -> 
     if user.id == p.user_id {
         return Err(AppError::invalid("error.self_disable", ""));
     }
+    account_duty(p.role, if disabled { AccountAction::Disable } else { AccountAction::Enable }, role_of(&user)?)?;
     let mut tx = app.db.begin().await?;
     db::users::set_disabled(&mut tx, id, disabled).await?;
     db::sessions::delete_for_user(&mut tx, id).await?;
@@ -320,7 +334,8 @@ pub async fn set_disabled(app: &App, actor: &Actor, id: i64, disabled: bool) -> 
 /// Clears a lockout (security administrator).
 pub async fn unlock(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
     let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
-    target_user(app, p, id, true).await?;
+    let user = target_user(app, p, id, true).await?;
+    account_duty(p.role, AccountAction::Unlock, role_of(&user)?)?;
     let mut tx = app.db.begin().await?;
     db::users::clear_failures(&mut tx, id).await?;
     record(&mut tx, actor, "user.unlock", &format!("user:{id}"), Outcome::Ok, "").await?;
@@ -332,7 +347,8 @@ pub async fn unlock(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
 /// sessions and tokens, and returns the password to hand over.
 pub async fn reset_password(app: &App, actor: &Actor, id: i64) -> AppResult<String> {
     let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
-    target_user(app, p, id, true).await?;
+    let user = target_user(app, p, id, true).await?;
+    account_duty(p.role, AccountAction::ResetPassword, role_of(&user)?)?;
     let pw = generate_password()?;
     let hash = hash_password(&pw).await?;
     let mut tx = app.db.begin().await?;

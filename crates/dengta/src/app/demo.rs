@@ -448,7 +448,7 @@ async fn demo_money(app: &App) -> AppResult<()> {
                 award_fen: amount.0,
                 rule: &prog.rule_ref(),
                 trace_json: &trace.to_string(),
-                created_by: "demo-loader",
+                created_by: "demo-officer",
             },
         )
         .await?;
@@ -464,15 +464,26 @@ async fn demo_money(app: &App) -> AppResult<()> {
                 Transfer::between(Account::new(from, &key), Account::new(to, &key), amount, format!("{what}（演示）"));
             last = ledger::post(&mut tx, &t, &meta).await.map_err(|e| AppError::Internal(e.to_string()))?;
         }
-        subsidies::insert_payment(&mut tx, sid, last, amount.0, "6222020000000001", "PZ-DEMO-001", "demo-loader")
+        subsidies::insert_payment(&mut tx, sid, last, amount.0, "6222020000000001", "PZ-DEMO-001", "demo-finance")
             .await?;
         let change = subsidies::Change {
             status: "paid",
             publicity_ends_at: Some(now - 10 * day),
-            approved_by: Some("demo-officer"),
+            approved_by: Some("demo-approver"),
             paid: true,
         };
         subsidies::set_state(&mut tx, sid, 1, &change).await?;
+        // Three people, as the duty rules ask: their sides are on record for later steps.
+        for (who, step) in [
+            ("demo-officer", dengta_domain::duties::Step::SubsidyCompute),
+            ("demo-approver", dengta_domain::duties::Step::SubsidyApprove),
+            ("demo-finance", dengta_domain::duties::Step::SubsidyPay),
+        ] {
+            let Some(u) = db::users::by_username(&mut tx, who).await? else { continue };
+            let p = super::accounts::principal_of(&u)?;
+            let actor = super::Actor::user(&p, "demo");
+            super::duties::take(&mut tx, &actor, step, &[("subsidy", sid), ("project", id)]).await?;
+        }
     }
     tx.commit().await?;
     Ok(())

@@ -2,6 +2,7 @@
 //! subsidy is computed, each with the evidence that raised it; shown to officers over the
 //! region, who clear a flag only with a reason. An open flag holds up the subsidy's approval.
 
+use dengta_domain::duties::Step;
 use dengta_domain::integrity::{self, Contacts, FlagKind, IntegrityRules};
 use dengta_domain::money::Fen;
 use dengta_domain::programme::Date;
@@ -138,6 +139,7 @@ pub async fn clear(app: &App, actor: &Actor, id: i64, reason: &str) -> AppResult
     if !store::clear_flag(&mut tx, id, &actor.name, reason).await? {
         return Err(AppError::Conflict("error.flag_cleared"));
     }
+    super::duties::take(&mut tx, actor, Step::IntegrityClear, &[("project", flag.project_id)]).await?;
     record(
         &mut tx,
         actor,

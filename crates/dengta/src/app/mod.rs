@@ -2,6 +2,7 @@
 //! rule, writes, audits and commits. The web layer and the CLI both call these.
 
 pub mod acceptance;
+pub mod account_requests;
 pub mod accounts;
 pub mod assessments;
 pub mod audit;
@@ -14,6 +15,7 @@ pub mod codes;
 pub mod dashboard;
 pub mod demo;
 pub mod directory;
+pub mod duties;
 pub mod enterprises;
 pub mod export;
 pub mod files;

@@ -6,6 +6,7 @@
 
 use std::sync::LazyLock;
 
+use dengta_domain::duties::Step as Duty;
 use dengta_domain::policy::{self, Action};
 use dengta_domain::programme::eligibility::{self, EnterpriseFacts};
 use dengta_domain::programme::rules::Programme;
@@ -252,6 +253,15 @@ async fn apply_step(
 ) -> AppResult<EnrolmentState> {
     let from =
         EnrolmentState::parse(&row.status).ok_or_else(|| AppError::Internal(format!("enrolment {}", row.status)))?;
+    // Duties first: whoever may not take this step hears that rule, whatever the state.
+    let duty = match action {
+        EnrolmentAction::DistrictApprove | EnrolmentAction::DistrictReject => Some(Duty::EnrolmentDistrictReview),
+        EnrolmentAction::CityApprove | EnrolmentAction::CityReject => Some(Duty::EnrolmentCityReview),
+        _ => None,
+    };
+    if let Some(step) = duty {
+        super::duties::take(tx, actor, step, &[("enrolment", row.id)]).await?;
+    }
     let now = db::now_ms();
     let open = db::providers::open_objections(tx, "enrolment", row.id).await?;
     let overriding = action == EnrolmentAction::CityApprove && !row.eligible && !reason.is_empty();

@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use dengta_domain::duties::Step;
+
 use dengta_domain::region::RegionCode;
 use dengta_domain::role::{Principal, Role};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
@@ -134,6 +136,11 @@ pub async fn export(app: &App, actor: &Actor) -> AppResult<Package> {
     Ok(Package { payload, signature })
 }
 
+/// A region as a duty object's id (codes are six digits).
+fn region_id(r: &RegionCode) -> AppResult<i64> {
+    r.as_str().parse().map_err(|_| AppError::Internal(format!("region code {r}")))
+}
+
 fn in_scope(p: &Principal, region: &str) -> AppResult<RegionCode> {
     let r = RegionCode::parse(region).map_err(|e| AppError::invalid("error.region_unknown", e.to_string()))?;
     if p.role != Role::Officer || !p.region.contains(&r) || p.region == r {
@@ -160,6 +167,7 @@ pub async fn trust(app: &App, actor: &Actor, region: &str, public_key: &str) -> 
         args![r.as_str(), &key, &actor.name, db::now_ms()],
     )
     .await?;
+    super::duties::take(&mut tx, actor, Step::ReportTrust, &[("region", region_id(&r)?)]).await?;
     record(&mut tx, actor, "report.trust", &format!("region:{r}"), Outcome::Ok, &key).await?;
     tx.commit().await?;
     Ok(())
@@ -188,6 +196,7 @@ pub async fn import(app: &App, actor: &Actor, pkg: &Package) -> AppResult<usize>
     if trusted == 0 {
         return Err(AppError::invalid("error.report_key_untrusted", region.as_str()));
     }
+    super::duties::take(&mut tx, actor, Step::ReportImport, &[("region", region_id(&region)?)]).await?;
     let key_bytes: [u8; 32] = unhex(&payload.public_key)
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| AppError::invalid("error.report_key", &payload.public_key))?;

@@ -8,6 +8,7 @@
 //! Ledger accounts per programme pool ("{programme}/{pool}"): Funding → Pool (allocations) →
 //! Commitment (computed, in 公示) → Payable (approved) → Disbursed (paid).
 
+use dengta_domain::duties::Step as Duty;
 use dengta_domain::ledger::{Account, AccountKind, Transfer};
 use dengta_domain::money::Fen;
 use dengta_domain::programme::Date;
@@ -310,6 +311,7 @@ pub async fn compute(app: &App, actor: &Actor, project_id: i64, stage: &str) -> 
     );
     let meta = ledger::Meta { subsidy_id: Some(id), actor: &actor.name, ..Default::default() };
     ledger::post(&mut tx, &t, &meta).await.map_err(ledger_error)?;
+    super::duties::take(&mut tx, actor, Duty::SubsidyCompute, &[("subsidy", id), ("project", project_id)]).await?;
     add_step(&mut tx, actor, id, "compute", "", SubsidyState::Computed.code(), "").await?;
     record(
         &mut tx,
@@ -376,6 +378,10 @@ async fn apply_step(
     action: SubsidyAction,
     reason: &str,
 ) -> AppResult<SubsidyState> {
+    // Duties first: whoever may not take this step hears that rule, whatever the state.
+    if action == SubsidyAction::Approve {
+        super::duties::take(tx, actor, Duty::SubsidyApprove, &[("subsidy", s.id), ("project", s.project_id)]).await?;
+    }
     let from = SubsidyState::parse(&s.status).ok_or_else(|| AppError::Internal(s.status.clone()))?;
     let now = now_ms();
     let guard = SubsidyGuard {
@@ -455,6 +461,9 @@ pub async fn resolve_objection(
     super::objections::decide(&mut tx, actor, "subsidy", id, objection_id, uphold, reason).await?;
     if uphold {
         apply_step(&app.settings, &mut tx, actor, &s, SubsidyAction::Cancel, reason.trim()).await?;
+    } else {
+        super::duties::take(&mut tx, actor, Duty::ObjectionDismiss, &[("subsidy", s.id), ("project", s.project_id)])
+            .await?;
     }
     tx.commit().await?;
     Ok(())
@@ -546,6 +555,7 @@ async fn pay_once(
         return Ok(r);
     }
     let (s, _) = load_for_officer(&mut tx, p, id).await?;
+    super::duties::take(&mut tx, actor, Duty::SubsidyPay, &[("subsidy", s.id), ("project", s.project_id)]).await?;
     let from = SubsidyState::parse(&s.status).ok_or_else(|| AppError::Internal(s.status.clone()))?;
     let guard = SubsidyGuard { now_ms: now_ms(), ..Default::default() };
     let to = workflow::transition(from, SubsidyAction::Pay, &guard)

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod cases;
 pub mod catalogue;
 pub mod dashboard;
+pub mod duties;
 pub mod enterprise_file;
 pub mod enterprises;
 pub mod imports;

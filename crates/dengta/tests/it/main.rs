@@ -36,6 +36,7 @@ mod catalogue;
 mod cli;
 mod csrf;
 mod dashboard;
+mod duties;
 mod enterprise_file;
 mod generate;
 mod import_export;

@@ -125,6 +125,10 @@ async fn acceptance_to_payment(store: Store) {
     let enterprise = token(&t, "demo-enterprise").await;
     let district = token(&t, "demo-district").await;
     let city = token(&t, "demo-officer").await;
+    // Separation of duties: the city officer assesses and computes; a second officer decides the
+    // acceptance and approves the subsidy; the finance officer pays.
+    let approver = token(&t, "demo-approver").await;
+    let payer = token(&t, "demo-finance").await;
     let provider = token(&t, "demo-provider").await;
     let c = t.db();
     c.execute("UPDATE enrolments SET status = 'listed' WHERE id = $1", vec![Arg::from(f.own_enrolment)]).await.unwrap();
@@ -207,9 +211,12 @@ async fn acceptance_to_payment(store: Store) {
     assert_eq!(results[2]["passed"], false, "80,000 < 100,000 eligible spend: {v}");
     assert!(results[2]["note"].as_str().unwrap().contains("80,000.00"), "{v}");
     // A failed criterion: acceptance needs a reason, and the override is flagged for audit.
-    assert_eq!(post(&t, &city, &steps, json!({"action": "accept"})).await.0, 422);
-    let (s, v) =
-        post(&t, &city, &steps, json!({"action": "accept", "reason": "核减后投入仍达到改造目标，经专家组同意"})).await;
+    assert_eq!(post(&t, &approver, &steps, json!({"action": "accept"})).await.0, 422);
+    let accept = json!({"action": "accept", "reason": "核减后投入仍达到改造目标，经专家组同意"});
+    let (s, v) = post(&t, &city, &steps, accept.clone()).await;
+    assert_eq!(s, 422, "the assessor does not decide: {v}");
+    assert_eq!(v["code"], "error.duty", "{v}");
+    let (s, v) = post(&t, &approver, &steps, accept).await;
     assert_eq!(s, 200, "{v}");
     let overrides =
         c.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'acceptance.override'", vec![]).await.unwrap();
@@ -254,7 +261,7 @@ async fn acceptance_to_payment(store: Store) {
 
     // 公示 first; approval waits for the period, the objection and the flags.
     let sp = format!("/api/v1/subsidies/{sid}/transitions");
-    assert_eq!(post(&t, &city, &sp, json!({"action": "approve"})).await.0, 422);
+    assert_eq!(post(&t, &approver, &sp, json!({"action": "approve"})).await.0, 422);
     assert_eq!(post(&t, &city, &sp, json!({"action": "publicise"})).await.0, 200);
     let v: Value = reqwest::get(t.url("/api/v1/public/subsidies")).await.unwrap().json().await.unwrap();
     let s = 200;
@@ -272,16 +279,16 @@ async fn acceptance_to_payment(store: Store) {
     let s = res.status().as_u16();
     let o: Value = res.json().await.unwrap();
     assert_eq!(s, 201, "{o}");
-    let (s, v) = post(&t, &city, &sp, json!({"action": "approve"})).await;
+    let (s, v) = post(&t, &approver, &sp, json!({"action": "approve"})).await;
     assert_eq!(s, 422, "publicity still running: {v}");
     c.execute("UPDATE subsidies SET publicity_ends_at = $1 WHERE id = $2", vec![Arg::from(now - 1), Arg::from(sid)])
         .await
         .unwrap();
-    let (s, v) = post(&t, &city, &sp, json!({"action": "approve"})).await;
+    let (s, v) = post(&t, &approver, &sp, json!({"action": "approve"})).await;
     assert_eq!(s, 422, "open objection: {v}");
     let dec = json!({"objection_id": o["id"], "uphold": false, "reason": "经现场核实，改造已完成"});
     assert_eq!(post(&t, &city, &format!("/api/v1/subsidies/{sid}/objection-decisions"), dec).await.0, 200);
-    let (s, v) = post(&t, &city, &sp, json!({"action": "approve"})).await;
+    let (s, v) = post(&t, &approver, &sp, json!({"action": "approve"})).await;
     assert_eq!(s, 422, "open integrity flag: {v}");
     assert!(v.to_string().contains("诚信预警"), "{v}");
     let clear = format!("/api/v1/projects/{id}/integrity-flags/clear");
@@ -291,13 +298,15 @@ async fn acceptance_to_payment(store: Store) {
             post(&t, &city, &clear, json!({"flag_id": fl["id"], "reason": "已核实为代收代付，另附说明"})).await;
         assert_eq!(s, 200, "{v}");
     }
-    assert_eq!(post(&t, &city, &sp, json!({"action": "approve"})).await.0, 200);
+    let (s, v) = post(&t, &city, &sp, json!({"action": "approve"})).await;
+    assert_eq!((s, v["code"].as_str()), (422, Some("error.duty")), "审批人不得与核算人为同一人: {v}");
+    assert_eq!(post(&t, &approver, &sp, json!({"action": "approve"})).await.0, 200);
 
     // 50 concurrent submissions of one payment post exactly once and get the same receipt.
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..50 {
         let url = t.url(&format!("/api/v1/subsidies/{sid}/payments"));
-        let tok = city.clone();
+        let tok = payer.clone();
         set.spawn(async move {
             let res = reqwest::Client::new()
                 .post(url)
@@ -322,9 +331,9 @@ async fn acceptance_to_payment(store: Store) {
     assert_eq!(posted, 1, "posted exactly once");
     // Another key for the same subsidy is refused (already paid); the same key with another body too.
     let pay = format!("/api/v1/subsidies/{sid}/payments");
-    let (s, _) = post(&t, &city, &pay, json!({"idempotency_key": "pay-2026-0002"})).await;
+    let (s, _) = post(&t, &payer, &pay, json!({"idempotency_key": "pay-2026-0002"})).await;
     assert_eq!(s, 422);
-    let (s, _) = post(&t, &city, &pay, json!({"idempotency_key": "pay-2026-0001", "voucher": "PZ-9999"})).await;
+    let (s, _) = post(&t, &payer, &pay, json!({"idempotency_key": "pay-2026-0001", "voucher": "PZ-9999"})).await;
     assert_eq!(s, 409);
     reconciled(&t, &city).await;
 
@@ -341,7 +350,7 @@ async fn acceptance_to_payment(store: Store) {
     let ledger = v["ledger"].as_array().unwrap();
     let reversal = ledger.last().unwrap();
     assert_eq!(reversal["transfer"]["reverses"], receipts[0]["transfer_id"], "{v}");
-    let (s, v) = post(&t, &city, &pay, json!({"idempotency_key": "pay-2026-0003", "voucher": "PZ-0002"})).await;
+    let (s, v) = post(&t, &payer, &pay, json!({"idempotency_key": "pay-2026-0003", "voucher": "PZ-0002"})).await;
     assert_eq!(s, 200, "{v}");
     reconciled(&t, &city).await;
     let transfers =
@@ -517,22 +526,31 @@ async fn longyan_instalments_to_the_fen(store: Store) {
     let t = TestApp::spawn(store).await;
     let mut c = t.db();
     let hash = dengta::app::accounts::hash_password("Longyan@2026").await.unwrap();
-    db::users::insert(
-        &mut c,
-        &db::users::NewUser {
-            username: "longyan-officer",
-            display_name: "龙岩市工业和信息化局",
-            password_hash: &hash,
-            role: "officer",
-            region_code: "350800",
-            enterprise_id: None,
-            provider_id: None,
-            is_demo: false,
-        },
-    )
-    .await
-    .unwrap();
+    // Computing, approving and paying are three people's duties (data/rules/duties.toml).
+    for (username, display_name) in [
+        ("longyan-officer", "龙岩市工业和信息化局"),
+        ("longyan-approver", "龙岩市工业和信息化局（审批岗）"),
+        ("longyan-finance", "龙岩市财政局（拨付岗）"),
+    ] {
+        db::users::insert(
+            &mut c,
+            &db::users::NewUser {
+                username,
+                display_name,
+                password_hash: &hash,
+                role: "officer",
+                region_code: "350800",
+                enterprise_id: None,
+                provider_id: None,
+                is_demo: false,
+            },
+        )
+        .await
+        .unwrap();
+    }
     let city = token(&t, "longyan-officer").await;
+    let approver = token(&t, "longyan-approver").await;
+    let payer = token(&t, "longyan-finance").await;
     let enterprise = db::enterprises::insert(
         &mut c,
         &db::enterprises::NewEnterprise {
@@ -612,10 +630,10 @@ async fn longyan_instalments_to_the_fen(store: Store) {
     let steps = format!("/api/v1/subsidies/{pre}/transitions");
     assert_eq!(post(&t, &city, &steps, json!({"action": "publicise"})).await.0, 200);
     c.execute("UPDATE subsidies SET publicity_ends_at = 0 WHERE id = $1", vec![Arg::from(pre)]).await.unwrap();
-    let (s, v) = post(&t, &city, &steps, json!({"action": "approve"})).await;
+    let (s, v) = post(&t, &approver, &steps, json!({"action": "approve"})).await;
     assert_eq!(s, 200, "{v}");
     let (s, v) =
-        post(&t, &city, &format!("/api/v1/subsidies/{pre}/payments"), json!({"idempotency_key": "ly-1"})).await;
+        post(&t, &payer, &format!("/api/v1/subsidies/{pre}/payments"), json!({"idempotency_key": "ly-1"})).await;
     assert_eq!(s, 200, "{v}");
 
     // Acceptance at 三级 with the full spend confirmed: the balance.

@@ -7,13 +7,13 @@ use serde_json::{Value, json};
 use crate::support::{Store, TestApp, get, post, token};
 use dengta::db;
 
-async fn province_officer(t: &TestApp) -> String {
+async fn province_officer(t: &TestApp, username: &str) -> String {
     let mut c = t.db();
     let hash = dengta::app::accounts::hash_password("Province#2026").await.unwrap();
     db::users::insert(
         &mut c,
         &db::users::NewUser {
-            username: "js-officer",
+            username,
             display_name: "江苏省工业和信息化厅",
             password_hash: &hash,
             role: "officer",
@@ -25,7 +25,7 @@ async fn province_officer(t: &TestApp) -> String {
     )
     .await
     .unwrap();
-    token(t, "js-officer").await
+    token(t, username).await
 }
 
 async fn signed_packages_flow_upward(store: Store) {
@@ -42,7 +42,9 @@ async fn signed_packages_flow_upward(store: Store) {
     let (_, key) = get(&city_instance, &city, "/api/v1/reports/key").await;
     assert_eq!(key["public_key"], pkg["public_key"]);
 
-    let province = province_officer(&province_instance).await;
+    let province = province_officer(&province_instance, "js-officer").await;
+    // Whoever trusts a region's key does not import its packages (data/rules/duties.toml).
+    let keeper = province_officer(&province_instance, "js-keykeeper").await;
     let (_, before) = get(&province_instance, &province, "/api/v1/dashboard").await;
     assert_eq!(before["region_code"], "320000");
     let enterprises = |d: &Value| d["values"]["enterprises"].as_i64().unwrap_or(0);
@@ -51,10 +53,10 @@ async fn signed_packages_flow_upward(store: Store) {
     let (s, v) = post(&province_instance, &province, "/api/v1/reports/import", pkg.clone()).await;
     assert_eq!(s, 422, "{v}");
     let trust = json!({"region_code": "320100", "public_key": pkg["public_key"]});
-    assert_eq!(post(&province_instance, &province, "/api/v1/reports/keys", trust).await.0, 201);
+    assert_eq!(post(&province_instance, &keeper, "/api/v1/reports/keys", trust).await.0, 201);
     // A key for a region outside the province is refused.
     let other = json!({"region_code": "440000", "public_key": pkg["public_key"]});
-    assert_eq!(post(&province_instance, &province, "/api/v1/reports/keys", other).await.0, 422);
+    assert_eq!(post(&province_instance, &keeper, "/api/v1/reports/keys", other).await.0, 422);
 
     // A tampered package is refused and changes nothing.
     let mut forged = pkg.clone();

@@ -1,5 +1,6 @@
 //! The JSON API (`/api/v1`), health checks and the OpenAPI document.
 
+pub mod account_requests;
 pub mod assessments;
 pub mod dashboard;
 pub mod health;

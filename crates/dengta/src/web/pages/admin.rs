@@ -5,6 +5,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use dengta_domain::duties::{AccountAction, Procedure};
 use dengta_domain::region::RegionCode;
 use dengta_domain::role::Role;
 use serde::Deserialize;
@@ -171,6 +172,11 @@ struct UserPage {
     disabled: bool,
     is_sys: bool,
     is_sec: bool,
+    can_reset: bool,
+    /// Actions the duty rules let the caller take only by a two-person request: (code, label).
+    requests: Vec<(&'static str, &'static str)>,
+    /// Why buttons are missing (三员分立), one line per refused action.
+    duty_notes: Vec<String>,
     notice: Option<&'static str>,
     new_password: Option<String>,
 }
@@ -186,12 +192,35 @@ async fn user_page(
     let u = accounts::get_user(app, p, id).await?;
     let href = format!("/admin/users/{id}");
     let l = Layout::titled(ctx, u.username.clone(), &[("/admin/users", "nav.users"), (&href, &u.username)]);
+    // Which of the caller's actions the duty rules allow alone, only by request, or not at all.
+    let rules = crate::app::duties::rules()?;
+    let target = u.role.parse::<Role>().map_err(|e| AppError::Internal(e.to_string()))?;
+    let mine: &[AccountAction] = match p.role {
+        Role::SysAdmin if p.user_id != id => &[if u.disabled { AccountAction::Enable } else { AccountAction::Disable }],
+        Role::SecAdmin => &[AccountAction::Unlock, AccountAction::ResetPassword],
+        _ => &[],
+    };
+    let (mut direct, mut requests, mut duty_notes) = (Vec::new(), Vec::new(), Vec::new());
+    for a in mine {
+        match rules.account_procedure(p.role, *a, target) {
+            Ok(Procedure::Direct) => direct.push(*a),
+            Ok(Procedure::TwoPerson) => {
+                requests.push((a.code(), a.label_zh()));
+                duty_notes.push(format!("{}：{}", a.label_zh(), ctx.t("duty.two_person_note")));
+            }
+            Err(e) => duty_notes.push(e.to_string()),
+        }
+    }
+    let is_sys = direct.iter().any(|a| matches!(a, AccountAction::Enable | AccountAction::Disable));
     render(&UserPage {
         l,
         disabled: u.disabled,
         u: line(ctx, &u),
-        is_sys: p.role == Role::SysAdmin && p.user_id != id,
-        is_sec: p.role == Role::SecAdmin,
+        is_sys,
+        is_sec: direct.contains(&AccountAction::Unlock),
+        requests,
+        duty_notes,
+        can_reset: direct.contains(&AccountAction::ResetPassword),
         notice,
         new_password,
     })

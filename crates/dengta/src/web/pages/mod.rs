@@ -1,5 +1,6 @@
 //! Server-rendered pages (askama templates under `templates/`).
 
+pub mod account_requests;
 pub mod admin;
 pub mod assessments;
 pub mod audit;
