@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod chart;
 pub mod codes;
 pub mod dashboard;
+pub mod disclosure;
 pub mod enterprise;
 pub mod integrity;
 pub mod ledger;

@@ -167,7 +167,7 @@ impl ProjectMoney {
             .unwrap_or_else(|| "—".to_owned())
     }
     pub fn finance_note(&self) -> &str {
-        self.acc.row.as_ref().map_or("", |r| r.finance_note.as_str())
+        self.acc.row.as_ref().and_then(|r| r.finance_note.as_deref()).unwrap_or("")
     }
 }
 
