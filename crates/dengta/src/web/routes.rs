@@ -109,6 +109,8 @@ const EXPERT_ONLY: &[Role] = &[Expert];
 const CATALOGUE: &[Role] = &[Officer, Enterprise, Provider, Expert];
 const ENTERPRISE_PROVIDER: &[Role] = &[Enterprise, Provider];
 const PROJECT_PARTIES: &[Role] = &[Officer, Enterprise, Provider, Expert];
+/// Acceptance is the enterprise's, its provider's and the authority's: experts are assigned none.
+const ACCEPTANCE_PARTIES: &[Role] = &[Officer, Enterprise, Provider];
 const OFFICER_AUDIT: &[Role] = &[Officer, AuditAdmin];
 const OFFICER_EXPERT: &[Role] = &[Officer, Expert];
 const CASE_READERS: &[Role] = &[Officer, Expert, Enterprise];
@@ -325,7 +327,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/api/v1/projects/{id}/milestones/done", Roles(ENTERPRISE_PROVIDER), "Mark a milestone done (evidence required): {milestone_id}").on(O::Project), post(api::projects::finish_milestone)),
         (def(M::POST, "/api/v1/projects/{id}/files", Roles(ENTERPRISE_PROVIDER), "Upload evidence (multipart field file; ?kind=&milestone_id=)").on(O::Project).upload(), post(api::projects::upload)),
         (def(M::POST, "/api/v1/projects/{id}/payments", Roles(ENTERPRISE_PROVIDER), "Record an invoice or payment: {kind, category, number, amount, date}").on(O::Project), post(api::projects::record_payment)),
-        (def(M::GET, "/api/v1/projects/{id}/acceptance", Roles(PROJECT_PARTIES), "Acceptance: material checklist, criteria evaluation, history, integrity flags (officers), subsidies").on(O::Project), get(api::money::show)),
+        (def(M::GET, "/api/v1/projects/{id}/acceptance", Roles(ACCEPTANCE_PARTIES), "Acceptance: material checklist, criteria evaluation, history, integrity flags (officers), subsidies").on(O::Project), get(api::money::show)),
         (def(M::POST, "/api/v1/projects/{id}/acceptance", Roles(ENTERPRISE_ONLY), "Apply for acceptance: {declare, bank_account, summary}").on(O::Project), post(api::money::apply)),
         (def(M::POST, "/api/v1/projects/{id}/acceptance/transitions", Roles(OFFICER_ENTERPRISE), "An acceptance step: {action, reason, version, onsite_assessment_id, finance_eligible, finance_note, declare}").on(O::Project), post(api::money::transition)),
         (def(M::GET, "/api/v1/projects/{id}/bundle", Roles(OFFICER_ENTERPRISE), "The acceptance bundle (一企一档) as a ZIP with a manifest of SHA-256 and SM3 hashes").on(O::Project), get(api::money::download_bundle)),

@@ -279,7 +279,8 @@ async fn no_route_serves_what_its_audience_may_not_see(store: Store) {
         (Who::Subject, 200, true, false),
         (Who::OfficerIn, 200, true, true),
         (Who::Provider, 200, false, false),
-        (Who::ExpertAssigned, 200, false, false),
+        // Experts are assigned no acceptance: the route is not theirs.
+        (Who::ExpertAssigned, 403, false, false),
         (Who::OfficerOut, 404, false, false),
         (Who::Applicant, 403, false, false),
     ];
@@ -290,6 +291,13 @@ async fn no_route_serves_what_its_audience_may_not_see(store: Store) {
         assert_eq!(body.contains(BANK), bank, "{who:?} bank account on {acc}");
         assert_eq!(body.contains(FINANCE_NOTE), note, "{who:?} finance note on {acc}");
     }
+    // An expert reviews the project's diagnosis; its page shows no acceptance section.
+    let (expert, _) = client_of(&t, Who::ExpertAssigned).await;
+    let (status, body) = fetch(&t, &expert, &format!("/projects/{}", s.project)).await;
+    assert_eq!(status, 200);
+    assert!(!body.contains("id=\"acceptance\"") && !body.contains("id=\"checklist\""));
+    let (_, body) = fetch(&t, &officer, &format!("/projects/{}", s.project)).await;
+    assert!(body.contains("id=\"acceptance\""));
     // The 一企一档 bundle: the enterprise's has its bank account, not the authority's note.
     let (subject, _) = client_of(&t, Who::Subject).await;
     let (status, body) = fetch(&t, &subject, &format!("/projects/{}/bundle", s.project)).await;

@@ -90,6 +90,8 @@ pub struct ProjectMoney {
     pub subsidies: Vec<SubsidyRow>,
     pub declaration: &'static str,
     pub is_officer: bool,
+    /// The caller is party to the acceptance (experts are assigned none, so they do not see it).
+    pub shown: bool,
     /// The acceptance is accepted and the caller is an officer: a subsidy may be computed.
     pub may_compute: bool,
     /// Missing required items of the checklist, named.
@@ -110,6 +112,7 @@ impl ProjectMoney {
             subsidies,
             declaration: acceptance::DECLARATION,
             is_officer,
+            shown: p.role != Role::Expert,
             may_compute,
             missing,
         })
