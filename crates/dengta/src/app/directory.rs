@@ -267,4 +267,19 @@ mod tests {
         assert_eq!(mask_phone("13912345678"), "139****5678");
         assert_eq!(mask_phone("12345"), "*****");
     }
+
+    #[test]
+    fn history_json_is_masked_and_a_mask_sent_back_keeps_the_stored_value() {
+        let masked = mask_personal_json(r#"{"name":"甲公司","legal_rep":"张伟","contact_phone":"13912345678"}"#);
+        let v: serde_json::Value = serde_json::from_str(&masked).unwrap();
+        assert_eq!(v["legal_rep"], "张*");
+        assert_eq!(v["contact_phone"], "139****5678");
+        assert_eq!(v["name"], "甲公司");
+        assert_eq!(mask_personal_json("{}"), "{}");
+        assert_eq!(mask_personal_json("not json"), "not json");
+        assert_eq!(unmasked("139****5678", Some("13912345678"), mask_phone), "13912345678");
+        assert_eq!(unmasked("13700000000", Some("13912345678"), mask_phone), "13700000000");
+        assert_eq!(unmasked("", Some("13912345678"), mask_phone), "", "clearing a field is a change");
+        assert_eq!(unmasked("张*", None, mask_name), "张*");
+    }
 }
