@@ -9,6 +9,7 @@ pub mod chart;
 pub mod codes;
 pub mod dashboard;
 pub mod duties;
+pub mod disclosure;
 pub mod enterprise;
 pub mod integrity;
 pub mod ledger;

@@ -6,6 +6,7 @@
 //! written with compare-and-set, kept as history, audited; decisions feed the provider's outcomes.
 
 use dengta_domain::duties::Step as Duty;
+use dengta_domain::disclosure::{Audience, Field};
 use dengta_domain::money::Fen;
 use dengta_domain::programme::acceptance::{AcceptanceAction, AcceptanceActor, AcceptanceGuard, AcceptanceState};
 use dengta_domain::programme::contract::{self, ContractDraft, Criterion, Evidence};
@@ -407,9 +408,66 @@ pub async fn step(app: &App, actor: &Actor, project_id: i64, s: &Step) -> AppRes
     Ok(to)
 }
 
+/// An acceptance as one audience sees it: the bank account and the finance note are there only
+/// for those the disclosure table lets see them (`data/rules/disclosure.toml`), so the API, the
+/// page and the bundle cannot serve them to a provider or an expert by mistake.
+#[derive(Clone, Debug, Serialize)]
+pub struct AcceptanceView {
+    pub id: i64,
+    pub project_id: i64,
+    pub enterprise_id: i64,
+    pub provider_id: i64,
+    pub region_code: String,
+    pub status: String,
+    pub round: i64,
+    pub declaration: String,
+    pub declared_by: String,
+    pub declared_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bank_account: Option<String>,
+    pub summary: String,
+    pub onsite_assessment_id: Option<i64>,
+    pub finance_eligible_fen: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finance_note: Option<String>,
+    pub finance_by: Option<String>,
+    pub applied_at: i64,
+    pub decided_at: Option<i64>,
+    pub version: i64,
+}
+
+impl AcceptanceView {
+    /// The row shaped for `p`.
+    pub fn of(r: AcceptanceRow, p: &Principal) -> AppResult<AcceptanceView> {
+        let rules = super::need_to_know::rules()?;
+        let who = Audience::of(Some(p), Some(r.enterprise_id));
+        Ok(AcceptanceView {
+            bank_account: rules.shown(who, Field::BankAccount, r.bank_account),
+            finance_note: rules.shown(who, Field::FinanceNote, r.finance_note),
+            id: r.id,
+            project_id: r.project_id,
+            enterprise_id: r.enterprise_id,
+            provider_id: r.provider_id,
+            region_code: r.region_code,
+            status: r.status,
+            round: r.round,
+            declaration: r.declaration,
+            declared_by: r.declared_by,
+            declared_at: r.declared_at,
+            summary: r.summary,
+            onsite_assessment_id: r.onsite_assessment_id,
+            finance_eligible_fen: r.finance_eligible_fen,
+            finance_by: r.finance_by,
+            applied_at: r.applied_at,
+            decided_at: r.decided_at,
+            version: r.version,
+        })
+    }
+}
+
 /// Everything the acceptance section of a project page shows.
 pub struct AcceptanceFile {
-    pub row: Option<AcceptanceRow>,
+    pub row: Option<AcceptanceView>,
     pub state: Option<AcceptanceState>,
     pub checklist: Vec<MaterialCheck>,
     pub evaluation: Option<Evaluation>,
@@ -450,7 +508,7 @@ pub async fn of_project(app: &App, p: &Principal, project: &ProjectRow) -> AppRe
     Ok(AcceptanceFile {
         evaluation: row.as_ref().and_then(|r| r.evaluation_json.as_deref()).and_then(|j| serde_json::from_str(j).ok()),
         may_apply: mine && row.is_none() && project.status == "completed",
-        row,
+        row: row.map(|r| AcceptanceView::of(r, p)).transpose()?,
         state,
         checklist,
         steps,

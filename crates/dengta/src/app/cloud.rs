@@ -44,11 +44,27 @@ fn today() -> time::Date {
     time::OffsetDateTime::now_utc().to_offset(offset).date()
 }
 
-/// Who may report a record for an enterprise: the enterprise itself, an
-/// authority over it, or any cloud provider (who reports its customers).
-fn may_report(p: &dengta_domain::role::Principal, id: i64, region: &RegionCode) -> AppResult<()> {
-    match p.role {
-        Role::Provider => Ok(()),
+/// Who may report a record for an enterprise: the enterprise itself, an authority over it, or a
+/// provider admitted to the pool that serves it (a project or a consented contact request). An
+/// enterprise outside that scope is `NotFound`, the same answer as one that does not exist.
+async fn may_report(
+    c: &mut impl Conn,
+    p: &dengta_domain::role::Principal,
+    id: i64,
+    region: &RegionCode,
+) -> AppResult<()> {
+    match (p.role, p.provider_id) {
+        (Role::Provider, Some(provider_id)) => {
+            let admitted = db::providers::get(c, provider_id)
+                .await?
+                .and_then(|pr| dengta_domain::provider::lifecycle::ProviderState::parse(&pr.status))
+                .is_some_and(|s| s.admitted());
+            if !admitted {
+                return Err(AppError::Forbidden);
+            }
+            if db::providers::serves(c, provider_id, id).await? { Ok(()) } else { Err(AppError::NotFound) }
+        }
+        (Role::Provider, None) => Err(AppError::Forbidden),
         _ => check(policy::enterprise(p, Action::Update, id, region)),
     }
 }
@@ -58,7 +74,7 @@ pub async fn report_in(c: &mut Tx, actor: &Actor, enterprise_id: i64, f: &CloudF
     let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
     let e = db::enterprises::get(c, enterprise_id).await?.ok_or(AppError::NotFound)?;
     let region = RegionCode::parse(&e.region_code).map_err(|e| AppError::Internal(e.to_string()))?;
-    may_report(p, enterprise_id, &region)?;
+    may_report(c, p, enterprise_id, &region).await?;
     let provider = f.provider_name.trim();
     let service = f.service.trim();
     if provider.is_empty() || service.is_empty() || provider.chars().count() > 100 || service.chars().count() > 100 {
@@ -190,8 +206,9 @@ pub async fn report_bulk(app: &App, actor: &Actor, items: &[BulkItem]) -> AppRes
     for (index, item) in items.iter().enumerate() {
         let mut conn = app.db.clone();
         let uscc = item.uscc.trim().to_ascii_uppercase();
+        // An unknown code gets the very answer an out-of-scope one gets (no existence oracle).
         let result = match db::enterprises::by_uscc(&mut conn, &uscc).await? {
-            None => Err(AppError::invalid("error.enterprise_unknown", uscc)),
+            None => Err(AppError::NotFound),
             Some(e) => report(app, actor, e.id, &item.record).await,
         };
         out.push(match result {
@@ -205,9 +222,11 @@ pub async fn report_bulk(app: &App, actor: &Actor, items: &[BulkItem]) -> AppRes
                     if detail.is_empty() { String::new() } else { format!("：{detail}") }
                 )),
             },
-            Err(AppError::NotFound | AppError::Forbidden) => {
-                BulkResult { index, id: None, error: Some("企业不存在或不在您的范围内".into()) }
-            }
+            Err(AppError::NotFound) => BulkResult {
+                index,
+                id: None,
+                error: Some(crate::web::i18n::t(crate::web::i18n::Lang::ZhCn, "error.enterprise_out_of_scope").into()),
+            },
             Err(e) => return Err(e),
         });
     }

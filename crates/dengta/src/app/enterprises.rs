@@ -168,7 +168,13 @@ pub async fn update(app: &App, actor: &Actor, id: i64, version: i64, input: &Ent
     let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
     let mut tx = app.db.begin().await?;
     let before = load(&mut tx, p, id, Action::Update).await?;
-    let mut f = validate(&mut tx, input).await?;
+    // The form shows personal data masked: a mask sent back means the stored value stays.
+    let mut input = input.clone();
+    input.legal_rep =
+        super::directory::unmasked(&input.legal_rep, before.legal_rep.as_deref(), super::directory::mask_name);
+    input.contact_phone =
+        super::directory::unmasked(&input.contact_phone, before.contact_phone.as_deref(), super::directory::mask_phone);
+    let mut f = validate(&mut tx, &input).await?;
     if p.role != Role::Officer {
         let keep = before.fields();
         f = EnterpriseFields { address: f.address, legal_rep: f.legal_rep, contact_phone: f.contact_phone, ..keep };
@@ -358,15 +364,28 @@ pub async fn file(app: &App, actor: &Actor, id: i64, reveal: bool) -> AppResult<
         audit_personal_read(app, actor, id).await?;
     } else {
         super::directory::mask_personal(&mut f.e);
+        // The history carries the same personal data as the record: masked alike.
+        for h in &mut f.history {
+            h.before_json = super::directory::mask_personal_json(&h.before_json);
+            h.after_json = super::directory::mask_personal_json(&h.after_json);
+        }
     }
     Ok(f)
 }
 
-/// A record for editing (scope-checked, no personal-data audit: the edit form
-/// shows the fields to someone allowed to change them, and the change is audited).
-pub async fn for_edit(app: &App, p: &Principal, id: i64) -> AppResult<EnterpriseRow> {
+/// A record for editing (scope-checked). Personal data is masked unless `reveal` is asked for,
+/// and a revealed form is audited like a revealed file; a masked value sent back unchanged keeps
+/// the stored one (see [`update`]).
+pub async fn for_edit(app: &App, actor: &Actor, id: i64, reveal: bool) -> AppResult<EnterpriseRow> {
+    let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
     let mut conn = app.db.clone();
-    load(&mut conn, p, id, Action::Update).await
+    let mut e = load(&mut conn, p, id, Action::Update).await?;
+    if reveal {
+        audit_personal_read(app, actor, id).await?;
+    } else {
+        super::directory::mask_personal(&mut e);
+    }
+    Ok(e)
 }
 
 /// Answers NotFound unless the caller may see the record (checked before a

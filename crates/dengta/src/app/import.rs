@@ -133,6 +133,9 @@ pub fn parse_cloud_row(row: RowNumber, r: &Record<'_>) -> Result<(String, CloudF
 
 const BATCH: usize = 1000;
 
+/// The one reason for a code that is not registered or not in the importer's scope.
+const OUT_OF_SCOPE: &str = "该代码的企业未登记或不在您的管辖范围内";
+
 /// A checked row. Optional cells left empty keep what the file already holds
 /// (an import never wipes data by omission).
 #[derive(Clone, Debug)]
@@ -310,28 +313,57 @@ pub async fn run(
     progress: impl Fn(i64),
 ) -> AppResult<Summary> {
     let result = run_inner(app, actor, kind, job_id, path, &progress).await;
-    let mut conn = app.db.clone();
+    let action = format!("import.{}", kind.code());
+    let object = format!("import:{job_id}");
+    // The job's end and its audit record commit together.
+    let mut tx = app.db.begin().await?;
     match &result {
         Ok(s) => {
-            imports::finish(&mut conn, job_id, "done", None, s.error_report.as_deref()).await?;
+            imports::finish(&mut tx, job_id, "done", None, s.error_report.as_deref()).await?;
             let detail = format!(
                 "rows={} inserted={} updated={} unchanged={} failed={}",
                 s.rows, s.inserted, s.updated, s.unchanged, s.failed
             );
-            let mut tx = app.db.begin().await?;
-            let action = format!("import.{}", kind.code());
-            record(&mut tx, actor, &action, &format!("import:{job_id}"), Outcome::Ok, &detail).await?;
-            tx.commit().await?;
+            record(&mut tx, actor, &action, &object, Outcome::Ok, &detail).await?;
         }
         Err(e) => {
             let message = match e {
                 AppError::Invalid { detail, .. } => detail.clone(),
                 other => other.to_string(),
             };
-            imports::finish(&mut conn, job_id, "failed", Some(&message), None).await?;
+            imports::finish(&mut tx, job_id, "failed", Some(&message), None).await?;
+            // How far it got: the batches committed before the failure, each with its own record.
+            let done = imports::get(&mut tx, job_id).await?;
+            let detail = match done {
+                Some(j) => format!(
+                    "committed before the failure: rows={} inserted={} updated={} unchanged={} failed={}; {message}",
+                    j.rows_read, j.inserted, j.updated, j.unchanged, j.failed
+                ),
+                None => message.clone(),
+            };
+            record(&mut tx, actor, &action, &object, Outcome::Failed, &detail).await?;
         }
     }
+    tx.commit().await?;
     result
+}
+
+/// The audit record a committed batch carries: its rows and the job's running totals.
+async fn record_batch(
+    tx: &mut Tx,
+    actor: &Actor,
+    kind: Kind,
+    job_id: i64,
+    batch_rows: usize,
+    s: &Summary,
+) -> AppResult<()> {
+    let detail = format!(
+        "batch rows={batch_rows}; so far rows={} inserted={} updated={} unchanged={} failed={}",
+        s.rows, s.inserted, s.updated, s.unchanged, s.failed
+    );
+    let action = format!("import.{}.batch", kind.code());
+    record(tx, actor, &action, &format!("import:{job_id}"), Outcome::Ok, &detail).await?;
+    Ok(())
 }
 
 async fn run_inner(
@@ -423,6 +455,10 @@ async fn write_batch<W: std::io::Write + Send>(
     s: &mut Summary,
     report: &mut ErrorReport<W>,
 ) -> AppResult<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let batch_rows = batch.len();
     let mut tx = app.db.begin().await?;
     let existing = existing_by_code(&mut tx, batch).await?;
     let mut known: HashMap<String, (i64, i64, EnterpriseFields)> = existing;
@@ -526,6 +562,7 @@ async fn write_batch<W: std::io::Write + Send>(
         failed: s.failed,
     };
     imports::progress(&mut tx, job_id, &p).await?;
+    record_batch(&mut tx, actor, Kind::Enterprises, job_id, batch_rows, s).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -543,19 +580,19 @@ async fn write_clouds<W: std::io::Write + Send>(
     if batch.is_empty() {
         return Ok(());
     }
+    let batch_rows = batch.len();
     let mut tx = app.db.begin().await?;
     for (row, (uscc, form)) in batch.drain(..) {
+        // Unknown and out of scope read the same: an import does not reveal what is registered elsewhere.
         let reason = match db::enterprises::by_uscc(&mut tx, &uscc).await? {
-            None => Some(("统一社会信用代码", "该代码的企业尚未登记".to_owned())),
+            None => Some(("统一社会信用代码", OUT_OF_SCOPE.to_owned())),
             Some(e) => match report_in(&mut tx, actor, e.id, &form).await {
                 Ok(_) => None,
                 Err(AppError::Invalid { key, detail }) => {
                     let text = crate::web::i18n::t(crate::web::i18n::Lang::ZhCn, key);
                     Some(("", if detail.is_empty() { text.to_owned() } else { format!("{text}：{detail}") }))
                 }
-                Err(AppError::NotFound | AppError::Forbidden) => {
-                    Some(("统一社会信用代码", "该企业不在您的管辖范围内".to_owned()))
-                }
+                Err(AppError::NotFound | AppError::Forbidden) => Some(("统一社会信用代码", OUT_OF_SCOPE.to_owned())),
                 Err(e) => return Err(e),
             },
         };
@@ -575,6 +612,7 @@ async fn write_clouds<W: std::io::Write + Send>(
         failed: s.failed,
     };
     imports::progress(&mut tx, job_id, &p).await?;
+    record_batch(&mut tx, actor, Kind::CloudRecords, job_id, batch_rows, s).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -22,6 +22,7 @@ pub mod files;
 pub mod generate;
 pub mod import;
 pub mod integrity;
+pub mod need_to_know;
 pub mod objections;
 pub mod open_data;
 pub mod pilot;

@@ -68,6 +68,17 @@ async fn load(c: &mut impl Conn, p: &Principal, id: i64, action: Action) -> AppR
     Ok(pr)
 }
 
+/// Whether the provider account `p` acts for was admitted to the pool (see
+/// [`ProviderState::admitted`]); an account without a provider never was.
+pub async fn admitted(app: &App, p: &Principal) -> AppResult<bool> {
+    let Some(id) = p.provider_id else { return Ok(false) };
+    let mut c = app.db.clone();
+    match store::get(&mut c, id).await? {
+        Some(pr) => Ok(state_of(&pr)?.admitted()),
+        None => Ok(false),
+    }
+}
+
 // ---- application ------------------------------------------------------------
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -238,7 +249,14 @@ pub struct ProviderFile {
 pub async fn file(app: &App, p: &Principal, id: i64) -> AppResult<ProviderFile> {
     let mut c = app.db.clone();
     let provider = load(&mut c, p, id, Action::Read).await?;
-    file_of(&mut c, provider).await
+    let mut f = file_of(&mut c, provider).await?;
+    // The reviewed provider never learns who reviewed it; it sees the combined result.
+    if !super::need_to_know::may_see(p, None, dengta_domain::disclosure::Field::ExpertIdentity)? {
+        for (_, a) in &mut f.reviews {
+            a.clear();
+        }
+    }
+    Ok(f)
 }
 
 async fn file_of(c: &mut impl Conn, provider: ProviderRow) -> AppResult<ProviderFile> {

@@ -700,9 +700,16 @@ pub async fn file(app: &App, p: &Principal, id: i64) -> AppResult<SubsidyFile> {
         let legs = ledger::legs(&mut c, t.id).await?;
         transfers.push((t, legs));
     }
+    let mut payments = store::payments_of(&mut c, id).await?;
+    // The receiving account only for those the disclosure table lets see it.
+    if !super::need_to_know::may_see(p, Some(row.enterprise_id), dengta_domain::disclosure::Field::BankAccount)? {
+        for pay in &mut payments {
+            pay.bank_account.clear();
+        }
+    }
     Ok(SubsidyFile {
         trace: serde_json::from_str(&row.trace_json).unwrap_or_default(),
-        payments: store::payments_of(&mut c, id).await?,
+        payments,
         steps: steps::steps(&mut c, "subsidy", id).await?,
         objections: db::providers::objections_of(&mut c, "subsidy", id).await?,
         open_flags: db::acceptance::open_flags(&mut c, row.project_id).await?,

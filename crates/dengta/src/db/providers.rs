@@ -579,3 +579,18 @@ pub async fn publicised(c: &mut impl Conn, limit: i64) -> DbResult<Vec<ProviderR
     )
     .await
 }
+
+/// Whether the provider serves the enterprise on the platform: a project between them, or a
+/// contact request the enterprise made to it with consent in force. What a provider may report
+/// about an enterprise (上云) is limited to these.
+pub async fn serves(c: &mut impl Conn, provider_id: i64, enterprise_id: i64) -> DbResult<bool> {
+    let n = c
+        .scalar(
+            "SELECT (SELECT COUNT(*) FROM projects WHERE provider_id = $1 AND enterprise_id = $2) + \
+             (SELECT COUNT(*) FROM contact_requests WHERE enterprise_id = $2 AND provider_id = $1 \
+              AND consent_at IS NOT NULL AND consent_revoked_at IS NULL)",
+            args![provider_id, enterprise_id],
+        )
+        .await?;
+    Ok(n > 0)
+}

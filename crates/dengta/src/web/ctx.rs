@@ -33,6 +33,9 @@ pub struct Ctx {
     pub path: String,
     /// The installation runs the demo (a banner shows on every page).
     pub demo: bool,
+    /// For a provider account: whether its provider was admitted to the pool. Until then the
+    /// account may only follow its application (see `routes::RouteDef::applicant`).
+    pub provider_admitted: Option<bool>,
 }
 
 impl Ctx {
@@ -117,6 +120,7 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
         api,
         path,
         demo,
+        provider_admitted: None,
     };
     let resolved = match (&bearer, &session_id) {
         (Some(token), _) => accounts::token_principal(&app, token).await.map(|p| (p, true)),
@@ -134,6 +138,15 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
         Err(e) => {
             tracing::error!(error = %e, "resolving the caller failed");
             return super::error::render(&ctx, &AppError::Internal(e.to_string()));
+        }
+    }
+    if let Some(p) = ctx.principal.as_ref().filter(|p| p.role == dengta_domain::role::Role::Provider) {
+        match crate::app::providers::admitted(&app, p).await {
+            Ok(a) => ctx.provider_admitted = Some(a),
+            Err(e) => {
+                tracing::error!(error = %e, "reading the provider's state failed");
+                return super::error::render(&ctx, &e);
+            }
         }
     }
     if bearer.is_some() && ctx.principal.is_none() {

@@ -46,7 +46,7 @@ impl Layout {
         let role: Option<Role> = ctx.principal.as_ref().map(|p| p.role);
         let nav = match role {
             Some(r) => {
-                let entries = routes::navigation(r);
+                let entries = routes::navigation_for(r, ctx.provider_admitted);
                 // The current entry is the longest one the path falls under (/solutions/review is
                 // 方案审核, not 解决方案目录).
                 let under =

@@ -77,11 +77,19 @@ pub struct RouteDef {
     pub summary: &'static str,
     /// Accepts a large upload body (file import).
     pub upload: bool,
+    /// A provider whose application is not yet admitted may use it (following its application).
+    /// Such an account may use public and any-user routes and these, nothing else.
+    pub applicant: bool,
 }
 
 impl RouteDef {
     pub fn is_api(&self) -> bool {
         self.path.starts_with("/api/v1/")
+    }
+
+    /// Whether a provider account not (yet) admitted to the pool may use the route.
+    pub fn open_to_applicants(&self) -> bool {
+        self.applicant || !matches!(self.access, Access::Roles(_))
     }
 }
 
@@ -101,12 +109,14 @@ const EXPERT_ONLY: &[Role] = &[Expert];
 const CATALOGUE: &[Role] = &[Officer, Enterprise, Provider, Expert];
 const ENTERPRISE_PROVIDER: &[Role] = &[Enterprise, Provider];
 const PROJECT_PARTIES: &[Role] = &[Officer, Enterprise, Provider, Expert];
+/// Acceptance is the enterprise's, its provider's and the authority's: experts are assigned none.
+const ACCEPTANCE_PARTIES: &[Role] = &[Officer, Enterprise, Provider];
 const OFFICER_AUDIT: &[Role] = &[Officer, AuditAdmin];
 const OFFICER_EXPERT: &[Role] = &[Officer, Expert];
 const CASE_READERS: &[Role] = &[Officer, Expert, Enterprise];
 
 fn def(method: Method, path: &'static str, access: Access, summary: &'static str) -> RouteDef {
-    RouteDef { method, path, access, object: None, nav: None, summary, upload: false }
+    RouteDef { method, path, access, object: None, nav: None, summary, upload: false, applicant: false }
 }
 
 impl RouteDef {
@@ -120,6 +130,10 @@ impl RouteDef {
     }
     fn nav(mut self, key: &'static str) -> Self {
         self.nav = Some(key);
+        self
+    }
+    fn applicant(mut self) -> Self {
+        self.applicant = true;
         self
     }
 }
@@ -174,10 +188,10 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::GET, "/assessments/{id}/report", Roles(OFFICER_ENTERPRISE), "Assessment report (printable)").on(O::Assessment), get(pages::assessments::report)),
         (def(M::GET, "/claims", Roles(OFFICER), "Pending enterprise claims").nav("nav.claims"), get(pages::claims::list)),
         (def(M::POST, "/claims/{id}/decide", Roles(OFFICER), "Confirm or reject a claim").on(O::Claim), post(pages::claims::decide)),
-        (def(M::GET, "/providers", Roles(OFFICER_PROVIDER), "Provider list").nav("nav.providers"), get(pages::providers::list)),
+        (def(M::GET, "/providers", Roles(OFFICER_PROVIDER), "Provider list").nav("nav.providers").applicant(), get(pages::providers::list)),
         (def(M::GET, "/providers/apply", Public, "Provider application form"), get(pages::providers::apply_page)),
         (def(M::POST, "/providers/apply", Public, "Apply to the provider pool (creates the provider's account)"), post(pages::providers::apply)),
-        (def(M::GET, "/providers/{id}", Roles(OFFICER_PROVIDER), "Provider file: state, reviews, objections, history").on(O::Provider), get(pages::providers::show)),
+        (def(M::GET, "/providers/{id}", Roles(OFFICER_PROVIDER), "Provider file: state, reviews, objections, history").on(O::Provider).applicant(), get(pages::providers::show)),
         (def(M::POST, "/providers/{id}/step", Roles(OFFICER_PROVIDER), "A lifecycle step (review, admission, warning, rectification, removal, appeal)").on(O::Provider), post(pages::providers::step)),
         (def(M::POST, "/providers/{id}/evaluation", Roles(OFFICER), "Start a periodic evaluation with experts").on(O::Provider), post(pages::providers::start_evaluation)),
         (def(M::POST, "/providers/{id}/review/experts", Roles(OFFICER), "Add an expert to the open review").on(O::Provider), post(pages::providers::add_expert)),
@@ -277,8 +291,8 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::GET, "/api/v1/enterprises/{id}", Roles(OFFICER_ENTERPRISE), "One enterprise; personal data masked unless ?personal=true, which is audited").on(O::Enterprise), get(api::v1::enterprise)),
         (def(M::POST, "/api/v1/cloud-records", Roles(CLOUD_REPORTERS), "Report cloud services in bulk (by 统一社会信用代码)"), post(api::v1::cloud_bulk)),
         (def(M::POST, "/api/v1/assessments", Roles(OFFICER_ENTERPRISE), "Score and store a submitted assessment (self for an enterprise user, on-site for an officer)"), post(api::assessments::create)),
-        (def(M::GET, "/api/v1/providers", Roles(OFFICER_PROVIDER), "Providers in scope"), get(api::v1::providers)),
-        (def(M::GET, "/api/v1/providers/{id}", Roles(OFFICER_PROVIDER), "One provider with its sub-industries, reviews, objections and history").on(O::Provider), get(api::pool::provider)),
+        (def(M::GET, "/api/v1/providers", Roles(OFFICER_PROVIDER), "Providers in scope").applicant(), get(api::v1::providers)),
+        (def(M::GET, "/api/v1/providers/{id}", Roles(OFFICER_PROVIDER), "One provider with its sub-industries, reviews, objections and history").on(O::Provider).applicant(), get(api::pool::provider)),
         (def(M::POST, "/api/v1/provider-applications", Public, "Apply to the provider pool (creates the provider's account)"), post(api::pool::apply)),
         (def(M::POST, "/api/v1/providers/{id}/transitions", Roles(OFFICER_PROVIDER), "A lifecycle step: {action, reason, deadline, experts, version}").on(O::Provider), post(api::pool::transition)),
         (def(M::POST, "/api/v1/providers/{id}/evaluations", Roles(OFFICER), "Start a periodic evaluation: {experts}").on(O::Provider), post(api::pool::start_evaluation)),
@@ -318,7 +332,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/api/v1/projects/{id}/milestones/done", Roles(ENTERPRISE_PROVIDER), "Mark a milestone done (evidence required): {milestone_id}").on(O::Project), post(api::projects::finish_milestone)),
         (def(M::POST, "/api/v1/projects/{id}/files", Roles(ENTERPRISE_PROVIDER), "Upload evidence (multipart field file; ?kind=&milestone_id=)").on(O::Project).upload(), post(api::projects::upload)),
         (def(M::POST, "/api/v1/projects/{id}/payments", Roles(ENTERPRISE_PROVIDER), "Record an invoice or payment: {kind, category, number, amount, date}").on(O::Project), post(api::projects::record_payment)),
-        (def(M::GET, "/api/v1/projects/{id}/acceptance", Roles(PROJECT_PARTIES), "Acceptance: material checklist, criteria evaluation, history, integrity flags (officers), subsidies").on(O::Project), get(api::money::show)),
+        (def(M::GET, "/api/v1/projects/{id}/acceptance", Roles(ACCEPTANCE_PARTIES), "Acceptance: material checklist, criteria evaluation, history, integrity flags (officers), subsidies").on(O::Project), get(api::money::show)),
         (def(M::POST, "/api/v1/projects/{id}/acceptance", Roles(ENTERPRISE_ONLY), "Apply for acceptance: {declare, bank_account, summary}").on(O::Project), post(api::money::apply)),
         (def(M::POST, "/api/v1/projects/{id}/acceptance/transitions", Roles(OFFICER_ENTERPRISE), "An acceptance step: {action, reason, version, onsite_assessment_id, finance_eligible, finance_note, declare}").on(O::Project), post(api::money::transition)),
         (def(M::GET, "/api/v1/projects/{id}/bundle", Roles(OFFICER_ENTERPRISE), "The acceptance bundle (一企一档) as a ZIP with a manifest of SHA-256 and SM3 hashes").on(O::Project), get(api::money::download_bundle)),
@@ -372,23 +386,43 @@ pub fn defs() -> Vec<RouteDef> {
 
 /// The side navigation for a role: (href, i18n key).
 pub fn navigation(role: Role) -> Vec<(&'static str, &'static str)> {
+    navigation_for(role, None)
+}
+
+/// The side navigation for a role, without the entries a provider not yet admitted may not use.
+pub fn navigation_for(role: Role, provider_admitted: Option<bool>) -> Vec<(&'static str, &'static str)> {
     static DEFS: std::sync::LazyLock<Vec<RouteDef>> = std::sync::LazyLock::new(defs);
+    let applicant = provider_admitted == Some(false);
     DEFS.iter()
         .filter(|d| d.method == Method::GET && d.access.allows(Some(role)))
+        .filter(|d| !applicant || d.open_to_applicants())
         .filter_map(|d| d.nav.map(|k| (d.path, k)))
         .collect()
 }
 
-/// Route middleware: enforces the table's `Access` before any handler runs.
-async fn enforce(State(access): State<Access>, ctx: Ctx, req: Request, next: Next) -> Response {
+/// Route middleware: enforces the table's `Access` before any handler runs, and keeps a provider
+/// that has only applied to routes that follow its application.
+async fn enforce(
+    State((access, open_to_applicants)): State<(Access, bool)>,
+    ctx: Ctx,
+    req: Request,
+    next: Next,
+) -> Response {
     let role = ctx.principal.as_ref().map(|p| p.role);
-    if access.allows(role) {
-        next.run(req).await
-    } else if role.is_none() {
-        AppError::Unauthenticated.into_response()
-    } else {
-        AppError::Forbidden.into_response()
+    if !access.allows(role) {
+        return if role.is_none() { AppError::Unauthenticated } else { AppError::Forbidden }.into_response();
     }
+    if ctx.provider_admitted == Some(false) && !open_to_applicants {
+        // Refused before the handler reads anything, so the answer is the same whatever the
+        // request names (an unknown credit code or object looks like a known one).
+        return super::error::Problem {
+            status: axum::http::StatusCode::FORBIDDEN,
+            key: "error.provider_not_admitted",
+            detail: String::new(),
+        }
+        .into_response();
+    }
+    next.run(req).await
 }
 
 /// Builds the router from the table, each route guarded by its access rule.
@@ -396,7 +430,7 @@ pub fn router() -> Router<App> {
     let mut by_path: Vec<(&'static str, MethodRouter<App>)> = Vec::new();
     for (d, mr) in table() {
         let mr = if d.upload { mr.layer(DefaultBodyLimit::max(UPLOAD_LIMIT)) } else { mr };
-        let guarded = mr.route_layer(middleware::from_fn_with_state(d.access, enforce));
+        let guarded = mr.route_layer(middleware::from_fn_with_state((d.access, d.open_to_applicants()), enforce));
         match by_path.iter_mut().find(|(p, _)| *p == d.path) {
             Some((_, existing)) => *existing = std::mem::take(existing).merge(guarded),
             None => by_path.push((d.path, guarded)),

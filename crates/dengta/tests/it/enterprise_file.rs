@@ -263,16 +263,18 @@ async fn size_class_credit_and_cloud(store: Store) {
     let list = c.get(t.url("/enterprises?cloud=yes")).send().await.unwrap().text().await.unwrap();
     assert!(list.contains("南京玄武精密机械有限公司") && !list.contains("江宁汽车零部件"));
 
-    // A cloud provider reports in bulk through the API; each item answers for itself.
+    // A provider reports in bulk through the API for the enterprises it serves (秦淮: the demo's
+    // projects are with demo-provider); each item answers for itself.
     let token =
         dengta::app::accounts::create_token(&t.app, &dengta::app::Actor::cli(), "demo-provider", "t").await.unwrap();
     let res = reqwest::Client::new()
         .post(t.url("/api/v1/cloud-records"))
         .bearer_auth(token)
         .json(&serde_json::json!([
-            {"uscc": "91320115MA1X2Y5C02", "provider_name": "阿里云", "service": "设备上云平台", "layer": "平台系统", "category": "设备上云", "started_on": "2025-01-05"},
+            {"uscc": "91320104MA1X2Y4B0D", "provider_name": "阿里云", "service": "设备上云平台", "layer": "平台系统", "category": "设备上云", "started_on": "2025-01-05"},
             {"uscc": "91000000MA1X2Y5C0X", "provider_name": "阿里云", "service": "x", "layer": "platform", "category": "business", "started_on": "2025-01-05"},
-            {"uscc": "91320115MA1X2Y5C02", "provider_name": "阿里云", "service": "x", "layer": "cloudy", "category": "business", "started_on": "2025-01-05"}
+            {"uscc": "91320104MA1X2Y4B0D", "provider_name": "阿里云", "service": "x", "layer": "cloudy", "category": "business", "started_on": "2025-01-05"},
+            {"uscc": "91320115MA1X2Y5C02", "provider_name": "阿里云", "service": "x", "layer": "平台系统", "category": "设备上云", "started_on": "2025-01-05"}
         ]))
         .send()
         .await
@@ -280,8 +282,10 @@ async fn size_class_credit_and_cloud(store: Store) {
     assert_eq!(res.status(), 200);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["accepted"], 1);
-    assert_eq!(body["rejected"], 2);
+    assert_eq!(body["rejected"], 3);
     assert!(body["results"][2]["error"].as_str().unwrap().contains("层级"));
+    // 江宁 is registered but not its customer: the same answer as an unknown code.
+    assert_eq!(body["results"][3]["error"], body["results"][1]["error"]);
 }
 
 async fn an_enterprise_claims_itself(store: Store) {

@@ -42,6 +42,7 @@ mod generate;
 mod import_export;
 mod instruments;
 mod money;
+mod need_to_know;
 mod pilot;
 mod pool;
 mod projects;

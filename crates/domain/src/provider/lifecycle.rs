@@ -93,6 +93,16 @@ impl ProviderState {
     pub fn in_pool(self) -> bool {
         matches!(self, ProviderState::Active | ProviderState::Warned | ProviderState::Rectifying)
     }
+
+    /// Whether the provider was ever admitted. Until then its account may only follow its own
+    /// application: no cloud records, solutions, contacts or projects. A removed provider (or one
+    /// appealing) was admitted and still finishes what it had started.
+    pub fn admitted(self) -> bool {
+        !matches!(
+            self,
+            ProviderState::Applied | ProviderState::Reviewing | ProviderState::Publicised | ProviderState::Rejected
+        )
+    }
 }
 
 /// What an officer (or, for [`ProviderAction::Appeal`], the provider) does to a provider.
@@ -408,6 +418,17 @@ mod tests {
         // With the permissive guard's appeal_from = Warned.
         (S::Appealing, A::DismissAppeal, S::Warned),
     ];
+
+    #[test]
+    fn only_admission_makes_a_provider_admitted_and_nothing_undoes_it() {
+        assert!(!S::Applied.admitted());
+        for (from, action, to) in EXPECTED {
+            if !from.admitted() && to.admitted() {
+                assert_eq!(*action, A::Admit, "{from:?} → {to:?}");
+            }
+            assert!(!from.admitted() || to.admitted(), "{from:?} --{action:?}→ {to:?} un-admits");
+        }
+    }
 
     #[test]
     fn every_state_action_pair_matches_the_table() {

@@ -108,6 +108,8 @@ struct FormPage {
     error: Option<String>,
     officer: bool,
     tiers: Vec<(&'static str, &'static str)>,
+    /// Where to ask for the personal data unmasked (an audited read), when it is masked.
+    reveal_href: Option<String>,
 }
 
 /// The message for a refused form: the translated reason and the rule's own detail.
@@ -127,7 +129,10 @@ fn form_page(
     let l = Layout::new(ctx, title, &[("/enterprises", "nav.enterprises"), (&action, title)]);
     let officer = ctx.principal.as_ref().is_some_and(|p| p.role == Role::Officer);
     let failed = error.is_some();
-    render_form(&FormPage { l, action, f, version, error, officer, tiers: tier_options() }, failed)
+    // Masked personal data on an edit form can be revealed (audited) like on the file page.
+    let reveal_href = (!is_new && (f.legal_rep.contains('*') || f.contact_phone.contains('*')))
+        .then(|| format!("{action}?personal=1"));
+    render_form(&FormPage { l, action, f, version, error, officer, tiers: tier_options(), reveal_href }, failed)
 }
 
 pub async fn new_form(ctx: Ctx) -> Result<Response, AppError> {
@@ -161,8 +166,13 @@ fn input_of(e: &crate::db::enterprises::EnterpriseRow) -> EnterpriseInput {
     }
 }
 
-pub async fn edit_form(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let e = ent::for_edit(&app, ctx.principal()?, id).await?;
+pub async fn edit_form(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(personal): Query<crate::web::api::v1::Personal>,
+) -> Result<Response, AppError> {
+    let e = ent::for_edit(&app, &ctx.actor(), id, personal.reveal()).await?;
     form_page(&ctx, format!("/enterprises/{id}/edit"), input_of(&e), e.version, None)
 }
 

@@ -90,6 +90,8 @@ pub struct ProjectMoney {
     pub subsidies: Vec<SubsidyRow>,
     pub declaration: &'static str,
     pub is_officer: bool,
+    /// The caller is party to the acceptance (experts are assigned none, so they do not see it).
+    pub shown: bool,
     /// The acceptance is accepted and the caller is an officer: a subsidy may be computed.
     pub may_compute: bool,
     /// Missing required items of the checklist, named.
@@ -110,6 +112,7 @@ impl ProjectMoney {
             subsidies,
             declaration: acceptance::DECLARATION,
             is_officer,
+            shown: p.role != Role::Expert,
             may_compute,
             missing,
         })
@@ -167,7 +170,7 @@ impl ProjectMoney {
             .unwrap_or_else(|| "—".to_owned())
     }
     pub fn finance_note(&self) -> &str {
-        self.acc.row.as_ref().map_or("", |r| r.finance_note.as_str())
+        self.acc.row.as_ref().and_then(|r| r.finance_note.as_deref()).unwrap_or("")
     }
 }
 
