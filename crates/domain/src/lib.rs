@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod enterprise;
 pub mod integrity;
 pub mod ledger;
+pub mod limits;
 pub mod money;
 pub mod policy;
 pub mod programme;

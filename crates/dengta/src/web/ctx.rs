@@ -133,7 +133,7 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
         }
         Err(e) => {
             tracing::error!(error = %e, "resolving the caller failed");
-            return super::error::render(&ctx, &AppError::Internal(e.to_string()));
+            return super::error::render(&ctx, &e);
         }
     }
     if bearer.is_some() && ctx.principal.is_none() {

@@ -36,6 +36,7 @@ mod cli;
 mod csrf;
 mod dashboard;
 mod enterprise_file;
+mod faults;
 mod generate;
 mod import_export;
 mod instruments;
