@@ -46,3 +46,4 @@ mod pool;
 mod projects;
 mod query_plans;
 mod reports;
+mod resources;
