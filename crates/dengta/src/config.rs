@@ -15,6 +15,10 @@ pub struct Settings {
     pub database_url: String,
     /// Pool size.
     pub max_connections: u32,
+    /// How long a request waits for a database connection before it is answered 503 with
+    /// Retry-After (PostgreSQL unreachable: fail fast, never hang). SQLite, whose writers may
+    /// wait on the file lock, uses at least 10 s.
+    pub database_acquire_timeout_ms: u64,
     /// Public base URL, used in printed links.
     pub public_url: String,
     /// Where import error reports and other generated files are kept.
@@ -24,6 +28,37 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub privacy: PrivacySettings,
     pub providers: ProviderSettings,
+    pub server: ServerSettings,
+}
+
+/// Connection limits of the HTTP server: a slow or idle client cannot hold a connection
+/// (or the whole server) for long.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// A request's headers must arrive complete this long after the server starts waiting for
+    /// them (also how long a kept-alive connection may wait for its next request).
+    pub header_read_timeout_secs: u64,
+    /// A connection on which no byte moves either way for this long is closed.
+    pub idle_timeout_secs: u64,
+    /// A request body that sends nothing for this long is cut off (the upload fails cleanly).
+    pub body_read_timeout_secs: u64,
+    /// A request's handling (body included) must end within this long (408 otherwise).
+    pub request_timeout_secs: u64,
+    /// Open connections at most; further clients wait in the listen backlog.
+    pub max_open_connections: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            body_read_timeout_secs: 30,
+            request_timeout_secs: 60,
+            max_open_connections: 1024,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -86,6 +121,7 @@ impl Default for Settings {
             listen: "127.0.0.1:8080".into(),
             database_url: "sqlite://data/dengta.db".into(),
             max_connections: 8,
+            database_acquire_timeout_ms: 2000,
             public_url: String::new(),
             data_dir: "data".into(),
             log: LogSettings::default(),
@@ -93,6 +129,7 @@ impl Default for Settings {
             security: SecuritySettings::default(),
             privacy: PrivacySettings::default(),
             providers: ProviderSettings::default(),
+            server: ServerSettings::default(),
         }
     }
 }
@@ -188,6 +225,20 @@ impl Settings {
         }
         if self.max_connections == 0 {
             return bad("max_connections", "must be at least 1");
+        }
+        if self.database_acquire_timeout_ms == 0 {
+            return bad("database_acquire_timeout_ms", "must be positive");
+        }
+        let sv = &self.server;
+        if sv.header_read_timeout_secs == 0
+            || sv.idle_timeout_secs == 0
+            || sv.body_read_timeout_secs == 0
+            || sv.request_timeout_secs == 0
+        {
+            return bad("server", "timeouts must be positive");
+        }
+        if sv.max_open_connections == 0 {
+            return bad("server.max_open_connections", "must be at least 1");
         }
         Ok(())
     }

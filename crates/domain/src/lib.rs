@@ -13,6 +13,7 @@ pub mod disclosure;
 pub mod enterprise;
 pub mod integrity;
 pub mod ledger;
+pub mod limits;
 pub mod money;
 pub mod policy;
 pub mod programme;

@@ -8,7 +8,7 @@ use axum::extract::multipart::Field;
 use sha2::{Digest, Sha256};
 
 use super::{App, AppError, AppResult};
-use crate::db::now_ms;
+use crate::db::{Conn, now_ms};
 
 /// The largest evidence file accepted.
 pub const MAX_FILE_BYTES: usize = 50 * 1024 * 1024;
@@ -60,9 +60,51 @@ pub fn path_of(app: &App, sha256: &str) -> PathBuf {
     PathBuf::from(&app.settings.data_dir).join("files").join(a).join(b)
 }
 
-/// Receives one multipart field: refuses an empty file, one over the limit, a type that is
-/// not accepted or differs from what its name claims; otherwise stores it (once) and records it.
+/// How much evidence one project may carry (`data/rules/evidence-limits.toml`).
+pub fn limits() -> AppResult<&'static dengta_domain::limits::EvidenceLimits> {
+    static LIMITS: std::sync::LazyLock<Result<dengta_domain::limits::EvidenceLimits, String>> =
+        std::sync::LazyLock::new(|| dengta_domain::limits::EvidenceLimits::builtin().map_err(|e| e.to_string()));
+    LIMITS.as_ref().map_err(|e| AppError::Internal(e.clone()))
+}
+
+/// A file received and checked but not yet stored: it lives in a temporary file that is
+/// removed when this is dropped, so a refused upload leaves nothing behind.
+pub struct Received {
+    pub file: StoredFile,
+    tmp: tempfile::TempPath,
+}
+
+impl Received {
+    /// Moves the content to its place (once per content) and records it, in `c` (the caller's
+    /// transaction).
+    pub async fn store(&self, app: &App, c: &mut impl Conn) -> AppResult<()> {
+        let dest = path_of(app, &self.file.sha256);
+        if tokio::fs::metadata(&dest).await.is_err() {
+            if let Some(parent) = dest.parent() {
+                tokio::fs::create_dir_all(parent).await.map_err(io)?;
+            }
+            // Same directory tree, so a rename: the content appears whole or not at all.
+            tokio::fs::rename(&*self.tmp, &dest).await.map_err(io)?;
+        }
+        c.execute(
+            "INSERT INTO files (sha256, sm3, size, media_type, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            crate::args![&self.file.sha256, &self.file.sm3, self.file.size, self.file.media_type, now_ms()],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// Receives one multipart field and stores it at once (see [`receive_pending`]).
 pub async fn receive(app: &App, field: &mut Field<'_>) -> AppResult<StoredFile> {
+    let r = receive_pending(app, field).await?;
+    r.store(app, &mut app.db.clone()).await?;
+    Ok(r.file)
+}
+
+/// Receives one multipart field: refuses an empty file, one over the limit, a type that is
+/// not accepted or differs from what its name claims; otherwise hands it back unstored.
+pub async fn receive_pending(app: &App, field: &mut Field<'_>) -> AppResult<Received> {
     let name: String = field
         .file_name()
         .unwrap_or("upload")
@@ -102,17 +144,5 @@ pub async fn receive(app: &App, field: &mut Field<'_>) -> AppResult<StoredFile> 
     }
     let sha256 = hex(&sha.finalize());
     let sm3 = hex(&sm.finalize());
-    let dest = path_of(app, &sha256);
-    if tokio::fs::metadata(&dest).await.is_err() {
-        if let Some(parent) = dest.parent() {
-            tokio::fs::create_dir_all(parent).await.map_err(io)?;
-        }
-        tmp.persist(&dest).map_err(io)?;
-    }
-    app.db.execute(
-        "INSERT INTO files (sha256, sm3, size, media_type, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-        crate::args![&sha256, &sm3, size as i64, media_type, now_ms()],
-    )
-    .await?;
-    Ok(StoredFile { sha256, sm3, size: size as i64, media_type, name })
+    Ok(Received { file: StoredFile { sha256, sm3, size: size as i64, media_type, name }, tmp })
 }

@@ -5,6 +5,7 @@
 //! invoices and payments are recorded against the investment categories. Every step is a
 //! transition of the domain's state machine, written with compare-and-set, kept and audited.
 
+use dengta_domain::limits::EvidenceRefusal;
 use dengta_domain::money::Fen;
 use dengta_domain::programme::Date;
 use dengta_domain::programme::contract::{self, ContractDraft};
@@ -432,16 +433,19 @@ pub async fn finish_milestone(app: &App, actor: &Actor, id: i64, milestone_id: i
 pub const EVIDENCE_KINDS: &[&str] =
     &["diagnosis_report", "milestone", "invoice", "payment", "contract", "summary_report", "other"];
 
-/// Attaches an uploaded file (already stored) to the project; a diagnosis report becomes the
-/// project's report. Returns the evidence id and whether the content is reused elsewhere.
+/// Attaches a received file to the project, storing it in the same step; a diagnosis report
+/// becomes the project's report. Refused (nothing stored) past the project's evidence limits
+/// (`data/rules/evidence-limits.toml`). Returns the evidence id and whether the content is
+/// reused elsewhere.
 pub async fn attach(
     app: &App,
     actor: &Actor,
     id: i64,
     kind: &str,
     milestone_id: Option<i64>,
-    f: &super::files::StoredFile,
+    received: &super::files::Received,
 ) -> AppResult<(i64, bool)> {
+    let f = &received.file;
     let p = principal(actor)?;
     if !EVIDENCE_KINDS.contains(&kind) {
         return Err(AppError::invalid("error.evidence_kind", kind));
@@ -456,6 +460,28 @@ pub async fn attach(
     {
         return Err(AppError::NotFound);
     }
+    if tx.backend() == crate::db::Backend::Postgres {
+        // Concurrent uploads to one project count one after the other (SQLite's write lock
+        // already serialises them).
+        tx.execute("SELECT id FROM projects WHERE id = $1 FOR UPDATE", crate::args![id]).await?;
+    }
+    let (files, bytes): (i64, i64) = tx
+        .fetch_one(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(f.size), 0) AS BIGINT) FROM evidence e \
+             JOIN files f ON f.sha256 = e.sha256 WHERE e.project_id = $1",
+            crate::args![id],
+        )
+        .await?;
+    match super::files::limits()?.admits(files, bytes, f.size) {
+        Ok(()) => {}
+        Err(EvidenceRefusal::TooManyFiles { max }) => {
+            return Err(AppError::invalid("error.evidence_too_many", max.to_string()));
+        }
+        Err(EvidenceRefusal::TooManyBytes { max }) => {
+            return Err(AppError::invalid("error.evidence_too_large_total", format!("{} MB", max / 1024 / 1024)));
+        }
+    }
+    received.store(app, &mut tx).await?;
     let (eid, reused) = store::add_evidence(
         &mut tx,
         &store::NewEvidence {

@@ -3,12 +3,16 @@
 //! Ed25519 key (kept in `data_dir/keys/`). A province or national instance trusts the city's public
 //! key for that region, imports its packages (a tampered, unsigned, unknown-key or out-of-scope
 //! package is refused and changes nothing), and its dashboards add the imported counters.
+//! A package must also be plausible (`data/rules/upward-reports.toml`): no negative or
+//! out-of-bounds counter, no node above its parent, cumulative counters never going down, not
+//! stamped in the future nor older than the last one imported. Trusted keys expire and can be
+//! revoked; an expired or revoked key is refused.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use dengta_domain::duties::Step;
-
+use dengta_domain::limits::{Implausible, ReportRules};
 use dengta_domain::region::RegionCode;
 use dengta_domain::role::{Principal, Role};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
@@ -149,8 +153,17 @@ fn in_scope(p: &Principal, region: &str) -> AppResult<RegionCode> {
     Ok(r)
 }
 
-/// Trusts a lower instance's public key for a region below the officer's.
-pub async fn trust(app: &App, actor: &Actor, region: &str, public_key: &str) -> AppResult<()> {
+/// The plausibility rules, loaded once from `data/rules/upward-reports.toml`.
+pub fn rules() -> AppResult<&'static ReportRules> {
+    static RULES: std::sync::LazyLock<Result<ReportRules, String>> =
+        std::sync::LazyLock::new(|| ReportRules::builtin().map_err(|e| e.to_string()));
+    RULES.as_ref().map_err(|e| AppError::Internal(e.clone()))
+}
+
+/// Trusts a lower instance's public key for a region below the officer's, for `valid_days`
+/// (the rule's `key_validity_days` when not given, never more). Trusting a key again renews
+/// it; a revoked key stays revoked.
+pub async fn trust(app: &App, actor: &Actor, region: &str, public_key: &str, valid_days: Option<i64>) -> AppResult<()> {
     let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
     if p.role != Role::Officer {
         return Err(AppError::Forbidden);
@@ -160,17 +173,97 @@ pub async fn trust(app: &App, actor: &Actor, region: &str, public_key: &str) -> 
     let bytes: [u8; 32] =
         unhex(&key).and_then(|b| b.try_into().ok()).ok_or_else(|| AppError::invalid("error.report_key", &key))?;
     VerifyingKey::from_bytes(&bytes).map_err(|_| AppError::invalid("error.report_key", &key))?;
+    let rules = rules()?;
+    let validity = rules
+        .key_validity_ms(valid_days)
+        .ok_or_else(|| AppError::invalid("error.report_key_validity", format!("1–{}", rules.key_validity_days)))?;
+    let now = db::now_ms();
     let mut tx = app.db.begin().await?;
-    tx.execute(
-        "INSERT INTO report_keys (region_code, public_key, added_by, added_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (region_code, public_key) DO NOTHING",
-        args![r.as_str(), &key, &actor.name, db::now_ms()],
-    )
-    .await?;
+    let n = tx
+        .execute(
+            "INSERT INTO report_keys (region_code, public_key, added_by, added_at, expires_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (region_code, public_key) DO UPDATE SET expires_at = excluded.expires_at \
+             WHERE report_keys.revoked_at IS NULL",
+            args![r.as_str(), &key, &actor.name, now, now + validity],
+        )
+        .await?;
+    if n == 0 {
+        return Err(AppError::invalid("error.report_key_revoked", &key));
+    }
     super::duties::take(&mut tx, actor, Step::ReportTrust, &[("region", region_id(&r)?)]).await?;
-    record(&mut tx, actor, "report.trust", &format!("region:{r}"), Outcome::Ok, &key).await?;
+    let detail = format!("{key} expires {}", now + validity);
+    record(&mut tx, actor, "report.trust", &format!("region:{r}"), Outcome::Ok, &detail).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Revokes a trusted key (a key leaked, an instance retired): packages it signs are refused
+/// from now on; what was imported before stays. Audited with the reason.
+pub async fn revoke(app: &App, actor: &Actor, region: &str, public_key: &str, reason: &str) -> AppResult<()> {
+    let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
+    if p.role != Role::Officer {
+        return Err(AppError::Forbidden);
+    }
+    let r = in_scope(p, region.trim())?;
+    let key = public_key.trim().to_ascii_lowercase();
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::invalid("error.reason_required", ""));
+    }
+    let mut tx = app.db.begin().await?;
+    let n = tx
+        .execute(
+            "UPDATE report_keys SET revoked_at = $1, revoked_by = $2, revoke_reason = $3 \
+             WHERE region_code = $4 AND public_key = $5 AND revoked_at IS NULL",
+            args![db::now_ms(), &actor.name, reason, r.as_str(), &key],
+        )
+        .await?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    record(&mut tx, actor, "report.revoke", &format!("region:{r}"), Outcome::Ok, &format!("{key}: {reason}")).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The keys trusted here, for the officer's subtree: region, key, expiry, revocation.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct TrustedKey {
+    pub region_code: String,
+    pub public_key: String,
+    pub added_by: String,
+    pub added_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub revoked_by: Option<String>,
+    pub revoke_reason: Option<String>,
+}
+
+pub async fn keys(app: &App, actor: &Actor) -> AppResult<Vec<TrustedKey>> {
+    let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
+    if p.role != Role::Officer {
+        return Err(AppError::Forbidden);
+    }
+    let (lo, hi) = p.region.subtree_bounds();
+    let c = app.db.clone();
+    Ok(c.fetch_all(
+        "SELECT region_code, public_key, added_by, added_at, expires_at, revoked_at, revoked_by, revoke_reason \
+         FROM report_keys WHERE region_code BETWEEN $1 AND $2 ORDER BY region_code, added_at",
+        args![&lo, &hi],
+    )
+    .await?)
+}
+
+fn implausible(e: Implausible) -> AppError {
+    let key = match e {
+        Implausible::Future { .. } => "error.report_future",
+        Implausible::NotNewer { .. } => return AppError::Conflict("error.report_stale"),
+        Implausible::Decreased { .. } => "error.report_decreased",
+        Implausible::Negative { .. } | Implausible::TooLarge { .. } | Implausible::AboveParent { .. } => {
+            "error.report_implausible"
+        }
+    };
+    AppError::invalid(key, e.to_string())
 }
 
 /// Verifies and stores a package from below; a newer package of the same region replaces the
@@ -187,14 +280,20 @@ pub async fn import(app: &App, actor: &Actor, pkg: &Package) -> AppResult<usize>
     }
     let region = in_scope(p, &payload.region_code)?;
     let mut tx = app.db.begin().await?;
-    let trusted = tx
-        .scalar(
-            "SELECT COUNT(*) FROM report_keys WHERE region_code = $1 AND public_key = $2",
+    let now = db::now_ms();
+    let key_row: Option<(Option<i64>, Option<i64>)> = tx
+        .fetch_optional(
+            "SELECT expires_at, revoked_at FROM report_keys WHERE region_code = $1 AND public_key = $2",
             args![region.as_str(), &payload.public_key],
         )
         .await?;
-    if trusted == 0 {
-        return Err(AppError::invalid("error.report_key_untrusted", region.as_str()));
+    match key_row {
+        None => return Err(AppError::invalid("error.report_key_untrusted", region.as_str())),
+        Some((_, Some(_))) => return Err(AppError::invalid("error.report_key_revoked", &payload.public_key)),
+        Some((expires, None)) if expires.is_none_or(|x| x <= now) => {
+            return Err(AppError::invalid("error.report_key_expired", &payload.public_key));
+        }
+        Some(_) => {}
     }
     super::duties::take(&mut tx, actor, Step::ReportImport, &[("region", region_id(&region)?)]).await?;
     let key_bytes: [u8; 32] = unhex(&payload.public_key)
@@ -211,6 +310,24 @@ pub async fn import(app: &App, actor: &Actor, pkg: &Package) -> AppResult<usize>
             return Err(AppError::invalid("error.report_scope", node));
         }
     }
+    // Plausibility against the last package of the region (read in this transaction; the
+    // conditional upsert below still settles a race between two imports).
+    let last: Option<(i64, String)> = tx
+        .fetch_optional(
+            "SELECT generated_at, package_json FROM imported_reports WHERE region_code = $1",
+            args![region.as_str()],
+        )
+        .await?;
+    let previous = match &last {
+        Some((at, json)) => Some((
+            *at,
+            serde_json::from_str::<Package>(json).map_err(|e| AppError::Internal(e.to_string()))?.payload.counters,
+        )),
+        None => None,
+    };
+    rules()?
+        .check(&payload.counters, payload.generated_at, now, previous.as_ref().map(|(at, c)| (*at, c)))
+        .map_err(implausible)?;
     let json = serde_json::to_string(pkg).map_err(|e| AppError::Internal(e.to_string()))?;
     let n = tx
         .execute(

@@ -49,6 +49,11 @@ pub enum DbError {
     Conflict(String),
     #[error("the record was changed by someone else")]
     Stale,
+    /// The database cannot be reached (stopped, restarting, network) or no connection became
+    /// free in time: the request is answered 503 with Retry-After, and the pool reconnects by
+    /// itself once the database is back.
+    #[error("database unavailable: {0}")]
+    Unavailable(sqlx::Error),
     #[error("database error: {0}")]
     Sqlx(sqlx::Error),
     #[error("migration failed: {0}")]
@@ -64,8 +69,23 @@ impl From<sqlx::Error> for DbError {
             sqlx::Error::Database(d) if d.is_unique_violation() => {
                 DbError::Conflict(d.constraint().unwrap_or("unique").to_owned())
             }
+            _ if unavailable(&e) => DbError::Unavailable(e),
             _ => DbError::Sqlx(e),
         }
+    }
+}
+
+/// Errors that say the database is out of reach rather than that the statement was wrong.
+fn unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
+        sqlx::Error::WorkerCrashed => true,
+        // PostgreSQL: connection exceptions (08…), shutting down (57P01–57P03), too many
+        // connections (53300).
+        sqlx::Error::Database(d) => {
+            d.code().is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "53300"))
+        }
+        _ => false,
     }
 }
 
@@ -218,11 +238,18 @@ impl Db {
     /// Opens (creating if needed) the database named by `url`:
     /// `sqlite://path/to/file.db`, a bare file path, or `postgres://…`.
     pub async fn connect(url: &str, max_connections: u32) -> DbResult<Db> {
+        Db::connect_with(url, max_connections, Duration::from_secs(10)).await
+    }
+
+    /// Like [`Db::connect`], with how long a caller waits for a free connection before
+    /// [`DbError::Unavailable`]. SQLite never waits less than 10 s: its writers may hold a
+    /// connection while waiting for the file lock, which is load, not an outage.
+    pub async fn connect_with(url: &str, max_connections: u32, acquire_timeout: Duration) -> DbResult<Db> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections)
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(acquire_timeout)
                 .connect_with(opts)
                 .await?;
             return Ok(Db::Postgres(pool));
@@ -250,7 +277,7 @@ impl Db {
             .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(acquire_timeout.max(Duration::from_secs(10)))
             .connect_with(opts)
             .await?;
         Ok(Db::Sqlite(pool, WriteQueue::default()))

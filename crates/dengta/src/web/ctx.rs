@@ -137,7 +137,7 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
         }
         Err(e) => {
             tracing::error!(error = %e, "resolving the caller failed");
-            return super::error::render(&ctx, &AppError::Internal(e.to_string()));
+            return super::error::render(&ctx, &e);
         }
     }
     if let Some(p) = ctx.principal.as_ref().filter(|p| p.role == dengta_domain::role::Role::Provider) {

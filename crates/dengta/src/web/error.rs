@@ -40,6 +40,10 @@ impl From<&AppError> for Problem {
             }
             AppError::Locked => p(StatusCode::LOCKED, "error.locked", String::new()),
             AppError::TooMany => p(StatusCode::TOO_MANY_REQUESTS, "error.too_many", String::new()),
+            AppError::Db(DbError::Unavailable(err)) => {
+                tracing::warn!(error = %err, "database unavailable");
+                p(StatusCode::SERVICE_UNAVAILABLE, "error.unavailable", String::new())
+            }
             AppError::Db(_) | AppError::Internal(_) => {
                 tracing::error!(error = %e, "internal error");
                 p(StatusCode::INTERNAL_SERVER_ERROR, "error.internal", String::new())
@@ -88,7 +92,18 @@ pub fn render(ctx: &Ctx, e: &AppError) -> Response {
     render_problem(ctx, &Problem::from(e))
 }
 
+/// Seconds a client is told to wait after a 503 (the database is out of reach).
+pub const RETRY_AFTER_SECS: &str = "5";
+
 pub fn render_problem(ctx: &Ctx, p: &Problem) -> Response {
+    let mut res = render_body(ctx, p);
+    if p.status == StatusCode::SERVICE_UNAVAILABLE {
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
+    }
+    res
+}
+
+fn render_body(ctx: &Ctx, p: &Problem) -> Response {
     let title = t(ctx.lang, p.key);
     if ctx.api {
         let body = ProblemJson {

@@ -38,6 +38,7 @@ impl MakeRequestId for RandomRequestId {
 }
 
 pub fn router(app: App) -> Router {
+    let request_timeout = Duration::from_secs(app.settings.server.request_timeout_secs);
     let request_id = HeaderName::from_static("x-request-id");
     let sec = |name: &'static str, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
@@ -60,7 +61,7 @@ pub fn router(app: App) -> Router {
         .layer(SetRequestIdLayer::new(request_id, RandomRequestId))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(60),
+            request_timeout,
         ))
         .with_state(app)
 }

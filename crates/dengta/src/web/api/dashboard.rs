@@ -86,6 +86,34 @@ pub struct TrustKey {
     region_code: String,
     #[serde(default)]
     public_key: String,
+    /// Days the key stays trusted; the rule's `key_validity_days` when absent.
+    #[serde(default)]
+    valid_days: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct RevokeKey {
+    #[serde(default)]
+    region_code: String,
+    #[serde(default)]
+    public_key: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn report_revoke(
+    State(app): State<App>,
+    ctx: Ctx,
+    b: Result<Json<RevokeKey>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let k = super::json_body(b)?;
+    crate::app::reports::revoke(&app, &ctx.actor(), &k.region_code, &k.public_key, &k.reason).await?;
+    Ok(Json(json!({ "region_code": k.region_code, "public_key": k.public_key, "revoked": true })).into_response())
+}
+
+pub async fn report_keys(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError> {
+    let rows = crate::app::reports::keys(&app, &ctx.actor()).await?;
+    Ok(Json(json!({ "items": rows })).into_response())
 }
 
 pub async fn report_trust(
@@ -94,7 +122,7 @@ pub async fn report_trust(
     b: Result<Json<TrustKey>, JsonRejection>,
 ) -> Result<Response, AppError> {
     let k = super::json_body(b)?;
-    crate::app::reports::trust(&app, &ctx.actor(), &k.region_code, &k.public_key).await?;
+    crate::app::reports::trust(&app, &ctx.actor(), &k.region_code, &k.public_key, k.valid_days).await?;
     Ok((StatusCode::CREATED, Json(json!({ "region_code": k.region_code, "trusted": true }))).into_response())
 }
 

@@ -19,7 +19,12 @@ pub async fn readyz(State(app): State<App>) -> Response {
             .into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable" }))).into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(axum::http::header::RETRY_AFTER, crate::web::error::RETRY_AFTER_SECS)],
+                Json(json!({ "status": "unavailable" })),
+            )
+                .into_response()
         }
     }
 }

@@ -116,8 +116,9 @@ pub async fn upload(
         if field.name() != Some("file") {
             continue;
         }
-        let stored = files::receive(&app, &mut field).await?;
-        let (eid, reused) = projects::attach(&app, &ctx.actor(), id, &kind, q.milestone_id, &stored).await?;
+        let received = files::receive_pending(&app, &mut field).await?;
+        let (eid, reused) = projects::attach(&app, &ctx.actor(), id, &kind, q.milestone_id, &received).await?;
+        let stored = &received.file;
         return Ok((StatusCode::CREATED, Json(json!({ "id": eid, "reused": reused, "file": stored }))).into_response());
     }
     Err(AppError::invalid("error.file_empty", "file"))

@@ -208,9 +208,9 @@ pub async fn upload(
         form.next_field().await.map_err(|e| AppError::invalid("error.bad_request", e.to_string()))?
     {
         if field.name() == Some("file") {
-            result = match files::receive(&app, &mut field).await {
-                Ok(stored) => {
-                    projects::attach(&app, &ctx.actor(), id, &kind, q.milestone_id, &stored).await.map(|_| ())
+            result = match files::receive_pending(&app, &mut field).await {
+                Ok(received) => {
+                    projects::attach(&app, &ctx.actor(), id, &kind, q.milestone_id, &received).await.map(|_| ())
                 }
                 Err(e) => Err(e),
             };
