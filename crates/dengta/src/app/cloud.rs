@@ -13,7 +13,7 @@ use super::audit::{Outcome, record};
 use super::enterprises::region_path;
 use super::{Actor, App, AppError, AppResult, check};
 use crate::db::enterprise_file as file;
-use crate::db::{self, Tx};
+use crate::db::{self, Conn, Tx};
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct CloudForm {

@@ -123,15 +123,17 @@ fn signed(key: &ed25519_dalek::SigningKey, generated_at: i64, rows: &[(&str, &st
 /// expired or revoked key is refused and changes nothing; revocation is audited.
 async fn implausible_packages_and_dead_keys_are_refused(store: Store) {
     let t = TestApp::spawn(store).await;
-    let province = province_officer(&t).await;
+    // Trusting keys and importing packages are duties of two different people.
+    let province = province_officer(&t, "js-officer").await;
+    let keeper = province_officer(&t, "js-keykeeper").await;
     let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
     let public = signed(&key, 0, &[])["public_key"].clone();
     let trust = |days: i64| json!({"region_code": "320100", "public_key": public, "valid_days": days});
-    let (s, v) = post(&t, &province, "/api/v1/reports/keys", trust(100_000)).await;
+    let (s, v) = post(&t, &keeper, "/api/v1/reports/keys", trust(100_000)).await;
     assert_eq!(s, 422, "{v}");
     assert_eq!(v["code"], "error.report_key_validity");
-    assert_eq!(post(&t, &province, "/api/v1/reports/keys", trust(30)).await.0, 201);
-    let (_, keys) = get(&t, &province, "/api/v1/reports/keys").await;
+    assert_eq!(post(&t, &keeper, "/api/v1/reports/keys", trust(30)).await.0, 201);
+    let (_, keys) = get(&t, &keeper, "/api/v1/reports/keys").await;
     assert!(keys["items"][0]["expires_at"].as_i64().unwrap() > db::now_ms(), "{keys}");
 
     let now = db::now_ms();
@@ -195,14 +197,14 @@ async fn implausible_packages_and_dead_keys_are_refused(store: Store) {
     assert_eq!(audited, 1);
     let (s, v) = post(&t, &province, "/api/v1/reports/import", signed(&key, now + 100_000, &good)).await;
     assert_eq!((s, v["code"].as_str().unwrap()), (422, "error.report_key_revoked"), "{v}");
-    let (s, v) = post(&t, &province, "/api/v1/reports/keys", trust(30)).await;
+    let (s, v) = post(&t, &keeper, "/api/v1/reports/keys", trust(30)).await;
     assert_eq!((s, v["code"].as_str().unwrap()), (422, "error.report_key_revoked"), "a revoked key stays revoked");
 
     // An expired key (its expiry moved into the past: the test cannot wait 30 days).
     let key2 = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
     let public2 = signed(&key2, 0, &[])["public_key"].clone();
     let trust2 = json!({"region_code": "320100", "public_key": public2});
-    assert_eq!(post(&t, &province, "/api/v1/reports/keys", trust2).await.0, 201);
+    assert_eq!(post(&t, &keeper, "/api/v1/reports/keys", trust2).await.0, 201);
     t.db()
         .execute(
             "UPDATE report_keys SET expires_at = $1 WHERE public_key = $2",
