@@ -496,13 +496,12 @@ async fn generate_pilots(
         .await?;
         // The subsidy by the programme's rule at 二级.
         let Some((key, pool_id)) = key_of_pool.get(prog.id()) else { continue };
-        let input = dengta_domain::programme::SubsidyInput {
-            eligible_spend: total,
-            level: 2,
-            completed_on: dengta_domain::programme::Date::from_unix_ms_beijing(done),
-            already_paid: Fen::ZERO,
-            pool_remaining: db::ledger::balance(&mut tx, &Account::new(AccountKind::Pool, key)).await?,
-        };
+        let input = dengta_domain::programme::SubsidyInput::new(
+            total,
+            2,
+            dengta_domain::programme::Date::from_unix_ms_beijing(done),
+            db::ledger::balance(&mut tx, &Account::new(AccountKind::Pool, key)).await?,
+        );
         let Ok(result) = dengta_domain::programme::subsidy::compute(prog, &input) else { continue };
         if result.total.0 <= 0 {
             continue;

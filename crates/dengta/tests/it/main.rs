@@ -40,6 +40,7 @@ mod generate;
 mod import_export;
 mod instruments;
 mod money;
+mod money_rules;
 mod pilot;
 mod pool;
 mod projects;
