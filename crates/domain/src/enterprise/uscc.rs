@@ -476,8 +476,8 @@ mod tests {
         let u = Uscc::parse("91350100M000100Y43").unwrap();
         assert_eq!(u.org_code_status(), OrgCodeStatus::Valid);
         // A well-formed code whose 17th character is not the organisation check character.
-        let u = Uscc::parse("91320102MA1X2Y3A0R").unwrap();
-        assert_eq!(u.org_code_status(), OrgCodeStatus::Mismatch { expected: '3', actual: '0' });
+        let u = Uscc::with_check_char("91110000000000001").unwrap();
+        assert_eq!(u.org_code_status(), OrgCodeStatus::Mismatch { expected: '0', actual: '1' });
         // 10 → X, 11 → 0.
         assert_eq!(org_check_char(&"D2143569".chars().collect::<Vec<_>>()), 'X');
         assert_eq!(org_check_char(&"00000000".chars().collect::<Vec<_>>()), '0');
