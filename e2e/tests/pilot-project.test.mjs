@@ -55,14 +55,14 @@ const PROGRAMME = {
 
 const ENTERPRISE = {
   name: '南京玄武精密机械有限公司',
-  uscc: '91320102MA1X2Y3A0R',
+  uscc: '91320102MA1X2Y3B1X',
   industry: 'C3484',
   region: '320102',
   phone: '13912345678',
   legalRep: '张伟',
 };
 
-const PROVIDER = { name: '金陵工业互联网服务有限公司', uscc: '91320104MA1X2Y8F08' };
+const PROVIDER = { name: '金陵工业互联网服务有限公司', uscc: '91320104MA1X2Y8F6T' };
 /** A provider that applied but is not in the pool: it must not be offered. */
 const NOT_IN_POOL = '玄武数智化咨询有限公司';
 

@@ -180,7 +180,7 @@ fn category() -> impl Strategy<Value = SpendCategory> {
 }
 
 fn party(name: &str, role: PartyRole, amount: i64) -> Party {
-    Party { uscc: "91320100MA1XXXXX0X".into(), name: name.into(), role, amount: Fen(amount) }
+    Party { uscc: "91320100MA1XXXXX9R".into(), name: name.into(), role, amount: Fen(amount) }
 }
 
 fn lines() -> impl Strategy<Value = Vec<InvestmentLine>> {

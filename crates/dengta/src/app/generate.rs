@@ -459,7 +459,7 @@ async fn generate_pilots(
         if filed {
             let contract = serde_json::json!({
                 "sign_date": "2025-03-01",
-                "parties": [{"uscc": "91320104MA1X2Y8F08", "name": "服务商", "role": "integrator", "amount": total.0}],
+                "parties": [{"uscc": "91320104MA1X2Y8F6T", "name": "服务商", "role": "integrator", "amount": total.0}],
                 "lines": [{"category": "software", "description": "工业软件", "amount": total.0}],
                 "split": {"enterprise": total.0 - total.0 / 2, "provider_discount": 0, "government": total.0 / 2},
                 "criteria": [{"kind": "onsite_level_at_least", "level": 2}],

@@ -19,7 +19,7 @@ fn contract_json(spend_floor_fen: i64) -> String {
     json!({
         "sign_date": "2025-03-01",
         "parties": [
-            {"uscc": "91320104MA1X2Y8F08", "name": "金陵工业互联网服务有限公司", "role": "integrator", "amount": 20_000_000}
+            {"uscc": "91320104MA1X2Y8F6T", "name": "金陵工业互联网服务有限公司", "role": "integrator", "amount": 20_000_000}
         ],
         "lines": [
             {"category": "software", "description": "设备管理系统", "amount": 12_000_000},
@@ -424,7 +424,7 @@ async fn acceptance_to_payment(store: Store) {
     }
     let ids: Vec<&str> =
         rel["parties"].as_array().unwrap().iter().filter_map(|p| p["identifier"]["id"].as_str()).collect();
-    assert!(ids.contains(&"91320102MA1X2Y3A0R") && ids.contains(&"91320104MA1X2Y8F08"), "{ids:?}");
+    assert!(ids.contains(&"91320102MA1X2Y3B1X") && ids.contains(&"91320104MA1X2Y8F6T"), "{ids:?}");
     assert_eq!(rel["contracts"][0]["value"]["amount"], 200000.0);
     let tx: Vec<f64> = rel["contracts"][0]["implementation"]["transactions"]
         .as_array()
@@ -437,7 +437,7 @@ async fn acceptance_to_payment(store: Store) {
     assert!(!text.contains("6222021234567890") && !text.contains("张三"), "no personal data");
     let csv = reqwest::get(t.url("/api/v1/open-data/projects.csv")).await.unwrap().text().await.unwrap();
     let line = csv.lines().find(|l| l.starts_with(&ocid)).expect("csv row");
-    assert!(line.contains("91320102MA1X2Y3A0R") && line.ends_with(",32000.00"), "{line}");
+    assert!(line.contains("91320102MA1X2Y3B1X") && line.ends_with(",32000.00"), "{line}");
 
     // Outside scope: another city's officer sees nothing.
     let (s, _) = get(&t, &token(&t, "wuxi-enterprise").await, &acc).await;

@@ -75,7 +75,7 @@ async fn enrolled(t: &TestApp, programme: &str, uscc: &str, region: &str, indust
 }
 
 async fn provider(t: &TestApp) -> i64 {
-    t.db().scalar("SELECT id FROM providers WHERE uscc = $1", vec![Arg::from("91320104MA1X2Y8F08")]).await.unwrap()
+    t.db().scalar("SELECT id FROM providers WHERE uscc = $1", vec![Arg::from("91320104MA1X2Y8F6T")]).await.unwrap()
 }
 
 /// A filed project with a signed contract of `total_fen` (software lines; `discount_fen` of it the
@@ -115,7 +115,7 @@ async fn project(
     .unwrap();
     let contract = json!({
         "sign_date": "2025-03-01",
-        "parties": [{"uscc": "91320104MA1X2Y8F08", "name": "金陵工业互联网服务有限公司", "role": "integrator", "amount": total_fen}],
+        "parties": [{"uscc": "91320104MA1X2Y8F6T", "name": "金陵工业互联网服务有限公司", "role": "integrator", "amount": total_fen}],
         "lines": [{"category": "software", "description": "MES", "amount": total_fen}],
         "split": {"enterprise": total_fen - discount_fen - total_fen / 2, "provider_discount": discount_fen, "government": total_fen / 2},
         "criteria": [{"kind": "onsite_level_at_least", "level": 2}],

@@ -498,7 +498,7 @@ mod tests {
     }
 
     fn party(name: &str, amount: &str) -> Party {
-        Party { uscc: "91320100MA1XXXXX0X".into(), name: name.into(), role: PartyRole::Integrator, amount: y(amount) }
+        Party { uscc: "91320100MA1XXXXX9R".into(), name: name.into(), role: PartyRole::Integrator, amount: y(amount) }
     }
 
     fn line(category: SpendCategory, amount: &str) -> InvestmentLine {
