@@ -41,7 +41,7 @@ const text = async (locator) => (await locator.textContent()).trim();
 const PROGRAMME = {
   id: 'nanjing-2024',
   name: '南京市中小企业数字化转型城市试点（2024年第二批）',
-  window: '2024-10-18 — 2026-12-31',
+  window: '2024-10-18 — 2026-10-31',
   /** The entry rules the programme applies (data-rule codes and their labels). */
   rules: {
     sme: '中小企业',
@@ -638,7 +638,7 @@ describe('a pilot enterprise enrols, a provider diagnoses and contracts, the dis
       await fillContract(page, '2023-01-05');
       const early = await sign();
       const message = await refusal(page, early, 'contract before the window');
-      assert.match(message, /签约日期 2023-01-05 不在试点实施期 2024-10-18 至 2026-12-31 内/);
+      assert.match(message, /签约日期 2023-01-05 不在试点实施期 2024-10-18 至 2026-10-31 内/);
       assert.deepEqual(await projectStatus(page), { code: 'planned', label: '方案已提交' });
       assert.equal(await page.locator('section#contract').count(), 0, 'no contract recorded');
 

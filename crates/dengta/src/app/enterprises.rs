@@ -204,7 +204,8 @@ pub async fn update(app: &App, actor: &Actor, id: i64, version: i64, input: &Ent
     }
     file::add_history(&mut tx, id, &actor.name, "update", &json(&old), &json(&f)).await?;
     super::dashboard::refresh_enterprise(&mut tx, id).await?;
-    record(&mut tx, actor, "enterprise.update", &format!("enterprise:{id}"), Outcome::Ok, "").await?;
+    let detail = f.uscc_legacy_reason.as_deref().map(|r| format!("code accepted with reason: {r}")).unwrap_or_default();
+    record(&mut tx, actor, "enterprise.update", &format!("enterprise:{id}"), Outcome::Ok, &detail).await?;
     tx.commit().await?;
     Ok(())
 }

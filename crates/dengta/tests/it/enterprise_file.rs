@@ -52,7 +52,7 @@ async fn registration_checks_the_code(store: Store) {
     assert!(res.text().await.unwrap().contains("GB/T 4754"));
     assert_eq!(count(&t, "SELECT COUNT(*) FROM enterprises").await, before, "refusals write nothing");
     // Full-width, lower-case input normalises; region comes from positions 3–8.
-    let res = send(form("９１３２０１０４ma1y00010n", "", "3670")).await.unwrap();
+    let res = send(form("９１３２０１０４ma1y00018f", "", "3670")).await.unwrap();
     assert_eq!(res.status(), 303);
     let id = id_from_location(&res);
     let page = c.get(t.url(&format!("/enterprises/{id}"))).send().await.unwrap().text().await.unwrap();

@@ -96,7 +96,7 @@ async fn xlsx_and_gb18030_files_import(store: Store) {
         let f = std::fs::File::create(&xlsx).unwrap();
         let mut w = dengta_tabular::TableWriter::xlsx(f).unwrap();
         w.write_header(&["统一社会信用代码", "企业名称", "行业代码", "专精特新"]).unwrap();
-        let code = dengta_domain::enterprise::Uscc::with_check_char("91320115MA1Y00030").unwrap().to_string();
+        let code = dengta_domain::enterprise::Uscc::with_check_chars("91320115MA1Y0003").unwrap().to_string();
         w.write_row(&[code.as_str(), "江宁表格导入有限公司", "C3670", "专精特新中小企业"]).unwrap();
         w.finish().unwrap();
     }
@@ -112,7 +112,7 @@ async fn xlsx_and_gb18030_files_import(store: Store) {
         .unwrap();
     assert_eq!(tier.0, "srdi");
     // CSV saved by Excel on Chinese Windows: GB18030.
-    let code = dengta_domain::enterprise::Uscc::with_check_char("91320115MA1Y00040").unwrap().to_string();
+    let code = dengta_domain::enterprise::Uscc::with_check_chars("91320115MA1Y0004").unwrap().to_string();
     let text = format!("统一社会信用代码,企业名称,行业代码\r\n{code},江宁国标编码有限公司,C3670\r\n");
     let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
     let gb = dir.path().join("gb.csv");
@@ -123,7 +123,7 @@ async fn xlsx_and_gb18030_files_import(store: Store) {
         t.db().scalar("SELECT COUNT(*) FROM enterprises WHERE name = '江宁国标编码有限公司'", vec![]).await.unwrap();
     assert_eq!(n, 1);
     // --as limits rows to the user's region.
-    let code = dengta_domain::enterprise::Uscc::with_check_char("91320205MA1Y00050").unwrap().to_string();
+    let code = dengta_domain::enterprise::Uscc::with_check_chars("91320205MA1Y0005").unwrap().to_string();
     let wx = dir.path().join("wx.csv");
     std::fs::write(&wx, format!("统一社会信用代码,企业名称,行业代码\n{code},无锡外地公司,C3670\n")).unwrap();
     let out = crate::audit::dengta(
@@ -166,7 +166,7 @@ async fn exports_are_scoped_neutralised_and_audited(store: Store) {
     let t = TestApp::spawn(store).await;
     let (c, csrf) = t.demo_login("demo-officer").await;
     // A name that a spreadsheet would take for a formula.
-    let code = dengta_domain::enterprise::Uscc::with_check_char("91320104MA1Y00060").unwrap().to_string();
+    let code = dengta_domain::enterprise::Uscc::with_check_chars("91320104MA1Y0006").unwrap().to_string();
     let form = [
         ("_csrf", csrf.as_str()),
         ("uscc", code.as_str()),

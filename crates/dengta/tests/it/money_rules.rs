@@ -447,6 +447,47 @@ async fn onsite_assessment_must_be_2024_and_after_completion(store: Store) {
     assert_eq!(n, 0, "nothing reserved");
 }
 
+/// The organisation code inside a credit code (GB 11714, positions 9–17): a code that passes
+/// GB 32100 but fails it is refused without a reason, registered with an authority's reason, and
+/// the reason is in the audit record.
+async fn organisation_code_check_is_a_warning_an_authority_overrides(store: Store) {
+    let t = TestApp::spawn(store).await;
+    let city = token(&t, "demo-officer").await;
+    let code = "91320102MA9Q00011Y"; // 32100 check character right, organisation check character should be 5
+    let body = json!({"uscc": code, "name": "玄武组织代码测试有限公司", "industry": "C3412"});
+    let (s, v) = post(&t, &city, "/api/v1/enterprises", body.clone()).await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v.to_string().contains("GB 11714") && v.to_string().contains("应为5，实际为1"), "{v}");
+    let n = t.db().scalar("SELECT COUNT(*) FROM enterprises WHERE uscc = $1", vec![Arg::from(code)]).await.unwrap();
+    assert_eq!(n, 0, "the refusal writes nothing");
+    let mut with_reason = body;
+    with_reason["legacy_reason"] = json!("2015年换证前的组织机构代码，经窗口核验营业执照原件");
+    let (s, v) = post(&t, &city, "/api/v1/enterprises", with_reason).await;
+    assert_eq!(s, 201, "{v}");
+    let audited = t
+        .db()
+        .scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'enterprise.create' AND detail LIKE '%经窗口核验%'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+}
+
+#[test]
+fn uscc_check_warns_on_the_organisation_code() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dengta"))
+        .args(["uscc", "check", "91350100M000100Y43", "91320102MA9Q00011Y"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "a warning is not a refusal");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("91350100M000100Y43\t有效\t"), "{text}");
+    assert!(lines[1].starts_with("91320102MA9Q00011Y\t有效（警告）") && lines[1].contains("应为5，实际为1"), "{text}");
+}
+
 on_both_stores!(
     longyan_first_instalment_on_the_down_payment,
     parallel_computations_reserve_once,
@@ -454,4 +495,5 @@ on_both_stores!(
     cap_per_enterprise_across_projects,
     provider_discount_is_not_in_the_base,
     onsite_assessment_must_be_2024_and_after_completion,
+    organisation_code_check_is_a_warning_an_authority_overrides,
 );
