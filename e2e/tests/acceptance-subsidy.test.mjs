@@ -6,7 +6,7 @@
 // period clears the integrity flags with a reason, approves and pays. The subsidy page shows
 // 已拨付 with the ledger transfers; the enterprise sees its subsidy paid.
 //
-// The project belongs to the listed demo enterprise 91320104MA1X2Y4B0D (秦淮). Its demo project
+// The project belongs to the listed demo enterprise 91320104MA1X2Y4B86 (秦淮). Its demo project
 // “秦淮智能装备改造项目（演示 8）” is completed but carries no contract and no completion time, so
 // its checklist can never be complete; this test therefore takes the same enterprise, enrolment
 // and provider through a real project first, through the JSON API (diagnosis, plan, contract,
@@ -32,7 +32,7 @@ const env = useStack('acceptance-subsidy', {
 
 const text = async (locator) => (await locator.textContent()).trim();
 
-const ENTERPRISE = { name: '南京秦淮智能装备有限公司', uscc: '91320104MA1X2Y4B0D', region: '320104' };
+const ENTERPRISE = { name: '南京秦淮智能装备有限公司', uscc: '91320104MA1X2Y4B86', region: '320104' };
 const DEMO_PROJECT = '秦淮智能装备改造项目（演示 8）';
 const TITLE = '秦淮智能装备验收与奖补（端到端）';
 const BANK = '6222 0212 3456 7801';
@@ -251,7 +251,7 @@ describe('a completed project is accepted, its subsidy computed, publicised, app
             contract: {
               sign_date: '2025-03-10',
               parties: [
-                { uscc: '91320104MA1X2Y8F08', name: '金陵工业互联网服务有限公司', role: 'integrator', amount: 20_000_000 },
+                { uscc: '91320104MA1X2Y8F6T', name: '金陵工业互联网服务有限公司', role: 'integrator', amount: 20_000_000 },
               ],
               lines,
               split: { enterprise: 12_000_000, provider_discount: 0, government: 8_000_000 },

@@ -124,7 +124,7 @@ describe('registration by an authority', () => {
       );
 
       // Corrected: the file page, with the region taken from the code.
-      e.uscc = '91320104MA1Y00010N';
+      e.uscc = '91320104MA1Y00018F';
       await page.locator('#uscc').fill(e.uscc);
       const ok = await clickAndLoad(page, page.getByRole('button', { name: '保存', exact: true }));
       assert.match(ok.path, FILE_PATH, JSON.stringify(ok));
@@ -202,7 +202,7 @@ describe('credit flags', () => {
     await env.withPage(t, async (page) => {
       await login(page, 'demo-officer');
       const filePath = await registerEnterprise(page, {
-        uscc: '91320104MA1Y00020P',
+        uscc: '91320104MA1Y00026A',
         name: '南京信用测试有限公司',
         industry: 'C3670',
       });
@@ -255,7 +255,7 @@ describe('cloud records', () => {
       const href = await own.getAttribute('href');
       await Promise.all([page.waitForURL((u) => u.pathname === href), own.click()]);
       assert.match(pathOf(page), FILE_PATH);
-      assert.equal(await text(page.locator('dd#uscc')), '91320102MA1X2Y3A0R');
+      assert.equal(await text(page.locator('dd#uscc')), '91320102MA1X2Y3B1X');
       assert.equal(await text(page.locator('dd#cloud-status')), '未上云');
       // An enterprise cannot list itself as dishonest.
       assert.equal(await page.locator('#kind').count(), 0, 'no credit form for the enterprise');
@@ -325,7 +325,7 @@ describe('cloud records', () => {
 describe('self-registration and claims', () => {
   test('a person registers and claims an enterprise; the city officer confirms after a refused empty rejection', async (t) => {
     const claim = {
-      uscc: '91320115MA1X2Y5C02',
+      uscc: '91320115MA1X2Y5C28',
       name: '江宁汽车零部件制造有限公司',
       contact: '李认领',
       phone: '13800000001',
@@ -431,7 +431,7 @@ describe('success notices', () => {
   test(
     'registering, saving, self-registering and deciding a claim each show their notice',
     async (t) => {
-      const uscc = '91320104MA1Y00030Q';
+      const uscc = '91320104MA1Y000345';
       const name = '南京提示测试有限公司';
       const user = { username: 'qh-notice', password: 'Notice#2026ok' };
       const seen = {};

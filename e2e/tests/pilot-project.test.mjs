@@ -41,7 +41,7 @@ const text = async (locator) => (await locator.textContent()).trim();
 const PROGRAMME = {
   id: 'nanjing-2024',
   name: '南京市中小企业数字化转型城市试点（2024年第二批）',
-  window: '2024-10-18 — 2026-12-31',
+  window: '2024-10-18 — 2026-10-31',
   /** The entry rules the programme applies (data-rule codes and their labels). */
   rules: {
     sme: '中小企业',
@@ -55,14 +55,14 @@ const PROGRAMME = {
 
 const ENTERPRISE = {
   name: '南京玄武精密机械有限公司',
-  uscc: '91320102MA1X2Y3A0R',
+  uscc: '91320102MA1X2Y3B1X',
   industry: 'C3484',
   region: '320102',
   phone: '13912345678',
   legalRep: '张伟',
 };
 
-const PROVIDER = { name: '金陵工业互联网服务有限公司', uscc: '91320104MA1X2Y8F08' };
+const PROVIDER = { name: '金陵工业互联网服务有限公司', uscc: '91320104MA1X2Y8F6T' };
 /** A provider that applied but is not in the pool: it must not be offered. */
 const NOT_IN_POOL = '玄武数智化咨询有限公司';
 
@@ -638,7 +638,7 @@ describe('a pilot enterprise enrols, a provider diagnoses and contracts, the dis
       await fillContract(page, '2023-01-05');
       const early = await sign();
       const message = await refusal(page, early, 'contract before the window');
-      assert.match(message, /签约日期 2023-01-05 不在试点实施期 2024-10-18 至 2026-12-31 内/);
+      assert.match(message, /签约日期 2023-01-05 不在试点实施期 2024-10-18 至 2026-10-31 内/);
       assert.deepEqual(await projectStatus(page), { code: 'planned', label: '方案已提交' });
       assert.equal(await page.locator('section#contract').count(), 0, 'no contract recorded');
 

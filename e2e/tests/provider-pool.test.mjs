@@ -32,7 +32,7 @@ const env = useStack('provider-pool', {
 const text = async (locator) => (await locator.textContent()).trim();
 
 const APPLICANT = {
-  uscc: '91320102MA1X2YDL0W',
+  uscc: '91320102MA1X2YDL7J',
   name: '玄武端到端数字化服务有限公司',
   kind: 'product',
   kindLabel: '小快轻准产品型',

@@ -16,6 +16,14 @@ def check(first17: str) -> str:
     return first17 + CS[(31 - s % 31) % 31]
 
 
+def both(first16: str) -> str:
+    """A code valid under both checks: the organisation code's GB 11714 check character (17th;
+    weights 3,7,9,10,5,8,4,2 over positions 9-16, 11 - sum mod 11, 10 -> X, 11 -> 0), then GB 32100's."""
+    s = sum(int(c, 36) * w for c, w in zip(first16[8:16], [3, 7, 9, 10, 5, 8, 4, 2]))
+    r = 11 - s % 11
+    return check(first16 + ("X" if r == 10 else "0" if r == 11 else str(r)))
+
+
 def rows(path, level):
     out = []
     for line in open(path, encoding="utf-8"):
@@ -38,7 +46,7 @@ def main():
         for i in range(n):
             county = rng.choice(counties)
             org = "".join(CS[(i // 31**k) % 31] for k in range(8))  # unique per row
-            code = check("91" + county + org + "0")
+            code = both("91" + county + org)
             f.write(f"{code},基准测试企业{i}有限公司,{county},{rng.choice(classes)},某路{i}号,"
                     f"张{i % 97},139{i % 100000000:08d},{'是' if i % 7 == 0 else '否'},无\n")
 

@@ -418,9 +418,9 @@ def run_size(a, binary, store, size, work, baselines):
         base = time.time_ns() // 1000 % 31 ** 6  # fresh codes on every run, also on a reused database
         for i in range(200000):
             county = rnd.choice(counties)
-            org = "BK" + "".join(CS[((base + i) // 31 ** k) % 31] for k in range(7))
+            org = "BK" + "".join(CS[((base + i) // 31 ** k) % 31] for k in range(6))
             bodies.append(("POST", "/api/v1/enterprises", json.dumps({
-                "uscc": gen_enterprises.check(f"91{county}{org}"), "name": f"基准测试企业{tag}{i}有限公司", "region": county,
+                "uscc": gen_enterprises.both(f"91{county}{org}"), "name": f"基准测试企业{tag}{i}有限公司", "region": county,
                 "industry": rnd.choice(classes), "address": "基准测试地址"}, ensure_ascii=False)))
         first = bodies.pop()
         smoke(server, first[0], first[1], first[2].encode(), oh, {201}, "W2 create")

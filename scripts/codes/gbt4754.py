@@ -146,9 +146,10 @@ def main() -> None:
         )
         out.write(
             f"# Counts: {counts['section']} 门类, {counts['division']} 大类, {counts['group']} 中类, "
-            f"{counts['class']} 小类. The standard as issued (2017-06-30) states 1380 小类 and NBS "
-            "pages after the 2019 第1号修改单 state 1382, so this list differs from either edition "
-            "in at least one 小类; not yet checked against the official text.\n"
+            f"{counts['class']} 小类: the 2017 table as issued (2017-06-30) [issue #22]. In the "
+            "statistics bureau's 2017 table 7040 房地产租赁经营 is a class of its own group 704, "
+            "outside the 其他未列明 group 709, as here. The 2019 amendment (第1号修改单) adds one 小类 "
+            "(the 1382 that NBS pages state after it); that class is not in this file.\n"
         )
         out.write(
             "# Not verified against the official text: 中类 and 小类 names come from the one source "

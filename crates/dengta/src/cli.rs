@@ -410,6 +410,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The GB 11714 warning on the organisation code inside a valid credit code, if any.
+fn org_warning(u: &dengta_domain::enterprise::Uscc) -> Option<String> {
+    match u.org_code_status() {
+        dengta_domain::enterprise::OrgCodeStatus::Valid => None,
+        dengta_domain::enterprise::OrgCodeStatus::Mismatch { expected, actual } => Some(format!(
+            "第9–17位组织机构代码（GB 11714）校验位应为{expected}，实际为{actual}；登记须由主管部门填写核验理由"
+        )),
+    }
+}
+
 /// One line per code: the normalised code and 有效, or the reason it is not.
 fn uscc_check(codes: &[String], json: bool) -> ExitCode {
     use dengta_domain::enterprise::Uscc;
@@ -420,7 +430,7 @@ fn uscc_check(codes: &[String], json: bool) -> ExitCode {
         if json {
             let v = match &r {
                 Ok(u) => {
-                    serde_json::json!({ "input": code, "valid": true, "code": u.as_str(), "region": u.region_code() })
+                    serde_json::json!({ "input": code, "valid": true, "code": u.as_str(), "region": u.region_code(), "warning": org_warning(u) })
                 }
                 Err(e) => {
                     serde_json::json!({ "input": code, "valid": false, "reason": e.to_string(), "check_char_only": e.is_check_char_only() })
@@ -429,7 +439,10 @@ fn uscc_check(codes: &[String], json: bool) -> ExitCode {
             println!("{v}");
         } else {
             match r {
-                Ok(u) => println!("{}\t有效\t登记机关行政区划 {}", u.as_str(), u.region_code()),
+                Ok(u) => match org_warning(&u) {
+                    None => println!("{}\t有效\t登记机关行政区划 {}", u.as_str(), u.region_code()),
+                    Some(w) => println!("{}\t有效（警告）\t登记机关行政区划 {}\t{w}", u.as_str(), u.region_code()),
+                },
                 Err(e) => println!("{code}\t无效\t{e}"),
             }
         }

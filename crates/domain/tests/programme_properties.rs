@@ -180,7 +180,7 @@ fn category() -> impl Strategy<Value = SpendCategory> {
 }
 
 fn party(name: &str, role: PartyRole, amount: i64) -> Party {
-    Party { uscc: "91320100MA1XXXXX0X".into(), name: name.into(), role, amount: Fen(amount) }
+    Party { uscc: "91320100MA1XXXXX9R".into(), name: name.into(), role, amount: Fen(amount) }
 }
 
 fn lines() -> impl Strategy<Value = Vec<InvestmentLine>> {
@@ -280,13 +280,7 @@ proptest! {
         let all = programmes();
         let p = &all[which];
         let completed_on = Date::parse("2024-01-01").map_err(|e| TestCaseError::fail(e.to_string()))?.add_days(day);
-        let input = SubsidyInput {
-            eligible_spend: Fen(spend),
-            level,
-            completed_on,
-            already_paid: Fen(paid),
-            pool_remaining: Fen(pool),
-        };
+        let input = SubsidyInput { already_reserved: Fen(paid), ..SubsidyInput::new(Fen(spend), level, completed_on, Fen(pool)) };
         let rule = p.subsidy();
         let result = subsidy::compute(p, &input);
         if !(1..=4).contains(&level) {
@@ -298,7 +292,7 @@ proptest! {
             return Ok(());
         }
         let r = result.map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let (rate, cap, _) = rule.terms_on(completed_on);
+        let (rate, cap, _) = rule.terms(completed_on, &input.steps);
         let cap = cap.for_level(level).map_or(0, |c| c.0);
         let proportional = i64::try_from(i128::from(spend) * i128::from(rate) / 10_000).unwrap_or(i64::MAX);
         let award = proportional.min(cap) + rule.bonus_for(level).0;
@@ -354,6 +348,7 @@ proptest! {
             lines,
             split,
             criteria: p.default_criteria().to_vec(),
+            down_payment: Fen::ZERO,
         };
         if total - first > 0 {
             let in_window = p.in_window(draft.sign_date);

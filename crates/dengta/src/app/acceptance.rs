@@ -89,6 +89,43 @@ pub async fn material_facts(c: &mut impl Conn, row: &ProjectRow, declared: bool)
     })
 }
 
+/// Whether an on-site assessment may stand behind the acceptance of `row` under its programme's
+/// rule: the instrument edition the programme names (the 2024 instrument, 工信厅企业〔2024〕56号)
+/// and made — created and submitted — after the project was completed. The level decides
+/// acceptance and the caps, so this is checked when it is recorded and again when money is computed.
+pub fn check_onsite(row: &ProjectRow, onsite: &db::assessments::AssessmentRow) -> AppResult<()> {
+    let rule = programme(&row.programme_id)?.onsite();
+    if let Some(edition) = &rule.edition {
+        let used = super::assessments::instruments()?
+            .into_iter()
+            .find(|i| i.id() == onsite.instrument_id && i64::from(i.version()) == onsite.instrument_version)
+            .map(|i| i.edition().to_owned());
+        if used.as_deref() != Some(edition.as_str()) {
+            return Err(AppError::invalid(
+                "error.onsite_edition",
+                format!(
+                    "{} v{}（{}年版）≠ {edition}年版",
+                    onsite.instrument_id,
+                    onsite.instrument_version,
+                    used.unwrap_or_else(|| "?".to_owned())
+                ),
+            ));
+        }
+    }
+    if rule.after_completion {
+        let completed = row.completed_at.ok_or(AppError::Conflict("error.project_not_completed"))?;
+        let submitted = onsite.submitted_at.unwrap_or(i64::MIN);
+        if onsite.created_at < completed || submitted < completed {
+            let day = |ms: i64| dengta_domain::programme::Date::from_unix_ms_beijing(ms).to_string();
+            return Err(AppError::invalid(
+                "error.onsite_before_completion",
+                format!("{} < {}", day(onsite.created_at.min(submitted)), day(completed)),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The material checklist of a project, each item with what is present or missing.
 pub async fn checklist(c: &mut impl Conn, row: &ProjectRow, declared: bool) -> AppResult<Vec<MaterialCheck>> {
     let facts = material_facts(c, row, declared).await?;
@@ -356,6 +393,7 @@ pub async fn step(app: &App, actor: &Actor, project_id: i64, s: &Step) -> AppRes
             if onsite.enterprise_id != acc.enterprise_id || onsite.kind != "onsite" || onsite.status != "submitted" {
                 return Err(AppError::invalid("error.assessment_kind", aid.to_string()));
             }
+            check_onsite(&row, &onsite)?;
             let eligible = Fen::parse_yuan(s.finance_eligible.trim())
                 .map_err(|e| AppError::invalid("error.finance_amount", e.to_string()))?;
             if eligible.0 < 0 {

@@ -291,10 +291,10 @@ async fn demo_pilot(app: &App) -> AppResult<()> {
     let mut tx = app.db.begin().await?;
     let mut enrolment_of = std::collections::HashMap::new();
     for (uscc, status, eligible) in [
-        ("91320104MA1X2Y4B0D", "listed", true),
-        ("91320115MA1X2Y5C02", "publicised", true),
-        ("91320102MA1X2Y7E0L", "district_approved", true),
-        ("91320115MA1X2Y6D0Q", "applied", false),
+        ("91320104MA1X2Y4B86", "listed", true),
+        ("91320115MA1X2Y5C28", "publicised", true),
+        ("91320102MA1X2Y7E1P", "district_approved", true),
+        ("91320115MA1X2Y6D7E", "applied", false),
     ] {
         let Some(e) = db::enterprises::by_uscc(&mut tx, uscc).await? else { continue };
         let id = pilot::insert_enrolment(
@@ -317,7 +317,7 @@ async fn demo_pilot(app: &App) -> AppResult<()> {
         enrolment_of.insert(uscc, (id, e));
     }
     let (Some((enrolment, e)), Some(provider)) =
-        (enrolment_of.get("91320104MA1X2Y4B0D"), db::providers::by_uscc(&mut tx, "91320104MA1X2Y8F08").await?)
+        (enrolment_of.get("91320104MA1X2Y4B86"), db::providers::by_uscc(&mut tx, "91320104MA1X2Y8F6T").await?)
     else {
         tx.commit().await?;
         return Ok(());
@@ -374,13 +374,13 @@ async fn demo_money(app: &App) -> AppResult<()> {
         .fetch_optional(
             "SELECT n.id FROM enrolments n JOIN enterprises e ON e.id = n.enterprise_id \
              WHERE e.uscc = $1 AND n.status = 'listed'",
-            crate::args!["91320104MA1X2Y4B0D"],
+            crate::args!["91320104MA1X2Y4B86"],
         )
         .await?;
     let (Some((enrolment,)), Some(e), Some(provider)) = (
         enrolment,
-        db::enterprises::by_uscc(&mut tx, "91320104MA1X2Y4B0D").await?,
-        db::providers::by_uscc(&mut tx, "91320104MA1X2Y8F08").await?,
+        db::enterprises::by_uscc(&mut tx, "91320104MA1X2Y4B86").await?,
+        db::providers::by_uscc(&mut tx, "91320104MA1X2Y8F6T").await?,
     ) else {
         tx.commit().await?;
         return Ok(());
@@ -506,7 +506,7 @@ async fn demo_publicity(app: &App) -> AppResult<()> {
         let day = 86_400_000;
         let contract = serde_json::json!({
             "sign_date": "2025-03-01",
-            "parties": [{"uscc": "91320104MA1X2Y8F08", "name": "金陵工业互联网服务有限公司", "role": "integrator", "amount": 30_000_000}],
+            "parties": [{"uscc": "91320104MA1X2Y8F6T", "name": "金陵工业互联网服务有限公司", "role": "integrator", "amount": 30_000_000}],
             "lines": [
                 {"category": "software", "description": "设备管理与排产系统", "amount": 18_000_000},
                 {"category": "gateway", "description": "数据采集网关", "amount": 7_000_000},

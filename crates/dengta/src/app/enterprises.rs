@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use dengta_domain::enterprise::profile::{CreditKind, SrdiTier, size_code};
-use dengta_domain::enterprise::{IndustryCode, SizeInputs, SizeRules, Uscc, UsccError, classify};
+use dengta_domain::enterprise::{IndustryCode, OrgCodeStatus, SizeInputs, SizeRules, Uscc, UsccError, classify};
 use dengta_domain::money::Fen;
 use dengta_domain::policy::{self, Action};
 use dengta_domain::region::RegionCode;
@@ -57,10 +57,19 @@ fn opt(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_owned())
 }
 
-/// Parses a 统一社会信用代码, accepting a check-character failure only with a reason.
+/// Parses a 统一社会信用代码, accepting a check-character failure only with a reason. The
+/// organisation code inside it (positions 9–17, GB 11714) is checked too: a failure is a warning
+/// the authority overrides with a reason, recorded with the code and in the audit record.
 pub fn parse_uscc(code: &str, legacy_reason: &str) -> AppResult<(Uscc, Option<String>)> {
     match Uscc::parse(code) {
-        Ok(u) => Ok((u, None)),
+        Ok(u) => match (u.org_code_status(), opt(legacy_reason)) {
+            (OrgCodeStatus::Valid, _) => Ok((u, None)),
+            (OrgCodeStatus::Mismatch { .. }, Some(reason)) => Ok((u, Some(reason))),
+            (OrgCodeStatus::Mismatch { expected, actual }, None) => Err(AppError::invalid(
+                "error.uscc_org_check",
+                format!("第9–17位组织机构代码（GB 11714）校验位应为{expected}，实际为{actual}"),
+            )),
+        },
         Err(e) if e.is_check_char_only() => match opt(legacy_reason) {
             Some(reason) => {
                 let (u, _) = Uscc::parse_legacy(code).map_err(|e| AppError::invalid("error.uscc", e.to_string()))?;
@@ -201,7 +210,8 @@ pub async fn update(app: &App, actor: &Actor, id: i64, version: i64, input: &Ent
     }
     file::add_history(&mut tx, id, &actor.name, "update", &json(&old), &json(&f)).await?;
     super::dashboard::refresh_enterprise(&mut tx, id).await?;
-    record(&mut tx, actor, "enterprise.update", &format!("enterprise:{id}"), Outcome::Ok, "").await?;
+    let detail = f.uscc_legacy_reason.as_deref().map(|r| format!("code accepted with reason: {r}")).unwrap_or_default();
+    record(&mut tx, actor, "enterprise.update", &format!("enterprise:{id}"), Outcome::Ok, &detail).await?;
     tx.commit().await?;
     Ok(())
 }

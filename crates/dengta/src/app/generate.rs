@@ -79,8 +79,10 @@ const WORDS_B: &[&str] =
     &["机械", "电子", "装备", "材料", "科技", "制造", "汽配", "化工", "纺织", "食品", "仪器", "模具"];
 
 /// An organisation code of 9 characters: "MA" and seven base-31 digits of `n` (unique per `n`).
+/// The 8-character body of an organisation code (positions 9–16); its GB 11714 check character
+/// is added by `Uscc::with_check_chars`, so generated codes pass both checks.
 fn org_code(prefix: &str, mut n: u64) -> String {
-    let mut digits = [b'0'; 7];
+    let mut digits = [b'0'; 6];
     for d in digits.iter_mut().rev() {
         *d = ORG_CHARS[(n % 31) as usize];
         n /= 31;
@@ -166,7 +168,7 @@ pub async fn generate(database: &Db, spec: Spec, progress: impl Fn(u64)) -> AppR
             let i = n + k;
             let (county, county_name) = counties.sample(&mut rng).clone();
             let industry = industries.sample(&mut rng).clone();
-            let uscc = Uscc::with_check_char(&format!("91{county}{}", org_code("MA", i)))
+            let uscc = Uscc::with_check_chars(&format!("91{county}{}", org_code("MA", i)))
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             let short: String = county_name.chars().take(2).collect();
             let name = format!("{short}{}{}有限公司{}", rng.pick(WORDS_A), rng.pick(WORDS_B), i);
@@ -360,7 +362,7 @@ async fn generate_pilots(
     for p in &programmes {
         let count = (pilot_enterprises.len() as u64 / 25 / programmes.len() as u64).max(3);
         for _ in 0..count {
-            let code = Uscc::with_check_char(&format!("91{}{}", p.region(), org_code("MB", pn)))
+            let code = Uscc::with_check_chars(&format!("91{}{}", p.region(), org_code("MB", pn)))
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             let id = tx
                 .scalar(
@@ -457,7 +459,7 @@ async fn generate_pilots(
         if filed {
             let contract = serde_json::json!({
                 "sign_date": "2025-03-01",
-                "parties": [{"uscc": "91320104MA1X2Y8F08", "name": "服务商", "role": "integrator", "amount": total.0}],
+                "parties": [{"uscc": "91320104MA1X2Y8F6T", "name": "服务商", "role": "integrator", "amount": total.0}],
                 "lines": [{"category": "software", "description": "工业软件", "amount": total.0}],
                 "split": {"enterprise": total.0 - total.0 / 2, "provider_discount": 0, "government": total.0 / 2},
                 "criteria": [{"kind": "onsite_level_at_least", "level": 2}],
@@ -496,13 +498,12 @@ async fn generate_pilots(
         .await?;
         // The subsidy by the programme's rule at 二级.
         let Some((key, pool_id)) = key_of_pool.get(prog.id()) else { continue };
-        let input = dengta_domain::programme::SubsidyInput {
-            eligible_spend: total,
-            level: 2,
-            completed_on: dengta_domain::programme::Date::from_unix_ms_beijing(done),
-            already_paid: Fen::ZERO,
-            pool_remaining: db::ledger::balance(&mut tx, &Account::new(AccountKind::Pool, key)).await?,
-        };
+        let input = dengta_domain::programme::SubsidyInput::new(
+            total,
+            2,
+            dengta_domain::programme::Date::from_unix_ms_beijing(done),
+            db::ledger::balance(&mut tx, &Account::new(AccountKind::Pool, key)).await?,
+        );
         let Ok(result) = dengta_domain::programme::subsidy::compute(prog, &input) else { continue };
         if result.total.0 <= 0 {
             continue;

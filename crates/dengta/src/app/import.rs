@@ -43,7 +43,7 @@ pub const COLUMNS: &[ColumnSpec<'static>] = &[
 
 /// The downloadable template: headers and an example row.
 pub const TEMPLATE: &[TemplateColumn<'static>] = &[
-    TemplateColumn { header: "统一社会信用代码", example: "91320102MA1X2Y3A0R", required: true },
+    TemplateColumn { header: "统一社会信用代码", example: "91320102MA1X2Y3B1X", required: true },
     TemplateColumn { header: "企业名称", example: "南京玄武精密机械有限公司", required: true },
     TemplateColumn { header: "行政区划代码", example: "320102", required: false },
     TemplateColumn { header: "行业代码", example: "C3484", required: true },
@@ -67,7 +67,7 @@ pub const CLOUD_COLUMNS: &[ColumnSpec<'static>] = &[
 ];
 
 pub const CLOUD_TEMPLATE: &[TemplateColumn<'static>] = &[
-    TemplateColumn { header: "统一社会信用代码", example: "91320102MA1X2Y3A0R", required: true },
+    TemplateColumn { header: "统一社会信用代码", example: "91320102MA1X2Y3B1X", required: true },
     TemplateColumn { header: "云服务商", example: "天翼云", required: true },
     TemplateColumn { header: "云服务", example: "云ERP", required: true },
     TemplateColumn { header: "层级", example: "业务应用", required: true },

@@ -16,7 +16,7 @@ use dengta_domain::programme::acceptance::{
     PaymentAction, PaymentGuard, PaymentState, SubsidyAction, SubsidyGuard, SubsidyState,
 };
 use dengta_domain::programme::contract::{self, ContractDraft};
-use dengta_domain::programme::rules::{InstalmentStage, PoolPurpose, Programme};
+use dengta_domain::programme::rules::{InstalmentBase, InstalmentStage, PoolPurpose, Programme, StepDates};
 use dengta_domain::programme::subsidy::{self, SubsidyInput, TraceLine};
 use dengta_domain::programme::workflow::{self, EnrolmentActor};
 use dengta_domain::region::RegionCode;
@@ -228,7 +228,12 @@ pub async fn compute(app: &App, actor: &Actor, project_id: i64, stage: &str) -> 
     }
     let docs = db::projects::docs(&mut tx, project_id).await?;
     let contract: Option<ContractDraft> = docs.contract_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
-    let (spend, level, completed_on, note) = match stage {
+    // The base is what the enterprise and the government actually pay: the contract's eligible
+    // lines less the provider's discount falling on them.
+    let contract_base = contract.as_ref().map(|c| contract::subsidy_base(prog, c));
+    let mut notes: Vec<TraceLine> = Vec::new();
+    let mut steps_done = StepDates::default();
+    let (spend, level, completed_on) = match stage {
         InstalmentStage::AfterAcceptance => {
             let acc = db::acceptance::of_project(&mut tx, project_id).await?;
             let acc = acc.filter(|a| a.status == "accepted").ok_or(AppError::Conflict("error.not_accepted"))?;
@@ -236,31 +241,99 @@ pub async fn compute(app: &App, actor: &Actor, project_id: i64, stage: &str) -> 
                 Some(id) => db::assessments::get(&mut tx, id).await?,
                 None => None,
             };
-            let level = onsite.and_then(|a| a.level).and_then(|l| u8::try_from(l).ok()).unwrap_or(0);
+            let onsite = onsite.ok_or(AppError::Conflict("error.onsite_required"))?;
+            super::acceptance::check_onsite(&row, &onsite)?;
+            let level = onsite.level.and_then(|l| u8::try_from(l).ok()).unwrap_or(0);
             let done =
                 row.completed_at.map_or_else(|| Date::from_unix_ms_beijing(now_ms()), Date::from_unix_ms_beijing);
-            (Fen(acc.finance_eligible_fen.unwrap_or(0)), level, done, None)
+            // The dated steps of the acceptance that earned it (the last of each, after any return).
+            let events = steps::steps(&mut tx, "acceptance", acc.id).await?;
+            let last = |action: &str| {
+                events.iter().rev().find(|e| e.action == action).map(|e| Date::from_unix_ms_beijing(e.at))
+            };
+            steps_done = StepDates {
+                district_check: last("verify"),
+                onsite_assessment: onsite.submitted_at.map(Date::from_unix_ms_beijing),
+                finance_audit: last("assess"),
+                filing: last("assess"),
+            };
+            let audited = Fen(acc.finance_eligible_fen.unwrap_or(0));
+            let spend = match contract_base {
+                Some((base, discount)) if discount.0 > 0 && base < audited => {
+                    notes.push(TraceLine {
+                        label: "扣除服务商让利".to_owned(),
+                        amount: Some(base),
+                        note: format!(
+                            "财务核定可补助投入 {audited} 元；合同中服务商让利按比例落在可补助项目上的 {discount} 元不是企业和政府的实际投入，按合同口径 {base} 元计"
+                        ),
+                    });
+                    base
+                }
+                _ => audited,
+            };
+            (spend, level, done)
         }
         InstalmentStage::AfterContract => {
             if !matches!(row.status.as_str(), "filed" | "in_progress" | "completed") {
                 return Err(AppError::Conflict("error.project_state"));
             }
             let c = contract.as_ref().ok_or(AppError::Conflict("error.contract_missing"))?;
-            let (eligible, _) = contract::eligible_spend(prog, &c.lines);
+            let needs_down_payment =
+                prog.subsidy().instalments.iter().any(|i| i.stage == stage && i.base == InstalmentBase::DownPayment);
+            if needs_down_payment {
+                // Paid only once the down payment the contract sets has been made and recorded.
+                let recorded: i64 = db::projects::payments(&mut tx, project_id)
+                    .await?
+                    .iter()
+                    .filter(|p| p.kind == "payment")
+                    .map(|p| p.amount_fen)
+                    .sum();
+                if c.down_payment.0 <= 0 || recorded < c.down_payment.0 {
+                    return Err(AppError::invalid(
+                        "error.down_payment_missing",
+                        format!("{}（已登记付款 {}）", c.down_payment, Fen(recorded)),
+                    ));
+                }
+            }
+            let (eligible, discount) = contract_base.unwrap_or((Fen::ZERO, Fen::ZERO));
             let min = prog.subsidy().min_level;
-            let note = format!(
-                "签约后预拨按合同可补助投入与最低等级（{}）上限测算，验收后按实际核定",
+            let mut note = format!(
+                "签约后预拨按合同可补助投入与最低等级（{}）测算，验收后按实际核定",
                 dengta_domain::programme::level_zh(min)
             );
-            (eligible, min, Date::from_unix_ms_beijing(now_ms()), Some(note))
+            if discount.0 > 0 {
+                note.push_str(&format!("；合同可补助投入已扣除服务商让利 {discount} 元"));
+            }
+            notes.push(TraceLine { label: "说明".to_owned(), amount: None, note });
+            (eligible, min, Date::from_unix_ms_beijing(now_ms()))
         }
     };
     let pool_id = enterprise_pool(prog)?;
     let key = pool_key(prog.id(), pool_id);
-    // Serialises reservations on this pool: the balance read below is the one the transfer moves.
+    // Serialises reservations on this pool: the balance read below is the one the transfer moves,
+    // and what this project and this enterprise were granted cannot change underneath.
     let pool_remaining = ledger::lock(&mut tx, &account(AccountKind::Pool, &key)).await?;
-    let already_paid = Fen(store::paid_to_project(&mut tx, project_id).await?);
-    let input = SubsidyInput { eligible_spend: spend, level, completed_on, already_paid, pool_remaining };
+    // One subsidy per project and stage: a concurrent or repeated computation is answered here,
+    // after the lock, whatever it would have computed.
+    if store::of_project(&mut tx, project_id).await?.iter().any(|r| r.stage == stage.code()) {
+        return Err(AppError::Conflict("error.subsidy_exists"));
+    }
+    // Every earlier instalment reserved and not cancelled counts, paid or not (issue #14).
+    let already_reserved = Fen(store::reserved_for_project(&mut tx, project_id).await?);
+    let mut sharing: Vec<&str> = vec![prog.id()];
+    sharing.extend(prog.subsidy().cap_shared_with.iter().map(String::as_str));
+    let (prior, prior_bonus) = store::granted_to_enterprise(&mut tx, row.enterprise_id, &sharing, project_id).await?;
+    let input = SubsidyInput {
+        eligible_spend: spend,
+        level,
+        completed_on,
+        steps: steps_done,
+        already_reserved,
+        enterprise_prior: Fen((prior - prior_bonus).max(0)),
+        enterprise_prior_bonus: Fen(prior_bonus),
+        down_payment: contract.as_ref().map(|c| c.down_payment).filter(|d| d.0 > 0),
+        pool_remaining,
+    };
     let result = subsidy::compute(prog, &input).map_err(|e| AppError::invalid("error.subsidy", e.to_string()))?;
     let amount = match stage {
         InstalmentStage::AfterAcceptance => result.total,
@@ -268,7 +341,9 @@ pub async fn compute(app: &App, actor: &Actor, project_id: i64, stage: &str) -> 
             result.instalments.iter().find(|(s, _)| *s == stage).map_or(Fen::ZERO, |(_, a)| *a)
         }
     };
-    let award = result.trace.iter().find(|l| l.label == "核定补助").and_then(|l| l.amount).unwrap_or(result.total);
+    let award = result.award;
+    // The bonus is granted with the award after acceptance, never with an instalment before it.
+    let bonus = if stage == InstalmentStage::AfterAcceptance { result.bonus.min(amount) } else { Fen::ZERO };
     if amount.0 <= 0 {
         return Err(if pool_remaining.0 == 0 {
             AppError::Conflict("error.pool_exhausted")
@@ -276,10 +351,8 @@ pub async fn compute(app: &App, actor: &Actor, project_id: i64, stage: &str) -> 
             AppError::invalid("error.subsidy", "本次无应拨付金额")
         });
     }
-    let mut trace = result.trace.clone();
-    if let Some(n) = note {
-        trace.push(TraceLine { label: "说明".to_owned(), amount: Some(amount), note: n });
-    }
+    let mut trace = notes;
+    trace.extend(result.trace.iter().cloned());
     let trace_json = serde_json::to_string(&trace).map_err(|e| AppError::Internal(e.to_string()))?;
     let id = store::insert(
         &mut tx,
@@ -312,6 +385,9 @@ pub async fn compute(app: &App, actor: &Actor, project_id: i64, stage: &str) -> 
     let meta = ledger::Meta { subsidy_id: Some(id), actor: &actor.name, ..Default::default() };
     ledger::post(&mut tx, &t, &meta).await.map_err(ledger_error)?;
     super::duties::take(&mut tx, actor, Duty::SubsidyCompute, &[("subsidy", id), ("project", project_id)]).await?;
+    if bonus.0 > 0 {
+        store::set_bonus(&mut tx, id, bonus.0).await?;
+    }
     add_step(&mut tx, actor, id, "compute", "", SubsidyState::Computed.code(), "").await?;
     record(
         &mut tx,

@@ -231,6 +231,51 @@ pub async fn paid_to_project(c: &mut impl Conn, project_id: i64) -> DbResult<i64
     .await
 }
 
+/// What this project's earlier instalments reserved: every subsidy computed and not cancelled,
+/// paid or not (an instalment reserved but unpaid is still granted).
+pub async fn reserved_for_project(c: &mut impl Conn, project_id: i64) -> DbResult<i64> {
+    c.scalar(
+        "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM subsidies \
+         WHERE project_id = $1 AND status <> 'cancelled'",
+        args![project_id],
+    )
+    .await
+}
+
+/// What the enterprise's OTHER projects in these programmes were granted (not cancelled): the
+/// amounts reserved and, of them, the level bonuses. The per-enterprise cap counts these.
+pub async fn granted_to_enterprise(
+    c: &mut impl Conn,
+    enterprise_id: i64,
+    programme_ids: &[&str],
+    except_project: i64,
+) -> DbResult<(i64, i64)> {
+    if programme_ids.is_empty() {
+        return Ok((0, 0));
+    }
+    let marks: Vec<String> = (0..programme_ids.len()).map(|i| format!("${}", i + 3)).collect();
+    let mut a = args![enterprise_id, except_project];
+    a.extend(programme_ids.iter().map(|p| super::Arg::from(*p)));
+    let row: (i64, i64) = c
+        .fetch_one(
+            &format!(
+                "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT), CAST(COALESCE(SUM(bonus_fen), 0) AS BIGINT) \
+                 FROM subsidies WHERE enterprise_id = $1 AND project_id <> $2 AND status <> 'cancelled' \
+                 AND programme_id IN ({})",
+                marks.join(", ")
+            ),
+            a,
+        )
+        .await?;
+    Ok(row)
+}
+
+/// Records the level bonus granted inside a subsidy (set in the transaction that computed it).
+pub async fn set_bonus(c: &mut impl Conn, id: i64, bonus_fen: i64) -> DbResult<()> {
+    c.execute("UPDATE subsidies SET bonus_fen = $1 WHERE id = $2", args![bonus_fen, id]).await?;
+    Ok(())
+}
+
 pub async fn reverse_payment(
     c: &mut impl Conn,
     id: i64,

@@ -141,7 +141,7 @@ async fn solutions_are_reviewed_then_found(store: Store) {
     let (_, v) = get(&t, &enterprise, "/api/v1/solutions?q=质量追溯").await;
     assert!(names(&v).is_empty());
     let c = t.db();
-    c.execute("UPDATE providers SET status = 'removed' WHERE uscc = $1", vec![db::Arg::from("91320104MA1X2Y8F08")])
+    c.execute("UPDATE providers SET status = 'removed' WHERE uscc = $1", vec![db::Arg::from("91320104MA1X2Y8F6T")])
         .await
         .unwrap();
     let (_, v) = get(&t, &enterprise, "/api/v1/solutions").await;
@@ -156,15 +156,15 @@ async fn matching_explains_and_respects_the_budget(store: Store) {
     let officer = token(&t, "demo-officer").await;
     let c = t.db();
     let own = c
-        .scalar("SELECT id FROM enterprises WHERE uscc = $1", vec![db::Arg::from("91320102MA1X2Y3A0R")])
+        .scalar("SELECT id FROM enterprises WHERE uscc = $1", vec![db::Arg::from("91320102MA1X2Y3B1X")])
         .await
         .unwrap();
     let other = c
-        .scalar("SELECT id FROM enterprises WHERE uscc = $1", vec![db::Arg::from("91320104MA1X2Y4B0D")])
+        .scalar("SELECT id FROM enterprises WHERE uscc = $1", vec![db::Arg::from("91320104MA1X2Y4B86")])
         .await
         .unwrap();
     let wuxi = c
-        .scalar("SELECT id FROM enterprises WHERE uscc = $1", vec![db::Arg::from("91320205MA1X2YBJ00")])
+        .scalar("SELECT id FROM enterprises WHERE uscc = $1", vec![db::Arg::from("91320205MA1X2YBJ8Q")])
         .await
         .unwrap();
 
@@ -213,7 +213,7 @@ async fn contact_details_need_consent(store: Store) {
     let provider = token(&t, "demo-provider").await;
     let mut c = t.db();
     let pid =
-        c.scalar("SELECT id FROM providers WHERE uscc = $1", vec![db::Arg::from("91320104MA1X2Y8F08")]).await.unwrap();
+        c.scalar("SELECT id FROM providers WHERE uscc = $1", vec![db::Arg::from("91320104MA1X2Y8F6T")]).await.unwrap();
     let sid =
         c.scalar("SELECT id FROM solutions WHERE name = $1", vec![db::Arg::from("能耗监测与碳管理")]).await.unwrap();
     let other_sid =
@@ -301,7 +301,7 @@ async fn demand_counts_weak_scenes_without_identities(store: Store) {
     let mut c = t.db();
     let answers: dengta_domain::assessment::Answers =
         serde_json::from_str(include_str!("../../../../data/demo-assessment.json")).unwrap();
-    for (uscc, user) in [("91320104MA1X2Y4B0D", "qh-user"), ("91320102MA1X2Y3A0R", "demo-enterprise")] {
+    for (uscc, user) in [("91320104MA1X2Y4B86", "qh-user"), ("91320102MA1X2Y3B1X", "demo-enterprise")] {
         let eid = c.scalar("SELECT id FROM enterprises WHERE uscc = $1", vec![db::Arg::from(uscc)]).await.unwrap();
         let u = match db::users::by_username(&mut c, user).await.unwrap() {
             Some(u) => u,

@@ -9,9 +9,9 @@ use dengta::db;
 use dengta_domain::enterprise::uscc::Uscc;
 
 fn code(i: usize) -> String {
-    // 9132010[2|4]MA9X… with a computed check character.
+    // 9132010[2|4]MA9X… with both computed check characters (GB 11714 and GB 32100).
     let region = if i.is_multiple_of(2) { "320102" } else { "320104" };
-    Uscc::with_check_char(&format!("91{region}MA9X{i:05}")).unwrap().as_str().to_owned()
+    Uscc::with_check_chars(&format!("91{region}MA9X{i:04}")).unwrap().as_str().to_owned()
 }
 
 fn value(d: &Value, metric: &str) -> i64 {

@@ -148,7 +148,7 @@ async fn project_with_acceptance(
     .unwrap();
     let contract = json!({
         "sign_date": "2025-03-01",
-        "parties": [{"uscc": "91320104MA1X2Y8F08", "name": "金陵工业互联网服务有限公司", "role": "integrator", "amount": 20_000_000}],
+        "parties": [{"uscc": "91320104MA1X2Y8F6T", "name": "金陵工业互联网服务有限公司", "role": "integrator", "amount": 20_000_000}],
         "lines": [{"category": "software", "description": "设备管理系统", "amount": 20_000_000}],
         "split": {"enterprise": 12_000_000, "provider_discount": 0, "government": 8_000_000},
         "criteria": [{"kind": "onsite_level_at_least", "level": 2}]

@@ -47,18 +47,18 @@ async fn registration_checks_the_code(store: Store) {
     let body = res.text().await.unwrap();
     assert!(body.contains("校验位"), "{body}");
     // Unknown industry code.
-    let res = send(form("91320104MA1Y00010N", "", "C3699")).await.unwrap();
+    let res = send(form("91320104MA1Y00018F", "", "C3699")).await.unwrap();
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("GB/T 4754"));
     assert_eq!(count(&t, "SELECT COUNT(*) FROM enterprises").await, before, "refusals write nothing");
     // Full-width, lower-case input normalises; region comes from positions 3–8.
-    let res = send(form("９１３２０１０４ma1y00010n", "", "3670")).await.unwrap();
+    let res = send(form("９１３２０１０４ma1y00018f", "", "3670")).await.unwrap();
     assert_eq!(res.status(), 303);
     let id = id_from_location(&res);
     let page = c.get(t.url(&format!("/enterprises/{id}"))).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("91320104MA1Y00010N") && page.contains("秦淮区") && page.contains("C3670"), "{page}");
+    assert!(page.contains("91320104MA1Y00018F") && page.contains("秦淮区") && page.contains("C3670"), "{page}");
     // One enterprise per code.
-    let res = send(form("91320104MA1Y00010N", "", "C3670")).await.unwrap();
+    let res = send(form("91320104MA1Y00018F", "", "C3670")).await.unwrap();
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("已登记"));
     // A legacy code accepted with a recorded reason.
@@ -69,7 +69,7 @@ async fn registration_checks_the_code(store: Store) {
         t.db().fetch_one("SELECT uscc_legacy_reason FROM enterprises WHERE id = $1", vec![id.into()]).await.unwrap();
     assert!(reason.0.unwrap().contains("核验"));
     // Outside the officer's region: refused as if it did not exist.
-    let res = send(form("91320205MA1Y00010A", "", "C3670")).await.unwrap();
+    let res = send(form("91320205MA1Y000183", "", "C3670")).await.unwrap();
     assert!(matches!(res.status().as_u16(), 404 | 422), "{}", res.status());
     // Roll-up count follows the facts.
     let facts = count(&t, "SELECT COUNT(*) FROM enterprises WHERE region_code BETWEEN '320100' AND '320199'").await;
@@ -92,7 +92,7 @@ async fn edits_keep_history_and_respect_versions(store: Store) {
         vec![
             ("_csrf", csrf.clone()),
             ("version", v),
-            ("uscc", "91320102MA1X2Y3A0R".into()),
+            ("uscc", "91320102MA1X2Y3B1X".into()),
             ("name", name.into()),
             ("region", "320102".into()),
             ("industry", "C3484".into()),
@@ -271,10 +271,10 @@ async fn size_class_credit_and_cloud(store: Store) {
         .post(t.url("/api/v1/cloud-records"))
         .bearer_auth(token)
         .json(&serde_json::json!([
-            {"uscc": "91320104MA1X2Y4B0D", "provider_name": "阿里云", "service": "设备上云平台", "layer": "平台系统", "category": "设备上云", "started_on": "2025-01-05"},
+            {"uscc": "91320104MA1X2Y4B86", "provider_name": "阿里云", "service": "设备上云平台", "layer": "平台系统", "category": "设备上云", "started_on": "2025-01-05"},
             {"uscc": "91000000MA1X2Y5C0X", "provider_name": "阿里云", "service": "x", "layer": "platform", "category": "business", "started_on": "2025-01-05"},
-            {"uscc": "91320104MA1X2Y4B0D", "provider_name": "阿里云", "service": "x", "layer": "cloudy", "category": "business", "started_on": "2025-01-05"},
-            {"uscc": "91320115MA1X2Y5C02", "provider_name": "阿里云", "service": "x", "layer": "平台系统", "category": "设备上云", "started_on": "2025-01-05"}
+            {"uscc": "91320104MA1X2Y4B86", "provider_name": "阿里云", "service": "x", "layer": "cloudy", "category": "business", "started_on": "2025-01-05"},
+            {"uscc": "91320115MA1X2Y5C28", "provider_name": "阿里云", "service": "x", "layer": "平台系统", "category": "设备上云", "started_on": "2025-01-05"}
         ]))
         .send()
         .await
@@ -306,7 +306,7 @@ async fn an_enterprise_claims_itself(store: Store) {
     };
     let res = c.post(t.url("/register")).form(&reg("91320115MA1X2Y5C0X", "jn-parts")).send().await.unwrap();
     assert_eq!(res.status(), 422, "a bad code is refused");
-    let res = c.post(t.url("/register")).form(&reg("91320115MA1X2Y5C02", "jn-parts")).send().await.unwrap();
+    let res = c.post(t.url("/register")).form(&reg("91320115MA1X2Y5C28", "jn-parts")).send().await.unwrap();
     assert_eq!(res.status(), 303);
     // Signed in, the claimant sees no enterprise yet, only its pending claim.
     let (u, _) = t.login("jn-parts", "Claim#2026ok").await;
@@ -317,12 +317,12 @@ async fn an_enterprise_claims_itself(store: Store) {
     // The district officer of 玄武区 does not see a 江宁区 claim; the city officer does.
     let (d, _) = t.demo_login("demo-district").await;
     let claims = d.get(t.url("/claims")).send().await.unwrap().text().await.unwrap();
-    assert!(!claims.contains("91320115MA1X2Y5C02"));
+    assert!(!claims.contains("91320115MA1X2Y5C28"));
     let (o, ocsrf) = t.demo_login("demo-officer").await;
     let claims = o.get(t.url("/claims")).send().await.unwrap().text().await.unwrap();
-    assert!(claims.contains("91320115MA1X2Y5C02"));
+    assert!(claims.contains("91320115MA1X2Y5C28"));
     let (cid,): (i64,) =
-        t.db().fetch_one("SELECT id FROM enterprise_claims WHERE uscc = '91320115MA1X2Y5C02'", vec![]).await.unwrap();
+        t.db().fetch_one("SELECT id FROM enterprise_claims WHERE uscc = '91320115MA1X2Y5C28'", vec![]).await.unwrap();
     // Rejecting needs a reason.
     let (s, body) =
         post(&o, t.url(&format!("/claims/{cid}/decide")), &[("_csrf", &ocsrf), ("decision", "reject")]).await;
@@ -365,19 +365,19 @@ async fn lists_filter_and_personal_data_expires(store: Store) {
     // Personal data past its retention period is erased, and the erasure audited.
     let old = dengta::db::now_ms() - 4 * 365 * 86_400_000;
     t.db()
-        .execute("UPDATE enterprises SET pi_collected_at = $1 WHERE uscc = '91320102MA1X2Y3A0R'", vec![old.into()])
+        .execute("UPDATE enterprises SET pi_collected_at = $1 WHERE uscc = '91320102MA1X2Y3B1X'", vec![old.into()])
         .await
         .unwrap();
     let n = dengta::app::enterprises::purge_personal_data(&t.app).await.unwrap();
     assert_eq!(n, 1);
     let row: (Option<String>, Option<String>) = t
         .db()
-        .fetch_one("SELECT legal_rep, contact_phone FROM enterprises WHERE uscc = '91320102MA1X2Y3A0R'", vec![])
+        .fetch_one("SELECT legal_rep, contact_phone FROM enterprises WHERE uscc = '91320102MA1X2Y3B1X'", vec![])
         .await
         .unwrap();
     assert_eq!(row, (None, None));
     let kept: (Option<String>,) =
-        t.db().fetch_one("SELECT legal_rep FROM enterprises WHERE uscc = '91320104MA1X2Y4B0D'", vec![]).await.unwrap();
+        t.db().fetch_one("SELECT legal_rep FROM enterprises WHERE uscc = '91320104MA1X2Y4B86'", vec![]).await.unwrap();
     assert!(kept.0.is_some(), "recent data stays");
     assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'enterprise.purge_personal'").await, 1);
 }

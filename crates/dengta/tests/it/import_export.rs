@@ -37,11 +37,11 @@ async fn an_official_imports_fixes_and_reimports(store: Store) {
     let (c, csrf) = t.demo_login("demo-officer").await;
     let before: i64 = t.db().scalar("SELECT COUNT(*) FROM enterprises", vec![]).await.unwrap();
     let csv = "统一社会信用代码,企业名称,行政区划代码,行业代码,联系电话,规上企业\n\
-               91320104MA1Y00010N,秦淮新导入科技有限公司,,C3670,13900000000,是\n\
+               91320104MA1Y00018F,秦淮新导入科技有限公司,,C3670,13900000000,是\n\
                91320104MA1Y00010X,校验位错的公司,,C3670,,\n\
-               91320205MA1Y00010A,无锡不归我管公司,,C3670,,\n\
-               91320102MA1X2Y3A0R,南京玄武精密机械有限公司,320102,C3484,,否\n\
-               91320102MA1X2Y7E0L,玄武电子元器件有限公司（更名）,320102,C3981,,否\n";
+               91320205MA1Y000183,无锡不归我管公司,,C3670,,\n\
+               91320102MA1X2Y3B1X,南京玄武精密机械有限公司,320102,C3484,,否\n\
+               91320102MA1X2Y7E1P,玄武电子元器件有限公司（更名）,320102,C3981,,否\n";
     let (id, page) = finished_job(&t, &c, upload(&t, &c, &csrf, "企业.csv", csv.as_bytes().to_vec()).await).await;
     assert_eq!(dd(&page, "job-rows"), "5");
     assert_eq!(dd(&page, "job-inserted"), "1");
@@ -56,10 +56,10 @@ async fn an_official_imports_fixes_and_reimports(store: Store) {
     let after: i64 = t.db().scalar("SELECT COUNT(*) FROM enterprises", vec![]).await.unwrap();
     assert_eq!(after, before + 1, "bad rows change nothing");
     // The official fixes the bad row and imports again: an upsert by code.
-    let fixed = "统一社会信用代码,企业名称,行业代码\n91320104MA1Y00010N,秦淮新导入科技有限公司,C3670\n91320104MA1Y000205,校验位改好的公司,C3670\n";
+    let fixed = "统一社会信用代码,企业名称,行业代码\n91320104MA1Y00018F,秦淮新导入科技有限公司,C3670\n91320104MA1Y000205,校验位改好的公司,C3670\n";
     let fixed = fixed.replace(
         "91320104MA1Y000205",
-        &dengta_domain::enterprise::Uscc::with_check_char("91320104MA1Y00020").unwrap().to_string(),
+        &dengta_domain::enterprise::Uscc::with_check_char("91320104MA1Y00026").unwrap().to_string(),
     );
     let (_, page) = finished_job(&t, &c, upload(&t, &c, &csrf, "fixed.csv", fixed.into_bytes()).await).await;
     assert_eq!(dd(&page, "job-failed"), "0");
@@ -96,7 +96,7 @@ async fn xlsx_and_gb18030_files_import(store: Store) {
         let f = std::fs::File::create(&xlsx).unwrap();
         let mut w = dengta_tabular::TableWriter::xlsx(f).unwrap();
         w.write_header(&["统一社会信用代码", "企业名称", "行业代码", "专精特新"]).unwrap();
-        let code = dengta_domain::enterprise::Uscc::with_check_char("91320115MA1Y00030").unwrap().to_string();
+        let code = dengta_domain::enterprise::Uscc::with_check_chars("91320115MA1Y0003").unwrap().to_string();
         w.write_row(&[code.as_str(), "江宁表格导入有限公司", "C3670", "专精特新中小企业"]).unwrap();
         w.finish().unwrap();
     }
@@ -112,7 +112,7 @@ async fn xlsx_and_gb18030_files_import(store: Store) {
         .unwrap();
     assert_eq!(tier.0, "srdi");
     // CSV saved by Excel on Chinese Windows: GB18030.
-    let code = dengta_domain::enterprise::Uscc::with_check_char("91320115MA1Y00040").unwrap().to_string();
+    let code = dengta_domain::enterprise::Uscc::with_check_chars("91320115MA1Y0004").unwrap().to_string();
     let text = format!("统一社会信用代码,企业名称,行业代码\r\n{code},江宁国标编码有限公司,C3670\r\n");
     let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
     let gb = dir.path().join("gb.csv");
@@ -123,7 +123,7 @@ async fn xlsx_and_gb18030_files_import(store: Store) {
         t.db().scalar("SELECT COUNT(*) FROM enterprises WHERE name = '江宁国标编码有限公司'", vec![]).await.unwrap();
     assert_eq!(n, 1);
     // --as limits rows to the user's region.
-    let code = dengta_domain::enterprise::Uscc::with_check_char("91320205MA1Y00050").unwrap().to_string();
+    let code = dengta_domain::enterprise::Uscc::with_check_chars("91320205MA1Y0005").unwrap().to_string();
     let wx = dir.path().join("wx.csv");
     std::fs::write(&wx, format!("统一社会信用代码,企业名称,行业代码\n{code},无锡外地公司,C3670\n")).unwrap();
     let out = crate::audit::dengta(
@@ -142,9 +142,9 @@ async fn cloud_records_import_by_code(store: Store) {
     std::fs::write(
         &csv,
         "统一社会信用代码,云服务商,云服务,层级,类别,开始使用日期,佐证材料\n\
-         91320115MA1X2Y5C02,天翼云,设备上云平台,平台系统,设备上云,2025-01-05,合同HT-1\n\
-         91320205MA1X2YBJ00,天翼云,云ERP,业务应用,管理上云,2025-01-05,\n\
-         91320104MA1X2Y4B0D,天翼云,云ERP,云端,管理上云,2025-01-05,\n",
+         91320115MA1X2Y5C28,天翼云,设备上云平台,平台系统,设备上云,2025-01-05,合同HT-1\n\
+         91320205MA1X2YBJ8Q,天翼云,云ERP,业务应用,管理上云,2025-01-05,\n\
+         91320104MA1X2Y4B86,天翼云,云ERP,云端,管理上云,2025-01-05,\n",
     )
     .unwrap();
     let out =
@@ -166,7 +166,7 @@ async fn exports_are_scoped_neutralised_and_audited(store: Store) {
     let t = TestApp::spawn(store).await;
     let (c, csrf) = t.demo_login("demo-officer").await;
     // A name that a spreadsheet would take for a formula.
-    let code = dengta_domain::enterprise::Uscc::with_check_char("91320104MA1Y00060").unwrap().to_string();
+    let code = dengta_domain::enterprise::Uscc::with_check_chars("91320104MA1Y0006").unwrap().to_string();
     let form = [
         ("_csrf", csrf.as_str()),
         ("uscc", code.as_str()),

@@ -44,6 +44,7 @@ mod import_export;
 mod instruments;
 mod money;
 mod need_to_know;
+mod money_rules;
 mod pilot;
 mod pool;
 mod projects;

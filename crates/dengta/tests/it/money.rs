@@ -19,7 +19,7 @@ fn contract_json(spend_floor_fen: i64) -> String {
     json!({
         "sign_date": "2025-03-01",
         "parties": [
-            {"uscc": "91320104MA1X2Y8F08", "name": "金陵工业互联网服务有限公司", "role": "integrator", "amount": 20_000_000}
+            {"uscc": "91320104MA1X2Y8F6T", "name": "金陵工业互联网服务有限公司", "role": "integrator", "amount": 20_000_000}
         ],
         "lines": [
             {"category": "software", "description": "设备管理系统", "amount": 12_000_000},
@@ -35,6 +35,19 @@ fn contract_json(spend_floor_fen: i64) -> String {
     .to_string()
 }
 
+/// A submitted on-site assessment on `instrument` at `level`, made at `at`.
+async fn assessment_on(t: &TestApp, enterprise: i64, instrument: &str, level: i64, at: i64) -> i64 {
+    t.db()
+        .scalar(
+            "INSERT INTO assessments (enterprise_id, instrument_id, instrument_version, instrument_fingerprint, kind, \
+             status, answers_json, level, created_by, created_at, updated_at, submitted_at) \
+             VALUES ($1, $2, 1, 'test', 'onsite', 'submitted', '{}', $3, 'test', $4, $4, $4) RETURNING id",
+            vec![Arg::from(enterprise), Arg::from(instrument), Arg::from(level), Arg::from(at)],
+        )
+        .await
+        .unwrap()
+}
+
 /// A submitted assessment row of `kind` at `level`, submitted at `at`.
 async fn assessment(t: &TestApp, enterprise: i64, kind: &str, level: i64, at: i64) -> i64 {
     t.db()
@@ -48,8 +61,13 @@ async fn assessment(t: &TestApp, enterprise: i64, kind: &str, level: i64, at: i6
         .unwrap()
 }
 
-/// A project of `enterprise` under its listed Nanjing enrolment, completed ten days ago after
-/// filing a hundred days ago, with its contract and a milestone done. Returns its id.
+/// 12:00 Beijing time on `day`, in Unix milliseconds.
+fn noon(day: &str) -> i64 {
+    dengta_domain::programme::Date::parse(day).unwrap().start_ms_beijing() + 12 * 3_600_000
+}
+
+/// A project of `enterprise` under its listed Nanjing enrolment, filed on 2025-02-01 and completed
+/// on 2026-02-01 (fixed dates), with its contract and a milestone done. Returns its id.
 async fn completed_project(t: &TestApp, enrolment: i64, enterprise: i64, provider: i64, title: &str) -> i64 {
     let mut c = t.db();
     let id = db::projects::insert(
@@ -71,7 +89,12 @@ async fn completed_project(t: &TestApp, enrolment: i64, enterprise: i64, provide
     c.execute(
         "UPDATE projects SET status = 'completed', filing_no = $1, filed_at = $2, completed_at = $3, \
          contract_total_fen = 20000000 WHERE id = $4",
-        vec![Arg::from(format!("NJ-{id}")), Arg::from(now - 100 * DAY), Arg::from(now - 10 * DAY), Arg::from(id)],
+        vec![
+            Arg::from(format!("NJ-{id}")),
+            Arg::from(noon("2025-02-01")),
+            Arg::from(noon("2026-02-01")),
+            Arg::from(id),
+        ],
     )
     .await
     .unwrap();
@@ -167,7 +190,7 @@ async fn acceptance_to_payment(store: Store) {
         assert_eq!(upload(&t, &enterprise, id, kind, &format!("{number}.pdf"), number).await, 201);
     }
     let now = db::now_ms();
-    assessment(&t, f.own_enterprise, "self", 1, now - 200 * DAY).await;
+    assessment(&t, f.own_enterprise, "self", 1, noon("2025-01-15")).await;
     assessment(&t, f.own_enterprise, "self", 2, now - 5 * DAY).await;
     assert_eq!(upload(&t, &enterprise, id, "summary_report", "总结报告.pdf", "summary").await, 201);
     // The provider shares the enterprise's receiving account: an integrity flag.
@@ -199,6 +222,17 @@ async fn acceptance_to_payment(store: Store) {
     let onsite = assessment(&t, f.own_enterprise, "onsite", 3, now).await;
     let bad = json!({"action": "assess", "onsite_assessment_id": self_kind, "finance_eligible": "80000"});
     assert_eq!(post(&t, &city, &steps, bad).await.0, 422, "only an on-site assessment counts");
+    // Only one on the 2024 instrument, made after the project was completed, counts.
+    let old = assessment_on(&t, f.own_enterprise, "generic-2022", 4, now).await;
+    let bad = json!({"action": "assess", "onsite_assessment_id": old, "finance_eligible": "80000"});
+    let (s, v) = post(&t, &city, &steps, bad).await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v.to_string().contains("2024年版"), "{v}");
+    let early = assessment(&t, f.own_enterprise, "onsite", 3, noon("2026-01-31")).await;
+    let bad = json!({"action": "assess", "onsite_assessment_id": early, "finance_eligible": "80000"});
+    let (s, v) = post(&t, &city, &steps, bad).await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v.to_string().contains("完成之后"), "{v}");
     let body = json!({"action": "assess", "onsite_assessment_id": onsite, "finance_eligible": "80000", "finance_note": "专项审计核减"});
     let (s, v) = post(&t, &city, &steps, body).await;
     assert_eq!(s, 200, "{v}");
@@ -242,6 +276,14 @@ async fn acceptance_to_payment(store: Store) {
     }
 
     // The subsidy: nothing in the pool beyond what the demo allocated is needed; compute reserves.
+    // The checks' dates are fixed (February 2026), so the terms never depend on today.
+    let acc_id = c.scalar("SELECT id FROM acceptances WHERE project_id = $1", vec![Arg::from(id)]).await.unwrap();
+    c.execute(
+        "UPDATE workflow_events SET at = $1 WHERE subject = 'acceptance' AND subject_id = $2",
+        vec![Arg::from(noon("2026-02-10")), Arg::from(acc_id)],
+    )
+    .await
+    .unwrap();
     let before = pool_available(&t, &city).await;
     let sub = format!("/api/v1/projects/{id}/subsidies");
     assert_eq!(post(&t, &enterprise, &sub, json!({})).await.0, 403);
@@ -249,7 +291,8 @@ async fn acceptance_to_payment(store: Store) {
     let (s, v) = post(&t, &city, &sub, json!({})).await;
     assert_eq!(s, 201, "{v}");
     let sid = v["subsidy"]["id"].as_i64().unwrap();
-    // Nanjing after the taper: 80,000 × 40% = 32,000 (under the 40万 cap).
+    // Nanjing's batch-1 terms need the checks done by 2026-01-20/27; these were done later: after
+    // the taper, 80,000 × 40% = 32,000 (under the 40万 cap).
     assert_eq!(v["subsidy"]["amount_fen"], 3_200_000, "{v}");
     let labels: Vec<&str> = v["trace"].as_array().unwrap().iter().map(|l| l["label"].as_str().unwrap()).collect();
     for l in ["可补助投入", "适用规则", "按比例计算", "封顶", "核定补助", "预算池余额", "本次应拨付"]
@@ -390,7 +433,7 @@ async fn acceptance_to_payment(store: Store) {
     }
     let ids: Vec<&str> =
         rel["parties"].as_array().unwrap().iter().filter_map(|p| p["identifier"]["id"].as_str()).collect();
-    assert!(ids.contains(&"91320102MA1X2Y3A0R") && ids.contains(&"91320104MA1X2Y8F08"), "{ids:?}");
+    assert!(ids.contains(&"91320102MA1X2Y3B1X") && ids.contains(&"91320104MA1X2Y8F6T"), "{ids:?}");
     assert_eq!(rel["contracts"][0]["value"]["amount"], 200000.0);
     let tx: Vec<f64> = rel["contracts"][0]["implementation"]["transactions"]
         .as_array()
@@ -403,7 +446,7 @@ async fn acceptance_to_payment(store: Store) {
     assert!(!text.contains("6222021234567890") && !text.contains("张三"), "no personal data");
     let csv = reqwest::get(t.url("/api/v1/open-data/projects.csv")).await.unwrap().text().await.unwrap();
     let line = csv.lines().find(|l| l.starts_with(&ocid)).expect("csv row");
-    assert!(line.contains("91320102MA1X2Y3A0R") && line.ends_with(",32000.00"), "{line}");
+    assert!(line.contains("91320102MA1X2Y3B1X") && line.ends_with(",32000.00"), "{line}");
 
     // Outside scope: another city's officer sees nothing.
     let (s, _) = get(&t, &token(&t, "wuxi-enterprise").await, &acc).await;
@@ -518,153 +561,4 @@ async fn pool_exhaustion_keeps_order(store: Store) {
     assert_eq!(s, 422);
 }
 
-/// Longyan's two instalments, by hand: eligible spend 600,000 yuan at 50%. After the contract
-/// (预拨) at the minimum level 二级: award min(300,000, 250,000) = 250,000, 40% of it = 100,000
-/// (under the 150,000 cap). After acceptance at 三级: award min(300,000, 350,000) = 300,000, less
-/// the 100,000 paid = 200,000.
-async fn longyan_instalments_to_the_fen(store: Store) {
-    let t = TestApp::spawn(store).await;
-    let mut c = t.db();
-    let hash = dengta::app::accounts::hash_password("Longyan@2026").await.unwrap();
-    // Computing, approving and paying are three people's duties (data/rules/duties.toml).
-    for (username, display_name) in [
-        ("longyan-officer", "龙岩市工业和信息化局"),
-        ("longyan-approver", "龙岩市工业和信息化局（审批岗）"),
-        ("longyan-finance", "龙岩市财政局（拨付岗）"),
-    ] {
-        db::users::insert(
-            &mut c,
-            &db::users::NewUser {
-                username,
-                display_name,
-                password_hash: &hash,
-                role: "officer",
-                region_code: "350800",
-                enterprise_id: None,
-                provider_id: None,
-                is_demo: false,
-            },
-        )
-        .await
-        .unwrap();
-    }
-    let city = token(&t, "longyan-officer").await;
-    let approver = token(&t, "longyan-approver").await;
-    let payer = token(&t, "longyan-finance").await;
-    let enterprise = db::enterprises::insert(
-        &mut c,
-        &db::enterprises::NewEnterprise {
-            uscc: "91350802MA2Y3K4L5M",
-            name: "龙岩新罗机械有限公司",
-            region_code: "350802",
-            industry_code: "C3412",
-            legal_rep: None,
-            contact_phone: None,
-            is_demo: false,
-        },
-    )
-    .await
-    .unwrap();
-    let provider =
-        c.scalar("SELECT id FROM providers WHERE uscc = $1", vec![Arg::from("91320104MA1X2Y8F08")]).await.unwrap();
-    let enrolment = db::pilot::insert_enrolment(
-        &mut c,
-        &db::pilot::NewEnrolment {
-            programme_id: "longyan-2024",
-            programme_version: 1,
-            enterprise_id: enterprise,
-            region_code: "350802",
-            sub_industry: Some("机械装备"),
-            eligibility_json: "[]",
-            eligible: true,
-            applied_by: "test",
-        },
-    )
-    .await
-    .unwrap();
-    let project = db::projects::insert(
-        &mut c,
-        &db::projects::NewProject {
-            programme_id: "longyan-2024",
-            programme_version: 1,
-            enrolment_id: enrolment,
-            enterprise_id: enterprise,
-            provider_id: provider,
-            region_code: "350802",
-            title: "机加工设备联网",
-            created_by: "test",
-        },
-    )
-    .await
-    .unwrap();
-    let now = db::now_ms();
-    c.execute(
-        "UPDATE projects SET status = 'filed', filing_no = 'LY-001', filed_at = $1 WHERE id = $2",
-        vec![Arg::from(now - 200 * DAY), Arg::from(project)],
-    )
-    .await
-    .unwrap();
-    let contract = json!({
-        "sign_date": "2025-01-10",
-        "parties": [{"uscc": "91320104MA1X2Y8F08", "name": "金陵工业互联网服务有限公司", "role": "integrator", "amount": 60_000_000}],
-        "lines": [{"category": "software", "description": "MES", "amount": 60_000_000}],
-        "split": {"enterprise": 30_000_000, "provider_discount": 0, "government": 30_000_000},
-        "criteria": [{"kind": "onsite_level_at_least", "level": 2}]
-    });
-    c.execute(
-        "UPDATE project_docs SET contract_json = $1 WHERE project_id = $2",
-        vec![Arg::from(contract.to_string()), Arg::from(project)],
-    )
-    .await
-    .unwrap();
-    let alloc = json!({"programme_id": "longyan-2024", "pool": "enterprise", "amount": "1000000", "reference": "龙财〔2026〕1号"});
-    assert_eq!(post(&t, &city, "/api/v1/ledger/allocations", alloc).await.0, 201);
-    let compute = format!("/api/v1/projects/{project}/subsidies");
-
-    // 预拨 after the contract.
-    let (s, v) = post(&t, &city, &compute, json!({"stage": "after_contract"})).await;
-    assert_eq!(s, 201, "{v}");
-    assert_eq!(v["subsidy"]["amount_fen"], 10_000_000, "{v}");
-    assert_eq!(v["subsidy"]["award_fen"], 25_000_000, "{v}");
-    let pre = v["subsidy"]["id"].as_i64().unwrap();
-    let steps = format!("/api/v1/subsidies/{pre}/transitions");
-    assert_eq!(post(&t, &city, &steps, json!({"action": "publicise"})).await.0, 200);
-    c.execute("UPDATE subsidies SET publicity_ends_at = 0 WHERE id = $1", vec![Arg::from(pre)]).await.unwrap();
-    let (s, v) = post(&t, &approver, &steps, json!({"action": "approve"})).await;
-    assert_eq!(s, 200, "{v}");
-    let (s, v) =
-        post(&t, &payer, &format!("/api/v1/subsidies/{pre}/payments"), json!({"idempotency_key": "ly-1"})).await;
-    assert_eq!(s, 200, "{v}");
-
-    // Acceptance at 三级 with the full spend confirmed: the balance.
-    c.execute(
-        "UPDATE projects SET status = 'completed', completed_at = $1 WHERE id = $2",
-        vec![Arg::from(now - 10 * DAY), Arg::from(project)],
-    )
-    .await
-    .unwrap();
-    let onsite = assessment(&t, enterprise, "onsite", 3, now).await;
-    c.execute(
-        "INSERT INTO acceptances (project_id, enterprise_id, provider_id, region_code, status, declaration, declared_by, \
-         declared_at, onsite_assessment_id, finance_eligible_fen, applied_at) \
-         VALUES ($1, $2, $3, '350802', 'accepted', 'x', 'test', 0, $4, 60000000, 0)",
-        vec![Arg::from(project), Arg::from(enterprise), Arg::from(provider), Arg::from(onsite)],
-    )
-    .await
-    .unwrap();
-    let (s, v) = post(&t, &city, &compute, json!({"stage": "after_acceptance"})).await;
-    assert_eq!(s, 201, "{v}");
-    assert_eq!(v["subsidy"]["award_fen"], 30_000_000, "{v}");
-    assert_eq!(v["subsidy"]["amount_fen"], 20_000_000, "the balance after the 100,000 paid: {v}");
-    let trace = v["trace"].to_string();
-    assert!(trace.contains("扣除已拨付"), "{trace}");
-    let (_, pools) = get(&t, &city, "/api/v1/ledger/pools?programme=longyan-2024").await;
-    let pool = pools["items"].as_array().unwrap().iter().find(|p| p["pool_id"] == "enterprise").unwrap().clone();
-    assert_eq!(pool["allocated"], 100_000_000);
-    assert_eq!(pool["disbursed"], 10_000_000);
-    assert_eq!(pool["committed"], 20_000_000);
-    assert_eq!(pool["available"], 70_000_000);
-    reconciled(&t, &city).await;
-}
-
-on_both_stores!(acceptance_to_payment, pool_exhaustion_keeps_order, longyan_instalments_to_the_fen);
+on_both_stores!(acceptance_to_payment, pool_exhaustion_keeps_order);

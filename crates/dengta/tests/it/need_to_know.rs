@@ -389,7 +389,7 @@ async fn a_provider_that_only_applied_follows_its_application_and_nothing_else(s
     let records = one(&t, "SELECT COUNT(*) FROM cloud_records", vec![]).await;
     let item = |uscc: &str| json!([{"uscc": uscc, "provider_name": "阿里云", "service": "云ERP", "layer": "业务应用", "category": "管理上云", "started_on": "2025-01-05"}]);
     let tok = crate::support::token(&t, "ntk-applicant").await;
-    let known = crate::support::post(&t, &tok, "/api/v1/cloud-records", item("91320102MA1X2Y3A0R")).await;
+    let known = crate::support::post(&t, &tok, "/api/v1/cloud-records", item("91320102MA1X2Y3B1X")).await;
     let unknown = crate::support::post(
         &t,
         &tok,
@@ -405,7 +405,7 @@ async fn a_provider_that_only_applied_follows_its_application_and_nothing_else(s
     // Concurrently too: many tries at once change nothing.
     let mut tries = tokio::task::JoinSet::new();
     for _ in 0..8 {
-        let (url, tok, body) = (t.url("/api/v1/cloud-records"), tok.clone(), item("91320102MA1X2Y3A0R"));
+        let (url, tok, body) = (t.url("/api/v1/cloud-records"), tok.clone(), item("91320102MA1X2Y3B1X"));
         tries.spawn(async move { reqwest::Client::new().post(url).bearer_auth(tok).json(&body).send().await });
     }
     while let Some(res) = tries.join_next().await {
@@ -434,9 +434,9 @@ async fn cloud_reports_do_not_reveal_which_codes_exist(store: Store) {
         json!([
             item(unknown),
             // 无锡: registered, not served by demo-provider.
-            item("91320205MA1X2YBJ00".into()),
+            item("91320205MA1X2YBJ8Q".into()),
             // 秦淮: the demo's projects are with demo-provider.
-            item("91320104MA1X2Y4B0D".into()),
+            item("91320104MA1X2Y4B86".into()),
         ]),
     )
     .await;
@@ -448,7 +448,7 @@ async fn cloud_reports_do_not_reveal_which_codes_exist(store: Store) {
     let wuxi = one(
         &t,
         "SELECT COUNT(*) FROM cloud_records c JOIN enterprises e ON e.id = c.enterprise_id WHERE e.uscc = $1",
-        vec![Arg::from("91320205MA1X2YBJ00")],
+        vec![Arg::from("91320205MA1X2YBJ8Q")],
     )
     .await;
     assert_eq!(wuxi, 0);

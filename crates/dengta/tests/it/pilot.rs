@@ -150,7 +150,7 @@ async fn failed_rules_are_named_and_overrides_flagged(store: Store) {
     let t = TestApp::spawn(store).await;
     let city = token(&t, "demo-officer").await;
     // A 江宁区 materials firm (C2927): no size on file, no assessment, not in a pilot sub-industry.
-    let user = enterprise_user(&t, "jn-materials", "91320115MA1X2YFN05", "320115", "C2927").await;
+    let user = enterprise_user(&t, "jn-materials", "91320115MA1X2YFN6P", "320115", "C2927").await;
     let (s, v) = post(&t, &user, "/api/v1/enrolments", json!({"programme_id": "nanjing-2024"})).await;
     assert_eq!(s, 201, "{v}");
     let id = v["enrolment"]["id"].as_i64().unwrap();
@@ -168,11 +168,11 @@ async fn failed_rules_are_named_and_overrides_flagged(store: Store) {
     );
     assert!(!failed.contains(&"local") && !failed.contains(&"no_serious_dishonesty"));
     // A serious dishonesty listing is named too.
-    let qh = enterprise_user(&t, "qh-equipment", "91320104MA1X2YEM0G", "320104", "C3491").await;
+    let qh = enterprise_user(&t, "qh-equipment", "91320104MA1X2YEM1K", "320104", "C3491").await;
     let mut c = t.db();
     c.execute(
         "UPDATE enterprises SET serious_dishonesty = TRUE WHERE uscc = $1",
-        vec![db::Arg::from("91320104MA1X2YEM0G")],
+        vec![db::Arg::from("91320104MA1X2YEM1K")],
     )
     .await
     .unwrap();

@@ -82,11 +82,11 @@ async fn admission_from_application_to_pool(store: Store) {
     let t = TestApp::spawn(store).await;
     let officer = token(&t, "demo-officer").await;
     let si = sub_industry(&t, "智能装备").await;
-    let (s, v) = apply(&t, "91320102MA1X2YDL0W", "pool-a", "product", &[si]).await;
+    let (s, v) = apply(&t, "91320102MA1X2YDL7J", "pool-a", "product", &[si]).await;
     assert_eq!(s, 201, "{v}");
     let id = v["id"].as_i64().unwrap();
     // A second application with the same code is refused; nothing is created.
-    let (s, v) = apply(&t, "91320102MA1X2YDL0W", "pool-b", "product", &[si]).await;
+    let (s, v) = apply(&t, "91320102MA1X2YDL7J", "pool-b", "product", &[si]).await;
     assert_eq!(s, 409, "{v}");
     assert!(db::users::by_username(&mut t.db(), "pool-b").await.unwrap().is_none());
     // Bad input names the problem in Chinese.
@@ -96,7 +96,7 @@ async fn admission_from_application_to_pool(store: Store) {
         v["detail"].as_str().unwrap_or_default().contains("校验") || v["title"].as_str().unwrap().contains("代码"),
         "{v}"
     );
-    let (s, _) = apply(&t, "91320104MA1X2YEM0G", "pool-d", "wizard", &[si]).await;
+    let (s, _) = apply(&t, "91320104MA1X2YEM1K", "pool-d", "wizard", &[si]).await;
     assert_eq!(s, 422);
 
     // The applicant sees only itself; the officer sees it under 已申请.
@@ -254,7 +254,7 @@ async fn publicised(t: &TestApp, uscc: &str, username: &str, kind: &str, si: i64
 }
 
 const CODES: [&str; 5] =
-    ["91320102MA1X2YDL0W", "91320104MA1X2YEM0G", "91320115MA1X2YFN05", "91320102MA1X2YGP01", "91320102MA1X2Y3A0R"];
+    ["91320102MA1X2YDL7J", "91320104MA1X2YEM1K", "91320115MA1X2YFN6P", "91320102MA1X2YGP9W", "91320102MA1X2Y3B1X"];
 
 async fn quotas_hold_under_concurrency(store: Store) {
     let t = TestApp::spawn(store).await;

@@ -40,7 +40,7 @@ fn contract(sign_date: &str) -> Value {
     json!({
         "sign_date": sign_date,
         "parties": [
-            {"uscc": "91320104MA1X2Y8F08", "name": "金陵工业互联网服务有限公司", "role": "integrator", "amount": 20_000_000},
+            {"uscc": "91320104MA1X2Y8F6T", "name": "金陵工业互联网服务有限公司", "role": "integrator", "amount": 20_000_000},
             {"uscc": "91320115MA1X2Y9G0W", "name": "江宁云智小快轻准软件有限公司", "role": "software_vendor", "amount": 6_000_000}
         ],
         "lines": [
@@ -65,7 +65,7 @@ async fn project_from_diagnosis_to_completion(store: Store) {
     let expert = token(&t, "demo-expert").await;
     let mut c = t.db();
     let provider_id =
-        c.scalar("SELECT id FROM providers WHERE uscc = $1", vec![db::Arg::from("91320104MA1X2Y8F08")]).await.unwrap();
+        c.scalar("SELECT id FROM providers WHERE uscc = $1", vec![db::Arg::from("91320104MA1X2Y8F6T")]).await.unwrap();
     let (s, v) = post(&t, &enterprise, "/api/v1/enrolments", json!({"programme_id": "nanjing-2024"})).await;
     assert_eq!(s, 201, "{v}");
     let enrolment = v["enrolment"]["id"].as_i64().unwrap();

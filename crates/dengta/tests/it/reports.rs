@@ -38,7 +38,7 @@ async fn signed_packages_flow_upward(store: Store) {
     let sent = pkg["counters"]["320100"]["e.enterprises"].as_i64().unwrap();
     assert!(sent > 0, "{pkg}");
     let text = pkg.to_string();
-    assert!(!text.contains("91320102MA1X2Y3A0R") && !text.contains("玄武精密"), "aggregates only, no enterprise");
+    assert!(!text.contains("91320102MA1X2Y3B1X") && !text.contains("玄武精密"), "aggregates only, no enterprise");
     let (_, key) = get(&city_instance, &city, "/api/v1/reports/key").await;
     assert_eq!(key["public_key"], pkg["public_key"]);
 

@@ -292,7 +292,7 @@ pub async fn add_other_city(db: &Db) {
     let eid = db::enterprises::insert(
         &mut c,
         &db::enterprises::NewEnterprise {
-            uscc: "91320205MA1X2YBJ00",
+            uscc: "91320205MA1X2YBJ8Q",
             name: "无锡锡山纺织机械有限公司",
             region_code: "320205",
             industry_code: "C3551",
@@ -303,7 +303,7 @@ pub async fn add_other_city(db: &Db) {
     )
     .await
     .expect("enterprise");
-    let pid = db::providers::insert(&mut c, "91320205MA1X2YCK0N", "无锡数智服务有限公司", "320205", "integrator", true)
+    let pid = db::providers::insert(&mut c, "91320205MA1X2YCK2W", "无锡数智服务有限公司", "320205", "integrator", true)
         .await
         .expect("provider");
     let hash = dengta::app::accounts::hash_password("Other#City1").await.expect("hash");
@@ -392,11 +392,11 @@ pub async fn add_other_city(db: &Db) {
     .expect("project");
     // demo-expert's sheet and demo-enterprise's request, in 南京.
     let own_pid = c
-        .scalar("SELECT id FROM providers WHERE uscc = $1", vec![db::Arg::from("91320104MA1X2Y8F08")])
+        .scalar("SELECT id FROM providers WHERE uscc = $1", vec![db::Arg::from("91320104MA1X2Y8F6T")])
         .await
         .expect("provider");
     let own_eid = c
-        .scalar("SELECT id FROM enterprises WHERE uscc = $1", vec![db::Arg::from("91320102MA1X2Y3A0R")])
+        .scalar("SELECT id FROM enterprises WHERE uscc = $1", vec![db::Arg::from("91320102MA1X2Y3B1X")])
         .await
         .expect("enterprise");
     let demo_expert = db::users::by_username(&mut c, "demo-expert").await.expect("user").expect("demo-expert").id;
@@ -415,7 +415,7 @@ pub async fn add_other_city(db: &Db) {
     }
     // One pending claim in each city.
     for (name, region, uscc) in
-        [("claimant-nj", "320102", "91320102MA1X2Y7E0L"), ("claimant-wx", "320205", "91320205MA1X2YBJ00")]
+        [("claimant-nj", "320102", "91320102MA1X2Y7E1P"), ("claimant-wx", "320205", "91320205MA1X2YBJ8Q")]
     {
         let uid = db::users::insert(
             &mut c,
@@ -458,8 +458,8 @@ async fn own_enrolment_and_project(db: &Db) {
         return;
     }
     let eid =
-        c.scalar("SELECT id FROM enterprises WHERE uscc = $1", arg("91320102MA1X2Y3A0R")).await.expect("enterprise");
-    let pid = c.scalar("SELECT id FROM providers WHERE uscc = $1", arg("91320104MA1X2Y8F08")).await.expect("provider");
+        c.scalar("SELECT id FROM enterprises WHERE uscc = $1", arg("91320102MA1X2Y3B1X")).await.expect("enterprise");
+    let pid = c.scalar("SELECT id FROM providers WHERE uscc = $1", arg("91320104MA1X2Y8F6T")).await.expect("provider");
     let enrolment = db::pilot::insert_enrolment(
         &mut c,
         &db::pilot::NewEnrolment {
@@ -500,24 +500,24 @@ pub async fn fixture(db: &Db) -> Fixture {
         async move { c.scalar(sql, vec![db::Arg::from(arg)]).await.expect(sql) }
     };
     Fixture {
-        own_enterprise: id("SELECT id FROM enterprises WHERE uscc = $1", "91320102MA1X2Y3A0R").await,
-        other_city_enterprise: id("SELECT id FROM enterprises WHERE uscc = $1", "91320205MA1X2YBJ00").await,
-        own_provider: id("SELECT id FROM providers WHERE uscc = $1", "91320104MA1X2Y8F08").await,
-        other_city_provider: id("SELECT id FROM providers WHERE uscc = $1", "91320205MA1X2YCK0N").await,
+        own_enterprise: id("SELECT id FROM enterprises WHERE uscc = $1", "91320102MA1X2Y3B1X").await,
+        other_city_enterprise: id("SELECT id FROM enterprises WHERE uscc = $1", "91320205MA1X2YBJ8Q").await,
+        own_provider: id("SELECT id FROM providers WHERE uscc = $1", "91320104MA1X2Y8F6T").await,
+        other_city_provider: id("SELECT id FROM providers WHERE uscc = $1", "91320205MA1X2YCK2W").await,
         same_city_user: id("SELECT id FROM users WHERE username = $1", "demo-expert").await,
         other_city_user: id("SELECT id FROM users WHERE username = $1", "wuxi-enterprise").await,
-        own_claim: id("SELECT id FROM enterprise_claims WHERE uscc = $1", "91320102MA1X2Y7E0L").await,
-        other_city_claim: id("SELECT id FROM enterprise_claims WHERE uscc = $1", "91320205MA1X2YBJ00").await,
+        own_claim: id("SELECT id FROM enterprise_claims WHERE uscc = $1", "91320102MA1X2Y7E1P").await,
+        other_city_claim: id("SELECT id FROM enterprise_claims WHERE uscc = $1", "91320205MA1X2YBJ8Q").await,
         own_import: id("SELECT id FROM import_jobs WHERE username = $1", "demo-officer").await,
         other_city_import: id("SELECT id FROM import_jobs WHERE username = $1", "wuxi-enterprise").await,
         own_assessment: assessment_draft(
             db,
-            id("SELECT id FROM enterprises WHERE uscc = $1", "91320102MA1X2Y3A0R").await,
+            id("SELECT id FROM enterprises WHERE uscc = $1", "91320102MA1X2Y3B1X").await,
         )
         .await,
         other_city_assessment: assessment_draft(
             db,
-            id("SELECT id FROM enterprises WHERE uscc = $1", "91320205MA1X2YBJ00").await,
+            id("SELECT id FROM enterprises WHERE uscc = $1", "91320205MA1X2YBJ8Q").await,
         )
         .await,
         own_sheet: id(
@@ -538,8 +538,8 @@ pub async fn fixture(db: &Db) -> Fixture {
         own_project: id("SELECT id FROM projects WHERE title = $1", "设备联网改造").await,
         other_city_project: id("SELECT id FROM projects WHERE title = $1", "纺织设备联网改造").await,
         other_city_contact: id("SELECT id FROM contact_requests WHERE created_by = $1", "wuxi-enterprise").await,
-        own_case: case_of(db, id("SELECT id FROM enterprises WHERE uscc = $1", "91320102MA1X2Y3A0R").await).await,
-        other_city_case: case_of(db, id("SELECT id FROM enterprises WHERE uscc = $1", "91320205MA1X2YBJ00").await)
+        own_case: case_of(db, id("SELECT id FROM enterprises WHERE uscc = $1", "91320102MA1X2Y3B1X").await).await,
+        other_city_case: case_of(db, id("SELECT id FROM enterprises WHERE uscc = $1", "91320205MA1X2YBJ8Q").await)
             .await,
         own_subsidy: subsidy_of(db, id("SELECT id FROM projects WHERE title = $1", "设备联网改造").await).await,
         other_city_subsidy: subsidy_of(db, id("SELECT id FROM projects WHERE title = $1", "纺织设备联网改造").await)

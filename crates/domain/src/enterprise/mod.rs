@@ -9,4 +9,4 @@ pub mod uscc;
 
 pub use industry_code::{IndustryCode, IndustryCodeError};
 pub use size_class::{SizeClass, SizeClassError, SizeInputs, SizeOutcome, SizeRules, SizeRulesError, classify};
-pub use uscc::{CheckCharStatus, Uscc, UsccError};
+pub use uscc::{CheckCharStatus, OrgCodeStatus, Uscc, UsccError};

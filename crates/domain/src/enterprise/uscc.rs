@@ -63,6 +63,29 @@ impl UsccError {
     }
 }
 
+/// Whether positions 9–17 form a valid 组织机构代码 (GB 11714): the 17th character is the
+/// organisation code's own check character over positions 9–16. Real codes pass; a failure is a
+/// warning an authority may override with a recorded reason (early transition-era codes fail it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgCodeStatus {
+    Valid,
+    Mismatch { expected: char, actual: char },
+}
+
+/// Weights of GB 11714 over the 8 body characters of the organisation code.
+const ORG_WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
+
+/// The GB 11714 check character of an 8-character organisation-code body: digits count their
+/// value, letters A–Z 10–35; C = 11 − (Σ vᵢ·wᵢ mod 11), with 10 → 'X' and 11 → '0'.
+fn org_check_char(body: &[char]) -> char {
+    let sum: u32 = body.iter().zip(ORG_WEIGHTS).map(|(c, w)| c.to_digit(36).unwrap_or(0) * w).sum();
+    match 11 - sum % 11 {
+        10 => 'X',
+        11 => '0',
+        d => char::from_digit(d, 10).unwrap_or('0'),
+    }
+}
+
 /// Whether a code's 18th character matches the one computed from the first 17.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckCharStatus {
@@ -111,6 +134,26 @@ impl Uscc {
         let values = values_of(&chars)?;
         normalised.push(check_char_for(&values));
         Ok(Uscc(normalised))
+    }
+
+    /// Completes the first 16 characters with the organisation code's check character (GB 11714)
+    /// and the code's own (GB 32100): a code valid under both checks, for demo and test data.
+    pub fn with_check_chars(first16: &str) -> Result<Uscc, UsccError> {
+        let normalised = normalise_code(first16);
+        let chars: Vec<char> = normalised.chars().collect();
+        if chars.len() != LEN - 2 {
+            return Err(UsccError::WrongPrefixLength { actual: chars.len() + 1 });
+        }
+        values_of(&chars)?;
+        Uscc::with_check_char(&format!("{normalised}{}", org_check_char(&chars[8..16])))
+    }
+
+    /// Checks positions 9–17 as a 组织机构代码 (GB 11714); see [`OrgCodeStatus`].
+    pub fn org_code_status(&self) -> OrgCodeStatus {
+        let chars: Vec<char> = self.0.chars().collect();
+        let expected = org_check_char(&chars[8..16]);
+        let actual = chars[16];
+        if expected == actual { OrgCodeStatus::Valid } else { OrgCodeStatus::Mismatch { expected, actual } }
     }
 
     pub fn as_str(&self) -> &str {
@@ -425,5 +468,23 @@ mod tests {
         assert_eq!(record.uscc.as_str(), "91350100M0001TGQXM");
         assert_eq!(serde_json::to_string(&record).unwrap(), r#"{"uscc":"91350100M0001TGQXM"}"#);
         assert!(serde_json::from_str::<Record>(r#"{"uscc":"91350100M0001TGQX"}"#).is_err());
+    }
+
+    #[test]
+    fn organisation_code_check_of_gb_11714() {
+        // The standard example passes both checks.
+        let u = Uscc::parse("91350100M000100Y43").unwrap();
+        assert_eq!(u.org_code_status(), OrgCodeStatus::Valid);
+        // A well-formed code whose 17th character is not the organisation check character.
+        let u = Uscc::with_check_char("91110000000000001").unwrap();
+        assert_eq!(u.org_code_status(), OrgCodeStatus::Mismatch { expected: '0', actual: '1' });
+        // 10 → X, 11 → 0.
+        assert_eq!(org_check_char(&"D2143569".chars().collect::<Vec<_>>()), 'X');
+        assert_eq!(org_check_char(&"00000000".chars().collect::<Vec<_>>()), '0');
+        let both = Uscc::with_check_chars("91320102MA1X2Y3A").unwrap();
+        assert_eq!(both.as_str(), "91320102MA1X2Y3A33");
+        assert_eq!(both.org_code_status(), OrgCodeStatus::Valid);
+        assert_eq!(both.check_char_status(), CheckCharStatus::Valid);
+        assert!(Uscc::with_check_chars("91320102MA1X2Y3").is_err());
     }
 }

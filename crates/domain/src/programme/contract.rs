@@ -92,6 +92,9 @@ pub struct ContractDraft {
     pub lines: Vec<InvestmentLine>,
     pub split: CostSplit,
     pub criteria: Vec<Criterion>,
+    /// The down payment (首付金额) the contract sets; Longyan's first instalment is a share of it.
+    #[serde(default)]
+    pub down_payment: Fen,
 }
 
 impl ContractDraft {
@@ -130,6 +133,8 @@ pub enum ContractProblem {
     SignDateOutsideWindow { sign_date: Date, start: Date, end: Date },
     #[error("合同未约定验收条件")]
     NoCriteria,
+    #[error("首付金额 {down_payment} 元应在0至合同总额 {total} 元之间")]
+    DownPaymentOutOfRange { down_payment: Fen, total: Fen },
     #[error("第{index}个验收条件无效：{problem}")]
     InvalidCriterion { index: usize, problem: String },
 }
@@ -189,6 +194,9 @@ pub fn validate(p: &Programme, c: &ContractDraft) -> Vec<ContractProblem> {
     if c.criteria.is_empty() {
         out.push(ContractProblem::NoCriteria);
     }
+    if c.down_payment.0 < 0 || c.down_payment > total {
+        out.push(ContractProblem::DownPaymentOutOfRange { down_payment: c.down_payment, total });
+    }
     for (i, criterion) in c.criteria.iter().enumerate() {
         if let Err(problem) = criterion.check() {
             out.push(ContractProblem::InvalidCriterion { index: i + 1, problem });
@@ -203,6 +211,22 @@ pub fn eligible_spend(p: &Programme, lines: &[InvestmentLine]) -> (Fen, Fen) {
     let eligible = sum(lines.iter().filter(|l| !p.is_excluded(l.category)).map(|l| l.amount));
     let excluded = sum(lines.iter().filter(|l| p.is_excluded(l.category)).map(|l| l.amount));
     (eligible, excluded)
+}
+
+/// The subsidy base of a contract: its eligible spend less the provider's discount (服务商让利)
+/// falling on it, pro rata to the contract total and rounded up to the fen, so the base is what
+/// the enterprise and the government actually pay. Returns (base, the discount taken off).
+pub fn subsidy_base(p: &Programme, c: &ContractDraft) -> (Fen, Fen) {
+    let (eligible, _) = eligible_spend(p, &c.lines);
+    let total = c.total();
+    let discount = c.split.provider_discount;
+    if discount.0 <= 0 || total.0 <= 0 || eligible.0 <= 0 {
+        return (eligible, Fen::ZERO);
+    }
+    let num = i128::from(eligible.0) * i128::from(discount.0.min(total.0));
+    let den = i128::from(total.0);
+    let off = Fen(i64::try_from((num + den - 1) / den).unwrap_or(eligible.0).min(eligible.0));
+    (Fen(eligible.0 - off.0), off)
 }
 
 // ───────────────────────────── acceptance criteria ─────────────────────────────
@@ -474,7 +498,7 @@ mod tests {
     }
 
     fn party(name: &str, amount: &str) -> Party {
-        Party { uscc: "91320100MA1XXXXX0X".into(), name: name.into(), role: PartyRole::Integrator, amount: y(amount) }
+        Party { uscc: "91320100MA1XXXXX9R".into(), name: name.into(), role: PartyRole::Integrator, amount: y(amount) }
     }
 
     fn line(category: SpendCategory, amount: &str) -> InvestmentLine {
@@ -492,6 +516,7 @@ mod tests {
             ],
             split: CostSplit { enterprise: y("180000"), provider_discount: y("20000"), government: y("200000") },
             criteria: vec![Criterion::OnsiteLevelAtLeast { level: 2 }, Criterion::MilestonesDone],
+            down_payment: y("120000"),
         }
     }
 
@@ -503,6 +528,26 @@ mod tests {
         assert_eq!(c.total(), y("400000"));
         assert_eq!(eligible_spend(&p, &c.lines), (y("350000"), y("50000")));
         assert_eq!(eligible_spend(&p, &[]), (Fen::ZERO, Fen::ZERO));
+        // The provider's 20,000 discount on a 400,000 contract: 350,000 × 20,000 / 400,000 = 17,500
+        // of it falls on the eligible lines; the base is what the enterprise and government pay.
+        assert_eq!(subsidy_base(&p, &c), (y("332500"), y("17500")));
+        let none = ContractDraft {
+            split: CostSplit { provider_discount: Fen::ZERO, enterprise: y("200000"), ..c.split },
+            ..good_draft()
+        };
+        assert_eq!(subsidy_base(&p, &none), (y("350000"), Fen::ZERO));
+        // Rounding never gives the enterprise a fen it did not spend: the discount share rounds up.
+        let odd = ContractDraft {
+            split: CostSplit { enterprise: y("179999.99"), provider_discount: y("20000.01"), government: y("200000") },
+            ..good_draft()
+        };
+        assert_eq!(subsidy_base(&p, &odd).1, y("17500.01"));
+        // The down payment lies within the contract.
+        let over = ContractDraft { down_payment: y("400000.01"), ..good_draft() };
+        assert_eq!(
+            validate(&p, &over).iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["首付金额 400,000.01 元应在0至合同总额 400,000.00 元之间"]
+        );
     }
 
     #[test]
@@ -516,7 +561,7 @@ mod tests {
             validate(&p, &c).iter().map(ToString::to_string).collect::<Vec<_>>(),
             [
                 "合同未列明任何签约方",
-                "签约日期 2024-10-17 不在试点实施期 2024-10-18 至 2026-12-31 内",
+                "签约日期 2024-10-17 不在试点实施期 2024-10-18 至 2026-10-31 内",
                 "合同未约定验收条件",
             ]
         );
@@ -540,7 +585,7 @@ mod tests {
                 ContractProblem::SignDateOutsideWindow {
                     sign_date: d("2027-01-01"),
                     start: d("2024-10-18"),
-                    end: d("2026-12-31")
+                    end: d("2026-10-31")
                 },
             ]
         );
@@ -563,6 +608,7 @@ mod tests {
                 "合同未列明任何签约方",
                 "合同未列明投入明细",
                 "费用分担不能为负数（企业自筹 -1.00 元）",
+                "首付金额 120,000.00 元应在0至合同总额 0.00 元之间",
                 "第1个验收条件无效：使用天数应至少为1天"
             ]
         );
@@ -574,7 +620,7 @@ mod tests {
             amount: y("-250000")
         }));
         // The window's first and last days are inside it.
-        for day in ["2024-10-18", "2026-12-31"] {
+        for day in ["2024-10-18", "2026-10-31"] {
             let c = ContractDraft { sign_date: d(day), ..good_draft() };
             assert_eq!(validate(&p, &c), vec![], "{day}");
         }

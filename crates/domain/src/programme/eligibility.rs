@@ -231,7 +231,7 @@ mod tests {
     fn good() -> EnterpriseFacts {
         EnterpriseFacts {
             region_code: "320115".into(),
-            industry_code: "C3670".into(),
+            industry_code: "C3484".into(),
             size_class: Some("small".into()),
             above_scale: false,
             serious_dishonesty: false,
@@ -264,7 +264,7 @@ mod tests {
             [
                 "企业划型为小型企业，属于中小企业",
                 "企业所在地江苏省南京市江宁区（320115）属于江苏省南京市（320100）",
-                "行业代码C3670属于试点细分行业“汽车零部件”（C36）",
+                "行业代码C3484属于试点细分行业“智能制造装备”（C34）",
                 "企业未列入严重失信主体名单",
                 "同一改造内容未获其他专项资金支持",
                 "已提交改造前数字化水平自评测",
@@ -291,10 +291,7 @@ mod tests {
         assert_eq!(text[0], "企业划型为非中小企业");
         assert!(text[1].starts_with("企业所在地江苏省无锡市"), "{}", text[1]);
         assert!(text[1].ends_with("（320205）不属于江苏省南京市（320100）"), "{}", text[1]);
-        assert_eq!(
-            text[2],
-            "行业代码C2927不属于本试点的细分行业（“智能电网”、“智能制造装备”、“集成电路”、“汽车零部件”、“电子信息”）"
-        );
+        assert_eq!(text[2], "行业代码C2927不属于本试点的细分行业（“智能电网”、“智能制造装备”、“集成电路”）");
         assert_eq!(text[3], "企业列入严重失信主体名单，不得入库");
         assert_eq!(text[4], "同一改造内容已获“江苏省专精特新专项”支持，不得重复申报");
         assert_eq!(text[5], "尚未提交改造前数字化水平自评测");

@@ -25,8 +25,9 @@ pub use contract::{
 pub use date::{Date, DateError};
 pub use eligibility::{EligibilityRule, EnterpriseFacts, RuleOutcome};
 pub use rules::{
-    BudgetPool, Cap, Eligibility, Instalment, InstalmentStage, PoolOrder, PoolPurpose, Programme, ProgrammeLevel,
-    RulesError, SpendCategory, SubIndustryRule, SubsidyRule, TaperStep, Targets,
+    BudgetPool, Cap, DatedStep, Eligibility, Instalment, InstalmentBase, InstalmentStage, OnsiteRule, PoolOrder,
+    PoolPurpose, Programme, ProgrammeLevel, RulesError, SpendCategory, StepDates, SubIndustryRule, SubsidyRule,
+    TaperStep, Targets,
 };
 pub use subsidy::{SubsidyError, SubsidyInput, SubsidyResult, TraceLine};
 

@@ -200,6 +200,76 @@ impl InstalmentStage {
     }
 }
 
+/// A dated step of the acceptance procedure that a taper step may require by a deadline
+/// (Nanjing's January 2026 notice: the district truthfulness check by one day, the on-site
+/// assessment, the special financial audit and the filing by another).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DatedStep {
+    /// 区级真实性核查: the district officer's verify step of the acceptance.
+    DistrictCheck,
+    /// 第三方现场评测: the on-site assessment's submission.
+    OnsiteAssessment,
+    /// 专项财务审计: the financial check recorded by the city.
+    FinanceAudit,
+    /// 建档 (企业信息档案完善): the acceptance file completed with the assessment and the audit.
+    Filing,
+}
+
+impl DatedStep {
+    pub const ALL: [DatedStep; 4] =
+        [DatedStep::DistrictCheck, DatedStep::OnsiteAssessment, DatedStep::FinanceAudit, DatedStep::Filing];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            DatedStep::DistrictCheck => "district_check",
+            DatedStep::OnsiteAssessment => "onsite_assessment",
+            DatedStep::FinanceAudit => "finance_audit",
+            DatedStep::Filing => "filing",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            DatedStep::DistrictCheck => "区级真实性核查",
+            DatedStep::OnsiteAssessment => "第三方现场评测",
+            DatedStep::FinanceAudit => "专项财务审计",
+            DatedStep::Filing => "建档",
+        }
+    }
+}
+
+/// When each dated step of a project's acceptance was done (Beijing calendar days).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StepDates {
+    pub district_check: Option<Date>,
+    pub onsite_assessment: Option<Date>,
+    pub finance_audit: Option<Date>,
+    pub filing: Option<Date>,
+}
+
+impl StepDates {
+    pub fn of(&self, step: DatedStep) -> Option<Date> {
+        match step {
+            DatedStep::DistrictCheck => self.district_check,
+            DatedStep::OnsiteAssessment => self.onsite_assessment,
+            DatedStep::FinanceAudit => self.finance_audit,
+            DatedStep::Filing => self.filing,
+        }
+    }
+}
+
+/// What an instalment before acceptance is a share of.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InstalmentBase {
+    /// The award (核定补助).
+    #[default]
+    Award,
+    /// The contract's down payment (首付金额), as Longyan's 实施细则 says.
+    DownPayment,
+}
+
 /// How a budget pool is shared out when applications exceed it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -231,6 +301,19 @@ impl PoolOrder {
 pub struct SubIndustryRule {
     pub name: String,
     pub codes: Vec<String>,
+}
+
+/// What the on-site assessment (现场评测) behind acceptance must be (工信厅企业〔2024〕56号: pilot
+/// enterprises are rated on site against the 2024 instrument).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnsiteRule {
+    /// The instrument edition it must use, e.g. "2024"; `None` = any.
+    #[serde(default)]
+    pub edition: Option<String>,
+    /// It must be made (created and submitted) after the project was completed.
+    #[serde(default)]
+    pub after_completion: bool,
 }
 
 /// Programme targets, for dashboards.
@@ -300,12 +383,24 @@ impl Cap {
     }
 }
 
-/// A stage of tapering (退坡): applies to projects completed on or before `until`.
+/// A stage of tapering (退坡): applies to a project completed on or before `until` (when set) whose
+/// dated steps were each done on or before their deadline (when any are listed).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaperStep {
-    pub until: Date,
+    /// A name for the terms, e.g. "第一批".
+    pub name: String,
+    pub until: Option<Date>,
+    pub deadlines: Vec<(DatedStep, Date)>,
     pub rate_bp: u32,
     pub cap: Cap,
+}
+
+impl TaperStep {
+    /// Whether a project completed on `completed_on` with these step dates gets this step's terms.
+    pub fn applies(&self, completed_on: Date, steps: &StepDates) -> bool {
+        self.until.is_none_or(|u| completed_on <= u)
+            && self.deadlines.iter().all(|(step, by)| steps.of(*step).is_some_and(|d| d <= *by))
+    }
 }
 
 /// One instalment of the subsidy. The [`InstalmentStage::AfterAcceptance`] one is last and takes
@@ -315,6 +410,8 @@ pub struct Instalment {
     pub stage: InstalmentStage,
     pub share_bp: u32,
     pub cap: Option<Fen>,
+    /// What `share_bp` is a share of (only before acceptance; the last instalment takes the balance).
+    pub base: InstalmentBase,
 }
 
 /// How the subsidy (奖补) is computed; see `programme::subsidy::compute`.
@@ -328,18 +425,23 @@ pub struct SubsidyRule {
     pub level_bonus: Vec<(u8, Fen)>,
     /// Lowest final level that earns a subsidy (二级).
     pub min_level: u8,
-    /// Ascending by `until`: the first step whose `until` is on or after the completion date
-    /// applies, else the base `rate_bp` and `cap`.
+    /// In order: the first step that applies ([`TaperStep::applies`]) sets the terms, else the base
+    /// `rate_bp` and `cap`.
     pub taper: Vec<TaperStep>,
     pub instalments: Vec<Instalment>,
     pub pool_order: PoolOrder,
+    /// Other programmes (ids) whose awards to the same enterprise count against this one's cap
+    /// (a cap across batches); the cap always holds across the enterprise's projects in this one.
+    pub cap_shared_with: Vec<String>,
+    /// False when the rate is not confirmed by the source (the file says why; the UI says so).
+    pub rate_verified: bool,
 }
 
 impl SubsidyRule {
-    /// The rate and cap for a project completed on `completed_on`, with the taper step that set
-    /// them (`None` = the base terms).
-    pub fn terms_on(&self, completed_on: Date) -> (u32, &Cap, Option<&TaperStep>) {
-        match self.taper.iter().find(|s| s.until >= completed_on) {
+    /// The rate and cap for a project completed on `completed_on` with these step dates, with the
+    /// taper step that set them (`None` = the base terms).
+    pub fn terms(&self, completed_on: Date, steps: &StepDates) -> (u32, &Cap, Option<&TaperStep>) {
+        match self.taper.iter().find(|s| s.applies(completed_on, steps)) {
             Some(step) => (step.rate_bp, &step.cap, Some(step)),
             None => (self.rate_bp, &self.cap, None),
         }
@@ -367,6 +469,8 @@ pub struct Programme {
     min_enterprise_share_pct: u32,
     eligibility: Eligibility,
     excluded_categories: Vec<SpendCategory>,
+    eligible_categories: Vec<SpendCategory>,
+    onsite: OnsiteRule,
     completion_months: Option<u32>,
     subsidy: SubsidyRule,
     default_criteria: Vec<Criterion>,
@@ -512,8 +616,24 @@ impl Programme {
         &self.excluded_categories
     }
 
+    /// The categories the programme subsidises, when it lists them (then every other one is excluded).
+    pub fn eligible_categories(&self) -> &[SpendCategory] {
+        &self.eligible_categories
+    }
+
+    /// Whether spend in `category` is outside the subsidy base: not in the programme's eligible
+    /// list when it has one, else in its excluded list.
     pub fn is_excluded(&self, category: SpendCategory) -> bool {
-        self.excluded_categories.contains(&category)
+        if self.eligible_categories.is_empty() {
+            self.excluded_categories.contains(&category)
+        } else {
+            !self.eligible_categories.contains(&category)
+        }
+    }
+
+    /// What the on-site assessment behind acceptance must be.
+    pub fn onsite(&self) -> &OnsiteRule {
+        &self.onsite
     }
 
     /// Months after listing within which the transformation must be finished (Changchun: 3).
@@ -626,6 +746,10 @@ struct RawProgramme {
     #[serde(default)]
     excluded_categories: Vec<SpendCategory>,
     #[serde(default)]
+    eligible_categories: Vec<SpendCategory>,
+    #[serde(default)]
+    onsite: OnsiteRule,
+    #[serde(default)]
     targets: Targets,
     eligibility: Eligibility,
     #[serde(default, rename = "sub_industry")]
@@ -677,12 +801,25 @@ struct RawSubsidy {
     instalments: Vec<RawInstalment>,
     #[serde(default)]
     pool_order: PoolOrder,
+    #[serde(default)]
+    cap_shared_with: Vec<String>,
+    #[serde(default = "yes")]
+    rate_verified: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawTaper {
-    until: RawDate,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    until: Option<RawDate>,
+    #[serde(default, rename = "deadline")]
+    deadlines: Vec<RawDeadline>,
     rate_bp: u32,
     #[serde(default)]
     cap_yuan: Option<RawYuan>,
@@ -692,8 +829,17 @@ struct RawTaper {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawDeadline {
+    step: DatedStep,
+    by: RawDate,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawInstalment {
     stage: InstalmentStage,
+    #[serde(default)]
+    base: InstalmentBase,
     #[serde(default)]
     share_bp: Option<u32>,
     #[serde(default)]
@@ -802,6 +948,20 @@ impl RawProgramme {
                 return Err(invalid("不予补助的支出类别（excluded_categories）", format!("“{}”重复", c.label_zh())));
             }
         }
+        let mut listed = HashSet::new();
+        for c in &self.eligible_categories {
+            if !listed.insert(*c) || seen.contains(c) {
+                return Err(invalid(
+                    "可补助的支出类别（eligible_categories）",
+                    format!("“{}”重复或同时列为不予补助", c.label_zh()),
+                ));
+            }
+        }
+        if let Some(e) = &self.onsite.edition
+            && e.trim().is_empty()
+        {
+            return Err(invalid("现场评测（onsite.edition）", "评测指标版本不能为空；不限版本请删去此项"));
+        }
         if self.targets.share_l2_above_scale_pct.is_some_and(|p| p > 100) {
             return Err(invalid("目标中规上企业达二级比例（targets.share_l2_above_scale_pct）", "应为0至100的百分数"));
         }
@@ -833,6 +993,8 @@ impl RawProgramme {
             min_enterprise_share_pct: self.min_enterprise_share_pct,
             eligibility: self.eligibility,
             excluded_categories: self.excluded_categories,
+            eligible_categories: self.eligible_categories,
+            onsite: self.onsite,
             completion_months: self.completion_months,
             subsidy,
             default_criteria: self.criteria,
@@ -912,16 +1074,30 @@ fn validate_subsidy(raw: &RawSubsidy) -> Result<SubsidyRule, RulesError> {
     let mut taper: Vec<TaperStep> = Vec::new();
     for (i, t) in raw.taper.iter().enumerate() {
         let place = format!("第{}个退坡档（[[subsidy.taper]]）", i + 1);
-        let until = t.until.resolve(&format!("{place}的截止日期（until）"))?;
-        if let Some(prev) = taper.last().filter(|prev| prev.until >= until) {
+        let until = t.until.as_ref().map(|u| u.resolve(&format!("{place}的截止日期（until）"))).transpose()?;
+        if let Some(until) = until
+            && let Some(prev) = taper.iter().filter_map(|p| p.until).next_back().filter(|prev| *prev >= until)
+        {
             return Err(invalid(
                 format!("{place}的截止日期（until）"),
-                format!("{until} 不晚于上一档的 {}；各档须按截止日期由早到晚排列", prev.until),
+                format!("{until} 不晚于上一档的 {prev}；各档须按截止日期由早到晚排列"),
             ));
+        }
+        let mut deadlines: Vec<(DatedStep, Date)> = Vec::new();
+        for (j, dl) in t.deadlines.iter().enumerate() {
+            let here = format!("{place}的第{}个办结时限（[[subsidy.taper.deadline]]）", j + 1);
+            if deadlines.iter().any(|(s, _)| *s == dl.step) {
+                return Err(invalid(here, format!("“{}”重复", dl.step.label_zh())));
+            }
+            deadlines.push((dl.step, dl.by.resolve(&format!("{here}的日期（by）"))?));
+        }
+        if until.is_none() && deadlines.is_empty() {
+            return Err(invalid(&place, "须写明完成日期截止（until）或各环节办结时限（[[subsidy.taper.deadline]]）"));
         }
         check_rate(&format!("{place}的补助比例（rate_bp）"), t.rate_bp)?;
         let cap = cap_of(&place, &t.cap_yuan, &t.cap_by_level, raw.min_level)?;
-        taper.push(TaperStep { until, rate_bp: t.rate_bp, cap });
+        let name = t.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or("退坡前").to_owned();
+        taper.push(TaperStep { name, until, deadlines, rate_bp: t.rate_bp, cap });
     }
 
     if raw.instalments.is_empty() {
@@ -952,7 +1128,10 @@ fn validate_subsidy(raw: &RawSubsidy) -> Result<SubsidyRule, RulesError> {
             if r.cap_yuan.is_some() {
                 return Err(invalid(format!("{place}的上限（cap_yuan）"), "验收后拨付领取余额，不设上限"));
             }
-            instalments.push(Instalment { stage: r.stage, share_bp: balance, cap: None });
+            if r.base != InstalmentBase::Award {
+                return Err(invalid(format!("{place}的基数（base）"), "验收后拨付领取余额，不另设基数"));
+            }
+            instalments.push(Instalment { stage: r.stage, share_bp: balance, cap: None, base: r.base });
         } else {
             if i == last {
                 return Err(invalid(
@@ -969,7 +1148,7 @@ fn validate_subsidy(raw: &RawSubsidy) -> Result<SubsidyRule, RulesError> {
             }
             used_bp += share;
             let cap = r.cap_yuan.as_ref().map(|c| c.resolve(&format!("{place}的上限（cap_yuan）"))).transpose()?;
-            instalments.push(Instalment { stage: r.stage, share_bp: share, cap });
+            instalments.push(Instalment { stage: r.stage, share_bp: share, cap, base: r.base });
         }
     }
 
@@ -981,6 +1160,18 @@ fn validate_subsidy(raw: &RawSubsidy) -> Result<SubsidyRule, RulesError> {
         taper,
         instalments,
         pool_order: raw.pool_order,
+        cap_shared_with: {
+            for id in &raw.cap_shared_with {
+                if !check_id(id) {
+                    return Err(invalid(
+                        "共享上限的试点（subsidy.cap_shared_with）",
+                        format!("应为试点规则标识，收到“{id}”"),
+                    ));
+                }
+            }
+            raw.cap_shared_with.clone()
+        },
+        rate_verified: raw.rate_verified,
     })
 }
 
@@ -1002,6 +1193,10 @@ mod tests {
         let ids: Vec<&str> = all.iter().map(Programme::id).collect();
         assert_eq!(ids, ["nanjing-2024", "zhongshan-2024", "longyan-2024"]);
         for p in &all {
+            assert!(!p.eligible_categories().is_empty(), "{}: eligible spend listed exactly", p.id());
+            assert_eq!(p.onsite().edition.as_deref(), Some("2024"), "{}", p.id());
+        }
+        for p in &all {
             assert_eq!(p.fingerprint().len(), 64, "{}", p.id());
             assert!(p.fingerprint().bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
             assert_eq!(p.min_enterprise_share_pct(), 80);
@@ -1014,26 +1209,61 @@ mod tests {
     #[test]
     fn nanjing_as_data() {
         let p = builtin("nanjing-2024");
-        assert_eq!(p.version(), 1);
-        assert_eq!(p.rule_ref(), "nanjing-2024 v1");
+        assert_eq!(p.version(), 2);
+        assert_eq!(p.rule_ref(), "nanjing-2024 v2");
         assert_eq!(p.level(), ProgrammeLevel::City);
         assert_eq!(p.region(), "320100");
         assert_eq!(p.batch(), "2024");
-        assert_eq!(p.window(), (d("2024-10-18"), d("2026-12-31")));
-        assert!(p.in_window(d("2024-10-18")) && p.in_window(d("2026-12-31")));
-        assert!(!p.in_window(d("2024-10-17")) && !p.in_window(d("2027-01-01")));
+        assert_eq!(p.window(), (d("2024-10-18"), d("2026-10-31")));
+        assert!(p.in_window(d("2024-10-18")) && p.in_window(d("2026-10-31")));
+        assert!(!p.in_window(d("2024-10-17")) && !p.in_window(d("2026-11-01")));
         let s = p.subsidy();
-        // Base = the terms after the batch-1 deadline; the taper step holds the earlier, richer terms.
+        // Base = the later terms; the taper step holds batch 1's terms and the dated steps earning them.
         assert_eq!((s.rate_bp, &s.cap), (4000, &Cap::Flat(Fen(40_000_000))));
-        assert_eq!(s.taper, vec![TaperStep { until: d("2025-12-31"), rate_bp: 5000, cap: Cap::Flat(Fen(50_000_000)) }]);
-        assert_eq!(s.terms_on(d("2025-12-31")).0, 5000);
-        assert_eq!(s.terms_on(d("2026-01-01")).0, 4000);
+        assert_eq!(
+            s.taper,
+            vec![TaperStep {
+                name: "第一批".into(),
+                until: None,
+                deadlines: vec![
+                    (DatedStep::DistrictCheck, d("2026-01-20")),
+                    (DatedStep::OnsiteAssessment, d("2026-01-27")),
+                    (DatedStep::FinanceAudit, d("2026-01-27")),
+                    (DatedStep::Filing, d("2026-01-27")),
+                ],
+                rate_bp: 5000,
+                cap: Cap::Flat(Fen(50_000_000))
+            }]
+        );
+        let on_time = StepDates {
+            district_check: Some(d("2026-01-20")),
+            onsite_assessment: Some(d("2026-01-27")),
+            finance_audit: Some(d("2026-01-27")),
+            filing: Some(d("2026-01-27")),
+        };
+        // The completion date does not decide; the deadline days themselves still count.
+        assert_eq!(s.terms(d("2026-01-05"), &on_time).0, 5000);
+        assert_eq!(
+            s.terms(d("2025-12-20"), &StepDates { onsite_assessment: Some(d("2026-02-03")), ..on_time }).0,
+            4000
+        );
+        assert_eq!(s.terms(d("2025-12-20"), &StepDates { district_check: Some(d("2026-01-21")), ..on_time }).0, 4000);
+        assert_eq!(s.terms(d("2025-12-20"), &StepDates { filing: None, ..on_time }).0, 4000);
+        assert_eq!(p.eligible_categories().len(), 5);
+        assert!(p.is_excluded(SpendCategory::Hardware) && !p.is_excluded(SpendCategory::Service));
+        assert_eq!(p.onsite(), &OnsiteRule { edition: Some("2024".into()), after_completion: true });
+        assert!(s.rate_verified && s.cap_shared_with.is_empty());
         assert_eq!(s.level_bonus, vec![(4, Fen(20_000_000))]);
         assert_eq!(s.bonus_for(3), Fen::ZERO);
         assert_eq!(s.bonus_for(4), Fen(20_000_000));
         assert_eq!(
             s.instalments,
-            vec![Instalment { stage: InstalmentStage::AfterAcceptance, share_bp: 10_000, cap: None }]
+            vec![Instalment {
+                stage: InstalmentStage::AfterAcceptance,
+                share_bp: 10_000,
+                cap: None,
+                base: InstalmentBase::Award
+            }]
         );
         assert_eq!(s.pool_order, PoolOrder::FirstComeFirstServed);
         let e = p.eligibility();
@@ -1066,6 +1296,7 @@ mod tests {
             Cap::ByLevel(vec![(2, Fen(30_000_000)), (3, Fen(60_000_000)), (4, Fen(100_000_000))])
         );
         assert_eq!(z.subsidy().rate_bp, 3000);
+        assert!(!z.subsidy().rate_verified, "only Zhongshan's caps are verified");
         assert!(z.eligibility().above_scale_required);
         assert_eq!(z.sub_industry_of("C3851").map(|s| s.name.as_str()), Some("智能家居"));
         assert_eq!(z.sub_industry_of("2110").map(|s| s.name.as_str()), Some("智能家居"));
@@ -1083,10 +1314,31 @@ mod tests {
         assert_eq!(
             s.instalments,
             vec![
-                Instalment { stage: InstalmentStage::AfterContract, share_bp: 4000, cap: Some(Fen(15_000_000)) },
-                Instalment { stage: InstalmentStage::AfterAcceptance, share_bp: 6000, cap: None },
+                Instalment {
+                    stage: InstalmentStage::AfterContract,
+                    share_bp: 4000,
+                    cap: Some(Fen(15_000_000)),
+                    base: InstalmentBase::DownPayment
+                },
+                Instalment {
+                    stage: InstalmentStage::AfterAcceptance,
+                    share_bp: 6000,
+                    cap: None,
+                    base: InstalmentBase::Award
+                },
             ]
         );
+        // Longyan's scope: software, cloud, data acquisition and transmission equipment — no services.
+        for c in SpendCategory::ALL {
+            let counted = matches!(
+                c,
+                SpendCategory::Software
+                    | SpendCategory::Cloud
+                    | SpendCategory::Gateway
+                    | SpendCategory::DataAcquisition
+            );
+            assert_eq!(l.is_excluded(c), !counted, "{c:?}");
+        }
         assert_eq!(s.cap.describe_zh(), "二级 250,000.00 元、三级 350,000.00 元、四级 450,000.00 元");
     }
 
@@ -1096,12 +1348,12 @@ mod tests {
         let of = |c: &str| p.sub_industry_of(c).map(|s| s.name.as_str());
         assert_eq!(of("C3484"), Some("智能制造装备"));
         assert_eq!(of("3562"), Some("智能制造装备"));
-        assert_eq!(of("C3670"), Some("汽车零部件"));
-        assert_eq!(of("C3981"), Some("电子信息"));
-        // C3973 集成电路制造 lies inside C39 but its own, longer code wins.
+        // Only the three published sub-industries, industrial classes only.
+        assert_eq!(of("C3670"), None);
+        assert_eq!(of("C3981"), None);
         assert_eq!(of("C3973"), Some("集成电路"));
         assert_eq!(p.sub_industry_match("C3973").map(|(_, c)| c), Some("C3973"));
-        assert_eq!(of("I6520"), Some("集成电路"));
+        assert_eq!(of("I6520"), None, "IC design is a service class");
         assert_eq!(of("C3821"), Some("智能电网"));
         assert_eq!(of("C2927"), None);
         assert_eq!(of("C"), None, "a section is coarser than every listed code");
@@ -1298,6 +1550,35 @@ level = 2
         let (place, why) = problem(Programme::from_toml(&text.replace("cap_yuan = 500000\n", "")));
         assert_eq!(place, "第1个退坡档（[[subsidy.taper]]）");
         assert_eq!(why, "缺少补助上限：请填写统一上限（cap_yuan）或分级上限（cap_by_level）");
+        // A step with neither a completion date nor deadlines; a step named twice; a bad deadline.
+        let (place, _) = problem(Programme::from_toml(&text.replacen("until = \"2025-12-31\"\n", "", 1)));
+        assert_eq!(place, "第1个退坡档（[[subsidy.taper]]）");
+        let dl = |a: &str, b: &str| {
+            format!(
+                "\n[[subsidy.taper]]\nrate_bp = 5000\ncap_yuan = 500000\n\n[[subsidy.taper.deadline]]\nstep = \"{a}\"\nby = \"2026-01-20\"\n\n[[subsidy.taper.deadline]]\nstep = \"{b}\"\nby = \"2026-01-27\"\n"
+            )
+        };
+        let with = |t: String| MINIMAL.replacen("\n[[subsidy.instalment]]", &format!("{t}\n[[subsidy.instalment]]"), 1);
+        let p = Programme::from_toml(&with(dl("district_check", "filing"))).unwrap();
+        assert_eq!(p.subsidy().taper[0].deadlines.len(), 2);
+        assert_eq!(p.subsidy().taper[0].name, "退坡前");
+        let (place, _) = problem(Programme::from_toml(&with(dl("filing", "filing"))));
+        assert_eq!(place, "第1个退坡档（[[subsidy.taper]]）的第2个办结时限（[[subsidy.taper.deadline]]）");
+        assert!(matches!(Programme::from_toml(&with(dl("filing", "lunch"))), Err(RulesError::Parse { .. })));
+        // A down-payment base belongs to an instalment before acceptance only.
+        let bad = MINIMAL.replacen(
+            "stage = \"after_acceptance\"",
+            "stage = \"after_acceptance\"\nbase = \"down_payment\"",
+            1,
+        );
+        assert_eq!(problem(Programme::from_toml(&bad)).0, "第2期拨付（[[subsidy.instalment]]）的基数（base）");
+        // A category both eligible and excluded.
+        let both = MINIMAL.replacen(
+            "min_enterprise_share_pct = 80",
+            "min_enterprise_share_pct = 80\neligible_categories = [\"software\"]\nexcluded_categories = [\"software\"]",
+            1,
+        );
+        assert_eq!(problem(Programme::from_toml(&both)).0, "可补助的支出类别（eligible_categories）");
 
         let no_subs = MINIMAL.replacen("[[sub_industry]]\nname = \"装备\"\ncodes = [\"34\", \"C35\"]\n", "", 1);
         let (place, _) = problem(Programme::from_toml(&no_subs));

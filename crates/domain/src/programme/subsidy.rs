@@ -2,36 +2,69 @@
 //! read back to the enterprise (programme.md §5.8, §10.1 `SubsidyRule` / `SubsidyAward`).
 //!
 //! Order of the computation:
-//! 1. the terms: the first taper step (退坡) whose `until` is on or after the completion date, else
-//!    the base rate and cap;
+//! 1. the terms: the first taper step (退坡) that applies — completed by its `until` date and each
+//!    of its dated steps (district check, on-site assessment, audit, filing) done by its deadline —
+//!    else the base rate and cap;
 //! 2. proportional amount = eligible spend × rate, rounded DOWN to the fen;
-//! 3. capped by the (level's) cap;
-//! 4. plus the level bonus → the award (核定补助);
-//! 5. minus what was already paid for this project;
+//! 3. capped by the (level's) cap, which holds per enterprise: what its other projects in the
+//!    programme (and in the programmes sharing the cap) were granted is taken off the cap first;
+//! 4. plus the level bonus, once per enterprise → the award (核定补助);
+//! 5. minus every earlier instalment of this project computed and reserved (not cancelled),
+//!    paid or not;
 //! 6. limited by what is left in the budget pool (总量控制、先到先补) → `total`, payable now;
 //! 7. `total` split into instalments: the schedule is applied to everything granted so far
-//!    (already paid + `total`), earlier stages first, and what was already paid is taken off the
-//!    earliest stages. The instalments therefore always add up to `total`.
+//!    (already reserved + `total`), earlier stages first — an instalment on the down payment is a
+//!    share of the contract's down payment, the others of the award — and what was already
+//!    reserved is taken off the earliest stages. The instalments therefore always add up to `total`.
 
 use serde::{Deserialize, Serialize};
 
 use super::level_zh;
-use super::rules::{Date, FULL_BP, InstalmentStage, MAX_LEVEL, Programme, pct_of_bp};
+use super::rules::{
+    Date, FULL_BP, InstalmentBase, InstalmentStage, MAX_LEVEL, Programme, StepDates, TaperStep, pct_of_bp,
+};
 use crate::money::Fen;
 
 /// What the computation needs about one project.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SubsidyInput {
-    /// Spend in the categories the programme subsidises (see `contract::eligible_spend`).
+    /// Spend in the categories the programme subsidises, net of the provider's discount (see
+    /// `contract::subsidy_base`).
     pub eligible_spend: Fen,
     /// Final level (on-site assessment), 1–4.
     pub level: u8,
-    /// When the transformation was completed: decides the taper step.
+    /// When the transformation was completed: decides a taper step with an `until` date.
     pub completed_on: Date,
-    /// Already paid to this project (e.g. the instalment after contract).
-    pub already_paid: Fen,
+    /// When the dated acceptance steps were done: decide a taper step with deadlines.
+    pub steps: StepDates,
+    /// Every earlier instalment of this project computed and reserved, not cancelled (paid or not).
+    pub already_reserved: Fen,
+    /// Granted to the enterprise's other projects under the cap (programme and those sharing it),
+    /// level bonuses excluded.
+    pub enterprise_prior: Fen,
+    /// Level bonuses granted to the enterprise's other projects.
+    pub enterprise_prior_bonus: Fen,
+    /// The contract's down payment (首付金额), for an instalment on it.
+    pub down_payment: Option<Fen>,
     /// What is left in the budget pool for new payments.
     pub pool_remaining: Fen,
+}
+
+impl SubsidyInput {
+    /// An input with nothing reserved before, no other projects, no dated steps, no down payment.
+    pub fn new(eligible_spend: Fen, level: u8, completed_on: Date, pool_remaining: Fen) -> SubsidyInput {
+        SubsidyInput {
+            eligible_spend,
+            level,
+            completed_on,
+            steps: StepDates::default(),
+            already_reserved: Fen::ZERO,
+            enterprise_prior: Fen::ZERO,
+            enterprise_prior_bonus: Fen::ZERO,
+            down_payment: None,
+            pool_remaining,
+        }
+    }
 }
 
 /// One step of the computation, in Chinese.
@@ -51,6 +84,10 @@ pub struct SubsidyResult {
     pub trace: Vec<TraceLine>,
     /// The programme rule that produced it, "id vN".
     pub rule: String,
+    /// The award (核定补助) before what was reserved earlier and the pool.
+    pub award: Fen,
+    /// The level bonus inside the award.
+    pub bonus: Fen,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -73,11 +110,40 @@ fn add(a: Fen, b: Fen) -> Result<Fen, SubsidyError> {
     a.checked_add(b).map_err(|_| SubsidyError::Overflow)
 }
 
+fn minus(a: Fen, b: Fen) -> Fen {
+    Fen(a.0.saturating_sub(b.0).max(0))
+}
+
 /// `amount × bp / 10000`, rounded down to the fen. `amount` and `bp` are non-negative.
 fn share(amount: Fen, bp: u32) -> Fen {
     let v = i128::from(amount.0) * i128::from(bp) / i128::from(FULL_BP);
     // bp ≤ 10000, so the share never exceeds the amount and fits an i64.
     Fen(i64::try_from(v).unwrap_or(amount.0))
+}
+
+/// Why a taper step applies or not, in Chinese: each condition with its date.
+fn taper_conditions(step: &TaperStep, completed_on: Date, steps: &StepDates) -> (Vec<String>, Option<String>) {
+    let mut met = Vec::new();
+    let mut failed = None;
+    if let Some(until) = step.until {
+        if completed_on <= until {
+            met.push(format!("完成日期 {completed_on} 不晚于 {until}"));
+        } else {
+            failed = Some(format!("完成日期 {completed_on} 晚于 {until}"));
+        }
+    }
+    for (kind, by) in &step.deadlines {
+        match steps.of(*kind) {
+            Some(d) if d <= *by => met.push(format!("{} {d} 办结，不晚于 {by}", kind.label_zh())),
+            Some(d) => {
+                failed.get_or_insert_with(|| format!("{} {d} 办结，晚于时限 {by}", kind.label_zh()));
+            }
+            None => {
+                failed.get_or_insert_with(|| format!("{}尚未办结（时限 {by}）", kind.label_zh()));
+            }
+        }
+    }
+    (met, failed)
 }
 
 /// Computes the subsidy for one project under `p`. Refuses a level below the programme's minimum.
@@ -90,9 +156,14 @@ pub fn compute(p: &Programme, input: &SubsidyInput) -> Result<SubsidyResult, Sub
     if level < rule.min_level {
         return Err(SubsidyError::LevelBelowMinimum { level, min: rule.min_level });
     }
-    for (field, amount) in
-        [("可补助投入", input.eligible_spend), ("已拨付金额", input.already_paid), ("预算池余额", input.pool_remaining)]
-    {
+    for (field, amount) in [
+        ("可补助投入", input.eligible_spend),
+        ("已核拨金额", input.already_reserved),
+        ("本企业其他项目已核定金额", input.enterprise_prior),
+        ("本企业其他项目等级奖励", input.enterprise_prior_bonus),
+        ("首付金额", input.down_payment.unwrap_or(Fen::ZERO)),
+        ("预算池余额", input.pool_remaining),
+    ] {
         if amount.0 < 0 {
             return Err(SubsidyError::Negative { field });
         }
@@ -107,17 +178,30 @@ pub fn compute(p: &Programme, input: &SubsidyInput) -> Result<SubsidyResult, Sub
     ));
 
     // 1. Terms.
-    let (rate_bp, cap, step) = rule.terms_on(input.completed_on);
+    let (rate_bp, cap, step) = rule.terms(input.completed_on, &input.steps);
     let cap_amount = cap.for_level(level).ok_or(SubsidyError::LevelBelowMinimum { level, min: rule.min_level })?;
-    let terms_note = match (step, rule.taper.last()) {
-        (Some(step), _) => {
-            format!("完成日期不晚于 {}，适用该阶段比例 {}、上限 {}", step.until, pct_of_bp(rate_bp), cap.describe_zh())
+    let terms = format!("比例 {}、上限 {}", pct_of_bp(rate_bp), cap.describe_zh());
+    let mut terms_note = match step {
+        Some(step) => {
+            let (met, _) = taper_conditions(step, input.completed_on, &input.steps);
+            format!("{}，适用{}{terms}", met.join("；"), step.name)
         }
-        (None, Some(last)) => {
-            format!("完成日期晚于 {}（退坡），适用比例 {}、上限 {}", last.until, pct_of_bp(rate_bp), cap.describe_zh())
+        None if rule.taper.is_empty() => terms,
+        None => {
+            let why: Vec<String> = rule
+                .taper
+                .iter()
+                .map(|t| {
+                    let (_, failed) = taper_conditions(t, input.completed_on, &input.steps);
+                    format!("{}条件未满足（{}）", t.name, failed.unwrap_or_default())
+                })
+                .collect();
+            format!("{}，退坡后适用{terms}", why.join("；"))
         }
-        (None, None) => format!("比例 {}、上限 {}", pct_of_bp(rate_bp), cap.describe_zh()),
     };
+    if !rule.rate_verified {
+        terms_note.push_str("；注意：补助比例未经核实（来源只核实了上限，见试点规则文件说明）");
+    }
     trace.push(line("适用规则", None, format!("{}：{terms_note}", p.rule_ref())));
 
     // 2. Proportional amount.
@@ -128,44 +212,65 @@ pub fn compute(p: &Programme, input: &SubsidyInput) -> Result<SubsidyResult, Sub
         format!("{spend} 元 × {} = {base} 元（不足一分的部分舍去）", pct_of_bp(rate_bp)),
     ));
 
-    // 3. Cap.
-    let capped = base.min(cap_amount);
+    // 3. Cap, per enterprise.
+    let prior = input.enterprise_prior;
+    let room = minus(cap_amount, prior);
+    let capped = base.min(room);
     let cap_name = if matches!(cap, super::rules::Cap::ByLevel(_)) {
         format!("{}上限", level_zh(level))
     } else {
         "上限".to_owned()
     };
-    let cap_note = if capped < base {
-        format!("超过{cap_name} {cap_amount} 元，按上限补助，超出的 {} 元不予补助", Fen(base.0 - capped.0))
+    let cap_desc = if prior.0 > 0 {
+        format!("单家企业{cap_name} {cap_amount} 元，本企业其他项目已核定 {prior} 元，剩余 {room} 元")
     } else {
-        format!("未超过{cap_name} {cap_amount} 元")
+        format!("单家企业{cap_name} {cap_amount} 元")
+    };
+    let cap_note = if capped < base {
+        format!("超过{cap_desc}，按上限补助，超出的 {} 元不予补助", Fen(base.0 - capped.0))
+    } else {
+        format!("未超过{cap_desc}")
     };
     trace.push(line("封顶", Some(capped), cap_note));
 
-    // 4. Level bonus.
-    let bonus = rule.bonus_for(level);
+    // 4. Level bonus, once per enterprise.
+    let full_bonus = rule.bonus_for(level);
+    let bonus = minus(full_bonus, input.enterprise_prior_bonus);
     if let Some((rank, amount)) = rule.level_bonus.first() {
-        let note = if bonus.0 > 0 {
-            format!("达到{}，另加 {bonus} 元", level_zh(level))
-        } else {
+        let mut note = if full_bonus.0 == 0 {
             format!("{}及以上另加 {amount} 元；本项目为{}，不适用", level_zh(*rank), level_zh(level))
+        } else if bonus < full_bonus {
+            format!(
+                "达到{}，另加 {full_bonus} 元；本企业其他项目已获 {} 元，本项目另加 {bonus} 元",
+                level_zh(level),
+                input.enterprise_prior_bonus,
+            )
+        } else {
+            format!("达到{}，另加 {bonus} 元", level_zh(level))
         };
+        let with_bonus = capped.0.saturating_add(bonus.0);
+        if bonus.0 > 0 && with_bonus > spend.0 {
+            note.push_str(&format!(
+                "；按通知原文，等级奖励在封顶金额之外另加，不以投入为限：合计 {} 元超过可补助投入 {spend} 元",
+                Fen(with_bonus)
+            ));
+        }
         trace.push(line("等级奖励", Some(bonus), note));
     }
     let award = add(capped, bonus)?;
     trace.push(line("核定补助", Some(award), format!("{award} 元，大写{}", super::amount_in_words(award))));
 
-    // 5. Already paid.
-    let paid = input.already_paid;
-    let mut due = Fen(award.0.saturating_sub(paid.0).max(0));
-    if paid.0 > 0 {
-        let note = if paid > award {
+    // 5. Earlier instalments of this project, reserved whether paid or not.
+    let reserved = input.already_reserved;
+    let mut due = minus(award, reserved);
+    if reserved.0 > 0 {
+        let note = if reserved > award {
             format!(
-                "已拨付 {paid} 元，超过核定补助 {award} 元，本次不再拨付，多拨的 {} 元应予核查",
-                Fen(paid.0 - award.0)
+                "此前各期已核拨 {reserved} 元（已预留即计入，不论是否已支付），超过核定补助 {award} 元，本次不再拨付，多拨的 {} 元应予核查",
+                Fen(reserved.0 - award.0)
             )
         } else {
-            format!("已拨付 {paid} 元")
+            format!("此前各期已核拨 {reserved} 元（已预留即计入，不论是否已支付）")
         };
         trace.push(line("扣除已拨付", Some(due), note));
     }
@@ -190,20 +295,25 @@ pub fn compute(p: &Programme, input: &SubsidyInput) -> Result<SubsidyResult, Sub
     trace.push(line("本次应拨付", Some(total), format!("{total} 元，大写{}", super::amount_in_words(total))));
 
     // 7. Instalments.
-    let granted = add(total, paid.min(award))?;
+    let granted = add(total, reserved.min(award))?;
+    let down = input.down_payment.unwrap_or(Fen::ZERO);
     let mut schedule = Vec::with_capacity(rule.instalments.len());
     let mut left = granted;
     for (i, inst) in rule.instalments.iter().enumerate() {
         let amount = if i + 1 == rule.instalments.len() {
             left
         } else {
-            let s = share(granted, inst.share_bp);
+            let of = match inst.base {
+                InstalmentBase::Award => granted,
+                InstalmentBase::DownPayment => down,
+            };
+            let s = share(of, inst.share_bp);
             inst.cap.map_or(s, |c| s.min(c)).min(left)
         };
         left = Fen(left.0 - amount.0);
         schedule.push((inst, amount));
     }
-    let mut to_deduct = paid.min(award);
+    let mut to_deduct = reserved.min(award);
     let mut instalments = Vec::with_capacity(schedule.len());
     for (i, (inst, amount)) in schedule.into_iter().enumerate() {
         let deducted = to_deduct.min(amount);
@@ -214,17 +324,25 @@ pub fn compute(p: &Programme, input: &SubsidyInput) -> Result<SubsidyResult, Sub
             "领取余额".to_owned()
         } else {
             let capped = inst.cap.map(|c| format!("，封顶 {c} 元")).unwrap_or_default();
-            format!("补助的 {}{capped}", pct_of_bp(inst.share_bp))
+            match inst.base {
+                InstalmentBase::Award => format!("补助的 {}{capped}", pct_of_bp(inst.share_bp)),
+                InstalmentBase::DownPayment if input.down_payment.is_none() => {
+                    format!("首付金额的 {}{capped}；合同未载明首付金额", pct_of_bp(inst.share_bp))
+                }
+                InstalmentBase::DownPayment => {
+                    format!("首付金额 {down} 元的 {}{capped}，且不超过核定补助", pct_of_bp(inst.share_bp))
+                }
+            }
         };
         if deducted.0 > 0 {
-            note.push_str(&format!("；本期 {amount} 元中已拨付 {deducted} 元"));
+            note.push_str(&format!("；本期 {amount} 元中已核拨 {deducted} 元"));
         }
         trace.push(TraceLine {
             label: format!("第{}期（{}）", i + 1, inst.stage.label_zh()), amount: Some(now), note
         });
     }
 
-    Ok(SubsidyResult { total, instalments, trace, rule: p.rule_ref() })
+    Ok(SubsidyResult { total, instalments, trace, rule: p.rule_ref(), award, bonus })
 }
 
 #[cfg(test)]
@@ -240,13 +358,21 @@ mod tests {
         Fen::parse_yuan(s).unwrap()
     }
 
+    fn d(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
     fn input(spend: &str, level: u8, completed_on: &str) -> SubsidyInput {
-        SubsidyInput {
-            eligible_spend: y(spend),
-            level,
-            completed_on: Date::parse(completed_on).unwrap(),
-            already_paid: Fen::ZERO,
-            pool_remaining: y("80000000"),
+        SubsidyInput::new(y(spend), level, d(completed_on), y("80000000"))
+    }
+
+    /// Nanjing's dated steps all done by the batch-1 deadlines (the deadline days themselves).
+    fn on_time() -> StepDates {
+        StepDates {
+            district_check: Some(d("2026-01-20")),
+            onsite_assessment: Some(d("2026-01-27")),
+            finance_audit: Some(d("2026-01-27")),
+            filing: Some(d("2026-01-27")),
         }
     }
 
@@ -255,11 +381,14 @@ mod tests {
     }
 
     #[test]
-    fn nanjing_before_the_taper() {
-        let r = compute(&programme("nanjing-2024"), &input("800000", 3, "2025-06-01")).unwrap();
+    fn nanjing_batch_one_by_the_dated_steps() {
+        // 80万 at 三级, completed 2026-01-05, every check done by 2026-01-27 → 50% = 40万.
+        let r =
+            compute(&programme("nanjing-2024"), &SubsidyInput { steps: on_time(), ..input("800000", 3, "2026-01-05") })
+                .unwrap();
         assert_eq!(r.total, y("400000"));
         assert_eq!(r.instalments, vec![(InstalmentStage::AfterAcceptance, y("400000"))]);
-        assert_eq!(r.rule, "nanjing-2024 v1");
+        assert_eq!(r.rule, "nanjing-2024 v2");
         assert_eq!(
             labels(&r),
             [
@@ -276,10 +405,11 @@ mod tests {
         );
         assert_eq!(
             r.trace[1].note,
-            "nanjing-2024 v1：完成日期不晚于 2025-12-31，适用该阶段比例 50%、上限 500,000.00 元"
+            "nanjing-2024 v2：区级真实性核查 2026-01-20 办结，不晚于 2026-01-20；第三方现场评测 2026-01-27 办结，不晚于 2026-01-27；\
+             专项财务审计 2026-01-27 办结，不晚于 2026-01-27；建档 2026-01-27 办结，不晚于 2026-01-27，适用第一批比例 50%、上限 500,000.00 元"
         );
         assert_eq!(r.trace[2].note, "800,000.00 元 × 50% = 400,000.00 元（不足一分的部分舍去）");
-        assert_eq!(r.trace[3].note, "未超过上限 500,000.00 元");
+        assert_eq!(r.trace[3].note, "未超过单家企业上限 500,000.00 元");
         assert_eq!(
             r.trace[4],
             TraceLine {
@@ -292,94 +422,160 @@ mod tests {
     }
 
     #[test]
-    fn nanjing_after_the_taper() {
-        let r = compute(&programme("nanjing-2024"), &input("800000", 3, "2026-03-01")).unwrap();
+    fn nanjing_taper_when_a_step_is_late_whatever_the_completion_date() {
+        let p = programme("nanjing-2024");
+        // Completed 2025-12-20 but assessed in February → 40% = 32万.
+        let late = StepDates { onsite_assessment: Some(d("2026-02-03")), ..on_time() };
+        let r = compute(&p, &SubsidyInput { steps: late, ..input("800000", 3, "2025-12-20") }).unwrap();
         assert_eq!(r.total, y("320000"));
         assert_eq!(
             r.trace[1].note,
-            "nanjing-2024 v1：完成日期晚于 2025-12-31（退坡），适用比例 40%、上限 400,000.00 元"
+            "nanjing-2024 v2：第一批条件未满足（第三方现场评测 2026-02-03 办结，晚于时限 2026-01-27），退坡后适用比例 40%、上限 400,000.00 元"
         );
-        assert_eq!(r.trace[2].amount, Some(y("320000")));
-        // The deadline day itself still gets the batch-1 terms.
-        let r = compute(&programme("nanjing-2024"), &input("800000", 3, "2025-12-31")).unwrap();
-        assert_eq!(r.total, y("400000"));
-        // After the taper a large project is capped at 40万 (+20万 at 四级).
-        let r = compute(&programme("nanjing-2024"), &input("1500000", 4, "2026-03-01")).unwrap();
+        // A step not done at all.
+        let r = compute(&p, &SubsidyInput { steps: StepDates::default(), ..input("800000", 3, "2025-12-20") }).unwrap();
+        assert_eq!(r.total, y("320000"));
+        assert!(r.trace[1].note.contains("区级真实性核查尚未办结（时限 2026-01-20）"), "{}", r.trace[1].note);
+        // The district check one day late.
+        let late = StepDates { district_check: Some(d("2026-01-21")), ..on_time() };
+        assert_eq!(
+            compute(&p, &SubsidyInput { steps: late, ..input("800000", 3, "2026-01-05") }).unwrap().total,
+            y("320000")
+        );
+        // After the taper a large project is capped at 40万, +20万 at 四级.
+        let r = compute(&p, &input("1500000", 4, "2026-03-01")).unwrap();
         assert_eq!(r.total, y("600000"));
     }
 
     #[test]
     fn nanjing_level_four_bonus_on_top_of_the_cap() {
-        let r = compute(&programme("nanjing-2024"), &input("1500000", 4, "2025-06-01")).unwrap();
+        let p = programme("nanjing-2024");
+        let r = compute(&p, &SubsidyInput { steps: on_time(), ..input("1500000", 4, "2026-01-05") }).unwrap();
         assert_eq!(r.total, y("700000"));
+        assert_eq!((r.award, r.bonus), (y("700000"), y("200000")));
         let amounts: Vec<Option<Fen>> = r.trace.iter().map(|l| l.amount).collect();
         assert_eq!(amounts[2..6], [Some(y("750000")), Some(y("500000")), Some(y("200000")), Some(y("700000"))]);
-        assert_eq!(r.trace[3].note, "超过上限 500,000.00 元，按上限补助，超出的 250,000.00 元不予补助");
+        assert_eq!(r.trace[3].note, "超过单家企业上限 500,000.00 元，按上限补助，超出的 250,000.00 元不予补助");
         assert_eq!(r.trace[4].note, "达到四级，另加 200,000.00 元");
     }
 
     #[test]
-    fn longyan_caps_by_level_and_pays_in_two_instalments() {
+    fn nanjing_bonus_beyond_the_spend_is_literal_and_said() {
+        // 10万 at 四级: 40% = 4万, +20万 = 24万 > 10万 spent. The notice adds the bonus outright.
+        let r = compute(&programme("nanjing-2024"), &input("100000", 4, "2026-03-01")).unwrap();
+        assert_eq!(r.total, y("240000"));
+        assert_eq!(
+            r.trace[4].note,
+            "达到四级，另加 200,000.00 元；按通知原文，等级奖励在封顶金额之外另加，不以投入为限：合计 240,000.00 元超过可补助投入 100,000.00 元"
+        );
+    }
+
+    #[test]
+    fn the_cap_holds_per_enterprise_and_the_bonus_once() {
+        let p = programme("nanjing-2024");
+        // The enterprise's first project took 30万 of the 40万 cap: the second gets at most 10万.
+        let second = SubsidyInput { enterprise_prior: y("300000"), ..input("800000", 3, "2026-03-01") };
+        let r = compute(&p, &second).unwrap();
+        assert_eq!(r.total, y("100000"));
+        assert_eq!(
+            r.trace[3].note,
+            "超过单家企业上限 400,000.00 元，本企业其他项目已核定 300,000.00 元，剩余 100,000.00 元，按上限补助，超出的 220,000.00 元不予补助"
+        );
+        // Cap used up: nothing more; a 四级 bonus already granted is not granted again.
+        let r = compute(
+            &p,
+            &SubsidyInput {
+                enterprise_prior: y("400000"),
+                enterprise_prior_bonus: y("200000"),
+                ..input("800000", 4, "2026-03-01")
+            },
+        )
+        .unwrap();
+        assert_eq!(r.total, Fen::ZERO);
+        assert!(
+            r.trace[4].note.contains("本企业其他项目已获 200,000.00 元，本项目另加 0.00 元"),
+            "{}",
+            r.trace[4].note
+        );
+        // Longyan's level caps too: 二级 25万 less 20万 elsewhere = 5万.
+        let r = compute(
+            &programme("longyan-2024"),
+            &SubsidyInput { enterprise_prior: y("200000"), ..input("1000000", 2, "2026-03-01") },
+        )
+        .unwrap();
+        assert_eq!(r.total, y("50000"));
+    }
+
+    /// Longyan's 实施细则: first instalment 40% of the down payment, capped at 15万; the balance after
+    /// acceptance. (contract, down payment, final level) → (first instalment, total).
+    #[test]
+    fn longyan_first_instalment_is_a_share_of_the_down_payment() {
         let p = programme("longyan-2024");
-        let r = compute(&p, &input("400000", 3, "2025-06-01")).unwrap();
-        assert_eq!(r.total, y("200000"));
-        assert_eq!(
-            r.instalments,
-            vec![(InstalmentStage::AfterContract, y("80000")), (InstalmentStage::AfterAcceptance, y("120000"))]
-        );
-        assert_eq!(r.trace[3].note, "未超过三级上限 350,000.00 元");
-        let last_two: Vec<&TraceLine> = r.trace.iter().rev().take(2).collect();
-        assert_eq!(last_two[1].label, "第1期（签约后预拨）");
-        assert_eq!(last_two[1].note, "补助的 40%，封顶 150,000.00 元");
-        assert_eq!(last_two[0].label, "第2期（验收后拨付）");
-        assert_eq!(last_two[0].note, "领取余额");
+        for (contract, down, level, first, total) in [
+            ("400000", "120000", 3, "48000", "200000"),
+            ("1000000", "500000", 2, "150000", "250000"),
+            ("2000000", "1000000", 4, "150000", "450000"),
+        ] {
+            // After the contract: the award at the minimum level bounds nothing here.
+            let pre =
+                compute(&p, &SubsidyInput { down_payment: Some(y(down)), ..input(contract, 2, "2026-03-01") }).unwrap();
+            assert_eq!(pre.instalments[0], (InstalmentStage::AfterContract, y(first)), "{contract}");
+            // After acceptance with the first instalment reserved (paid or not): the balance.
+            let at = SubsidyInput {
+                down_payment: Some(y(down)),
+                already_reserved: y(first),
+                ..input(contract, level, "2026-06-01")
+            };
+            let r = compute(&p, &at).unwrap();
+            assert_eq!(r.award, y(total), "{contract}");
+            assert_eq!(r.total.0 + y(first).0, y(total).0, "{contract}: reserved in all = the award");
+            assert_eq!(
+                r.instalments,
+                vec![(InstalmentStage::AfterContract, Fen::ZERO), (InstalmentStage::AfterAcceptance, r.total)]
+            );
+        }
+        let r =
+            compute(&p, &SubsidyInput { down_payment: Some(y("120000")), ..input("400000", 2, "2026-03-01") }).unwrap();
+        let first = r.trace.iter().find(|l| l.label == "第1期（签约后预拨）").unwrap();
+        assert_eq!(first.note, "首付金额 120,000.00 元的 40%，封顶 150,000.00 元，且不超过核定补助");
+        // No down payment recorded on the contract: nothing before acceptance.
+        let r = compute(&p, &input("400000", 2, "2026-03-01")).unwrap();
+        assert_eq!(r.instalments[0], (InstalmentStage::AfterContract, Fen::ZERO));
         assert!(!labels(&r).contains(&"等级奖励"), "Longyan has no level bonus");
-
-        let r = compute(&p, &input("1000000", 2, "2025-06-01")).unwrap();
-        assert_eq!(r.total, y("250000"));
-        assert_eq!(r.trace[2].amount, Some(y("500000")));
-        assert_eq!(r.trace[3].note, "超过二级上限 250,000.00 元，按上限补助，超出的 250,000.00 元不予补助");
-        assert_eq!(r.instalments[0], (InstalmentStage::AfterContract, y("100000")));
-        assert_eq!(r.instalments[1], (InstalmentStage::AfterAcceptance, y("150000")));
-
-        // The first instalment's own cap: 40% of 45万 = 18万 > 15万.
-        let r = compute(&p, &input("2000000", 4, "2025-06-01")).unwrap();
-        assert_eq!(r.total, y("450000"));
-        assert_eq!(
-            r.instalments,
-            vec![(InstalmentStage::AfterContract, y("150000")), (InstalmentStage::AfterAcceptance, y("300000"))]
-        );
     }
 
     #[test]
     fn longyan_at_acceptance_after_the_first_instalment() {
         let p = programme("longyan-2024");
-        let r = compute(&p, &SubsidyInput { already_paid: y("80000"), ..input("400000", 3, "2025-06-01") }).unwrap();
-        assert_eq!(r.total, y("120000"));
-        assert_eq!(
-            r.instalments,
-            vec![(InstalmentStage::AfterContract, Fen::ZERO), (InstalmentStage::AfterAcceptance, y("120000"))]
-        );
+        let at = SubsidyInput {
+            already_reserved: y("48000"),
+            down_payment: Some(y("120000")),
+            ..input("400000", 3, "2026-06-01")
+        };
+        let r = compute(&p, &at).unwrap();
+        assert_eq!(r.total, y("152000"));
         let paid = r.trace.iter().find(|l| l.label == "扣除已拨付").unwrap();
-        assert_eq!((paid.amount, paid.note.as_str()), (Some(y("120000")), "已拨付 80,000.00 元"));
         assert_eq!(
-            r.trace.iter().rev().nth(1).unwrap().note,
-            "补助的 40%，封顶 150,000.00 元；本期 80,000.00 元中已拨付 80,000.00 元"
+            (paid.amount, paid.note.as_str()),
+            (Some(y("152000")), "此前各期已核拨 48,000.00 元（已预留即计入，不论是否已支付）")
         );
+        assert!(r.trace.iter().rev().nth(1).unwrap().note.ends_with("；本期 48,000.00 元中已核拨 48,000.00 元"));
 
-        // Paid more than the award: nothing more, and the trace says so.
-        let r = compute(&p, &SubsidyInput { already_paid: y("150000"), ..input("200000", 2, "2025-06-01") }).unwrap();
+        // Reserved more than the award: nothing more, and the trace says so.
+        let r =
+            compute(&p, &SubsidyInput { already_reserved: y("150000"), ..input("200000", 2, "2026-06-01") }).unwrap();
         assert_eq!(r.total, Fen::ZERO);
         assert_eq!(r.instalments.iter().map(|(_, f)| f.0).sum::<i64>(), 0);
         assert!(r.trace.iter().any(|l| l.note.contains("多拨的 50,000.00 元应予核查")));
     }
 
     #[test]
-    fn zhongshan_caps_by_level() {
+    fn zhongshan_caps_by_level_and_says_its_rate_is_unverified() {
         let p = programme("zhongshan-2024");
         let r = compute(&p, &input("2000000", 2, "2025-06-01")).unwrap();
         assert_eq!(r.trace[2].amount, Some(y("600000")));
         assert_eq!(r.total, y("300000"));
+        assert!(r.trace[1].note.contains("补助比例未经核实"), "{}", r.trace[1].note);
         let r = compute(&p, &input("2000000", 3, "2025-06-01")).unwrap();
         assert_eq!(r.total, y("600000"));
         let r = compute(&p, &input("5000000", 4, "2025-06-01")).unwrap();
@@ -398,20 +594,19 @@ mod tests {
             short.note,
             "预算池余额 50,000.00 元，不足应拨的 200,000.00 元；先到先补（按申报先后拨付，额满即止），本次只能拨付余额，差额 150,000.00 元"
         );
-        assert_eq!(
-            r.instalments,
-            vec![(InstalmentStage::AfterContract, y("20000")), (InstalmentStage::AfterAcceptance, y("30000"))]
-        );
+        assert_eq!(r.instalments.iter().map(|(_, f)| f.0).sum::<i64>(), y("50000").0);
         let r = compute(&p, &SubsidyInput { pool_remaining: Fen::ZERO, ..input("400000", 3, "2025-06-01") }).unwrap();
         assert_eq!(r.total, Fen::ZERO);
     }
 
     #[test]
     fn rounds_down_to_the_fen() {
-        let r = compute(&programme("longyan-2024"), &input("33333.33", 2, "2025-06-01")).unwrap();
+        let p = programme("longyan-2024");
+        let r = compute(&p, &SubsidyInput { down_payment: Some(y("16666.67")), ..input("33333.33", 2, "2025-06-01") })
+            .unwrap();
         assert_eq!(r.total, y("16666.66"));
         assert_eq!(r.trace[2].note, "33,333.33 元 × 50% = 16,666.66 元（不足一分的部分舍去）");
-        // 40% of 16,666.66 = 6,666.664 → 6,666.66; the balance takes the rest.
+        // 40% of 16,666.67 = 6,666.668 → 6,666.66; the balance takes the rest.
         assert_eq!(
             r.instalments,
             vec![(InstalmentStage::AfterContract, y("6666.66")), (InstalmentStage::AfterAcceptance, y("10000"))]
@@ -432,15 +627,22 @@ mod tests {
         assert_eq!(err.to_string(), "可补助投入不能为负数");
         let err = compute(&p, &SubsidyInput { pool_remaining: y("-1"), ..input("1", 2, "2025-06-01") }).unwrap_err();
         assert_eq!(err, SubsidyError::Negative { field: "预算池余额" });
+        let err =
+            compute(&p, &SubsidyInput { down_payment: Some(y("-1")), ..input("1", 2, "2025-06-01") }).unwrap_err();
+        assert_eq!(err, SubsidyError::Negative { field: "首付金额" });
     }
 
     #[test]
     fn serialises_for_storage() {
-        let r = compute(&programme("longyan-2024"), &input("400000", 3, "2025-06-01")).unwrap();
+        let r = compute(
+            &programme("longyan-2024"),
+            &SubsidyInput { down_payment: Some(y("200000")), ..input("400000", 3, "2025-06-01") },
+        )
+        .unwrap();
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(json["total"], 20_000_000);
         assert_eq!(json["instalments"][0], serde_json::json!(["after_contract", 8_000_000]));
         assert_eq!(json["trace"][0]["label"], "可补助投入");
-        assert_eq!(json["rule"], "longyan-2024 v1");
+        assert_eq!(json["rule"], "longyan-2024 v2");
     }
 }

@@ -41,8 +41,17 @@ impl ProgrammeView {
         text.push_str(&format!("；验收等级不低于{}", dengta_domain::programme::level_zh(s.min_level)));
         text
     }
+    /// Every category outside the subsidy base (those not listed as eligible, when the file lists them).
     pub fn excluded(&self) -> String {
-        self.p.excluded_categories().iter().map(|c| c.label_zh()).collect::<Vec<_>>().join("、")
+        dengta_domain::programme::SpendCategory::ALL
+            .into_iter()
+            .filter(|c| self.p.is_excluded(*c))
+            .map(|c| c.label_zh())
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+    pub fn eligible(&self) -> String {
+        self.p.eligible_categories().iter().map(|c| c.label_zh()).collect::<Vec<_>>().join("、")
     }
     pub fn rules(&self) -> String {
         dengta_domain::programme::eligibility::EligibilityRule::ALL

@@ -352,7 +352,9 @@ fn contract_of(f: &Pairs, defaults: &[Criterion]) -> Result<ContractDraft, AppEr
     let criteria = defaults.iter().enumerate().filter(|(i, _)| chosen.contains(i)).map(|(_, c)| c.clone()).collect();
     let sign_date =
         Date::parse(one(f, "sign_date").trim()).map_err(|e| AppError::invalid("error.date", e.to_string()))?;
-    Ok(ContractDraft { sign_date, parties, lines, split, criteria })
+    let down = one(f, "down_payment");
+    let down_payment = if down.trim().is_empty() { Fen::ZERO } else { yuan_to_fen(down.trim(), "down_payment")? };
+    Ok(ContractDraft { sign_date, parties, lines, split, criteria, down_payment })
 }
 
 pub async fn contract_form(
