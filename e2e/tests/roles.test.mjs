@@ -91,14 +91,14 @@ const ROLES = [
     user: 'demo-sysadmin',
     role: '系统管理员',
     scope: NANJING,
-    nav: ['首页', '用户管理', '行政区划', '评测指标', '修改密码'],
+    nav: ['首页', '用户管理', '双人审批', '行政区划', '评测指标', '修改密码'],
     forbidden: ['/audit', '/enterprises', '/solutions', '/providers'],
   },
   {
     user: 'demo-secadmin',
     role: '安全管理员',
     scope: NANJING,
-    nav: ['首页', '用户管理', '修改密码'],
+    nav: ['首页', '用户管理', '双人审批', '修改密码'],
     forbidden: ['/admin/users/new', '/admin/regions', '/audit'],
   },
   {
