@@ -480,7 +480,6 @@ describe('a completed project is accepted, its subsidy computed, publicised, app
       assert.deepEqual(legs.sort(), ['commitment', 'pool']);
 
       assert.deepEqual(await subsidyActions(page), ['publicise', 'cancel']);
-      assert.match(await text(page.locator('#duty-notes')), /审批人不得与核算人为同一人/, 'approval is someone else’s');
       const pub = page.locator('form.subsidy-action[data-action="publicise"]');
       assert.equal(await text(pub.locator('button')), '发布公示');
       const done = await clickAndLoad(page, pub.locator('button[type=submit]'));
@@ -488,6 +487,7 @@ describe('a completed project is accepted, its subsidy computed, publicised, app
       assert.deepEqual(await subsidyStatus(page), { code: 'publicised', label: '公示中' });
       assert.match(await text(page.locator('#publicity-ends')), /^\d{4}-\d\d-\d\d \d\d:\d\d$/);
       assert.equal(await subsidyActions(page).then((a) => a.includes('approve')), false, 'no approve button for the computer');
+      assert.match(await text(page.locator('#duty-notes')), /审批人不得与核算人为同一人/, 'approval is someone else’s');
     });
     // Approval, by the approver, waits for the end of the period.
     await env.withPage(t, async (page) => {

@@ -41,6 +41,7 @@ const HREF = {
   资金台账: '/ledger',
   诚信预警: '/integrity',
   用户管理: '/admin/users',
+  双人审批: '/admin/account-requests',
   行政区划: '/admin/regions',
   评测指标: '/admin/instruments',
   审计日志: '/audit',
