@@ -374,7 +374,7 @@ describe('a completed project is accepted, its subsidy computed, publicised, app
     });
   });
 
-  step('the city records the on-site assessment and the financial check, sees every criterion, accepts', async (t) => {
+  step('the city records the on-site assessment and the financial check, sees every criterion; another officer accepts', async (t) => {
     await env.withPage(t, async (page) => {
       await login(page, 'demo-officer');
       // The on-site assessment, recorded by the city through the API with its browser session.
@@ -423,7 +423,13 @@ describe('a completed project is accepted, its subsidy computed, publicised, app
       assert.equal(rows[1].passed, 'true', `milestones done: ${JSON.stringify(rows[1])}`);
       assert.equal(rows[2].passed, 'true', `200,000 ≥ 100,000 eligible: ${JSON.stringify(rows[2])}`);
       assert.match(await text(page.locator('#evaluation-summary')), /¥200,000\.00/);
-
+      // Separation of duties: whoever assessed does not decide; the page says why.
+      assert.equal(await actionForm(page, 'accept').count(), 0, 'the assessor is not offered the decision');
+      assert.match(await text(page.locator('section#acceptance .duty-note')), /验收结论不得由记录现场评测与财务核查的同一人作出/);
+    });
+    await env.withPage(t, async (page) => {
+      await login(page, 'demo-approver');
+      await page.goto(state.projectPath);
       const accept = actionForm(page, 'accept');
       assert.equal(await accept.count(), 1);
       if ((await page.locator('#evaluation tbody tr[data-passed=false]').count()) > 0) {
@@ -442,7 +448,7 @@ describe('a completed project is accepted, its subsidy computed, publicised, app
       );
       assert.deepEqual(
         history.map(([, , who]) => who),
-        [USERS.enterprise, USERS.district, 'demo-officer', 'demo-officer'],
+        [USERS.enterprise, USERS.district, 'demo-officer', 'demo-approver'],
       );
       assert.match(history[3][1], /^通过验收/);
     });
@@ -480,7 +486,13 @@ describe('a completed project is accepted, its subsidy computed, publicised, app
       await accepted(page, done, 'publicise', state.subsidyPath);
       assert.deepEqual(await subsidyStatus(page), { code: 'publicised', label: '公示中' });
       assert.match(await text(page.locator('#publicity-ends')), /^\d{4}-\d\d-\d\d \d\d:\d\d$/);
-      // Approval waits for the end of the period.
+      assert.equal(await subsidyActions(page).then((a) => a.includes('approve')), false, 'no approve button for the computer');
+      assert.match(await text(page.locator('#duty-notes')), /审批人不得与核算人为同一人/, 'approval is someone else’s');
+    });
+    // Approval, by the approver, waits for the end of the period.
+    await env.withPage(t, async (page) => {
+      await login(page, 'demo-approver');
+      await page.goto(state.subsidyPath);
       const early = await clickAndLoad(
         page,
         page.locator('form.subsidy-action[data-action="approve"] button[type=submit]'),
@@ -504,7 +516,7 @@ describe('a completed project is accepted, its subsidy computed, publicised, app
     });
   });
 
-  step('after 公示 the city clears the integrity flags with a reason, approves and pays', async (t) => {
+  step('after 公示 the city clears the integrity flags with a reason, the approver approves, the finance officer pays', async (t) => {
     await env.withPage(t, async (page) => {
       await login(page, 'demo-officer');
       // Wait out the 公示 period.
@@ -531,12 +543,23 @@ describe('a completed project is accepted, its subsidy computed, publicised, app
       await clickAndLoad(page, link);
       assert.equal(pathOf(page), state.subsidyPath);
 
+      assert.equal(await subsidyActions(page).then((a) => a.includes('approve')), false, 'not by the computer');
+    });
+    await env.withPage(t, async (page) => {
+      await login(page, 'demo-approver');
+      await page.goto(state.subsidyPath);
       const approve = page.locator('form.subsidy-action[data-action="approve"]');
       assert.equal(await text(approve.locator('button')), '批准拨付');
       const res = await clickAndLoad(page, approve.locator('button[type=submit]'));
       await accepted(page, res, 'approve', state.subsidyPath);
       assert.deepEqual(await subsidyStatus(page), { code: 'approved', label: '已批准' });
-
+      // The approver does not pay; the page says why.
+      assert.equal(await page.locator('form#pay-form').count(), 0);
+      assert.match(await text(page.locator('#duty-notes')), /付款人不得与审批人为同一人/);
+    });
+    await env.withPage(t, async (page) => {
+      await login(page, 'demo-finance');
+      await page.goto(state.subsidyPath);
       const pay = page.locator('form#pay-form');
       const key = await pay.locator('input[name=idempotency_key]').inputValue();
       assert.match(key, /^[0-9a-f]{32}$/);

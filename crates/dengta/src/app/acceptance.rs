@@ -513,6 +513,8 @@ pub struct AcceptanceFile {
     /// The actions the caller may take now (by the table and its part).
     pub actions: Vec<AcceptanceAction>,
     pub may_apply: bool,
+    /// Why steps the state allows are not offered to the caller (separation of duties).
+    pub duty_notes: Vec<String>,
 }
 
 /// The acceptance side of a project, for anyone who may see the project.
@@ -528,7 +530,7 @@ pub async fn of_project(app: &App, p: &Principal, project: &ProjectRow) -> AppRe
     };
     let mine = p.role == Role::Enterprise && p.enterprise_id == Some(project.enterprise_id);
     let parts = officer_parts(p, project)?;
-    let actions = state
+    let mut actions: Vec<AcceptanceAction> = state
         .map(|s| {
             workflow::available(s)
                 .into_iter()
@@ -543,7 +545,18 @@ pub async fn of_project(app: &App, p: &Principal, project: &ProjectRow) -> AppRe
                 .collect()
         })
         .unwrap_or_default();
+    // A decision the state allows but the duty rules keep from this caller: not offered, said why.
+    let mut duty_notes = Vec::new();
+    if let Some(r) = &row
+        && actions.iter().any(|a| matches!(a, AcceptanceAction::Accept | AcceptanceAction::Reject))
+        && let Some(v) =
+            super::duties::blocked(&mut c, &[("acceptance", r.id)], Duty::AcceptanceDecide, p.user_id).await?
+    {
+        actions.retain(|a| !matches!(a, AcceptanceAction::Accept | AcceptanceAction::Reject));
+        duty_notes.push(v.to_string());
+    }
     Ok(AcceptanceFile {
+        duty_notes,
         evaluation: row.as_ref().and_then(|r| r.evaluation_json.as_deref()).and_then(|j| serde_json::from_str(j).ok()),
         may_apply: mine && row.is_none() && project.status == "completed",
         row: row.map(|r| AcceptanceView::of(r, p)).transpose()?,

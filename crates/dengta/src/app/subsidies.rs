@@ -750,6 +750,10 @@ pub struct SubsidyFile {
     pub actions: Vec<SubsidyAction>,
     /// The caller decides money for this programme.
     pub may_act: bool,
+    /// The duty rule keeps the caller from paying (approval, or payment, is someone else's).
+    pub pay_blocked: bool,
+    /// Why steps the state allows are not offered to the caller (separation of duties).
+    pub duty_notes: Vec<String>,
 }
 
 /// Who may read a subsidy: the enterprise it is for, officers and audit administrators over the
@@ -783,19 +787,39 @@ pub async fn file(app: &App, p: &Principal, id: i64) -> AppResult<SubsidyFile> {
             pay.bank_account.clear();
         }
     }
+    let mut actions: Vec<SubsidyAction> = if may_act {
+        workflow::available(state).into_iter().filter(|a| *a != SubsidyAction::Reverse).collect()
+    } else {
+        Vec::new()
+    };
+    // Steps the state allows but a duty rule keeps from this caller: not offered, and said why.
+    let objects = [("subsidy", id), ("project", row.project_id)];
+    let mut duty_notes = Vec::new();
+    if actions.contains(&SubsidyAction::Approve)
+        && let Some(v) = super::duties::blocked(&mut c, &objects, Duty::SubsidyApprove, p.user_id).await?
+    {
+        actions.retain(|a| *a != SubsidyAction::Approve);
+        duty_notes.push(v.to_string());
+    }
+    let mut pay_blocked = false;
+    if may_act
+        && state == SubsidyState::Approved
+        && let Some(v) = super::duties::blocked(&mut c, &objects, Duty::SubsidyPay, p.user_id).await?
+    {
+        pay_blocked = true;
+        duty_notes.push(v.to_string());
+    }
     Ok(SubsidyFile {
         trace: serde_json::from_str(&row.trace_json).unwrap_or_default(),
         payments,
         steps: steps::steps(&mut c, "subsidy", id).await?,
         objections: db::providers::objections_of(&mut c, "subsidy", id).await?,
         open_flags: db::acceptance::open_flags(&mut c, row.project_id).await?,
-        actions: if may_act {
-            workflow::available(state).into_iter().filter(|a| *a != SubsidyAction::Reverse).collect()
-        } else {
-            Vec::new()
-        },
+        actions,
         transfers,
         may_act,
+        pay_blocked,
+        duty_notes,
         state,
         row,
     })

@@ -92,6 +92,10 @@ async fn enrolment_tiers(store: Store) {
     let status: Vec<(String,)> =
         t.db().fetch_all("SELECT status FROM enrolments WHERE id = $1", vec![Arg::from(id)]).await.unwrap();
     assert_eq!(status[0].0, "district_approved", "a refused step changes nothing");
+    let (c, _) = t.demo_login("demo-officer").await;
+    let html = c.get(t.url(&format!("/enrolments/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("duty-note") && html.contains("区县初审与市级复审不得由同一人办理"), "the page says why");
+    assert!(!html.contains("city_approve"), "no city-review button for the district reviewer");
     let (s, v) = post(&t, &b, &path, json!({"action": "city_approve"})).await;
     assert_eq!(s, 200, "a different city officer reviews: {v}");
 }
@@ -264,6 +268,18 @@ async fn subsidy_three_people(store: Store) {
     refused(s, &v, "clear_approve");
     let (s, v) = post(&t, &dismisser, &sp, approve.clone()).await;
     refused(s, &v, "dismiss_approve");
+    // The pages say why instead of offering the button.
+    let page = |who: &'static str| {
+        let t = &t;
+        async move {
+            let (c, _) = t.demo_login(who).await;
+            c.get(t.url(&format!("/subsidies/{sid}"))).send().await.unwrap().text().await.unwrap()
+        }
+    };
+    let html = page("demo-officer").await;
+    assert!(html.contains("duty-note") && html.contains("审批人不得与核算人为同一人"), "the computer is told why");
+    assert!(!html.contains(r#"data-action="approve""#), "no approve button for the computer");
+    assert!(page("demo-approver").await.contains(r#"data-action="approve""#), "the approver has it");
     // The computer and the approver race: only the approver's approval lands.
     let (ra, rb) = tokio::join!(post(&t, &computer, &sp, approve.clone()), post(&t, &approver, &sp, approve.clone()));
     refused(ra.0, &ra.1, "compute_approve");

@@ -359,7 +359,7 @@ impl SubsidyPage {
             .collect()
     }
     fn may_pay(&self) -> bool {
-        self.f.may_act && self.f.state == SubsidyState::Approved
+        self.f.may_act && self.f.state == SubsidyState::Approved && !self.f.pay_blocked
     }
     fn payment_state(&self, code: &str) -> &'static str {
         dengta_domain::programme::acceptance::PaymentState::parse(code).map_or("", |s| s.label_zh())

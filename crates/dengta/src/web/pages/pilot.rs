@@ -5,6 +5,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use dengta_domain::duties::Step as Duty;
 use dengta_domain::programme::rules::Programme;
 use dengta_domain::programme::workflow::{self, EnrolmentActor, EnrolmentState};
 use dengta_domain::role::Role;
@@ -180,6 +181,8 @@ struct EnrolmentPage {
     f: EnrolmentFile,
     state: EnrolmentState,
     actions: Vec<(&'static str, &'static str, bool)>,
+    /// Why a review tier is not offered (separation of duties).
+    duty_notes: Vec<String>,
     objections: Vec<ObjectionRow>,
     can_resolve: bool,
     can_start_project: bool,
@@ -223,6 +226,21 @@ pub(crate) async fn enrolment_page(
         can_resolve =
             EnrolmentActor::may(workflow::EnrolmentAction::UpholdObjection, &p.region, &er, f.programme.region_code());
     }
+    // A review tier the state allows but the duty rules keep from this officer: not offered, said why.
+    let mut duty_notes = Vec::new();
+    let tiers = [
+        (Duty::EnrolmentDistrictReview, ["district_approve", "district_reject"]),
+        (Duty::EnrolmentCityReview, ["city_approve", "city_reject"]),
+    ];
+    for (step, codes) in tiers {
+        if actions.iter().any(|(c, _, _)| codes.contains(c))
+            && let Some(v) =
+                crate::app::duties::blocked(&mut app.db.clone(), &[("enrolment", id)], step, p.user_id).await?
+        {
+            actions.retain(|(c, _, _)| !codes.contains(c));
+            duty_notes.push(v.to_string());
+        }
+    }
     let objections = pilot::objections(app, id).await?;
     let can_start_project = p.role == Role::Enterprise && state == EnrolmentState::Listed;
     let providers = if can_start_project {
@@ -244,6 +262,7 @@ pub(crate) async fn enrolment_page(
             f,
             state,
             actions,
+            duty_notes,
             objections,
             can_resolve,
             can_start_project,
