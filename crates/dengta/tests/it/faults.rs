@@ -1,5 +1,5 @@
 //! The fault-and-abuse suite (short form; `scripts/fault/run --long` repeats it with more
-//! iterations through `DENGTA_FAULT_ITERATIONS`): slow and idle clients are cut off, the
+//! iterations through `DENGTA_TEST_FAULT_ITERATIONS`): slow and idle clients are cut off, the
 //! database stopped under load answers 503 with Retry-After and service resumes by itself,
 //! `dengta serve` killed with SIGKILL under mixed writes loses no acknowledged write, a full
 //! disk during an upload or an import leaves nothing half-written.
@@ -13,7 +13,7 @@ use crate::support::{Store, TestApp};
 
 /// How many rounds the long form runs (`scripts/fault/run --long` sets it).
 fn iterations(short: usize) -> usize {
-    std::env::var("DENGTA_FAULT_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(short)
+    std::env::var("DENGTA_TEST_FAULT_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(short)
 }
 
 fn host(t: &TestApp) -> String {
