@@ -50,7 +50,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn io(e: impl std::fmt::Display) -> AppError {
+fn io(e: std::io::Error) -> AppError {
+    // A full disk is the operator's to fix, but the user is told plainly that nothing was kept.
+    if e.kind() == std::io::ErrorKind::StorageFull {
+        return AppError::invalid("error.storage_full", "");
+    }
     AppError::Internal(e.to_string())
 }
 

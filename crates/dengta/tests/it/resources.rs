@@ -123,4 +123,61 @@ async fn evidence_per_project_is_limited(store: Store) {
     assert_eq!(n, limits.max_files_per_project);
 }
 
-on_both_stores!(evidence_per_project_is_limited);
+/// The bundle of a project with large evidence downloads as a valid ZIP whose manifest names
+/// every entry with its true SHA-256, SM3 and size; concurrent downloads are identical and each
+/// is audited.
+async fn bundle_streams_large_evidence(store: Store) {
+    let t = TestApp::spawn(store).await;
+    let f = fixture(&t.db()).await;
+    let provider = token(&t, "demo-provider").await;
+    let enterprise = token(&t, "demo-enterprise").await;
+    let run = format!("{}-{}-{store:?}", std::process::id(), db::now_ms());
+    let large = pdf(&format!("large-{run}"), 12 * 1024 * 1024);
+    let small = pdf(&format!("small-{run}"), 3000);
+    for bytes in [&large, &small] {
+        let (s, v) = upload(t.base.clone(), provider.clone(), f.own_project, bytes.clone(), "zh-CN").await;
+        assert_eq!(s, 201, "{v}");
+    }
+    let audited = |c: db::Db| async move {
+        c.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'acceptance.bundle'", vec![]).await.unwrap()
+    };
+    let before = audited(t.db()).await;
+    let url = t.url(&format!("/api/v1/projects/{}/bundle", f.own_project));
+    let tasks: Vec<_> = (0..2)
+        .map(|_| {
+            let (url, tok) = (url.clone(), enterprise.clone());
+            tokio::spawn(async move {
+                let res = reqwest::Client::new().get(url).bearer_auth(tok).send().await.unwrap();
+                assert_eq!(res.status(), 200);
+                assert_eq!(res.headers()["content-type"], "application/zip");
+                res.bytes().await.unwrap().to_vec()
+            })
+        })
+        .collect();
+    let mut zips = Vec::new();
+    for task in tasks {
+        zips.push(task.await.unwrap());
+    }
+    assert_eq!(zips[0], zips[1], "the same project gives the same archive");
+    assert_eq!(audited(t.db()).await, before + 2, "each download is audited");
+
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zips.remove(0))).unwrap();
+    let mut manifest = String::new();
+    archive.by_name("manifest.txt").unwrap().read_to_string(&mut manifest).unwrap();
+    let lines: Vec<&str> = manifest.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(lines.len(), archive.len() - 1, "every entry but the manifest is listed:\n{manifest}");
+    let mut found_large = false;
+    for line in lines {
+        let parts: Vec<&str> = line.splitn(4, "  ").collect();
+        let (sha, sm3, size, name) = (parts[0], parts[1], parts[2], parts[3]);
+        let mut bytes = Vec::new();
+        archive.by_name(name).unwrap().read_to_end(&mut bytes).unwrap();
+        assert_eq!(hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes)), sha, "{name}");
+        assert_eq!(hex(&<sm3::Sm3 as sm3::Digest>::digest(&bytes)), sm3, "{name}");
+        assert_eq!(bytes.len().to_string(), size, "{name}");
+        found_large |= bytes == large;
+    }
+    assert!(found_large, "the large evidence is in the archive whole");
+}
+
+on_both_stores!(evidence_per_project_is_limited, bundle_streams_large_evidence);

@@ -64,7 +64,9 @@ pub async fn transition(
 
 /// The bundle as a ZIP download.
 pub async fn download_bundle(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let (name, bytes) = bundle::bundle(&app, &ctx.actor(), id).await?;
+    let (name, reader) = bundle::bundle(&app, &ctx.actor(), id).await?;
+    // Streamed as it is written: memory stays bounded whatever the evidence size.
+    let bytes = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(reader));
     Ok((
         [
             (header::CONTENT_TYPE, "application/zip".to_owned()),

@@ -270,7 +270,9 @@ fn rfc5987(s: &str) -> String {
 
 /// The acceptance bundle (一企一档) as a ZIP download.
 pub async fn download_bundle(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let (name, bytes) = bundle::bundle(&app, &ctx.actor(), id).await?;
+    let (name, reader) = bundle::bundle(&app, &ctx.actor(), id).await?;
+    // Streamed as it is written: memory stays bounded whatever the evidence size.
+    let bytes = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(reader));
     let disposition = format!("attachment; filename=\"project-{id}.zip\"; filename*=UTF-8''{}", rfc5987(&name));
     Ok(([(header::CONTENT_TYPE, "application/zip".to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes)
         .into_response())
