@@ -2,6 +2,7 @@
 //! `data/rules/evidence-limits.toml`) and a refused upload leaves nothing behind; the acceptance
 //! bundle streams large evidence with its manifest of SHA-256 and SM3 intact.
 
+use std::io::Read;
 
 use serde_json::Value;
 
