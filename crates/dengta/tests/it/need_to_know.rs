@@ -152,7 +152,7 @@ async fn scene(t: &TestApp) -> Scene {
     .await
     .unwrap();
     // A provider that has only applied, with the account its application created.
-    let (s, v) = apply_as_provider(t, "ntk-applicant", "91320104MA1Y6Q7R0").await;
+    let (s, v) = apply_as_provider(t, "ntk-applicant", "91320104MA1Y6Q7R9").await;
     assert_eq!(s, 201, "{v}");
     let applicant = v["id"].as_i64().unwrap();
     Scene { project, subsidy, enterprise, provider, applicant, f }
