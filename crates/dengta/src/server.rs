@@ -41,7 +41,9 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let sweeper = tokio::spawn(sweep_sessions(self.app.clone()));
         let router = crate::web::router(self.app.clone());
-        axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await?;
+        // The peer address feeds the per-address rate limits.
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
         sweeper.abort();
         self.app.db.close().await;
         Ok(())
@@ -59,6 +61,9 @@ async fn sweep_sessions(app: App) {
         let mut conn = app.db.clone();
         if let Err(e) = db::sessions::purge_expired(&mut conn, now, idle).await {
             tracing::warn!(error = %e, "session sweep failed");
+        }
+        if let Err(e) = db::totp::purge_challenges(&mut conn, now).await {
+            tracing::warn!(error = %e, "pending-login sweep failed");
         }
         if let Err(e) = crate::app::enterprises::purge_personal_data(&app).await {
             tracing::warn!(error = %e, "personal-data retention sweep failed");

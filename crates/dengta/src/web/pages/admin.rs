@@ -225,6 +225,12 @@ pub async fn unlock(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Re
     Ok(done(id))
 }
 
+/// Removes the user's second factor (lost phone); it enrols again at its next login.
+pub async fn reset_totp(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    accounts::totp_reset(&app, &ctx.actor(), id).await?;
+    Ok(done(id))
+}
+
 /// Shows the new password once, on the response to the POST itself (never in a URL).
 pub async fn reset_password(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
     let pw = accounts::reset_password(&app, &ctx.actor(), id).await?;
