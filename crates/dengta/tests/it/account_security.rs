@@ -146,7 +146,7 @@ async fn every_refused_login_looks_the_same(store: Store) {
     assert_eq!(reason("user:demo-provider", "bad password").await, 1);
     assert_eq!(reason("user:demo-expert", "locked").await, 1);
     assert_eq!(reason("user:demo-district", "disabled").await, 1);
-    let longest = count(&t, "SELECT MAX(LENGTH(username)) FROM audit_log", vec![]).await;
+    let longest = count(&t, "SELECT CAST(MAX(LENGTH(username)) AS BIGINT) FROM audit_log", vec![]).await;
     assert!(longest <= 80, "audited names are bounded ({longest})");
     let cut = count(
         &t,
@@ -336,6 +336,9 @@ async fn api_tokens_expire_and_are_revocable(store: Store) {
     let (status, listed) = get(&t, &sec, &format!("/api/v1/users/{officer}/tokens")).await;
     assert_eq!(status, 200);
     assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    let (sec_browser, _) = t.demo_login("demo-secadmin").await;
+    let page = sec_browser.get(t.url(&format!("/admin/users/{officer}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"user-tokens\"") && page.contains("/account/tokens/revoke"), "{page}");
     // Revoked twice at once: one revocation, one conflict.
     let twice = join_all((0..2).map(|_| post(&t, &sec, "/api/v1/tokens/revoke", serde_json::json!({"id": id})))).await;
     let mut codes: Vec<u16> = twice.iter().map(|r| r.0).collect();

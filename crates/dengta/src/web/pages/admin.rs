@@ -173,6 +173,8 @@ struct UserPage {
     is_sec: bool,
     notice: Option<&'static str>,
     new_password: Option<String>,
+    /// The user's API tokens, for the security administrator (id, name, expires, state, active).
+    tokens: Vec<(i64, String, String, &'static str, bool)>,
 }
 
 async fn user_page(
@@ -186,7 +188,9 @@ async fn user_page(
     let u = accounts::get_user(app, p, id).await?;
     let href = format!("/admin/users/{id}");
     let l = Layout::titled(ctx, u.username.clone(), &[("/admin/users", "nav.users"), (&href, &u.username)]);
+    let tokens = if p.role == Role::SecAdmin { token_lines(app, ctx, p, id).await? } else { Vec::new() };
     render(&UserPage {
+        tokens,
         l,
         disabled: u.disabled,
         u: line(ctx, &u),
@@ -204,6 +208,29 @@ pub async fn user(
     Query(msg): Query<Msg>,
 ) -> Result<Response, AppError> {
     user_page(&app, &ctx, id, msg.text(ctx.lang), None).await
+}
+
+async fn token_lines(
+    app: &App,
+    ctx: &Ctx,
+    p: &dengta_domain::role::Principal,
+    id: i64,
+) -> Result<Vec<(i64, String, String, &'static str, bool)>, AppError> {
+    let now = now_ms();
+    Ok(accounts::list_tokens(app, p, id)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let expired = t.expires_at.is_none_or(|e| e <= now);
+            let state = match (t.revoked_at.is_some(), expired) {
+                (true, _) => "tokens.revoked",
+                (false, true) => "tokens.expired",
+                _ => "tokens.active",
+            };
+            let expires = t.expires_at.map(super::providers::when).unwrap_or_default();
+            (t.id, t.name, expires, ctx.t(state), t.revoked_at.is_none() && !expired)
+        })
+        .collect())
 }
 
 fn done(id: i64) -> Response {

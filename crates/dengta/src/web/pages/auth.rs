@@ -422,9 +422,15 @@ pub async fn tokens(State(app): State<App>, ctx: Ctx, Query(msg): Query<Msg>) ->
 #[derive(Deserialize)]
 pub struct RevokeForm {
     id: i64,
+    /// The user page to return to (the security administrator revoking someone's token).
+    back: Option<i64>,
 }
 
 pub async fn revoke_token(State(app): State<App>, ctx: Ctx, Form(f): Form<RevokeForm>) -> Result<Response, AppError> {
     accounts::revoke_token(&app, &ctx.actor(), f.id).await?;
-    Ok(Redirect::to("/account/tokens?msg=common.done").into_response())
+    let to = match f.back {
+        Some(user) => format!("/admin/users/{user}?msg=users.done"),
+        None => "/account/tokens?msg=common.done".to_owned(),
+    };
+    Ok(Redirect::to(&to).into_response())
 }
