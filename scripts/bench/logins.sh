@@ -25,6 +25,10 @@ run() { # label, then extra environment (KEY=VALUE ...)
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
   local before
   before=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER/status")
+  echo "$label: after start-up (demo load) RSS $((before / 1024)) MB, peak so far (VmHWM) $(($(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status") / 1024)) MB"
+  # Start the peak afresh, so it measures the flood alone (Linux: 5 > clear_refs resets VmHWM).
+  echo 5 > "/proc/$SERVER/clear_refs" 2>/dev/null || echo "(cannot reset VmHWM: the peak includes start-up)"
+  before=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER/status")
   python3 - "$PORT" "$N" "$label" "$SERVER" "$before" <<'PY'
 import http.client, re, sys, threading, time
 from collections import Counter

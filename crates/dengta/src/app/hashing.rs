@@ -25,8 +25,25 @@ pub struct Hasher {
     jobs: Mutex<Option<Sender<Job>>>,
 }
 
+/// glibc raises its mmap threshold after the first large block is freed, and from then on
+/// keeps argon2's 19 MiB blocks in its heaps: measured, five logins left the server at 143 MB.
+/// A fixed threshold (which turns the dynamic one off) makes every such block an mmap that is
+/// returned on free, so the peak is the hashes in flight and no more.
+fn return_large_blocks_to_the_os() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        // SAFETY: mallopt only changes an allocator setting; it is called once, before the
+        // hashing threads exist, and takes plain integers.
+        ONCE.call_once(|| unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        });
+    }
+}
+
 impl Hasher {
     pub fn new(max_concurrent: usize, wait: Duration) -> Hasher {
+        return_large_blocks_to_the_os();
         let n = max_concurrent.max(1);
         Hasher { permits: Arc::new(Semaphore::new(n)), wait, threads: n, jobs: Mutex::new(None) }
     }
