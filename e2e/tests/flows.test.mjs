@@ -175,9 +175,25 @@ describe('user administration', () => {
       assert.match(rows[0], /320100/);
       assert.match(rows[0], /正常/);
     });
-    // The new account, in a browser of its own.
+    // The new account, in a browser of its own. The administrator chose its password, so
+    // the first sign-in leads to the password form, and nothing else, until it is replaced.
+    const OWN = 'Own#Expert2026';
     await env.withPage(t, async (page) => {
-      await login(page, user.username, user.password);
+      await Promise.all([
+        page.waitForURL((u) => u.pathname === '/account/password'),
+        submitLogin(page, user.username, user.password),
+      ]);
+      assert.match(await page.locator('#must-change').textContent(), /一次性密码/);
+      await page.goto('/home');
+      assert.equal(pathOf(page), '/account/password');
+      await page.locator('#current').fill(user.password);
+      await page.locator('#new').fill(OWN);
+      await page.locator('#confirm').fill(OWN);
+      await Promise.all([
+        page.waitForURL((u) => u.pathname === '/login'),
+        page.getByRole('button', { name: '保存', exact: true }).click(),
+      ]);
+      await login(page, user.username, OWN);
       assert.equal((await page.locator('#home-role').textContent()).trim(), '专家');
       assert.equal((await page.locator('#home-scope').textContent()).trim(), '南京市（320100）');
       assert.deepEqual(await navEntries(page), ['首页', '评审任务', '解决方案目录', '试点项目', '改造项目', '修改密码']);

@@ -212,6 +212,20 @@ enum TokenCommand {
         user: String,
         #[arg(long, default_value = "cli")]
         name: String,
+        /// Days until the token expires (default: security.token_days, 90).
+        #[arg(long)]
+        expires_days: Option<i64>,
+    },
+    /// List tokens (never the secrets): id, user, name, created, expires, state.
+    List {
+        /// Only this user's tokens.
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a token by its id (from `token list`).
+    Revoke {
+        #[arg(value_name = "ID")]
+        id: i64,
     },
 }
 
@@ -310,10 +324,37 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User(UserCommand::Add(a)) => user_add(&s, a).await,
-        Command::Token(TokenCommand::Create { user, name }) => {
+        Command::Token(TokenCommand::Create { user, name, expires_days }) => {
             let app = open(&s).await?;
-            let token = accounts::create_token(&app, &Actor::cli(), &user, &name).await.map_err(describe)?;
+            let days = expires_days.unwrap_or(s.security.token_days);
+            let token =
+                accounts::create_token_for_days(&app, &Actor::cli(), &user, &name, days).await.map_err(describe)?;
             println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token(TokenCommand::List { user }) => {
+            let app = open(&s).await?;
+            let rows = accounts::list_tokens_cli(&app, user.as_deref()).await.map_err(describe)?;
+            let now = crate::db::now_ms();
+            println!("id\tuser\tname\tcreated\texpires\tstate");
+            for t in rows {
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else if t.expires_at.is_none_or(|e| e <= now) {
+                    "expired"
+                } else {
+                    "active"
+                };
+                let day = |ms: i64| crate::web::pages::providers::when(ms);
+                let expires = t.expires_at.map(day).unwrap_or_default();
+                println!("{}\t{}\t{}\t{}\t{expires}\t{state}", t.id, t.username, t.name, day(t.created_at));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token(TokenCommand::Revoke { id }) => {
+            let app = open(&s).await?;
+            accounts::revoke_token(&app, &Actor::cli(), id).await.map_err(describe)?;
+            println!("已吊销令牌 / token {id} revoked");
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCommand::Verify { anchor }) => {
@@ -645,6 +686,7 @@ async fn user_add(s: &Settings, a: UserAdd) -> anyhow::Result<ExitCode> {
     println!("已创建用户 / user created: {username} (id {id}, role {})", role.code());
     if generated {
         println!("初始密码 / initial password: {password}");
+        println!("（仅可登录一次，登录后须立即修改 / good for one login: it must be changed at once）");
     }
     // Once an account exists, the one-time setup path closes.
     setup::issue_token_if_needed(&app).await.map_err(describe)?;

@@ -113,6 +113,23 @@ pub struct SecuritySettings {
     /// How long a lockout lasts (a security administrator can lift it earlier).
     pub lockout_minutes: i64,
     pub min_password_length: usize,
+    /// Password hashes (argon2id, ~19 MiB each) computed at once; the rest wait.
+    pub max_concurrent_hashes: usize,
+    /// How long a login waits for a hashing slot before it is answered 503 with Retry-After.
+    pub hash_wait_ms: u64,
+    /// Login attempts allowed per client address per minute (0: no limit).
+    pub login_per_address_per_minute: u32,
+    /// Login attempts allowed per account name per minute (0: no limit).
+    pub login_per_account_per_minute: u32,
+    /// Public forms (objections, enterprise registration, provider application) per client
+    /// address per hour (0: no limit).
+    pub public_forms_per_address_per_hour: u32,
+    /// Proxies (IP addresses) whose `X-Forwarded-For` names the client; empty: the peer address.
+    pub trusted_proxies: Vec<String>,
+    /// Lifetime of a new API token in days.
+    pub token_days: i64,
+    /// Roles that must log in with a second factor (TOTP); demo accounts are exempt.
+    pub totp_roles: Vec<String>,
 }
 
 impl Default for Settings {
@@ -153,6 +170,14 @@ impl Default for SecuritySettings {
             lockout_window_minutes: 15,
             lockout_minutes: 15,
             min_password_length: 8,
+            max_concurrent_hashes: 2,
+            hash_wait_ms: 2000,
+            login_per_address_per_minute: 20,
+            login_per_account_per_minute: 10,
+            public_forms_per_address_per_hour: 30,
+            trusted_proxies: Vec::new(),
+            token_days: 90,
+            totp_roles: ["officer", "sysadmin", "secadmin", "auditadmin"].map(String::from).to_vec(),
         }
     }
 }
@@ -216,6 +241,18 @@ impl Settings {
         }
         if self.security.min_password_length < 8 {
             return bad("security.min_password_length", "must be at least 8");
+        }
+        if self.security.max_concurrent_hashes == 0 {
+            return bad("security.max_concurrent_hashes", "must be at least 1");
+        }
+        if self.security.token_days <= 0 {
+            return bad("security.token_days", "must be positive");
+        }
+        if let Some(r) = self.security.totp_roles.iter().find(|r| r.parse::<dengta_domain::role::Role>().is_err()) {
+            return bad("security.totp_roles", &format!("unknown role {r}"));
+        }
+        if let Some(a) = self.security.trusted_proxies.iter().find(|a| a.parse::<std::net::IpAddr>().is_err()) {
+            return bad("security.trusted_proxies", &format!("not an IP address: {a}"));
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return bad("log.format", "expected text or json");
@@ -283,6 +320,14 @@ fn set_path(root: &mut toml::Value, path: &[String], raw: &str) -> Result<(), St
                     toml::Value::Boolean(raw.trim().parse().map_err(|_| "expected true or false".to_string())?)
                 }
                 toml::Value::Table(_) => return Err("is a section; set its keys with __".into()),
+                // Lists from the environment are comma-separated.
+                toml::Value::Array(_) => toml::Value::Array(
+                    raw.split(',')
+                        .map(str::trim)
+                        .filter(|v| !v.is_empty())
+                        .map(|v| toml::Value::String(v.to_owned()))
+                        .collect(),
+                ),
                 _ => toml::Value::String(raw.to_owned()),
             };
             return Ok(());
@@ -316,6 +361,16 @@ mod tests {
         assert_eq!(s.listen, "127.0.0.1:9000");
         assert_eq!(s.session.idle_minutes, 5);
         assert_eq!(s.session.absolute_hours, 12);
+    }
+
+    #[test]
+    fn lists_come_from_the_environment_comma_separated() {
+        let s = Settings::load(None, env(&[("DENGTA_SECURITY__TOTP_ROLES", "sysadmin, secadmin")])).unwrap();
+        assert_eq!(s.security.totp_roles, ["sysadmin", "secadmin"]);
+        let e = Settings::load(None, env(&[("DENGTA_SECURITY__TOTP_ROLES", "pirate")])).unwrap_err();
+        assert!(e.to_string().contains("totp_roles"), "{e}");
+        let e = Settings::load(None, env(&[("DENGTA_SECURITY__TRUSTED_PROXIES", "not-an-ip")])).unwrap_err();
+        assert!(e.to_string().contains("trusted_proxies"), "{e}");
     }
 
     #[test]

@@ -256,6 +256,9 @@ async fn sweep_sessions(app: App) {
         if let Err(e) = db::sessions::purge_expired(&mut conn, now, idle).await {
             tracing::warn!(error = %e, "session sweep failed");
         }
+        if let Err(e) = db::totp::purge_challenges(&mut conn, now).await {
+            tracing::warn!(error = %e, "pending-login sweep failed");
+        }
         if let Err(e) = crate::app::enterprises::purge_personal_data(&app).await {
             tracing::warn!(error = %e, "personal-data retention sweep failed");
         }

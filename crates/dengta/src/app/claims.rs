@@ -6,7 +6,7 @@ use dengta_domain::region::RegionCode;
 use dengta_domain::role::{Principal, Role};
 use serde::Deserialize;
 
-use super::accounts::{hash_password, validate_password};
+use super::accounts::validate_password;
 use super::audit::{Outcome, record};
 use super::enterprises::parse_uscc;
 use super::{Actor, App, AppError, AppResult};
@@ -60,7 +60,7 @@ pub async fn register(app: &App, f: &RegisterForm, request_id: &str) -> AppResul
     if !phone.is_empty() && !dengta_domain::enterprise::profile::valid_phone(phone) {
         return Err(AppError::invalid("error.phone", phone));
     }
-    let hash = hash_password(&f.password).await?;
+    let hash = app.hasher.hash(&f.password).await?;
     let mut tx = app.db.begin().await?;
     let region = claim_region(&mut tx, uscc.region_code()).await?;
     let user_id = db::users::insert(

@@ -5,7 +5,7 @@ use dengta_domain::region::RegionCode;
 use dengta_domain::role::Role;
 use serde::Deserialize;
 
-use super::accounts::{NewAccount, hash_password};
+use super::accounts::NewAccount;
 use super::audit::{Outcome, record};
 use super::{Actor, App, AppError, AppResult};
 use crate::db::{self, regions::RegionRow};
@@ -122,7 +122,7 @@ pub async fn load(app: &App) -> AppResult<Result<DemoOutcome, RealDataPresent>> 
         return Ok(Ok(DemoOutcome::AlreadyLoaded));
     }
     let d = data()?;
-    let hash = hash_password(&d.password).await?;
+    let hash = app.hasher.hash(&d.password).await?;
     let actor = Actor::anonymous("demo-loader", "demo");
     let mut tx = app.db.begin().await?;
     for r in &d.regions {

@@ -20,6 +20,7 @@ pub mod enterprises;
 pub mod export;
 pub mod files;
 pub mod generate;
+pub mod hashing;
 pub mod import;
 pub mod integrity;
 pub mod need_to_know;
@@ -28,15 +29,20 @@ pub mod open_data;
 pub mod pilot;
 pub mod projects;
 pub mod providers;
+pub mod ratelimit;
 pub mod reports;
 pub mod setup;
 pub mod subsidies;
+pub mod totp;
+
+use std::time::Duration;
 
 use dengta_domain::policy::Decision;
 use dengta_domain::role::Principal;
 
 use crate::config::Settings;
 use crate::db::{Db, DbError};
+use ratelimit::Limiter;
 
 /// Everything a use-case needs, shared by every request.
 #[derive(Clone)]
@@ -45,12 +51,39 @@ pub struct App {
     pub settings: std::sync::Arc<Settings>,
     /// Set once the demo is loaded: every page then shows the 演示环境 banner.
     pub demo: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Password hashing, bounded in how many run at once.
+    pub hasher: std::sync::Arc<hashing::Hasher>,
+    /// Rate limits on logins and the public forms.
+    pub limits: std::sync::Arc<Limits>,
 }
 
 impl App {
     pub fn new(db: Db, settings: Settings) -> App {
-        App { db, settings: std::sync::Arc::new(settings), demo: Default::default() }
+        let sec = &settings.security;
+        let hasher = hashing::Hasher::new(sec.max_concurrent_hashes, Duration::from_millis(sec.hash_wait_ms));
+        let limits = Limits {
+            login_address: Limiter::new(sec.login_per_address_per_minute, Duration::from_secs(60)),
+            login_account: Limiter::new(sec.login_per_account_per_minute, Duration::from_secs(60)),
+            public_forms: Limiter::new(sec.public_forms_per_address_per_hour, Duration::from_secs(3600)),
+        };
+        App {
+            db,
+            settings: std::sync::Arc::new(settings),
+            demo: Default::default(),
+            hasher: std::sync::Arc::new(hasher),
+            limits: std::sync::Arc::new(limits),
+        }
     }
+}
+
+/// The rate limiters of one running instance.
+pub struct Limits {
+    /// Login attempts per client address.
+    pub login_address: Limiter,
+    /// Login attempts per account name.
+    pub login_account: Limiter,
+    /// Public forms (objections, registration, provider application) per client address.
+    pub public_forms: Limiter,
 }
 
 /// Who is acting and under which request: stamped on every audit record.
@@ -69,6 +102,11 @@ impl Actor {
 
     pub fn anonymous(name: &str, request_id: &str) -> Actor {
         Actor { principal: None, name: name.to_owned(), request_id: request_id.to_owned() }
+    }
+
+    /// The machine's operator at the shell (`Actor::cli`).
+    pub fn is_cli(&self) -> bool {
+        self.principal.is_none() && self.request_id == "cli"
     }
 
     pub fn cli() -> Actor {
@@ -94,7 +132,10 @@ pub enum AppError {
     #[error("account locked")]
     Locked,
     #[error("too many requests")]
-    TooMany,
+    TooMany { retry_after: u64 },
+    /// Every password-hashing slot stayed busy: come back shortly.
+    #[error("busy")]
+    Busy { retry_after: u64 },
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("internal error: {0}")]

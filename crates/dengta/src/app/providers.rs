@@ -14,7 +14,7 @@ use dengta_domain::region::RegionCode;
 use dengta_domain::role::{Principal, Role};
 use serde::{Deserialize, Serialize};
 
-use super::accounts::{hash_password, validate_password};
+use super::accounts::validate_password;
 use super::audit::{Outcome, record};
 use super::enterprises::{parse_uscc, region_path};
 use super::{Actor, App, AppError, AppResult, check};
@@ -160,7 +160,7 @@ pub async fn apply(app: &App, f: &Application, request_id: &str) -> AppResult<i6
     if f.sub_industries.is_empty() {
         return Err(AppError::invalid("error.sub_industry_required", ""));
     }
-    let hash = hash_password(&f.password).await?;
+    let hash = app.hasher.hash(&f.password).await?;
     let mut tx = app.db.begin().await?;
     let region = super::claims::claim_region(&mut tx, uscc.region_code()).await?;
     let allowed = store::sub_industries_on_path(&mut tx, &region_path(&region)).await?;

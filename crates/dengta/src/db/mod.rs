@@ -25,6 +25,7 @@ pub mod regions;
 pub mod sessions;
 pub mod subsidies;
 pub mod tokens;
+pub mod totp;
 pub mod users;
 
 use std::path::Path;

@@ -21,10 +21,15 @@ pub struct UserRow {
     pub is_demo: bool,
     pub created_at: i64,
     pub version: i64,
+    pub must_change_password: bool,
+    pub totp_secret: Option<String>,
+    pub totp_pending: Option<String>,
+    pub totp_last_step: Option<i64>,
 }
 
 const COLS: &str = "id, username, display_name, password_hash, role, region_code, enterprise_id, provider_id, \
-     disabled, failed_logins, first_failed_at, locked_until, password_changed_at, is_demo, created_at, version";
+     disabled, failed_logins, first_failed_at, locked_until, password_changed_at, is_demo, created_at, version, \
+     must_change_password, totp_secret, totp_pending, totp_last_step";
 
 pub struct NewUser<'a> {
     pub username: &'a str,
@@ -66,15 +71,15 @@ pub async fn by_id(c: &mut impl Conn, id: i64) -> DbResult<Option<UserRow>> {
     c.fetch_optional(&format!("SELECT {COLS} FROM users WHERE id = $1"), args![id]).await
 }
 
-/// The user an unrevoked API token (by its hash) belongs to, in one statement: it runs on
+/// The user an unrevoked, unexpired API token (by its hash) belongs to, in one statement: it runs on
 /// every API request.
 pub async fn by_token_hash(c: &mut impl Conn, token_hash: &str) -> DbResult<Option<UserRow>> {
     c.fetch_optional(
         &format!(
             "SELECT {COLS} FROM users WHERE id = \
-             (SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL)"
+             (SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2)"
         ),
-        args![token_hash],
+        args![token_hash, now_ms()],
     )
     .await
 }
@@ -92,32 +97,66 @@ pub async fn count(c: &mut impl Conn) -> DbResult<i64> {
     c.scalar("SELECT COUNT(*) FROM users", args![]).await
 }
 
-/// Records a failed login; returns the new failure count within the window.
+/// What counting a failed login did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// Counted; the account stays open.
+    Counted,
+    /// Counted, and this failure locked the account.
+    LockedNow,
+    /// Not counted: the account was already locked.
+    AlreadyLocked,
+}
+
+/// Counts a failed login and decides the lock in one conditional statement, so parallel
+/// attempts can neither skip the lock nor be counted past it. Failures older than
+/// `window_start` (or before an expired lock) start a new count.
 pub async fn record_failure(
     c: &mut impl Conn,
     id: i64,
+    now: i64,
     window_start: i64,
-    lock_until: Option<i64>,
+    lock_until: i64,
     threshold: i64,
-) -> DbResult<()> {
-    let now = now_ms();
-    // Failures older than the window start a new count.
-    c.execute(
-        "UPDATE users SET \
-           failed_logins = CASE WHEN first_failed_at IS NULL OR first_failed_at < $2 THEN 1 ELSE failed_logins + 1 END, \
-           first_failed_at = CASE WHEN first_failed_at IS NULL OR first_failed_at < $2 THEN $3 ELSE first_failed_at END \
-         WHERE id = $1",
-        args![id, window_start, now],
-    )
-    .await?;
-    if let Some(until) = lock_until {
-        c.execute(
-            "UPDATE users SET locked_until = $2, failed_logins = 0, first_failed_at = NULL WHERE id = $1 AND failed_logins >= $3",
-            args![id, until, threshold],
+) -> DbResult<Failure> {
+    let fresh = "(first_failed_at IS NULL OR first_failed_at < $2 OR locked_until IS NOT NULL)";
+    let counted: Option<(i64, Option<i64>)> = c
+        .fetch_optional(
+            &format!(
+                "UPDATE users SET \
+                   failed_logins = CASE WHEN {fresh} THEN 1 ELSE failed_logins + 1 END, \
+                   first_failed_at = CASE WHEN {fresh} THEN $3 ELSE first_failed_at END, \
+                   locked_until = CASE WHEN (CASE WHEN {fresh} THEN 1 ELSE failed_logins + 1 END) >= $4 \
+                     THEN $5 ELSE NULL END \
+                 WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $3) \
+                 RETURNING failed_logins, locked_until"
+            ),
+            args![id, window_start, now, threshold, lock_until],
         )
         .await?;
-    }
-    Ok(())
+    Ok(match counted {
+        None => Failure::AlreadyLocked,
+        Some((_, Some(_))) => Failure::LockedNow,
+        Some((_, None)) => Failure::Counted,
+    })
+}
+
+/// Clears the failure count after a successful login, unless the account is locked (the
+/// lock and the success are decided in one statement). Returns whether it was open.
+pub async fn clear_failures_if_open(c: &mut impl Conn, id: i64, now: i64) -> DbResult<bool> {
+    let n = c
+        .execute(
+            "UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL \
+             WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)",
+            args![id, now],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Whether the account is locked at `now` (read inside the caller's transaction).
+pub async fn is_locked(c: &mut impl Conn, id: i64, now: i64) -> DbResult<bool> {
+    Ok(c.scalar("SELECT COUNT(*) FROM users WHERE id = $1 AND locked_until > $2", args![id, now]).await? > 0)
 }
 
 pub async fn clear_failures(c: &mut impl Conn, id: i64) -> DbResult<()> {
@@ -129,13 +168,61 @@ pub async fn clear_failures(c: &mut impl Conn, id: i64) -> DbResult<()> {
     Ok(())
 }
 
-pub async fn set_password(c: &mut impl Conn, id: i64, hash: &str) -> DbResult<()> {
+/// Sets the password hash; `one_time` marks it to be changed at the next login.
+pub async fn set_password(c: &mut impl Conn, id: i64, hash: &str, one_time: bool) -> DbResult<()> {
     c.execute(
-        "UPDATE users SET password_hash = $2, password_changed_at = $3, version = version + 1 WHERE id = $1",
-        args![id, hash, now_ms()],
+        "UPDATE users SET password_hash = $2, password_changed_at = $3, must_change_password = $4, \
+         version = version + 1 WHERE id = $1",
+        args![id, hash, now_ms(), one_time],
     )
     .await?;
     Ok(())
+}
+
+/// Flags (or clears) the one-time password: the user's sessions can only change it.
+pub async fn set_must_change(c: &mut impl Conn, id: i64, must: bool) -> DbResult<()> {
+    c.execute("UPDATE users SET must_change_password = $2 WHERE id = $1", args![id, must]).await?;
+    Ok(())
+}
+
+/// Offers a TOTP secret at enrolment (not in force until confirmed).
+pub async fn set_totp_pending(c: &mut impl Conn, id: i64, secret: &str) -> DbResult<()> {
+    c.execute("UPDATE users SET totp_pending = $2 WHERE id = $1", args![id, secret]).await?;
+    Ok(())
+}
+
+/// Puts the offered secret in force, if it is still the one offered.
+pub async fn confirm_totp(c: &mut impl Conn, id: i64, secret: &str, step: i64) -> DbResult<bool> {
+    let n = c
+        .execute(
+            "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $3, \
+             version = version + 1 WHERE id = $1 AND totp_pending = $2",
+            args![id, secret, step],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Removes the second factor (reset by the security administrator).
+pub async fn clear_totp(c: &mut impl Conn, id: i64) -> DbResult<()> {
+    c.execute(
+        "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL, version = version + 1 \
+         WHERE id = $1",
+        args![id],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Accepts a TOTP time step once: false if this step (or a later one) was used already.
+pub async fn use_totp_step(c: &mut impl Conn, id: i64, step: i64) -> DbResult<bool> {
+    let n = c
+        .execute(
+            "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
+            args![id, step],
+        )
+        .await?;
+    Ok(n == 1)
 }
 
 pub async fn set_disabled(c: &mut impl Conn, id: i64, disabled: bool) -> DbResult<u64> {

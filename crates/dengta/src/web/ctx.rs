@@ -2,15 +2,18 @@
 //! request id, with which CSRF token. Resolved once per request by
 //! [`resolve`], read by handlers through the `Ctx` extractor.
 
-use axum::extract::{FromRequestParts, Request, State};
-use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION, COOKIE, SET_COOKIE};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION, COOKIE, RETRY_AFTER, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use dengta_domain::role::Principal;
 
 use super::i18n::Lang;
+use crate::app::accounts::Gate;
 use crate::app::{Actor, App, AppError, accounts, random_hex};
 
 pub const SESSION_COOKIE: &str = "dengta_session";
@@ -36,6 +39,10 @@ pub struct Ctx {
     /// For a provider account: whether its provider was admitted to the pool. Until then the
     /// account may only follow its application (see `routes::RouteDef::applicant`).
     pub provider_admitted: Option<bool>,
+    /// The client's address: the peer, or what a trusted proxy says (`security.trusted_proxies`).
+    pub client: String,
+    /// What the session must do before anything else (change a one-time password, enrol TOTP).
+    pub gate: Option<Gate>,
 }
 
 impl Ctx {
@@ -86,6 +93,38 @@ pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -
     HeaderValue::from_str(&c).ok()
 }
 
+/// The client's address: the TCP peer, unless the peer is a trusted proxy, in which case
+/// the right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
+pub fn client_address(req: &Request, trusted: &[String]) -> String {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let Some(peer) = peer else {
+        return "unknown".to_owned();
+    };
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|t| t.parse::<IpAddr>().is_ok_and(|t| t == *ip));
+    if !is_trusted(&peer) {
+        return peer.to_string();
+    }
+    let forwarded: Vec<IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    forwarded.into_iter().rev().find(|ip| !is_trusted(ip)).unwrap_or(peer).to_string()
+}
+
+/// Paths a gated session may still reach: the page (or API) that lifts the gate, signing
+/// out, the language switch and the assets.
+fn gate_allows(gate: Gate, path: &str) -> bool {
+    let own = match gate {
+        Gate::ChangePassword => path == "/account/password" || path == "/api/v1/account/password",
+        Gate::EnrolTotp => path.starts_with("/account/totp") || path.starts_with("/api/v1/account/totp"),
+    };
+    own || path == "/logout" || path.starts_with("/static/") || path.starts_with("/lang/")
+}
+
 fn hexish(s: &str) -> bool {
     (16..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
@@ -110,6 +149,7 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
 
     let path = req.uri().path().to_owned();
     let demo = app.demo.load(std::sync::atomic::Ordering::Relaxed);
+    let client = client_address(&req, &app.settings.security.trusted_proxies);
     let mut ctx = Ctx {
         principal: None,
         lang,
@@ -121,10 +161,18 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
         path,
         demo,
         provider_admitted: None,
+        client,
+        gate: None,
     };
     let resolved = match (&bearer, &session_id) {
         (Some(token), _) => accounts::token_principal(&app, token).await.map(|p| (p, true)),
-        (None, Some(sid)) => accounts::session_principal(&app, sid).await.map(|p| (p, false)),
+        (None, Some(sid)) => accounts::session_principal(&app, sid).await.map(|p| {
+            let p = p.map(|(p, gate)| {
+                ctx.gate = gate;
+                p
+            });
+            (p, false)
+        }),
         (None, None) => Ok((None, false)),
     };
     match resolved {
@@ -153,6 +201,24 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
         // A wrong token is an error, not a silent downgrade to anonymous.
         return super::error::render(&ctx, &AppError::Unauthenticated);
     }
+    if let Some(gate) = ctx.gate
+        && !gate_allows(gate, &ctx.path)
+    {
+        // Pages go to the form that lifts the gate; the API says why it refuses.
+        if !ctx.api {
+            let to = match gate {
+                Gate::ChangePassword => "/account/password",
+                Gate::EnrolTotp => "/account/totp",
+            };
+            return axum::response::Redirect::to(to).into_response();
+        }
+        let key = match gate {
+            Gate::ChangePassword => "error.must_change_password",
+            Gate::EnrolTotp => "error.totp_enrol_required",
+        };
+        let p = super::error::Problem { status: axum::http::StatusCode::FORBIDDEN, key, detail: String::new() };
+        return super::error::render_problem(&ctx, &p);
+    }
     let fresh = csrf_cookie.is_none();
     ctx.csrf = match csrf_cookie {
         Some(c) => c,
@@ -161,11 +227,12 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
     let secure = app.settings.session.secure_cookies;
     let csrf_value = ctx.csrf.clone();
     req.extensions_mut().insert(ctx.clone());
+    req.extensions_mut().insert(app.limits.clone());
     let mut res = next.run(req).await;
     if let Some(failure) = res.extensions_mut().remove::<super::error::Failure>() {
         let mut rendered = super::error::render_problem(&ctx, &failure.0);
         for (k, v) in res.headers() {
-            if k == SET_COOKIE {
+            if k == SET_COOKIE || k == RETRY_AFTER {
                 rendered.headers_mut().append(k, v.clone());
             }
         }

@@ -39,11 +39,12 @@ impl From<&AppError> for Problem {
                 p(StatusCode::CONFLICT, "error.conflict", String::new())
             }
             AppError::Locked => p(StatusCode::LOCKED, "error.locked", String::new()),
-            AppError::TooMany => p(StatusCode::TOO_MANY_REQUESTS, "error.too_many", String::new()),
             AppError::Db(DbError::Unavailable(err)) => {
                 tracing::warn!(error = %err, "database unavailable");
                 p(StatusCode::SERVICE_UNAVAILABLE, "error.unavailable", String::new())
             }
+            AppError::TooMany { .. } => p(StatusCode::TOO_MANY_REQUESTS, "error.too_many", String::new()),
+            AppError::Busy { .. } => p(StatusCode::SERVICE_UNAVAILABLE, "error.busy", String::new()),
             AppError::Db(_) | AppError::Internal(_) => {
                 tracing::error!(error = %e, "internal error");
                 p(StatusCode::INTERNAL_SERVER_ERROR, "error.internal", String::new())
@@ -54,7 +55,19 @@ impl From<&AppError> for Problem {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        Problem::from(&self).into_response()
+        let mut res = Problem::from(&self).into_response();
+        if let Some(v) = retry_after(&self) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        res
+    }
+}
+
+/// The `Retry-After` a refusal carries (rate limits, busy hashing), in seconds.
+pub fn retry_after(e: &AppError) -> Option<HeaderValue> {
+    match e {
+        AppError::TooMany { retry_after } | AppError::Busy { retry_after } => Some(HeaderValue::from(*retry_after)),
+        _ => None,
     }
 }
 
@@ -89,7 +102,11 @@ struct ErrorPage<'a> {
 
 /// Renders an error for this request.
 pub fn render(ctx: &Ctx, e: &AppError) -> Response {
-    render_problem(ctx, &Problem::from(e))
+    let mut res = render_problem(ctx, &Problem::from(e));
+    if let Some(v) = retry_after(e) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
 }
 
 /// Seconds a client is told to wait after a 503 (the database is out of reach).

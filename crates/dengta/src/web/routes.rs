@@ -6,7 +6,7 @@
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{Request, State};
-use axum::http::Method;
+use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
@@ -80,6 +80,9 @@ pub struct RouteDef {
     /// A provider whose application is not yet admitted may use it (following its application).
     /// Such an account may use public and any-user routes and these, nothing else.
     pub applicant: bool,
+    /// A public form anyone may post (objections, registration, applications): limited per
+    /// client address (`security.public_forms_per_address_per_hour`).
+    pub public_form: bool,
 }
 
 impl RouteDef {
@@ -116,7 +119,7 @@ const OFFICER_EXPERT: &[Role] = &[Officer, Expert];
 const CASE_READERS: &[Role] = &[Officer, Expert, Enterprise];
 
 fn def(method: Method, path: &'static str, access: Access, summary: &'static str) -> RouteDef {
-    RouteDef { method, path, access, object: None, nav: None, summary, upload: false, applicant: false }
+    RouteDef { method, path, access, object: None, nav: None, summary, upload: false, applicant: false, public_form: false }
 }
 
 impl RouteDef {
@@ -126,6 +129,10 @@ impl RouteDef {
     }
     fn upload(mut self) -> Self {
         self.upload = true;
+        self
+    }
+    fn public_form(mut self) -> Self {
+        self.public_form = true;
         self
     }
     fn nav(mut self, key: &'static str) -> Self {
@@ -151,12 +158,13 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::GET, "/", Public, "Entry: home or login"), get(pages::auth::root)),
         (def(M::GET, "/login", Public, "Login page"), get(pages::auth::login_page)),
         (def(M::POST, "/login", Public, "Sign in"), post(pages::auth::login)),
+        (def(M::POST, "/login/totp", Public, "Second sign-in step: the TOTP or a recovery code"), post(pages::auth::login_totp)),
         (def(M::POST, "/logout", Anyone, "Sign out"), post(pages::auth::logout)),
         (def(M::GET, "/setup", Public, "First-run setup page"), get(pages::auth::setup_page)),
         (def(M::POST, "/setup", Public, "Create the first administrator"), post(pages::auth::setup)),
         (def(M::GET, "/lang/{code}", Public, "Switch language"), get(pages::auth::switch_lang)),
         (def(M::GET, "/register", Public, "Enterprise self-registration"), get(pages::claims::register_page)),
-        (def(M::POST, "/register", Public, "Register and claim an enterprise"), post(pages::claims::register)),
+        (def(M::POST, "/register", Public, "Register and claim an enterprise").public_form(), post(pages::claims::register)),
         (def(M::GET, "/home", Anyone, "Home page for the role").nav("nav.home"), get(pages::home::home)),
         (def(M::GET, "/dashboard", Roles(OFFICER_AUDIT), "Dashboard (数据看板) of a region in scope (?region=): figures against targets, charts with their tables, drill-down").nav("nav.dashboard"), get(pages::dashboard::show)),
         (def(M::GET, "/dashboard/export", Roles(OFFICER_AUDIT), "One dashboard tile as .xlsx (?tile=regions|sub_industries|levels|months|money&region=)"), get(pages::dashboard::export)),
@@ -190,7 +198,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/claims/{id}/decide", Roles(OFFICER), "Confirm or reject a claim").on(O::Claim), post(pages::claims::decide)),
         (def(M::GET, "/providers", Roles(OFFICER_PROVIDER), "Provider list").nav("nav.providers").applicant(), get(pages::providers::list)),
         (def(M::GET, "/providers/apply", Public, "Provider application form"), get(pages::providers::apply_page)),
-        (def(M::POST, "/providers/apply", Public, "Apply to the provider pool (creates the provider's account)"), post(pages::providers::apply)),
+        (def(M::POST, "/providers/apply", Public, "Apply to the provider pool (creates the provider's account)").public_form(), post(pages::providers::apply)),
         (def(M::GET, "/providers/{id}", Roles(OFFICER_PROVIDER), "Provider file: state, reviews, objections, history").on(O::Provider).applicant(), get(pages::providers::show)),
         (def(M::POST, "/providers/{id}/step", Roles(OFFICER_PROVIDER), "A lifecycle step (review, admission, warning, rectification, removal, appeal)").on(O::Provider), post(pages::providers::step)),
         (def(M::POST, "/providers/{id}/evaluation", Roles(OFFICER), "Start a periodic evaluation with experts").on(O::Provider), post(pages::providers::start_evaluation)),
@@ -251,15 +259,15 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/ledger/allocations", Roles(OFFICER), "Allocate budget to a pool"), post(pages::money::allocate)),
         (def(M::GET, "/integrity", Roles(OFFICER), "Integrity flags in the region").nav("nav.integrity"), get(pages::money::flags)),
         (def(M::GET, "/public/subsidies", Public, "Public: subsidies under 公示 and decided"), get(pages::money::public_list)),
-        (def(M::POST, "/public/subsidies/{id}/objections", Public, "Public: object to a subsidy under 公示").on(O::Subsidy), post(pages::money::public_object)),
+        (def(M::POST, "/public/subsidies/{id}/objections", Public, "Public: object to a subsidy under 公示").on(O::Subsidy).public_form(), post(pages::money::public_object)),
         (def(M::GET, "/public", Public, "Public portal: what the programme publishes"), get(pages::public::portal)),
         (def(M::GET, "/public/cases", Public, "Public: published typical cases (?kind=typical_case) and 小灯塔 enterprises (?kind=lighthouse)"), get(pages::public::cases)),
         (def(M::GET, "/open-data", Public, "Open data: what is published and what each field means"), get(pages::public::open_data)),
         (def(M::GET, "/public/pilot-enterprises", Public, "Public: the pilot-enterprise pool and its 公示"), get(pages::pilot::public_pool)),
-        (def(M::POST, "/public/pilot-enterprises/{id}/objections", Public, "Public: object to an enterprise under 公示").on(O::Enrolment), post(pages::pilot::public_object)),
+        (def(M::POST, "/public/pilot-enterprises/{id}/objections", Public, "Public: object to an enterprise under 公示").on(O::Enrolment).public_form(), post(pages::pilot::public_object)),
         (def(M::GET, "/public/providers", Public, "Public: the provider pool and 公示 notices"), get(pages::providers::public_list)),
         (def(M::GET, "/public/providers/{id}", Public, "Public: a provider's page").on(O::Provider), get(pages::providers::public_show)),
-        (def(M::POST, "/public/providers/{id}/objections", Public, "Public: lodge an objection during 公示").on(O::Provider), post(pages::providers::public_object)),
+        (def(M::POST, "/public/providers/{id}/objections", Public, "Public: lodge an objection during 公示").on(O::Provider).public_form(), post(pages::providers::public_object)),
         (def(M::GET, "/admin/users", Roles(ACCOUNT_ADMINS), "User list").nav("nav.users"), get(pages::admin::users)),
         (def(M::GET, "/admin/users/new", Roles(SYS), "New user form"), get(pages::admin::new_user)),
         (def(M::POST, "/admin/users", Roles(SYS), "Create a user"), post(pages::admin::create_user)),
@@ -272,6 +280,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/admin/account-requests", Roles(ACCOUNT_ADMINS), "Request an administrator-account change (two-person)"), post(pages::account_requests::create)),
         (def(M::POST, "/admin/account-requests/{id}/approve", Roles(ACCOUNT_ADMINS), "Approve and carry out a request (another administrator class)"), post(pages::account_requests::approve)),
         (def(M::POST, "/admin/account-requests/{id}/reject", Roles(ACCOUNT_ADMINS), "Reject a request"), post(pages::account_requests::reject)),
+        (def(M::POST, "/admin/users/{id}/reset-totp", Roles(SEC), "Remove a user's second factor (it enrols again)").on(O::User), post(pages::admin::reset_totp)),
         (def(M::GET, "/admin/regions", Roles(REGION_READERS), "Regions").nav("nav.regions"), get(pages::admin::regions)),
         (def(M::GET, "/admin/instruments", Roles(SYS), "Assessment instrument versions").nav("nav.instruments"), get(pages::instruments::list)),
         (def(M::POST, "/admin/instruments", Roles(SYS), "Publish an instrument version (TOML upload)"), post(pages::instruments::publish)),
@@ -281,6 +290,15 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::GET, "/audit/anchor", Roles(AUDIT), "Download an anchor of the audit chain's head (audited)"), get(pages::audit::anchor)),
         (def(M::GET, "/account/password", Anyone, "Change password form").nav("nav.password"), get(pages::auth::password_page)),
         (def(M::POST, "/account/password", Anyone, "Change password"), post(pages::auth::change_password)),
+        (def(M::GET, "/account/totp", Anyone, "Two-step verification (TOTP): enrol or see its state"), get(pages::auth::totp_show)),
+        (def(M::POST, "/account/totp/begin", Anyone, "Offer a new TOTP secret"), post(pages::auth::totp_begin)),
+        (def(M::POST, "/account/totp/confirm", Anyone, "Confirm TOTP enrolment with a code (shows recovery codes once)"), post(pages::auth::totp_confirm)),
+        (def(M::GET, "/account/tokens", Anyone, "The caller's API tokens"), get(pages::auth::tokens)),
+        (def(M::POST, "/account/tokens/revoke", Anyone, "Revoke one of the caller's API tokens"), post(pages::auth::revoke_token)),
+        (def(M::POST, "/api/v1/account/password", Anyone, "Change the caller's password: {current, new}; ends its sessions and tokens"), post(api::v1::change_password)),
+        (def(M::GET, "/api/v1/tokens", Anyone, "The caller's API tokens (never the secrets)"), get(api::v1::my_tokens)),
+        (def(M::POST, "/api/v1/tokens/revoke", Anyone, "Revoke a token: {id} (own, or the security administrator's scope)"), post(api::v1::revoke_token)),
+        (def(M::GET, "/api/v1/users/{id}/tokens", Roles(SEC), "A user's API tokens (security administrator)").on(O::User), get(api::v1::user_tokens)),
         (def(M::GET, "/static/{file}", Public, "Embedded assets"), get(assets::serve)),
         (def(M::GET, "/healthz", Public, "Liveness"), get(api::health::healthz)),
         (def(M::GET, "/readyz", Public, "Readiness (database reachable)"), get(api::health::readyz)),
@@ -293,14 +311,14 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/api/v1/assessments", Roles(OFFICER_ENTERPRISE), "Score and store a submitted assessment (self for an enterprise user, on-site for an officer)"), post(api::assessments::create)),
         (def(M::GET, "/api/v1/providers", Roles(OFFICER_PROVIDER), "Providers in scope").applicant(), get(api::v1::providers)),
         (def(M::GET, "/api/v1/providers/{id}", Roles(OFFICER_PROVIDER), "One provider with its sub-industries, reviews, objections and history").on(O::Provider).applicant(), get(api::pool::provider)),
-        (def(M::POST, "/api/v1/provider-applications", Public, "Apply to the provider pool (creates the provider's account)"), post(api::pool::apply)),
+        (def(M::POST, "/api/v1/provider-applications", Public, "Apply to the provider pool (creates the provider's account)").public_form(), post(api::pool::apply)),
         (def(M::POST, "/api/v1/providers/{id}/transitions", Roles(OFFICER_PROVIDER), "A lifecycle step: {action, reason, deadline, experts, version}").on(O::Provider), post(api::pool::transition)),
         (def(M::POST, "/api/v1/providers/{id}/evaluations", Roles(OFFICER), "Start a periodic evaluation: {experts}").on(O::Provider), post(api::pool::start_evaluation)),
         (def(M::POST, "/api/v1/providers/{id}/review/finish", Roles(OFFICER), "Combine the expert scores and close the open review").on(O::Provider), post(api::pool::finish_review)),
         (def(M::POST, "/api/v1/providers/{id}/objection-decisions", Roles(OFFICER), "Uphold or dismiss an objection: {objection_id, uphold, reason}").on(O::Provider), post(api::pool::resolve_objection)),
         (def(M::GET, "/api/v1/public/providers", Public, "Public: providers in the pool and under 公示"), get(api::pool::public_providers)),
         (def(M::GET, "/api/v1/public/providers/{id}", Public, "Public: a provider's state, rating and history").on(O::Provider), get(api::pool::public_provider)),
-        (def(M::POST, "/api/v1/public/providers/{id}/objections", Public, "Public: lodge an objection during 公示: {name, contact, body}").on(O::Provider), post(api::pool::object)),
+        (def(M::POST, "/api/v1/public/providers/{id}/objections", Public, "Public: lodge an objection during 公示: {name, contact, body}").on(O::Provider).public_form(), post(api::pool::object)),
         (def(M::GET, "/api/v1/rubric", Anyone, "The expert scoring rubric in force"), get(api::pool::rubric)),
         (def(M::GET, "/api/v1/reviews", Roles(EXPERT_ONLY), "The expert's review sheets"), get(api::pool::sheets)),
         (def(M::POST, "/api/v1/reviews/{id}/declaration", Roles(EXPERT_ONLY), "Declare a conflict of interest: {conflict, note}").on(O::Sheet), post(api::pool::declare)),
@@ -323,7 +341,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/api/v1/enrolments/{id}/transitions", Roles(OFFICER), "A review step: {action, reason, version}").on(O::Enrolment), post(api::pilot::transition)),
         (def(M::POST, "/api/v1/enrolments/{id}/objection-decisions", Roles(OFFICER), "Uphold or dismiss an objection: {objection_id, uphold, reason}").on(O::Enrolment), post(api::pilot::resolve_objection)),
         (def(M::GET, "/api/v1/public/pilot-enterprises", Public, "Public: enterprises under 公示 and listed"), get(api::pilot::public_pool)),
-        (def(M::POST, "/api/v1/public/pilot-enterprises/{id}/objections", Public, "Public: object during 公示: {name, contact, body}").on(O::Enrolment), post(api::pilot::object)),
+        (def(M::POST, "/api/v1/public/pilot-enterprises/{id}/objections", Public, "Public: object during 公示: {name, contact, body}").on(O::Enrolment).public_form(), post(api::pilot::object)),
         (def(M::GET, "/api/v1/projects", Roles(PROJECT_PARTIES), "Transformation projects in scope"), get(api::projects::list)),
         (def(M::POST, "/api/v1/projects", Roles(ENTERPRISE_ONLY), "Start a project: {enrolment_id, provider_id, title}"), post(api::projects::create)),
         (def(M::GET, "/api/v1/projects/{id}", Roles(PROJECT_PARTIES), "A project with its documents, milestones, evidence, payments and history").on(O::Project), get(api::projects::project)),
@@ -348,7 +366,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::GET, "/api/v1/open-data/ocds", Public, "Open data: OCDS 1.1 release package of filed projects (?after=&limit=)"), get(api::open::ocds)),
         (def(M::GET, "/api/v1/open-data/projects.csv", Public, "Open data: filed projects as CSV"), get(api::open::open_csv)),
         (def(M::GET, "/api/v1/public/subsidies", Public, "Public: subsidies under 公示 and decided, with their computation"), get(api::money::public_subsidies)),
-        (def(M::POST, "/api/v1/public/subsidies/{id}/objections", Public, "Public: object to a subsidy during 公示: {name, contact, body}").on(O::Subsidy), post(api::money::object)),
+        (def(M::POST, "/api/v1/public/subsidies/{id}/objections", Public, "Public: object to a subsidy during 公示: {name, contact, body}").on(O::Subsidy).public_form(), post(api::money::object)),
         (def(M::GET, "/api/v1/dashboard", Roles(OFFICER_AUDIT), "Dashboard of a region in scope (?region=): counters, drill-down, sub-industries against target, trends"), get(api::dashboard::dashboard)),
         (def(M::GET, "/api/v1/dashboard/export", Roles(OFFICER_AUDIT), "One dashboard tile as .xlsx (?tile=regions|sub_industries|levels|months|money&region=)"), get(api::dashboard::dashboard_export)),
         (def(M::POST, "/api/v1/dashboard/targets", Roles(OFFICER), "Set a target for the officer's region: {metric: cloud|assessed|level_ge2|filed|accepted, value}"), post(api::dashboard::set_target)),
@@ -427,11 +445,34 @@ async fn enforce(
     next.run(req).await
 }
 
+/// Route middleware for public forms: so many per client address per hour, then 429 with
+/// Retry-After. Only the posts count; the pages that show the forms do not.
+async fn limit_public_form(req: Request, next: Next) -> Response {
+    let limits = req.extensions().get::<std::sync::Arc<crate::app::Limits>>().cloned();
+    let client = req.extensions().get::<Ctx>().map(|c| c.client.clone()).unwrap_or_default();
+    if req.method() == Method::POST
+        && let Some(limits) = limits
+        && let Err(secs) = limits.public_forms.check(&client)
+    {
+        tracing::warn!(client = %client, "public form rate limit");
+        let mut res = super::error::Problem {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            key: "error.too_many_forms",
+            detail: String::new(),
+        }
+        .into_response();
+        res.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        return res;
+    }
+    next.run(req).await
+}
+
 /// Builds the router from the table, each route guarded by its access rule.
 pub fn router() -> Router<App> {
     let mut by_path: Vec<(&'static str, MethodRouter<App>)> = Vec::new();
     for (d, mr) in table() {
         let mr = if d.upload { mr.layer(DefaultBodyLimit::max(UPLOAD_LIMIT)) } else { mr };
+        let mr = if d.public_form { mr.layer(middleware::from_fn(limit_public_form)) } else { mr };
         let guarded = mr.route_layer(middleware::from_fn_with_state((d.access, d.open_to_applicants()), enforce));
         match by_path.iter_mut().find(|(p, _)| *p == d.path) {
             Some((_, existing)) => *existing = std::mem::take(existing).merge(guarded),

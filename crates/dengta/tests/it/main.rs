@@ -26,6 +26,7 @@ macro_rules! on_both_stores {
 }
 
 mod access_matrix;
+mod account_security;
 mod accounts;
 mod api;
 mod assessments;

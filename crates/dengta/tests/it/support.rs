@@ -53,13 +53,21 @@ pub async fn fresh_database(store: Store, dir: &std::path::Path) -> String {
 }
 
 pub fn settings(database_url: &str) -> Settings {
-    Settings {
+    let mut s = Settings {
         listen: "127.0.0.1:0".into(),
         database_url: database_url.into(),
         max_connections: 4,
         data_dir: std::env::temp_dir().join("dengta-test-data").display().to_string(),
         ..Default::default()
-    }
+    };
+    // Every test client comes from 127.0.0.1, and tests add officers of their own: the rate
+    // limits and the second factor are off here and turned on by the tests about them
+    // (tests/it/account_security.rs).
+    s.security.login_per_address_per_minute = 0;
+    s.security.login_per_account_per_minute = 0;
+    s.security.public_forms_per_address_per_hour = 0;
+    s.security.totp_roles = Vec::new();
+    s
 }
 
 impl TestApp {

@@ -124,6 +124,8 @@ pub struct UserJson {
     provider_id: Option<i64>,
     disabled: bool,
     locked: bool,
+    must_change_password: bool,
+    totp: bool,
 }
 
 impl From<UserRow> for UserJson {
@@ -138,6 +140,8 @@ impl From<UserRow> for UserJson {
             enterprise_id: u.enterprise_id,
             provider_id: u.provider_id,
             disabled: u.disabled,
+            must_change_password: u.must_change_password,
+            totp: u.totp_secret.is_some(),
         }
     }
 }
@@ -227,4 +231,75 @@ pub async fn cloud_bulk(
     let results = crate::app::cloud::report_bulk(&app, &ctx.actor(), &items).await?;
     let accepted = results.iter().filter(|r| r.id.is_some()).count();
     Ok(Json(json!({ "accepted": accepted, "rejected": results.len() - accepted, "results": results })).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PasswordChange {
+    current: String,
+    new: String,
+}
+
+/// Changes the caller's password (also how a one-time password is replaced over the API).
+pub async fn change_password(
+    State(app): State<App>,
+    ctx: Ctx,
+    body: Result<Json<PasswordChange>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, AppError> {
+    let Json(b) = body.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
+    accounts::change_password(&app, &ctx.actor(), &b.current, &b.new).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Serialize)]
+pub struct TokenJson {
+    id: i64,
+    user_id: i64,
+    username: String,
+    name: String,
+    created_at: i64,
+    expires_at: Option<i64>,
+    revoked_at: Option<i64>,
+    active: bool,
+}
+
+impl From<crate::db::tokens::TokenRow> for TokenJson {
+    fn from(t: crate::db::tokens::TokenRow) -> Self {
+        let now = crate::db::now_ms();
+        TokenJson {
+            active: t.revoked_at.is_none() && t.expires_at.is_some_and(|e| e > now),
+            id: t.id,
+            user_id: t.user_id,
+            username: t.username,
+            name: t.name,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+        }
+    }
+}
+
+pub async fn my_tokens(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError> {
+    let p = ctx.principal()?;
+    let rows = accounts::list_tokens(&app, p, p.user_id).await?;
+    Ok(Json(json!({ "items": rows.into_iter().map(TokenJson::from).collect::<Vec<_>>() })).into_response())
+}
+
+pub async fn user_tokens(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let rows = accounts::list_tokens(&app, ctx.principal()?, id).await?;
+    Ok(Json(json!({ "items": rows.into_iter().map(TokenJson::from).collect::<Vec<_>>() })).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RevokeToken {
+    id: i64,
+}
+
+pub async fn revoke_token(
+    State(app): State<App>,
+    ctx: Ctx,
+    body: Result<Json<RevokeToken>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, AppError> {
+    let Json(b) = body.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
+    accounts::revoke_token(&app, &ctx.actor(), b.id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -179,6 +179,8 @@ struct UserPage {
     duty_notes: Vec<String>,
     notice: Option<&'static str>,
     new_password: Option<String>,
+    /// The user's API tokens, for the security administrator (id, name, expires, state, active).
+    tokens: Vec<(i64, String, String, &'static str, bool)>,
 }
 
 async fn user_page(
@@ -212,7 +214,9 @@ async fn user_page(
         }
     }
     let is_sys = direct.iter().any(|a| matches!(a, AccountAction::Enable | AccountAction::Disable));
+    let tokens = if p.role == Role::SecAdmin { token_lines(app, ctx, p, id).await? } else { Vec::new() };
     render(&UserPage {
+        tokens,
         l,
         disabled: u.disabled,
         u: line(ctx, &u),
@@ -235,6 +239,29 @@ pub async fn user(
     user_page(&app, &ctx, id, msg.text(ctx.lang), None).await
 }
 
+async fn token_lines(
+    app: &App,
+    ctx: &Ctx,
+    p: &dengta_domain::role::Principal,
+    id: i64,
+) -> Result<Vec<(i64, String, String, &'static str, bool)>, AppError> {
+    let now = now_ms();
+    Ok(accounts::list_tokens(app, p, id)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let expired = t.expires_at.is_none_or(|e| e <= now);
+            let state = match (t.revoked_at.is_some(), expired) {
+                (true, _) => "tokens.revoked",
+                (false, true) => "tokens.expired",
+                _ => "tokens.active",
+            };
+            let expires = t.expires_at.map(super::providers::when).unwrap_or_default();
+            (t.id, t.name, expires, ctx.t(state), t.revoked_at.is_none() && !expired)
+        })
+        .collect())
+}
+
 fn done(id: i64) -> Response {
     Redirect::to(&format!("/admin/users/{id}?msg=users.done")).into_response()
 }
@@ -251,6 +278,12 @@ pub async fn enable(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Re
 
 pub async fn unlock(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
     accounts::unlock(&app, &ctx.actor(), id).await?;
+    Ok(done(id))
+}
+
+/// Removes the user's second factor (lost phone); it enrols again at its next login.
+pub async fn reset_totp(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    accounts::totp_reset(&app, &ctx.actor(), id).await?;
     Ok(done(id))
 }
 

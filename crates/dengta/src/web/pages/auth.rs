@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -50,40 +50,100 @@ pub struct LoginForm {
     password: String,
 }
 
+/// Signs the browser in: the session cookie and a new CSRF token (no fixation across login).
+fn signed_in(app: &App, done: &accounts::LoggedIn) -> Result<Response, AppError> {
+    let secure = app.settings.session.secure_cookies;
+    let mut res = Redirect::to("/home").into_response();
+    let h = res.headers_mut();
+    if let Some(v) = set_cookie(SESSION_COOKIE, &done.session_id, None, secure) {
+        h.append(header::SET_COOKIE, v);
+    }
+    if let Some(v) = set_cookie(CSRF_COOKIE, &crate::app::random_hex(24)?, None, secure) {
+        h.append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+/// The login page again with a refusal: every failed login gets the same one; rate limits
+/// and a busy server say so, with Retry-After.
+fn login_refused(ctx: &Ctx, username: &str, e: &AppError) -> Result<Response, AppError> {
+    let (status, key) = match e {
+        AppError::TooMany { .. } => (StatusCode::TOO_MANY_REQUESTS, "error.too_many_logins"),
+        AppError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "error.busy"),
+        AppError::Invalid { key, .. } if *key == "error.login_expired" => (StatusCode::UNAUTHORIZED, *key),
+        _ => (StatusCode::UNAUTHORIZED, "error.login_failed"),
+    };
+    let page = LoginPage {
+        demo: demo_accounts(ctx),
+        l: Layout::new(ctx, "login.title", &[]),
+        error: Some(ctx.t(key)),
+        notice: None,
+        username: username.trim().chars().take(64).collect(),
+        setup_open: false,
+    };
+    let mut res = render(&page)?;
+    *res.status_mut() = status;
+    if let Some(v) = crate::web::error::retry_after(e) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    Ok(res)
+}
+
+fn refused_login(e: &AppError) -> bool {
+    matches!(e, AppError::Invalid { .. } | AppError::Locked | AppError::TooMany { .. } | AppError::Busy { .. })
+}
+
 pub async fn login(State(app): State<App>, ctx: Ctx, Form(f): Form<LoginForm>) -> Result<Response, AppError> {
-    match accounts::login(&app, &f.username, &f.password, &ctx.request_id).await {
-        Ok(done) => {
-            let secure = app.settings.session.secure_cookies;
-            let mut res = Redirect::to("/home").into_response();
-            let h = res.headers_mut();
-            if let Some(v) = set_cookie(SESSION_COOKIE, &done.session_id, None, secure) {
-                h.append(header::SET_COOKIE, v);
-            }
-            // A new CSRF token with the new session (no fixation across login).
-            if let Some(v) = set_cookie(CSRF_COOKIE, &crate::app::random_hex(24)?, None, secure) {
-                h.append(header::SET_COOKIE, v);
-            }
-            Ok(res)
+    let attempt = accounts::Attempt {
+        username: &f.username,
+        password: &f.password,
+        client: &ctx.client,
+        request_id: &ctx.request_id,
+    };
+    match accounts::login(&app, &attempt).await {
+        Ok(accounts::LoginStep::Done(done)) => signed_in(&app, &done),
+        Ok(accounts::LoginStep::SecondFactor { challenge }) => {
+            render(&TotpLoginPage { l: Layout::new(&ctx, "totp.login_title", &[]), challenge, error: None })
         }
-        Err(e @ (AppError::Invalid { .. } | AppError::Locked)) => {
-            let key = match e {
-                AppError::Locked => "error.locked",
-                _ => "error.login_failed",
-            };
-            let page = LoginPage {
-                demo: demo_accounts(&ctx),
-                l: Layout::new(&ctx, "login.title", &[]),
+        Err(e) if refused_login(&e) => login_refused(&ctx, &f.username, &e),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login_totp.html")]
+struct TotpLoginPage {
+    l: Layout,
+    challenge: String,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct TotpLoginForm {
+    challenge: String,
+    code: String,
+}
+
+/// The second step: the code from the authenticator app, or a recovery code.
+pub async fn login_totp(State(app): State<App>, ctx: Ctx, Form(f): Form<TotpLoginForm>) -> Result<Response, AppError> {
+    match accounts::login_second_factor(&app, &f.challenge, &f.code, &ctx.client, &ctx.request_id).await {
+        Ok(done) => signed_in(&app, &done),
+        Err(e @ AppError::Invalid { key: "error.login_expired", .. }) => login_refused(&ctx, "", &e),
+        Err(e) if refused_login(&e) => {
+            let key = if matches!(e, AppError::TooMany { .. }) { "error.too_many_logins" } else { "error.totp_wrong" };
+            let mut res = render(&TotpLoginPage {
+                l: Layout::new(&ctx, "totp.login_title", &[]),
+                challenge: f.challenge,
                 error: Some(ctx.t(key)),
-                notice: None,
-                username: f.username.trim().chars().take(64).collect(),
-                setup_open: false,
+            })?;
+            *res.status_mut() = match e {
+                AppError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+                AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::UNAUTHORIZED,
             };
-            let mut res = render(&page)?;
-            *res.status_mut() = if matches!(e, AppError::Locked) {
-                axum::http::StatusCode::LOCKED
-            } else {
-                axum::http::StatusCode::UNAUTHORIZED
-            };
+            if let Some(v) = crate::web::error::retry_after(&e) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
             Ok(res)
         }
         Err(e) => Err(e),
@@ -183,12 +243,19 @@ pub async fn switch_lang(State(app): State<App>, Path(code): Path<String>, heade
 struct PasswordPage {
     l: Layout,
     error: Option<String>,
+    /// Why the user is here first: a one-time password to replace.
+    notice: Option<&'static str>,
+}
+
+fn gate_notice(ctx: &Ctx) -> Option<&'static str> {
+    (ctx.gate == Some(accounts::Gate::ChangePassword)).then(|| ctx.t("password.must_change"))
 }
 
 pub async fn password_page(ctx: Ctx) -> Result<Response, AppError> {
     render(&PasswordPage {
         l: Layout::new(&ctx, "password.title", &[("/account/password", "nav.password")]),
         error: None,
+        notice: gate_notice(&ctx),
     })
 }
 
@@ -219,6 +286,7 @@ pub async fn change_password(
             let page = PasswordPage {
                 l: Layout::new(&ctx, "password.title", &[("/account/password", "nav.password")]),
                 error: Some(ctx.t(key).to_owned()),
+                notice: gate_notice(&ctx),
             };
             let mut res = render(&page)?;
             *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
@@ -226,4 +294,143 @@ pub async fn change_password(
         }
         Err(e) => Err(e),
     }
+}
+
+#[derive(Template)]
+#[template(path = "totp.html")]
+struct TotpPage {
+    l: Layout,
+    /// Enrolled already: how many recovery codes are left.
+    enrolled: Option<i64>,
+    /// A secret on offer: (base32 text, otpauth URI).
+    offer: Option<(String, String)>,
+    /// Shown once, right after enrolment.
+    codes: Vec<String>,
+    /// The user must enrol before anything else.
+    required: bool,
+    error: Option<&'static str>,
+}
+
+async fn totp_page(
+    app: &App,
+    ctx: &Ctx,
+    codes: Vec<String>,
+    error: Option<&'static str>,
+) -> Result<Response, AppError> {
+    let p = ctx.principal()?;
+    let (enrolled, left) = accounts::totp_status(app, p).await?;
+    let offer = if enrolled { None } else { accounts::totp_offer(app, p).await?.map(|o| (o.secret, o.uri)) };
+    let mut res = render(&TotpPage {
+        l: Layout::new(ctx, "totp.title", &[("/account/totp", "nav.totp")]),
+        enrolled: enrolled.then_some(left),
+        offer,
+        codes,
+        required: ctx.gate == Some(accounts::Gate::EnrolTotp),
+        error,
+    })?;
+    if error.is_some() {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+pub async fn totp_show(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError> {
+    totp_page(&app, &ctx, Vec::new(), None).await
+}
+
+pub async fn totp_begin(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError> {
+    match accounts::totp_begin(&app, &ctx.actor()).await {
+        Ok(_) => Ok(Redirect::to("/account/totp").into_response()),
+        Err(AppError::Conflict(key)) => totp_page(&app, &ctx, Vec::new(), Some(ctx.t(key))).await,
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TotpConfirmForm {
+    code: String,
+}
+
+pub async fn totp_confirm(
+    State(app): State<App>,
+    ctx: Ctx,
+    Form(f): Form<TotpConfirmForm>,
+) -> Result<Response, AppError> {
+    match accounts::totp_confirm(&app, &ctx.actor(), &f.code).await {
+        Ok(codes) => {
+            // The gate is lifted: the page shows the codes once, with the way on.
+            let mut ctx = ctx;
+            ctx.gate = None;
+            totp_page(&app, &ctx, codes, None).await
+        }
+        Err(AppError::Invalid { key, .. } | AppError::Conflict(key)) => {
+            totp_page(&app, &ctx, Vec::new(), Some(ctx.t(key))).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+struct TokensPage {
+    l: Layout,
+    rows: Vec<TokenLine>,
+    notice: Option<&'static str>,
+}
+
+struct TokenLine {
+    id: i64,
+    name: String,
+    created: String,
+    expires: String,
+    state: &'static str,
+    active: bool,
+}
+
+pub async fn tokens(State(app): State<App>, ctx: Ctx, Query(msg): Query<Msg>) -> Result<Response, AppError> {
+    let p = ctx.principal()?;
+    let now = crate::db::now_ms();
+    let rows = accounts::list_tokens(&app, p, p.user_id)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let expired = t.expires_at.is_none_or(|e| e <= now);
+            let state = if t.revoked_at.is_some() {
+                "tokens.revoked"
+            } else if expired {
+                "tokens.expired"
+            } else {
+                "tokens.active"
+            };
+            TokenLine {
+                id: t.id,
+                name: t.name,
+                created: super::providers::when(t.created_at),
+                expires: t.expires_at.map(super::providers::when).unwrap_or_default(),
+                state: ctx.t(state),
+                active: t.revoked_at.is_none() && !expired,
+            }
+        })
+        .collect();
+    render(&TokensPage {
+        l: Layout::new(&ctx, "tokens.title", &[("/account/tokens", "nav.tokens")]),
+        rows,
+        notice: msg.text(ctx.lang),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    id: i64,
+    /// The user page to return to (the security administrator revoking someone's token).
+    back: Option<i64>,
+}
+
+pub async fn revoke_token(State(app): State<App>, ctx: Ctx, Form(f): Form<RevokeForm>) -> Result<Response, AppError> {
+    accounts::revoke_token(&app, &ctx.actor(), f.id).await?;
+    let to = match f.back {
+        Some(user) => format!("/admin/users/{user}?msg=users.done"),
+        None => "/account/tokens?msg=common.done".to_owned(),
+    };
+    Ok(Redirect::to(&to).into_response())
 }
