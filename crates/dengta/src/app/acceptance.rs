@@ -5,8 +5,8 @@
 //! returns the project for rectification. Every step is a transition of the domain's machine,
 //! written with compare-and-set, kept as history, audited; decisions feed the provider's outcomes.
 
-use dengta_domain::duties::Step as Duty;
 use dengta_domain::disclosure::{Audience, Field};
+use dengta_domain::duties::Step as Duty;
 use dengta_domain::money::Fen;
 use dengta_domain::programme::acceptance::{AcceptanceAction, AcceptanceActor, AcceptanceGuard, AcceptanceState};
 use dengta_domain::programme::contract::{self, ContractDraft, Criterion, Evidence};

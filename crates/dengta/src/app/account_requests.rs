@@ -189,7 +189,7 @@ async fn carry_out(tx: &mut db::Tx, r: &RequestRow, action: AccountAction, hash:
     if action == AccountAction::Create {
         let hash = hash.ok_or_else(|| AppError::Internal("no password".into()))?;
         let display = if r.display_name.is_empty() { &r.username } else { &r.display_name };
-        return db::users::insert(
+        let id = db::users::insert(
             tx,
             &db::users::NewUser {
                 username: &r.username,
@@ -206,21 +206,24 @@ async fn carry_out(tx: &mut db::Tx, r: &RequestRow, action: AccountAction, hash:
         .map_err(|e| match e {
             DbError::Conflict(_) => AppError::Conflict("error.username_taken"),
             e => e.into(),
-        });
+        })?;
+        // The approver hands the password over: the new holder must replace it at first login.
+        db::users::set_must_change(tx, id, true).await?;
+        return Ok(id);
     }
     let id = r.target_user_id.ok_or_else(|| AppError::Internal(format!("account request {}", r.id)))?;
     match action {
         AccountAction::Disable | AccountAction::Enable => {
             db::users::set_disabled(tx, id, action == AccountAction::Disable).await?;
-            db::sessions::delete_for_user(tx, id).await?;
+            super::accounts::end_access(tx, id).await?;
         }
         AccountAction::Unlock => db::users::clear_failures(tx, id).await?,
         AccountAction::ResetPassword => {
             let hash = hash.ok_or_else(|| AppError::Internal("no password".into()))?;
-            db::users::set_password(tx, id, hash).await?;
+            // One-time: the holder must replace it at the next login.
+            db::users::set_password(tx, id, hash, true).await?;
             db::users::clear_failures(tx, id).await?;
-            db::sessions::delete_for_user(tx, id).await?;
-            db::tokens::revoke_for_user(tx, id).await?;
+            super::accounts::end_access(tx, id).await?;
         }
         AccountAction::Create => {}
     }

@@ -391,7 +391,7 @@ pub async fn change_password(app: &App, actor: &Actor, old: &str, new: &str) -> 
 
 /// Ends every session, pending login and API token of a user (inside the caller's
 /// transaction); returns what was ended, for the audit record.
-async fn end_access(tx: &mut db::Tx, user_id: i64) -> AppResult<String> {
+pub(crate) async fn end_access(tx: &mut db::Tx, user_id: i64) -> AppResult<String> {
     let sessions = db::sessions::delete_for_user(tx, user_id).await?;
     let tokens = db::tokens::revoke_for_user(tx, user_id).await?;
     db::totp::delete_challenges_for_user(tx, user_id).await?;

@@ -119,7 +119,17 @@ const OFFICER_EXPERT: &[Role] = &[Officer, Expert];
 const CASE_READERS: &[Role] = &[Officer, Expert, Enterprise];
 
 fn def(method: Method, path: &'static str, access: Access, summary: &'static str) -> RouteDef {
-    RouteDef { method, path, access, object: None, nav: None, summary, upload: false, applicant: false, public_form: false }
+    RouteDef {
+        method,
+        path,
+        access,
+        object: None,
+        nav: None,
+        summary,
+        upload: false,
+        applicant: false,
+        public_form: false,
+    }
 }
 
 impl RouteDef {

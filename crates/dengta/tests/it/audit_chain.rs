@@ -69,7 +69,16 @@ async fn parallel_audited_actions_keep_the_chain(store: Store) {
             jobs.spawn(async move {
                 // A wrong password on an account that exists, and an unknown name: each recorded.
                 let who = if i % 2 == 0 { "demo-expert" } else { "no-such-user" };
-                let r = dengta::app::accounts::login(&app, who, "wrong-Password-1", "par").await;
+                let r = dengta::app::accounts::login(
+                    &app,
+                    &dengta::app::accounts::Attempt {
+                        username: who,
+                        password: "wrong-Password-1",
+                        client: "127.0.0.1",
+                        request_id: "par",
+                    },
+                )
+                .await;
                 ("login".into(), if r.is_err() { 401 } else { 200 })
             });
         }
@@ -105,7 +114,19 @@ async fn parallel_audited_actions_keep_the_chain(store: Store) {
 async fn audit_free_text_is_bounded(store: Store) {
     let t = TestApp::spawn(store).await;
     let huge = "名".repeat(10_000);
-    assert!(dengta::app::accounts::login(&t.app, &huge, "x", "bounded").await.is_err());
+    assert!(
+        dengta::app::accounts::login(
+            &t.app,
+            &dengta::app::accounts::Attempt {
+                username: &huge,
+                password: "x",
+                client: "127.0.0.1",
+                request_id: "bounded"
+            }
+        )
+        .await
+        .is_err()
+    );
     let (name, object): (String, String) =
         t.db().fetch_one("SELECT username, object FROM audit_log WHERE request_id = 'bounded'", vec![]).await.unwrap();
     assert!(name.chars().count() <= 64, "username kept {} characters", name.chars().count());

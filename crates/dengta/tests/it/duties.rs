@@ -501,10 +501,31 @@ async fn admin_classes_need_two_people(store: Store) {
     let (s, v) = post(&t, &sys, &decision, json!({"approve": true})).await;
     assert_eq!(s, 200, "{v}");
     assert!(v["password"].is_string());
-    let old = accounts::login(&t.app, "demo-auditadmin", "Demo@2026", "t").await;
+    let old = accounts::login(
+        &t.app,
+        &dengta::app::accounts::Attempt {
+            username: "demo-auditadmin",
+            password: "Demo@2026",
+            client: "127.0.0.1",
+            request_id: "t",
+        },
+    )
+    .await;
     assert!(old.is_err(), "the old password no longer works");
     let new = v["password"].as_str().unwrap();
-    assert!(accounts::login(&t.app, "demo-auditadmin", new, "t").await.is_ok());
+    assert!(
+        accounts::login(
+            &t.app,
+            &dengta::app::accounts::Attempt {
+                username: "demo-auditadmin",
+                password: new,
+                client: "127.0.0.1",
+                request_id: "t"
+            }
+        )
+        .await
+        .is_ok()
+    );
     // A direct action needs no request.
     let req = json!({"action": "reset_password", "target_user_id": officer_id, "reason": "x"});
     assert_eq!(post(&t, &sec, "/api/v1/account-requests", req).await.0, 422);
