@@ -27,7 +27,7 @@ impl Outcome {
 
 /// Free text is bounded so that a hostile input (a login name, a filter) cannot
 /// grow the trail without limit.
-const MAX_NAME_CHARS: usize = 64;
+const MAX_NAME_CHARS: usize = 80;
 const MAX_OBJECT_CHARS: usize = 200;
 const MAX_DETAIL_CHARS: usize = 2000;
 

@@ -129,9 +129,9 @@ async fn audit_free_text_is_bounded(store: Store) {
     );
     let (name, object): (String, String) =
         t.db().fetch_one("SELECT username, object FROM audit_log WHERE request_id = 'bounded'", vec![]).await.unwrap();
-    assert!(name.chars().count() <= 64, "username kept {} characters", name.chars().count());
+    assert!(name.chars().count() <= 80, "username kept {} characters", name.chars().count());
     assert!(object.chars().count() <= 200, "object kept {} characters", object.chars().count());
-    assert!(name.ends_with('…'), "a cut is marked: {name}");
+    assert!(name.contains('…'), "a cut is marked: {name}");
 }
 
 /// Rewrites record `seq`'s detail and recomputes every hash from it to the head, as an

@@ -488,7 +488,11 @@ async fn admin_classes_need_two_people(store: Store) {
     let created = c.scalar("SELECT COUNT(*) FROM users WHERE username = 'audit-two'", vec![]).await.unwrap();
     assert_eq!(created, 1);
     let (auditc, _) = t.login("audit-two", &pw).await;
-    assert_eq!(auditc.get(t.url("/api/v1/audit")).send().await.unwrap().status(), 200);
+    // The password the approver handed over is one-time: the holder must replace it first.
+    let res = auditc.get(t.url("/api/v1/audit")).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    let p: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(p["code"], "error.must_change_password", "{p}");
 
     // A reset of an administrator's password: requested by the security administrator, approved
     // by the system administrator, who alone sees the password.
