@@ -37,6 +37,8 @@ const DEMO_PROJECT = '秦淮智能装备改造项目（演示 8）';
 const TITLE = '秦淮智能装备验收与奖补（端到端）';
 const BANK = '6222 0212 3456 7801';
 const PASSWORD = 'Strong#Pass2026';
+// What the system administrator hands over: one-time, replaced by the user at first sign-in.
+const ONE_TIME = 'Handed#Over2026';
 const USERS = {
   enterprise: 'qinhuai-enterprise',
   district: 'qinhuai-district',
@@ -177,7 +179,7 @@ describe('a completed project is accepted, its subsidy computed, publicised, app
           role: 'enterprise',
           region: ENTERPRISE.region,
           enterprise_id: enterpriseId,
-          password: PASSWORD,
+          password: ONE_TIME,
         }),
         201,
         'create the enterprise user',
@@ -188,11 +190,22 @@ describe('a completed project is accepted, its subsidy computed, publicised, app
           display_name: '秦淮区工业和信息化局',
           role: 'officer',
           region: ENTERPRISE.region,
-          password: PASSWORD,
+          password: ONE_TIME,
         }),
         201,
         'create the district officer',
       );
+      // A password another person set is one-time: each new user replaces it first.
+      for (const user of [USERS.enterprise, USERS.district]) {
+        const first = await apiAs(user, ONE_TIME);
+        try {
+          const blocked = await first.get('/api/v1/projects');
+          assert.equal(blocked.status, 403, `${user} must change the one-time password first`);
+          ok(await first.post('/api/v1/account/password', { current: ONE_TIME, new: PASSWORD }), 204, `${user} sets a password`);
+        } finally {
+          await first.dispose();
+        }
+      }
       const ent = await apiAs(USERS.enterprise, PASSWORD);
       try {
         const answers = JSON.parse(await readFile(path.join(E2E_DIR, '..', 'data', 'demo-assessment.json'), 'utf8'));

@@ -104,6 +104,11 @@ export async function startServer(label = 'server', options = {}) {
   for (const k of Object.keys(env)) {
     if (k.startsWith('DENGTA_')) delete env[k];
   }
+  // Every browser of the suite signs in from 127.0.0.1, hundreds of times: the per-address login
+  // and form limits (tested in tests/it/account_security.rs) are raised so flows are not throttled.
+  env.DENGTA_SECURITY__LOGIN_PER_ADDRESS_PER_MINUTE = '100000';
+  env.DENGTA_SECURITY__LOGIN_PER_ACCOUNT_PER_MINUTE = '100000';
+  env.DENGTA_SECURITY__PUBLIC_FORMS_PER_ADDRESS_PER_HOUR = '100000';
   Object.assign(env, options.env ?? {});
 
   let lastError;

@@ -394,11 +394,6 @@ async fn password_change_disable_and_reset_revoke_access(store: Store) {
     assert_eq!(audited, 3, "each revocation is in the audit record of its change");
 }
 
-fn shown_password(html: &str) -> String {
-    let at = html.find("id=\"new-password\">").expect("new password shown") + "id=\"new-password\">".len();
-    html[at..].split('<').next().unwrap().to_owned()
-}
-
 async fn change_password(t: &TestApp, c: &reqwest::Client, old: &str, new: &str) -> reqwest::Response {
     let page = c.get(t.url("/account/password")).send().await.unwrap().text().await.unwrap();
     let csrf = form_token(&page).unwrap();

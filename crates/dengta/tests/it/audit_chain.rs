@@ -52,7 +52,7 @@ async fn parallel_audited_actions_keep_the_chain(store: Store) {
         (path, status)
     };
     let base = t.base.clone();
-    let mut expected = 0;
+    let mut expected: i64 = 0;
     for i in 0..100 {
         jobs.spawn(get_status(format!("/api/v1/projects/{project}/bundle"), officer.clone(), base.clone()));
         if i < 40 {
@@ -79,7 +79,14 @@ async fn parallel_audited_actions_keep_the_chain(store: Store) {
                     },
                 )
                 .await;
-                ("login".into(), if r.is_err() { 401 } else { 200 })
+                // A login turned away because every hashing slot stayed busy is refused before
+                // it is looked at, and leaves no record (so a flood cannot write to the trail).
+                let status = match r {
+                    Ok(_) => 200,
+                    Err(dengta::app::AppError::Busy { .. }) => 503,
+                    Err(_) => 401,
+                };
+                ("login".into(), status)
             });
         }
         if i < 20 {
@@ -91,14 +98,17 @@ async fn parallel_audited_actions_keep_the_chain(store: Store) {
             });
         }
     }
-    expected += 100 + 40 + 40 + 30 + 30 + 20;
     while let Some(done) = jobs.join_next().await {
         let (what, status) = done.unwrap();
-        match what.as_str() {
-            "login" => assert_eq!(status, 401, "a wrong password never signs in"),
-            _ => assert_eq!(status, 200, "{what}"),
+        match (what.as_str(), status) {
+            ("login", 401) => expected += 1,
+            ("login", 503) => {}
+            ("login", _) => panic!("a wrong password never signs in ({status})"),
+            (_, 200) => expected += 1,
+            _ => panic!("{what}: {status}"),
         }
     }
+    assert!(expected >= 230, "most actions went through ({expected})");
 
     // One record per action at least (a reveal may add its own), and the chain is whole.
     let after = records(&t.db()).await;
