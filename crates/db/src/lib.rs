@@ -1,0 +1,402 @@
+//! Storage: one `Db` over SQLite (the default, a file) and PostgreSQL (production).
+//!
+//! Repositories write portable SQL with `$n` placeholders, which both engines
+//! accept, and bind values through [`Arg`]. Rows decode through
+//! `#[derive(sqlx::FromRow)]`, which works for both. This module is the only
+//! place that knows which engine is underneath.
+
+pub mod acceptance;
+pub mod assessments;
+pub mod audit;
+pub mod cases;
+pub mod catalogue;
+pub mod dashboard;
+pub mod duties;
+pub mod enterprise_file;
+pub mod enterprises;
+pub mod imports;
+pub mod instruments;
+pub mod ledger;
+pub mod meta;
+pub mod pilot;
+pub mod projects;
+pub mod providers;
+pub mod regions;
+pub mod sessions;
+pub mod subsidies;
+pub mod tokens;
+pub mod totp;
+pub mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, FromRow, Postgres, Sqlite, Transaction};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("record not found")]
+    NotFound,
+    #[error("conflict with existing data ({0})")]
+    Conflict(String),
+    #[error("the record was changed by someone else")]
+    Stale,
+    /// The database cannot be reached (stopped, restarting, network) or no connection became
+    /// free in time: the request is answered 503 with Retry-After, and the pool reconnects by
+    /// itself once the database is back.
+    #[error("database unavailable: {0}")]
+    Unavailable(sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlx(sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database url: {0}")]
+    BadUrl(String),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => DbError::NotFound,
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                DbError::Conflict(d.constraint().unwrap_or("unique").to_owned())
+            }
+            _ if unavailable(&e) => DbError::Unavailable(e),
+            _ => DbError::Sqlx(e),
+        }
+    }
+}
+
+/// Errors that say the database is out of reach rather than that the statement was wrong.
+fn unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
+        sqlx::Error::WorkerCrashed => true,
+        // PostgreSQL: connection exceptions (08…), shutting down (57P01–57P03), too many
+        // connections (53300).
+        sqlx::Error::Database(d) => {
+            d.code().is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "53300"))
+        }
+        _ => false,
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// A value bound to a `$n` placeholder. Nulls carry their type because
+/// PostgreSQL needs one.
+#[derive(Clone, Debug)]
+pub enum Arg {
+    I64(i64),
+    Str(String),
+    Bool(bool),
+    NullI64,
+    NullStr,
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::I64(v)
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Str(v.to_owned())
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Str(v)
+    }
+}
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Arg::Str(v.clone())
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Arg::NullI64, Arg::I64)
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(Arg::NullStr, Arg::Str)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        v.map_or(Arg::NullStr, |s| Arg::Str(s.to_owned()))
+    }
+}
+
+/// Builds a `Vec<Arg>` from values of mixed types.
+#[macro_export]
+macro_rules! args {
+    () => { Vec::<$crate::Arg>::new() };
+    ($($v:expr),+ $(,)?) => { vec![$($crate::Arg::from($v)),+] };
+}
+
+/// A row type that decodes on both engines.
+pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::I64(v) => q.bind(v),
+                Arg::Str(v) => q.bind(v),
+                Arg::Bool(v) => q.bind(v),
+                Arg::NullI64 => q.bind(None::<i64>),
+                Arg::NullStr => q.bind(None::<String>),
+            };
+        }
+        q
+    }};
+}
+
+// After `bind_args!`, which it uses.
+pub mod plans;
+
+/// The query methods, generated once for the pool and once for a transaction.
+macro_rules! query_methods {
+    ([$($recv:tt)+] $sqlite:pat => $se:expr, $pg:pat => $pe:expr) => {
+        pub async fn fetch_all<T: Row>($($recv)+ self, sql: &str, args: Vec<Arg>) -> DbResult<Vec<T>> {
+            plans::record(sql, &args);
+            let sql = AssertSqlSafe(sql.to_owned());
+            Ok(match self {
+                $sqlite => bind_args!(sqlx::query_as::<Sqlite, T>(sql), args).fetch_all($se).await?,
+                $pg => bind_args!(sqlx::query_as::<Postgres, T>(sql), args).fetch_all($pe).await?,
+            })
+        }
+
+        pub async fn fetch_optional<T: Row>($($recv)+ self, sql: &str, args: Vec<Arg>) -> DbResult<Option<T>> {
+            plans::record(sql, &args);
+            let sql = AssertSqlSafe(sql.to_owned());
+            Ok(match self {
+                $sqlite => bind_args!(sqlx::query_as::<Sqlite, T>(sql), args).fetch_optional($se).await?,
+                $pg => bind_args!(sqlx::query_as::<Postgres, T>(sql), args).fetch_optional($pe).await?,
+            })
+        }
+
+        pub async fn fetch_one<T: Row>($($recv)+ self, sql: &str, args: Vec<Arg>) -> DbResult<T> {
+            self.fetch_optional(sql, args).await?.ok_or(DbError::NotFound)
+        }
+
+        /// Runs a statement and returns the number of rows it touched.
+        pub async fn execute($($recv)+ self, sql: &str, args: Vec<Arg>) -> DbResult<u64> {
+            plans::record(sql, &args);
+            let sql = AssertSqlSafe(sql.to_owned());
+            Ok(match self {
+                $sqlite => bind_args!(sqlx::query::<Sqlite>(sql), args).execute($se).await?.rows_affected(),
+                $pg => bind_args!(sqlx::query::<Postgres>(sql), args).execute($pe).await?.rows_affected(),
+            })
+        }
+
+        /// A single `BIGINT` value (counts, ids, sums cast to BIGINT).
+        pub async fn scalar($($recv)+ self, sql: &str, args: Vec<Arg>) -> DbResult<i64> {
+            let (v,): (i64,) = self.fetch_one(sql, args).await?;
+            Ok(v)
+        }
+    };
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection pool on one of the two engines.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool, WriteQueue),
+    Postgres(PgPool),
+}
+
+/// SQLite admits one writer at a time. Writers queue here, in order, instead of inside
+/// SQLite's busy handler, which polls with sleeps growing to 100 ms: under concurrent writes
+/// that wasted most of the writer's time and gave long, unfair waits.
+pub type WriteQueue = std::sync::Arc<tokio::sync::Mutex<()>>;
+
+impl Db {
+    /// Opens (creating if needed) the database named by `url`:
+    /// `sqlite://path/to/file.db`, a bare file path, or `postgres://…`.
+    pub async fn connect(url: &str, max_connections: u32) -> DbResult<Db> {
+        Db::connect_with(url, max_connections, Duration::from_secs(10)).await
+    }
+
+    /// Like [`Db::connect`], with how long a caller waits for a free connection before
+    /// [`DbError::Unavailable`]. SQLite never waits less than 10 s: its writers may hold a
+    /// connection while waiting for the file lock, which is load, not an outage.
+    pub async fn connect_with(url: &str, max_connections: u32, acquire_timeout: Duration) -> DbResult<Db> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(acquire_timeout)
+                .connect_with(opts)
+                .await?;
+            return Ok(Db::Postgres(pool));
+        }
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+        if path.is_empty() || path.contains(":memory:") {
+            return Err(DbError::BadUrl(url.to_owned()));
+        }
+        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| DbError::Sqlx(sqlx::Error::Io(e)))?;
+        }
+        // Pragmas go on the connect options so that every pooled connection gets them.
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            // A page cache of 8 MiB per connection (default 2 MB; negative means KiB) keeps the
+            // upper levels of big indexes in memory. Each pooled connection has its own, so
+            // this bounds the server's memory (8 connections × 8 MiB); the OS page cache
+            // holds the rest of the file.
+            .pragma("cache_size", "-8192")
+            .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(acquire_timeout.max(Duration::from_secs(10)))
+            .connect_with(opts)
+            .await?;
+        Ok(Db::Sqlite(pool, WriteQueue::default()))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(..) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn migrate(&self) -> DbResult<()> {
+        match self {
+            Db::Sqlite(p, _) => SQLITE_MIGRATIONS.run(p).await?,
+            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Starts a transaction. SQLite takes the write lock at once (`BEGIN
+    /// IMMEDIATE`) so a reader never fails upgrading to a writer mid-way.
+    pub async fn begin(&self) -> DbResult<Tx> {
+        Ok(match self {
+            Db::Sqlite(p, queue) => {
+                let turn = queue.clone().lock_owned().await;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
+            }
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p, _) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+
+    query_methods!([&] Db::Sqlite(p, _) => p, Db::Postgres(p) => p);
+}
+
+/// An open transaction: the same query methods, committed explicitly and
+/// rolled back when dropped.
+pub enum Tx {
+    /// The transaction holds its turn in the write queue until it is committed or dropped.
+    Sqlite(Transaction<'static, Sqlite>, tokio::sync::OwnedMutexGuard<()>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub async fn commit(self) -> DbResult<()> {
+        match self {
+            Tx::Sqlite(t, _turn) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(..) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    query_methods!([&mut] Tx::Sqlite(t, _) => &mut **t, Tx::Postgres(t) => &mut **t);
+}
+
+/// Milliseconds since the Unix epoch: how every timestamp is stored (BIGINT on
+/// both engines, so precision and ordering are identical).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
+}
+
+/// What repositories take: the pool for a single statement, or an open
+/// transaction when several must land together.
+pub trait Conn: Send {
+    fn backend(&self) -> Backend;
+    fn fetch_all<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> impl Future<Output = DbResult<Vec<T>>> + Send;
+    fn fetch_optional<T: Row>(&mut self, sql: &str, args: Vec<Arg>)
+    -> impl Future<Output = DbResult<Option<T>>> + Send;
+    fn fetch_one<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> impl Future<Output = DbResult<T>> + Send;
+    fn execute(&mut self, sql: &str, args: Vec<Arg>) -> impl Future<Output = DbResult<u64>> + Send;
+    fn scalar(&mut self, sql: &str, args: Vec<Arg>) -> impl Future<Output = DbResult<i64>> + Send;
+}
+
+macro_rules! impl_conn {
+    ($t:ty) => {
+        impl Conn for $t {
+            fn backend(&self) -> Backend {
+                <$t>::backend(self)
+            }
+            fn fetch_all<T: Row>(
+                &mut self,
+                sql: &str,
+                args: Vec<Arg>,
+            ) -> impl Future<Output = DbResult<Vec<T>>> + Send {
+                <$t>::fetch_all(self, sql, args)
+            }
+            fn fetch_optional<T: Row>(
+                &mut self,
+                sql: &str,
+                args: Vec<Arg>,
+            ) -> impl Future<Output = DbResult<Option<T>>> + Send {
+                <$t>::fetch_optional(self, sql, args)
+            }
+            fn fetch_one<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> impl Future<Output = DbResult<T>> + Send {
+                <$t>::fetch_one(self, sql, args)
+            }
+            fn execute(&mut self, sql: &str, args: Vec<Arg>) -> impl Future<Output = DbResult<u64>> + Send {
+                <$t>::execute(self, sql, args)
+            }
+            fn scalar(&mut self, sql: &str, args: Vec<Arg>) -> impl Future<Output = DbResult<i64>> + Send {
+                <$t>::scalar(self, sql, args)
+            }
+        }
+    };
+}
+impl_conn!(Db);
+impl_conn!(Tx);

@@ -1,0 +1,65 @@
+//! `POST /api/v1/assessments`: answers in, the stored assessment with its full result out.
+//!
+//! Body: `{"enterprise_id": 1, "instrument_id": "mfg-2024", "answers": {…}, "pledge": true,
+//! "adjust_reason": "…"}`. `answers` has the domain's format ([`Answers`]: `choices` question id →
+//! option ids, `inputs` input id → figure, `scenes` scene id → 0–4, `dimension_scores` for
+//! directly entered dimensions). `instrument_id` may be omitted (the one for the enterprise's
+//! industry); `pledge: true` is the 真实性承诺 and is required; `adjust_reason` is needed for an
+//! on-site rating whose level differs from the latest self-assessment. An enterprise user stores
+//! a self-assessment of its own enterprise, an officer an on-site rating of one in scope.
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use dengta_domain::assessment::Answers;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::app::assessments::{self as asm, Pledge};
+use crate::app::{App, AppError};
+use crate::ctx::Ctx;
+use crate::error::HttpError;
+
+#[derive(Deserialize)]
+pub struct AssessBody {
+    enterprise_id: i64,
+    #[serde(default)]
+    instrument_id: String,
+    answers: Answers,
+    #[serde(default)]
+    pledge: bool,
+    #[serde(default)]
+    adjust_reason: String,
+}
+
+pub async fn create(
+    State(app): State<App>,
+    ctx: Ctx,
+    body: Result<Json<AssessBody>, JsonRejection>,
+) -> Result<Response, HttpError> {
+    let Json(b) = body.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
+    let pledge = Pledge { confirmed: b.pledge, adjust_reason: &b.adjust_reason };
+    let row = asm::assess(&app, &ctx.actor(), b.enterprise_id, &b.instrument_id, &b.answers, &pledge).await?;
+    let inst = asm::frozen_instrument(&row)?;
+    let result = asm::result_of(&row).map(|r| asm::full_result(inst, &r));
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "id": row.id,
+            "enterprise_id": row.enterprise_id,
+            "kind": row.kind,
+            "status": row.status,
+            "instrument_id": row.instrument_id,
+            "instrument_version": row.instrument_version,
+            "pledge_by": row.pledge_by,
+            "pledge_at": row.pledge_at,
+            "previous_id": row.previous_id,
+            "adjust_reason": row.adjust_reason,
+            "report_url": format!("/assessments/{}/report", row.id),
+            "result": result,
+        })),
+    )
+        .into_response())
+}

@@ -1,0 +1,113 @@
+//! The OpenAPI 3.1 document, generated from the route table so it can never
+//! miss a route.
+
+use axum::Json;
+use axum::http::Method;
+use serde_json::{Map, Value, json};
+
+use crate::routes::{self, Access};
+
+pub fn build() -> Value {
+    let mut paths = Map::new();
+    for d in routes::defs().into_iter().filter(|d| d.is_api()) {
+        let mut op = Map::new();
+        op.insert("summary".into(), json!(d.summary));
+        op.insert("operationId".into(), json!(operation_id(&d.method, d.path)));
+        let mut params = Vec::new();
+        if d.path.contains("{id}") {
+            params.push(json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "format": "int64" } }));
+        }
+        if d.method == Method::GET
+            && !d.path.contains("{id}")
+            && !d.path.ends_with("/me")
+            && !d.path.ends_with("/verify")
+        {
+            params.push(json!({ "name": "after", "in": "query", "required": false, "description": "keyset: continue after this key", "schema": { "type": "string" } }));
+            params.push(json!({ "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 200 } }));
+        }
+        if !params.is_empty() {
+            op.insert("parameters".into(), Value::Array(params));
+        }
+        if d.method == Method::POST {
+            op.insert(
+                "requestBody".into(),
+                json!({ "required": true, "content": { "application/json": { "schema": { "type": "object" } } } }),
+            );
+        }
+        let roles = match d.access {
+            Access::Public => "public".to_owned(),
+            Access::Anyone => "any signed-in user".to_owned(),
+            Access::Roles(rs) => rs.iter().map(|r| r.code()).collect::<Vec<_>>().join(", "),
+        };
+        op.insert(
+            "description".into(),
+            json!(format!("Roles: {roles}. Objects outside the caller's scope answer 404.")),
+        );
+        let ok = if d.method == Method::POST { "201" } else { "200" };
+        op.insert(
+            "responses".into(),
+            json!({
+                ok: { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } },
+                "401": { "$ref": "#/components/responses/Problem" },
+                "403": { "$ref": "#/components/responses/Problem" },
+                "404": { "$ref": "#/components/responses/Problem" },
+                "422": { "$ref": "#/components/responses/Problem" }
+            }),
+        );
+        if d.access != Access::Public {
+            op.insert("security".into(), json!([{ "bearer": [] }, { "cookie": [] }]));
+        }
+        let entry = paths.entry(d.path.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(m) = entry {
+            m.insert(d.method.as_str().to_lowercase(), Value::Object(op));
+        }
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Dengta (灯塔) API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "中小企业数字化转型服务平台 JSON API. Errors are application/problem+json with a Chinese title by default (Accept-Language: en for English)."
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer", "description": "API token from `dengta token create`" },
+                "cookie": { "type": "apiKey", "in": "cookie", "name": "dengta_session", "description": "Browser session; state changes also need X-CSRF-Token" }
+            },
+            "responses": {
+                "Problem": {
+                    "description": "RFC 9457 problem details",
+                    "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                }
+            },
+            "schemas": {
+                "Problem": {
+                    "type": "object",
+                    "required": ["type", "title", "status", "code", "request_id"],
+                    "properties": {
+                        "type": { "type": "string" },
+                        "title": { "type": "string", "description": "human-readable message (zh-CN by default)" },
+                        "status": { "type": "integer" },
+                        "detail": { "type": "string" },
+                        "code": { "type": "string", "description": "stable machine code, e.g. error.not_found" },
+                        "request_id": { "type": "string" }
+                    }
+                }
+            }
+        }
+    })
+}
+
+fn operation_id(m: &Method, path: &str) -> String {
+    let mut id = m.as_str().to_lowercase();
+    for seg in path.trim_start_matches("/api/v1/").split('/') {
+        id.push('_');
+        id.push_str(&seg.replace(['{', '}'], "").replace('-', "_"));
+    }
+    id
+}
+
+pub async fn document() -> Json<Value> {
+    Json(build())
+}

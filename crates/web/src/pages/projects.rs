@@ -1,0 +1,418 @@
+//! Project pages: the list in scope, the project file (documents, milestones, evidence with
+//! hashes and integrity flags, payments, history) with its simple steps and evidence upload,
+//! and the printable contract with the amount in 人民币大写.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use dengta_domain::programme::contract::Criterion;
+use dengta_domain::programme::rules::SpendCategory;
+use dengta_domain::programme::workflow::{self, ProjectAction};
+use serde::Deserialize;
+
+use super::directory::split_page;
+use super::fmt::Fmt;
+use crate::form::{Pairs, one, refusal};
+use super::{Msg, PAGE_SIZE, Page, render, render_form};
+use crate::app::projects::{self, Diagnosis, NewProject, PaymentInput, Plan, ProjectFile, Step};
+use crate::app::records::ProjectRow;
+use crate::app::{App, AppError, files};
+use crate::ctx::Ctx;
+use crate::error::HttpError;
+use crate::layout::Layout;
+use dengta_domain::money::Fen;
+use dengta_domain::programme::Date;
+use dengta_domain::programme::contract::{ContractDraft, CostSplit, InvestmentLine, Party, PartyRole};
+
+#[derive(Template)]
+#[template(path = "projects.html")]
+struct ListPage {
+    l: Layout,
+    rows: Vec<ProjectRow>,
+    next: Option<String>,
+}
+
+impl ListPage {
+    fn state(&self, code: &str) -> &'static str {
+        workflow::ProjectState::parse(code).map_or("", |s| s.label_zh())
+    }
+}
+
+pub async fn list(State(app): State<App>, ctx: Ctx, Query(q): Query<Page>) -> Result<Response, HttpError> {
+    let rows = projects::list(&app, ctx.principal()?, q.after.unwrap_or(0), PAGE_SIZE + 1).await?;
+    let (rows, next) = split_page(rows, |r| r.id);
+    render(&ListPage {
+        l: Layout::new(&ctx, "projects.title", &[("/projects", "nav.projects")]),
+        rows,
+        next: next.map(|id| format!("/projects?after={id}")),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "project.html")]
+struct ProjectPage {
+    l: Layout,
+    x: Fmt,
+    f: ProjectFile,
+    actions: Vec<(&'static str, &'static str, bool)>,
+    can_upload: bool,
+    is_provider: bool,
+    is_officer: bool,
+    scenes: Vec<(String, String)>,
+    categories: Vec<(&'static str, &'static str)>,
+    roles: Vec<(&'static str, &'static str)>,
+    defaults: Vec<String>,
+    /// Acceptance, integrity flags and subsidies (see `money.rs`).
+    money: super::money::ProjectMoney,
+    notice: Option<&'static str>,
+    error: Option<String>,
+}
+
+impl ProjectPage {
+    fn category(&self, c: &SpendCategory) -> &'static str {
+        c.label_zh()
+    }
+    fn excluded(&self, c: &SpendCategory) -> bool {
+        crate::app::pilot::programme(&self.f.row.programme_id).is_ok_and(|p| p.is_excluded(*c))
+    }
+    fn criterion(&self, c: &Criterion) -> String {
+        c.describe_zh()
+    }
+    fn step_action(&self, code: &str) -> &'static str {
+        match ProjectAction::parse(code) {
+            Some(a) => a.label_zh(),
+            None if code == "create" => "立项",
+            None => "",
+        }
+    }
+    fn step_state(&self, code: &str) -> &'static str {
+        workflow::ProjectState::parse(code).map_or("", |s| s.label_zh())
+    }
+    fn scene_name(&self, id: &str) -> String {
+        self.scenes.iter().find(|(s, _)| s == id).map_or_else(|| id.to_owned(), |(_, n)| n.clone())
+    }
+    fn category_code(&self, code: &str) -> &'static str {
+        SpendCategory::parse(code).map_or("", |c| c.label_zh())
+    }
+}
+
+/// Steps that carry no document can be taken from the page; the others go through the API.
+const PAGE_ACTIONS: &[ProjectAction] = &[
+    ProjectAction::StartDiagnosis,
+    ProjectAction::ApproveDiagnosis,
+    ProjectAction::ReturnDiagnosis,
+    ProjectAction::Start,
+    ProjectAction::Complete,
+    ProjectAction::Cancel,
+];
+
+pub(crate) async fn project_page(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    notice: Option<&'static str>,
+    error: Option<String>,
+) -> Result<Response, HttpError> {
+    let f = projects::file(app, ctx.principal()?, id).await?;
+    let actions = workflow::available(f.state)
+        .into_iter()
+        .filter(|a| PAGE_ACTIONS.contains(a) && f.who.may(*a))
+        .map(|a| (a.code(), a.label_zh(), a.needs_reason()))
+        .collect();
+    let can_upload = matches!(f.who, workflow::ProjectActor::Enterprise | workflow::ProjectActor::Provider);
+    let is_provider = f.who == workflow::ProjectActor::Provider;
+    let is_officer = f.who == workflow::ProjectActor::Officer;
+    let defaults = crate::app::pilot::programme(&f.row.programme_id)?
+        .default_criteria()
+        .iter()
+        .map(Criterion::describe_zh)
+        .collect();
+    let money = super::money::ProjectMoney::load(app, ctx.principal()?, &f.row).await?;
+    let title = f.row.title.clone();
+    let href = format!("/projects/{id}");
+    let failed = error.is_some();
+    render_form(
+        &ProjectPage {
+            l: Layout::titled(ctx, title.clone(), &[("/projects", "nav.projects"), (&href, &title)]),
+            x: Fmt::new(ctx),
+            f,
+            actions,
+            can_upload,
+            is_provider,
+            is_officer,
+            scenes: crate::app::catalogue::scene_catalogue()?,
+            categories: SpendCategory::ALL.iter().map(|c| (c.code(), c.label_zh())).collect(),
+            roles: PartyRole::ALL.iter().map(|r| (r.code(), r.label_zh())).collect(),
+            defaults,
+            money,
+            notice,
+            error,
+        },
+        failed,
+    )
+}
+
+pub async fn show(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(m): Query<Msg>,
+) -> Result<Response, HttpError> {
+    project_page(&app, &ctx, id, m.text(ctx.lang), None).await
+}
+
+async fn after(app: &App, ctx: &Ctx, id: i64, r: Result<(), AppError>) -> Result<Response, HttpError> {
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/projects/{id}?msg=common.done")).into_response()),
+        Err(e) => {
+            let msg = refusal(ctx, e)?;
+            project_page(app, ctx, id, None, Some(msg)).await
+        }
+    }
+}
+
+pub async fn step(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> Result<Response, HttpError> {
+    let s = Step {
+        action: one(&f, "action"),
+        reason: one(&f, "reason"),
+        version: one(&f, "version").trim().parse().unwrap_or(0),
+        ..Step::default()
+    };
+    let r = projects::step(&app, &ctx.actor(), id, &s).await.map(|_| ());
+    after(&app, &ctx, id, r).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct UploadQuery {
+    kind: Option<String>,
+    milestone_id: Option<i64>,
+}
+
+pub async fn upload(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<UploadQuery>,
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<Response, HttpError> {
+    projects::file(&app, ctx.principal()?, id).await?;
+    let mut form = form.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
+    let kind = q.kind.unwrap_or_else(|| "other".into());
+    let mut result = Err(AppError::invalid("error.file_empty", "file"));
+    while let Some(mut field) =
+        form.next_field().await.map_err(|e| AppError::invalid("error.bad_request", e.to_string()))?
+    {
+        if field.name() == Some("file") {
+            result = match files::receive_pending(&app, &mut field).await {
+                Ok(received) => {
+                    projects::attach(&app, &ctx.actor(), id, &kind, q.milestone_id, &received).await.map(|_| ())
+                }
+                Err(e) => Err(e),
+            };
+            break;
+        }
+    }
+    after(&app, &ctx, id, result).await
+}
+
+#[derive(Template)]
+#[template(path = "contract.html")]
+struct ContractPage {
+    l: Layout,
+    f: ProjectFile,
+}
+
+impl ContractPage {
+    fn criterion(&self, c: &Criterion) -> String {
+        c.describe_zh()
+    }
+    fn category(&self, c: &SpendCategory) -> &'static str {
+        c.label_zh()
+    }
+}
+
+pub async fn contract(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, HttpError> {
+    let f = projects::file(&app, ctx.principal()?, id).await?;
+    let title = format!("{} · {}", ctx.t("projects.contract"), f.row.title);
+    render(&ContractPage { l: Layout::titled(&ctx, title, &[("/projects", "nav.projects")]), f })
+}
+
+// ---- forms for the steps that carry a document -----------------------------------------------
+
+fn yuan_to_fen(v: &str, field: &str) -> Result<Fen, AppError> {
+    Fen::parse_yuan(v).map_err(|e| AppError::invalid("error.item_price", format!("{field}: {e}")))
+}
+
+/// The enterprise starts a project under its listed enrolment.
+pub async fn create(State(app): State<App>, ctx: Ctx, Form(f): Form<Pairs>) -> Result<Response, HttpError> {
+    let n = NewProject {
+        enrolment_id: one(&f, "enrolment_id").trim().parse().unwrap_or(0),
+        provider_id: one(&f, "provider_id").trim().parse().unwrap_or(0),
+        title: one(&f, "title"),
+    };
+    match projects::create(&app, &ctx.actor(), &n).await {
+        Ok(id) => Ok(Redirect::to(&format!("/projects/{id}?msg=common.done")).into_response()),
+        Err(e) => {
+            let msg = refusal(&ctx, e)?;
+            super::pilot::enrolment_page(&app, &ctx, n.enrolment_id, None, Some(msg)).await
+        }
+    }
+}
+
+async fn document_step(app: &App, ctx: &Ctx, id: i64, s: Result<Step, AppError>) -> Result<Response, HttpError> {
+    let r = match s {
+        Ok(s) => projects::step(app, &ctx.actor(), id, &s).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    after(app, ctx, id, r).await
+}
+
+pub async fn diagnosis(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> Result<Response, HttpError> {
+    let d = Diagnosis {
+        survey_date: one(&f, "survey_date"),
+        surveyors: one(&f, "surveyors"),
+        assessment_id: one(&f, "assessment_id").trim().parse().ok(),
+        gaps: one(&f, "gaps"),
+        recommendations: one(&f, "recommendations"),
+    };
+    let s = Step { action: "submit_diagnosis".into(), diagnosis: Some(d), ..Step::default() };
+    document_step(&app, &ctx, id, Ok(s)).await
+}
+
+pub async fn plan(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> Result<Response, HttpError> {
+    let targets = f
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("target_").map(|scene| (scene.to_owned(), v.trim().parse::<u8>().unwrap_or(0)))
+        })
+        .filter(|(_, l)| *l > 0)
+        .collect();
+    let s = lines_of(&f).map(|lines| Step {
+        action: "submit_plan".into(),
+        plan: Some(Plan { targets, lines, schedule: one(&f, "schedule") }),
+        ..Step::default()
+    });
+    document_step(&app, &ctx, id, s).await
+}
+
+/// Investment lines from repeated `line_category` / `line_description` / `line_amount` fields.
+fn lines_of(f: &Pairs) -> Result<Vec<InvestmentLine>, AppError> {
+    let all = |k: &str| f.iter().filter(|(x, _)| x == k).map(|(_, v)| v.trim().to_owned()).collect::<Vec<_>>();
+    let (cats, descs, amounts) = (all("line_category"), all("line_description"), all("line_amount"));
+    let mut lines = Vec::new();
+    for (i, desc) in descs.iter().enumerate().filter(|(_, d)| !d.is_empty()) {
+        let category = cats
+            .get(i)
+            .and_then(|c| SpendCategory::parse(c))
+            .ok_or_else(|| AppError::invalid("error.spend_category", desc))?;
+        let amount = yuan_to_fen(amounts.get(i).map_or("", String::as_str), desc)?;
+        lines.push(InvestmentLine { category, description: desc.clone(), amount });
+    }
+    Ok(lines)
+}
+
+fn contract_of(f: &Pairs, defaults: &[Criterion]) -> Result<ContractDraft, AppError> {
+    let all = |k: &str| f.iter().filter(|(x, _)| x == k).map(|(_, v)| v.trim().to_owned()).collect::<Vec<_>>();
+    let (names, usccs, roles, amounts) = (all("party_name"), all("party_uscc"), all("party_role"), all("party_amount"));
+    let mut parties = Vec::new();
+    for (i, name) in names.iter().enumerate().filter(|(_, n)| !n.is_empty()) {
+        let role = roles
+            .get(i)
+            .and_then(|r| PartyRole::parse(r))
+            .ok_or_else(|| AppError::invalid("error.party_role", name))?;
+        parties.push(Party {
+            uscc: usccs.get(i).cloned().unwrap_or_default(),
+            name: name.clone(),
+            role,
+            amount: yuan_to_fen(amounts.get(i).map_or("", String::as_str), name)?,
+        });
+    }
+    let lines = lines_of(f)?;
+    let split = CostSplit {
+        enterprise: yuan_to_fen(&one(f, "split_enterprise"), "split_enterprise")?,
+        provider_discount: yuan_to_fen(&one(f, "split_provider"), "split_provider")?,
+        government: yuan_to_fen(&one(f, "split_government"), "split_government")?,
+    };
+    let chosen: Vec<usize> = f.iter().filter(|(k, _)| k == "criterion").filter_map(|(_, v)| v.parse().ok()).collect();
+    let criteria = defaults.iter().enumerate().filter(|(i, _)| chosen.contains(i)).map(|(_, c)| c.clone()).collect();
+    let sign_date =
+        Date::parse(one(f, "sign_date").trim()).map_err(|e| AppError::invalid("error.date", e.to_string()))?;
+    let down = one(f, "down_payment");
+    let down_payment = if down.trim().is_empty() { Fen::ZERO } else { yuan_to_fen(down.trim(), "down_payment")? };
+    Ok(ContractDraft { sign_date, parties, lines, split, criteria, down_payment })
+}
+
+pub async fn contract_form(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> Result<Response, HttpError> {
+    let file = projects::file(&app, ctx.principal()?, id).await?;
+    let defaults = crate::app::pilot::programme(&file.row.programme_id)?.default_criteria().to_vec();
+    let s = contract_of(&f, &defaults).map(|c| Step {
+        action: "sign_contract".into(),
+        contract: Some(c),
+        ..Step::default()
+    });
+    document_step(&app, &ctx, id, s).await
+}
+
+pub async fn filing(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> Result<Response, HttpError> {
+    let s = Step { action: "file".into(), filing_no: one(&f, "filing_no"), ..Step::default() };
+    document_step(&app, &ctx, id, Ok(s)).await
+}
+
+pub async fn milestone(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> Result<Response, HttpError> {
+    let r = match one(&f, "milestone_id").trim().parse::<i64>() {
+        Ok(m) => projects::finish_milestone(&app, &ctx.actor(), id, m).await,
+        Err(_) => {
+            projects::add_milestone(&app, &ctx.actor(), id, &one(&f, "title"), &one(&f, "due_date")).await.map(|_| ())
+        }
+    };
+    after(&app, &ctx, id, r).await
+}
+
+pub async fn payment(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> Result<Response, HttpError> {
+    let p = PaymentInput {
+        kind: one(&f, "kind"),
+        category: one(&f, "category"),
+        number: one(&f, "number"),
+        amount: one(&f, "amount"),
+        date: one(&f, "date"),
+    };
+    let r = projects::record_payment(&app, &ctx.actor(), id, &p).await.map(|_| ());
+    after(&app, &ctx, id, r).await
+}
