@@ -749,4 +749,3 @@ pub async fn demand(app: &App, p: &Principal, region: &str) -> AppResult<(Vec<De
     by_sub.sort_by(|a, b| a.sub_industry.cmp(&b.sub_industry).then(b.enterprises.cmp(&a.enterprises)));
     Ok((out, by_sub))
 }
-

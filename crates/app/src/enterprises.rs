@@ -97,7 +97,6 @@ pub async fn validate(c: &mut impl Conn, input: &EnterpriseInput) -> AppResult<E
     })
 }
 
-
 fn region_of(code: &str) -> AppResult<RegionCode> {
     RegionCode::parse(code).map_err(|e| AppError::Internal(e.to_string()))
 }

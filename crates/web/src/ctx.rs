@@ -112,4 +112,3 @@ pub fn client_address(req: &Request, trusted: &[String]) -> String {
         .collect();
     forwarded.into_iter().rev().find(|ip| !is_trusted(ip)).unwrap_or(peer).to_string()
 }
-

@@ -43,7 +43,6 @@ pub fn render(ctx: &Ctx, e: &AppError) -> Response {
     res
 }
 
-
 pub fn render_problem(ctx: &Ctx, p: &Problem) -> Response {
     let mut res = render_body(ctx, p);
     if p.status == StatusCode::SERVICE_UNAVAILABLE {

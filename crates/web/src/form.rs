@@ -91,3 +91,14 @@ fn optional_id(s: &str) -> Result<Option<i64>, AppError> {
     }
     s.parse().map(Some).map_err(|_| AppError::invalid("error.bad_request", s))
 }
+
+/// A random hex key for a form that must post once (idempotency key).
+pub fn fresh_key() -> Result<String, AppError> {
+    let mut buf = [0u8; 16];
+    getrandom::fill(&mut buf).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+pub fn id_of(f: &Pairs, key: &str) -> i64 {
+    one(f, key).trim().parse().unwrap_or(0)
+}

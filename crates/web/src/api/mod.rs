@@ -1,15 +1,18 @@
 //! The JSON API (`/api/v1`), health checks and the OpenAPI document.
 
+pub mod acceptance;
 pub mod account_requests;
 pub mod assessments;
 pub mod dashboard;
 pub mod health;
-pub mod money;
+pub mod integrity;
+pub mod ledger;
 pub mod open;
 pub mod openapi;
 pub mod pilot;
 pub mod pool;
 pub mod projects;
+pub mod subsidies;
 pub mod v1;
 
 /// A JSON body, or the extractor's complaint as a 422 in the caller's language.

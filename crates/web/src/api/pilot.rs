@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::v1::{ListQuery, paged};
-use crate::app::pilot::{self, Step};
 use crate::app::objections::ObjectionForm;
+use crate::app::pilot::{self, Step};
 use crate::app::{App, AppError};
 use crate::ctx::Ctx;
 use crate::error::HttpError;

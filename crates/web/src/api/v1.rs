@@ -71,7 +71,6 @@ pub async fn enterprises(
     Ok(Json(paged(rows, q.limit(), |e| e.id.to_string())).into_response())
 }
 
-
 pub async fn enterprise(
     State(app): State<App>,
     ctx: Ctx,

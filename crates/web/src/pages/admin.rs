@@ -9,7 +9,6 @@ use dengta_domain::duties::{AccountAction, Procedure};
 use dengta_domain::role::Role;
 use serde::Deserialize;
 
-use crate::form::{UserForm, account_from};
 use super::directory::split_page;
 use super::{Msg, PAGE_SIZE, Page, render};
 use crate::app::accounts::{self};
@@ -18,6 +17,7 @@ use crate::app::records::{RegionRow, UserRow};
 use crate::app::{App, AppError, directory};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
+use crate::form::{UserForm, account_from};
 use crate::layout::Layout;
 
 pub struct UserLine {
@@ -84,7 +84,6 @@ struct NewUserPage {
     form: UserForm,
     roles: Vec<(&'static str, &'static str)>,
 }
-
 
 pub async fn create_user(State(app): State<App>, ctx: Ctx, Form(f): Form<UserForm>) -> Result<Response, HttpError> {
     let result = match account_from(&f) {
@@ -320,4 +319,3 @@ pub async fn new_user(ctx: Ctx) -> Result<Response, HttpError> {
     let form = UserForm { region: p.region.to_string(), ..Default::default() };
     render(&NewUserPage { l: new_user_layout(&ctx), error: None, form, roles: role_options(&ctx) })
 }
-

@@ -14,13 +14,13 @@ use dengta_domain::assessment::{
 use serde::Deserialize;
 
 use super::audit::beijing;
-use crate::form::error_text;
 use super::render;
 use crate::app::assessments::{self as asm, Kind, Pledge};
 use crate::app::records::AssessmentRow;
 use crate::app::{App, AppError};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
+use crate::form::error_text;
 use crate::layout::Layout;
 
 fn kind_label(ctx: &Ctx, code: &str) -> &'static str {

@@ -10,7 +10,6 @@ use dengta_domain::role::Role;
 use serde::Deserialize;
 
 use super::fmt::{Fmt, stars};
-use crate::form::{Pairs, all_ids, one, refusal};
 use super::{Msg, PAGE_SIZE, render, render_form};
 use crate::app::catalogue::{
     self as cat, ContactView, DemandRow, ItemInput, Matches, SceneTarget, SearchQuery, SolutionInput, SubIndustryDemand,
@@ -20,6 +19,7 @@ use crate::app::records::{ItemRow, SolutionRow};
 use crate::app::{App, AppError};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
+use crate::form::{Pairs, all_ids, one, refusal};
 use crate::layout::Layout;
 
 pub fn yuan(fen: i64) -> String {

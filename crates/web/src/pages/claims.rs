@@ -8,13 +8,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::directory::split_page;
-use crate::form::error_text;
 use super::{Msg, PAGE_SIZE, Page, render};
 use crate::app::claims::{self, RegisterForm};
 use crate::app::records::ClaimRow;
 use crate::app::{App, AppError};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
+use crate::form::error_text;
 use crate::layout::Layout;
 
 #[derive(Template)]

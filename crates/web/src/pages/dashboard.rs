@@ -15,12 +15,12 @@ use dengta_domain::region::RegionCode;
 use dengta_domain::role::{Principal, Role};
 use serde::Deserialize;
 
-use crate::form::{Pairs, one, refusal};
 use super::render_form;
 use crate::app::dashboard::{self, Dashboard};
 use crate::app::{App, AppError};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
+use crate::form::{Pairs, one, refusal};
 use crate::i18n::{Lang, t};
 use crate::layout::Layout;
 

@@ -13,12 +13,12 @@ use serde::Deserialize;
 
 use super::directory::{split_page, urlencode};
 use super::{Msg, PAGE_SIZE, render};
-use crate::form::error_text;
 use crate::app::directory::{self, EnterpriseFilters, EnterpriseView};
 use crate::app::enterprises::{self as ent, CreditForm, EnterpriseFile, EnterpriseInput, SizeForm};
 use crate::app::{App, AppError};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
+use crate::form::error_text;
 use crate::layout::Layout;
 
 #[derive(Deserialize, Default)]
@@ -113,7 +113,6 @@ struct FormPage {
     /// Where to ask for the personal data unmasked (an audited read), when it is masked.
     reveal_href: Option<String>,
 }
-
 
 fn form_page(
     ctx: &Ctx,

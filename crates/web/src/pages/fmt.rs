@@ -1,6 +1,10 @@
 //! Formatting handed to templates: provider labels in the page's language, Beijing-time dates,
-//! stars, scores and money.
+//! stars, scores, money, and the labels of acceptance, subsidy and integrity codes.
 
+use dengta_domain::integrity::FlagKind;
+use dengta_domain::money::Fen;
+use dengta_domain::programme::acceptance::{AcceptanceAction, AcceptanceState, SubsidyAction, SubsidyState};
+use dengta_domain::programme::rules::InstalmentStage;
 use dengta_domain::provider::ProviderKind;
 use dengta_domain::provider::lifecycle::{ProviderAction, ProviderState};
 
@@ -107,4 +111,44 @@ impl Fmt {
     pub fn days(&self, v: Option<f64>) -> String {
         v.map_or_else(|| "—".to_owned(), |x| format!("{x:.1}"))
     }
+}
+
+pub fn acceptance_state_label(code: &str) -> &'static str {
+    AcceptanceState::parse(code).map_or("", |s| s.label_zh())
+}
+
+pub fn acceptance_action_label(code: &str) -> &'static str {
+    match AcceptanceAction::parse(code) {
+        Some(a) => a.label_zh(),
+        None if code == "apply" => "申请验收",
+        None => "",
+    }
+}
+
+pub fn subsidy_state_label(code: &str) -> &'static str {
+    SubsidyState::parse(code).map_or("", |s| s.label_zh())
+}
+
+pub fn subsidy_action_label(code: &str) -> &'static str {
+    match SubsidyAction::parse(code) {
+        Some(a) => a.label_zh(),
+        None if code == "compute" => "核算奖补",
+        None => "",
+    }
+}
+
+pub fn flag_kind_label(code: &str) -> String {
+    FlagKind::parse(code).map_or_else(|| code.to_owned(), |k| k.label_zh().to_owned())
+}
+
+pub fn stage_label(code: &str) -> &'static str {
+    InstalmentStage::parse(code).map_or("", |s| s.label_zh())
+}
+
+pub fn fen(v: &i64) -> String {
+    Fen(*v).to_string()
+}
+
+pub fn fen_o(v: &Option<Fen>) -> String {
+    v.map(|f| f.to_string()).unwrap_or_default()
 }

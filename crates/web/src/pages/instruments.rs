@@ -7,10 +7,10 @@ use axum::extract::{Multipart, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::Msg;
-use crate::form::error_text;
 use crate::app::{App, AppError, assessments as asm};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
+use crate::form::error_text;
 use crate::layout::Layout;
 
 pub struct VersionLine {

@@ -1,5 +1,6 @@
 //! Server-rendered pages (askama templates under `templates/`).
 
+pub mod acceptance;
 pub mod account_requests;
 pub mod admin;
 pub mod assessments;
@@ -14,11 +15,13 @@ pub mod fmt;
 pub mod home;
 pub mod imports;
 pub mod instruments;
-pub mod money;
+pub mod integrity;
+pub mod ledger;
 pub mod pilot;
 pub mod projects;
 pub mod providers;
 pub mod public;
+pub mod subsidies;
 
 use askama::Template;
 use axum::http::{HeaderValue, header};

@@ -13,15 +13,15 @@ use serde::Deserialize;
 
 use super::directory::split_page;
 use super::fmt::Fmt;
-use crate::form::{Pairs, one, refusal};
 use super::{Msg, PAGE_SIZE, render, render_form};
-use crate::app::pilot::{self, EnrolmentFile, Step};
 use crate::app::objections::ObjectionForm;
+use crate::app::pilot::{self, EnrolmentFile, Step};
 use crate::app::records::EnrolmentRow;
 use crate::app::records::ObjectionRow;
 use crate::app::{App, AppError};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
+use crate::form::{Pairs, one, refusal};
 use crate::layout::Layout;
 
 /// A programme as the page shows it.

@@ -14,17 +14,25 @@ use serde::Deserialize;
 
 use super::directory::split_page;
 use super::fmt::Fmt;
-use crate::form::{Pairs, one, refusal};
+use super::fmt::{
+    acceptance_action_label, acceptance_state_label, fen, flag_kind_label, stage_label, subsidy_state_label,
+};
 use super::{Msg, PAGE_SIZE, Page, render, render_form};
+use crate::app::acceptance::{self as acceptance_app, AcceptanceFile};
 use crate::app::projects::{self, Diagnosis, NewProject, PaymentInput, Plan, ProjectFile, Step};
 use crate::app::records::ProjectRow;
+use crate::app::records::{FlagRow, SubsidyRow};
 use crate::app::{App, AppError, files};
+use crate::app::{integrity as integrity_app, subsidies as subsidies_app};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
+use crate::form::{Pairs, one, refusal};
 use crate::layout::Layout;
 use dengta_domain::money::Fen;
 use dengta_domain::programme::Date;
+use dengta_domain::programme::acceptance::{AcceptanceAction, AcceptanceState};
 use dengta_domain::programme::contract::{ContractDraft, CostSplit, InvestmentLine, Party, PartyRole};
+use dengta_domain::role::{Principal, Role};
 
 #[derive(Template)]
 #[template(path = "projects.html")]
@@ -65,7 +73,7 @@ struct ProjectPage {
     roles: Vec<(&'static str, &'static str)>,
     defaults: Vec<String>,
     /// Acceptance, integrity flags and subsidies (see `money.rs`).
-    money: super::money::ProjectMoney,
+    money: AcceptanceSection,
     notice: Option<&'static str>,
     error: Option<String>,
 }
@@ -129,7 +137,7 @@ pub(crate) async fn project_page(
         .iter()
         .map(Criterion::describe_zh)
         .collect();
-    let money = super::money::ProjectMoney::load(app, ctx.principal()?, &f.row).await?;
+    let money = AcceptanceSection::load(app, ctx.principal()?, &f.row).await?;
     let title = f.row.title.clone();
     let href = format!("/projects/{id}");
     let failed = error.is_some();
@@ -415,4 +423,95 @@ pub async fn payment(
     };
     let r = projects::record_payment(&app, &ctx.actor(), id, &p).await.map(|_| ());
     after(&app, &ctx, id, r).await
+}
+
+/// What the project page shows about acceptance, integrity flags and subsidies.
+pub struct AcceptanceSection {
+    pub acc: AcceptanceFile,
+    pub flags: Vec<FlagRow>,
+    pub subsidies: Vec<SubsidyRow>,
+    pub declaration: &'static str,
+    pub is_officer: bool,
+    /// The caller is party to the acceptance (experts are assigned none, so they do not see it).
+    pub shown: bool,
+    /// The acceptance is accepted and the caller is an officer: a subsidy may be computed.
+    pub may_compute: bool,
+    /// Missing required items of the checklist, named.
+    pub missing: String,
+}
+
+impl AcceptanceSection {
+    pub async fn load(app: &App, p: &Principal, row: &crate::app::records::ProjectRow) -> Result<Self, AppError> {
+        let acc = acceptance_app::of_project(app, p, row).await?;
+        let flags = integrity_app::of_project(app, p, row).await?;
+        let subsidies = subsidies_app::of_project(app, p, row.id).await?;
+        let is_officer = p.role == Role::Officer;
+        let may_compute = is_officer && acc.state == Some(AcceptanceState::Accepted);
+        let missing = dengta_domain::programme::materials::missing_zh(&acc.checklist);
+        Ok(AcceptanceSection {
+            acc,
+            flags,
+            subsidies,
+            declaration: acceptance_app::DECLARATION,
+            is_officer,
+            shown: p.role != Role::Expert,
+            may_compute,
+            missing,
+        })
+    }
+    pub fn state_label(&self) -> &'static str {
+        self.acc.state.map_or("", |s| s.label_zh())
+    }
+    pub fn state_code(&self) -> &'static str {
+        self.acc.state.map_or("", |s| s.code())
+    }
+    pub fn round(&self) -> i64 {
+        self.acc.row.as_ref().map_or(0, |r| r.round)
+    }
+    pub fn version(&self) -> i64 {
+        self.acc.row.as_ref().map_or(0, |r| r.version)
+    }
+    /// (code, label, needs reason) of the actions the caller may take now.
+    pub fn actions(&self) -> Vec<(&'static str, &'static str, bool)> {
+        self.acc
+            .actions
+            .iter()
+            .map(|a| (a.code(), a.label_zh(), a.needs_reason() || *a == AcceptanceAction::Accept))
+            .collect()
+    }
+    pub fn step_action(&self, code: &str) -> &'static str {
+        acceptance_action_label(code)
+    }
+    pub fn step_state(&self, code: &str) -> &'static str {
+        acceptance_state_label(code)
+    }
+    pub fn flag_kind(&self, code: &str) -> String {
+        flag_kind_label(code)
+    }
+    pub fn flag_open(&self, f: &FlagRow) -> bool {
+        f.status == "open"
+    }
+    pub fn subsidy_state(&self, code: &str) -> &'static str {
+        subsidy_state_label(code)
+    }
+    pub fn stage(&self, code: &str) -> &'static str {
+        stage_label(code)
+    }
+    pub fn yuan(&self, v: &i64) -> String {
+        fen(v)
+    }
+    pub fn eligible(&self) -> String {
+        self.acc.evaluation.as_ref().map(|e| e.eligible_spend.to_string()).unwrap_or_default()
+    }
+    pub fn onsite_level(&self) -> String {
+        self.acc
+            .evaluation
+            .as_ref()
+            .and_then(|e| e.onsite_level)
+            .map(dengta_domain::programme::level_zh)
+            .unwrap_or_else(|| "—".to_owned())
+    }
+    pub fn finance_note(&self) -> &str {
+        self.acc.row.as_ref().and_then(|r| r.finance_note.as_deref()).unwrap_or("")
+    }
 }

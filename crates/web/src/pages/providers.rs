@@ -15,7 +15,6 @@ use serde::Deserialize;
 
 use super::directory::split_page;
 use super::fmt::{Fmt, action_label, kind_label, state_label};
-use crate::form::{Pairs, all_ids, one, refusal};
 use super::{Msg, PAGE_SIZE, Page, render, render_form};
 use crate::app::objections::ObjectionForm;
 use crate::app::providers::{self as pool, Application, ProviderFile, Step};
@@ -23,6 +22,7 @@ use crate::app::records::{AssignmentRow, ProviderRow, ReviewRow, SubIndustryRow}
 use crate::app::{App, AppError, directory};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
+use crate::form::{Pairs, all_ids, one, refusal};
 use crate::i18n::Lang;
 use crate::layout::Layout;
 
@@ -506,4 +506,3 @@ pub async fn public_object(
         }
     }
 }
-

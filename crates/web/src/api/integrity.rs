@@ -1,0 +1,27 @@
+//! `/api/v1` for integrity flags (诚信预警).
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::app::{App, integrity};
+use crate::ctx::Ctx;
+use crate::error::HttpError;
+
+#[derive(Deserialize, Default)]
+pub struct FlagQuery {
+    #[serde(default)]
+    cleared: bool,
+    #[serde(default)]
+    before: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+pub async fn flags(State(app): State<App>, ctx: Ctx, Query(q): Query<FlagQuery>) -> Result<Response, HttpError> {
+    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let rows = integrity::list(&app, ctx.principal()?, q.cleared, q.before.unwrap_or(i64::MAX), limit).await?;
+    Ok(Json(json!({ "items": rows })).into_response())
+}

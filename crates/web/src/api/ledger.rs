@@ -1,0 +1,62 @@
+//! `/api/v1` for the budget ledger: pool balances, allocations, the reconciliation.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::app::App;
+use crate::app::subsidies::{self, Allocation};
+use crate::ctx::Ctx;
+use crate::error::HttpError;
+
+#[derive(Deserialize, Default)]
+pub struct PoolQuery {
+    #[serde(default)]
+    programme: Option<String>,
+}
+
+/// Pool balances (each an O(1) read) of the programmes the officer's region decides or lies in.
+pub async fn pools(State(app): State<App>, ctx: Ctx, Query(q): Query<PoolQuery>) -> Result<Response, HttpError> {
+    let p = ctx.principal()?;
+    let mut out = Vec::new();
+    for prog in crate::app::pilot::programmes()? {
+        if q.programme.as_deref().is_some_and(|x| x != prog.id()) {
+            continue;
+        }
+        if let Ok(b) = subsidies::pools(&app, p, prog.id()).await {
+            out.extend(b);
+        }
+    }
+    Ok(Json(json!({ "items": out })).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewAllocation {
+    #[serde(default)]
+    programme_id: String,
+    #[serde(flatten)]
+    allocation: Allocation,
+}
+
+pub async fn allocate(
+    State(app): State<App>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    b: Result<Json<NewAllocation>, JsonRejection>,
+) -> Result<Response, HttpError> {
+    let mut a = super::json_body(b)?;
+    if let Some(k) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
+        a.allocation.idempotency_key = k.to_owned();
+    }
+    let tid = subsidies::allocate(&app, &ctx.actor(), a.programme_id.trim(), &a.allocation).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "transfer_id": tid }))).into_response())
+}
+
+/// Sums the ledger and compares it with the stored balances and the subsidies' states.
+pub async fn reconciliation(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
+    Ok(Json(subsidies::reconciliation(&app, ctx.principal()?).await?).into_response())
+}
