@@ -345,7 +345,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 } else {
                     "active"
                 };
-                let day = |ms: i64| crate::web::pages::providers::when(ms);
+                let day = |ms: i64| crate::web::pages::fmt::when(ms);
                 let expires = t.expires_at.map(day).unwrap_or_default();
                 println!("{}\t{}\t{}\t{}\t{expires}\t{state}", t.id, t.username, t.name, day(t.created_at));
             }

@@ -43,6 +43,7 @@ mod faults;
 mod generate;
 mod import_export;
 mod instruments;
+mod layers;
 mod money;
 mod money_rules;
 mod need_to_know;
