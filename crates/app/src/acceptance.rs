@@ -17,10 +17,10 @@ use dengta_domain::role::{Principal, Role};
 use serde::{Deserialize, Serialize};
 
 use super::audit::{Outcome, record};
-use super::pilot::programme;
+use super::programmes::programme;
 use super::{Actor, App, AppError, AppResult};
 use crate::db::acceptance::{self as store, AcceptanceRow};
-use crate::db::pilot::{self as steps, StepRow};
+use crate::db::programmes::{self as steps, StepRow};
 use crate::db::projects::{self as projects, ProjectRow};
 use crate::db::{self, Conn, now_ms};
 

@@ -22,7 +22,6 @@ use dengta_domain::role::{Principal, Role};
 use serde::Serialize;
 
 use super::audit::{Outcome, record};
-use super::identifiers::region_path;
 use super::{Actor, App, AppError, AppResult, check};
 use crate::db::assessments::{self as store, AssessmentRow, NewDraft, Submission};
 use crate::db::enterprises::EnterpriseRow;
@@ -422,11 +421,6 @@ async fn after_submit(
         r.level.name.clone(),
     );
     file::add_history(tx, e.id, &actor.name, "assessment.submit", before.as_deref().unwrap_or("{}"), &after).await?;
-    count_submission(tx, &e.region_code, &e.industry_code, r.level.rank).await?;
-    if kind == Kind::SelfAssessment {
-        let prev = o.previous.as_ref().and_then(result_of);
-        super::dashboard::count_gaps(tx, &e.region_code, &e.industry_code, prev.as_ref(), r).await?;
-    }
     let detail = format!("{} {} {} {}", kind.code(), r.instrument_id, r.total, r.level.name);
     record(tx, actor, "assessment.submit", &format!("assessment:{id}"), Outcome::Ok, &detail).await?;
     Ok(())
@@ -692,7 +686,6 @@ async fn rescore_one(
     let history_before = summary(old.instrument_version, old_total.unwrap_or_default(), before);
     let history_after = summary(i64::from(inst.version()), result.total.to_string(), &result.level.name);
     file::add_history(tx, e.id, &actor.name, "assessment.rescore", &history_before, &history_after).await?;
-    count_submission(tx, &e.region_code, &e.industry_code, result.level.rank).await?;
     super::dashboard::refresh_enterprise(tx, e.id).await?;
     let detail = format!(
         "{} {} v{} → v{} {} {} → {} (assessment:{})",
@@ -707,18 +700,4 @@ async fn rescore_one(
     );
     record(tx, actor, "assessment.rescore", &format!("assessment:{id}"), Outcome::Ok, &detail).await?;
     Ok(RescoreOutcome::Stored { new_id: id, total: result.total, level: result.level })
-}
-
-/// Dashboard counters for one submitted assessment, kept in the write
-/// transaction on every node of the region path: by level, by level within the
-/// industry section (门类), and by month (Beijing time).
-async fn count_submission(tx: &mut db::Tx, region_code: &str, industry_code: &str, rank: u8) -> AppResult<()> {
-    let path = region_path(region_code);
-    file::bump(tx, &format!("assessments_level_{rank}"), &path, 1).await?;
-    let section = industry_code.chars().next().filter(char::is_ascii_uppercase).unwrap_or('X');
-    file::bump(tx, &format!("assessments_level_{rank}_ind_{section}"), &path, 1).await?;
-    let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    let now = time::OffsetDateTime::now_utc().to_offset(offset);
-    file::bump(tx, &format!("assessments_month_{:04}{:02}", now.year(), u8::from(now.month())), &path, 1).await?;
-    Ok(())
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::audit::{Outcome, record};
 use super::{Actor, App, AppError, AppResult};
 use crate::db::cases::{self as store, CaseRow};
-use crate::db::pilot::{self as steps, StepRow};
+use crate::db::programmes::{self as steps, StepRow};
 use crate::db::{self};
 
 fn principal(actor: &Actor) -> AppResult<&Principal> {

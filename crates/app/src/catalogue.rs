@@ -716,8 +716,8 @@ pub async fn demand(app: &App, p: &Principal, region: &str) -> AppResult<(Vec<De
     let inds = dengta_domain::codes::industries::IndustryList::embedded();
     let mut out = Vec::new();
     for (metric, value) in &rows {
-        let Some(rest) = metric.strip_prefix("gap_") else { continue };
-        let Some((scene, division)) = rest.rsplit_once('_') else { continue };
+        let Some(rest) = metric.strip_prefix("e.gap:") else { continue };
+        let Some((scene, division)) = rest.rsplit_once(':') else { continue };
         out.push(DemandRow {
             division: division.to_owned(),
             division_name: inds.get(division).map(|i| i.name.clone()).unwrap_or_default(),
@@ -733,7 +733,7 @@ pub async fn demand(app: &App, p: &Principal, region: &str) -> AppResult<(Vec<De
         for (scene, name) in &scenes {
             let n: i64 = rows
                 .iter()
-                .filter(|(m, _)| divisions.iter().any(|d| *m == format!("gap_{scene}_{d}")))
+                .filter(|(m, _)| divisions.iter().any(|d| *m == format!("e.gap:{scene}:{d}")))
                 .map(|(_, v)| *v)
                 .sum();
             if n > 0 {

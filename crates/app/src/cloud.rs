@@ -10,7 +10,6 @@ use dengta_domain::role::Role;
 use serde::Deserialize;
 
 use super::audit::{Outcome, record};
-use super::identifiers::region_path;
 use super::{Actor, App, AppError, AppResult, check};
 use crate::db::enterprise_file as file;
 use crate::db::{self, Conn, Tx};
@@ -172,7 +171,6 @@ pub async fn decide(
     }
     if to == CloudStatus::Verified && !e.cloud_verified {
         db::enterprises::set_flag(&mut tx, enterprise_id, db::enterprises::Flag::CloudVerified, true).await?;
-        file::bump(&mut tx, "cloud_enterprises", &region_path(&e.region_code), 1).await?;
         super::dashboard::refresh_enterprise(&mut tx, enterprise_id).await?;
     }
     let change = serde_json::json!({ "cloud_record": record_id, "status": to.code() });

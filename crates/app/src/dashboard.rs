@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use dengta_domain::assessment::ScoreResult;
 use dengta_domain::dashboard::{self as dash, EnterpriseFacts, ProjectFacts};
 use dengta_domain::programme::Date;
 use dengta_domain::region::RegionCode;
@@ -28,7 +29,10 @@ fn month_of(ms: i64) -> String {
 /// The pilot sub-industry an industry code falls in, by the programmes covering the region.
 fn sub_industry(region: &str, industry: &str) -> Option<String> {
     let r = RegionCode::parse(region).ok()?;
-    super::pilot::programmes_for(&r).ok()?.into_iter().find_map(|p| p.sub_industry_of(industry).map(|s| s.name.clone()))
+    super::programmes::programmes_for(&r)
+        .ok()?
+        .into_iter()
+        .find_map(|p| p.sub_industry_of(industry).map(|s| s.name.clone()))
 }
 
 #[derive(sqlx::FromRow)]
@@ -41,7 +45,17 @@ struct EnterpriseSource {
     created_at: i64,
 }
 
-fn enterprise_facts(e: &EnterpriseSource, level: Option<i64>) -> EnterpriseFacts {
+/// The latest submitted self-assessment as the dashboards need it: its level and its result.
+type Latest = (Option<i64>, Option<String>);
+
+/// Scenes rated below 二级 in a stored score result (the demand for solutions).
+fn gaps_of(result_json: Option<&str>) -> Vec<String> {
+    let Some(r) = result_json.and_then(|s| serde_json::from_str::<ScoreResult>(s).ok()) else { return Vec::new() };
+    r.scenes.iter().filter(|s| s.level.as_u8() < 2).map(|s| s.id.clone()).collect()
+}
+
+fn enterprise_facts(e: &EnterpriseSource, latest: Option<&Latest>) -> EnterpriseFacts {
+    let (level, result) = latest.map_or((None, None), |(l, r)| (*l, r.as_deref()));
     EnterpriseFacts {
         region_code: e.region_code.clone(),
         registered_month: month_of(e.created_at),
@@ -49,6 +63,8 @@ fn enterprise_facts(e: &EnterpriseSource, level: Option<i64>) -> EnterpriseFacts
         above_scale: e.above_scale,
         level: level.and_then(|l| u8::try_from(l).ok()).filter(|l| (1..=4).contains(l)),
         cloud: e.cloud_verified,
+        division: e.industry_code.chars().take(3).collect(),
+        gaps: gaps_of(result),
     }
 }
 
@@ -61,14 +77,14 @@ async fn enterprise_from_records(c: &mut impl Conn, id: i64) -> AppResult<Option
     else {
         return Ok(None);
     };
-    let level: Option<(Option<i64>,)> = c
+    let latest: Option<Latest> = c
         .fetch_optional(
-            "SELECT level FROM assessments WHERE enterprise_id = $1 AND kind = 'self' AND status = 'submitted' \
-             ORDER BY id DESC LIMIT 1",
+            "SELECT level, result_json FROM assessments WHERE enterprise_id = $1 AND kind = 'self' \
+             AND status = 'submitted' ORDER BY id DESC LIMIT 1",
             args![id],
         )
         .await?;
-    Ok(Some(enterprise_facts(&e, level.and_then(|l| l.0))))
+    Ok(Some(enterprise_facts(&e, latest.as_ref())))
 }
 
 /// Every counter change, expanded to the region and all regions above it, with the metric prefix.
@@ -210,17 +226,17 @@ async fn recompute(
         let src: Vec<EnterpriseSource> =
             c.fetch_all(&format!("{ENTERPRISE_SOURCE} WHERE id > $1 ORDER BY id LIMIT 5000"), args![after]).await?;
         let Some(last) = src.last().map(|e| e.id) else { break };
-        let levels: Vec<(i64, Option<i64>)> = c
+        let levels: Vec<(i64, Option<i64>, Option<String>)> = c
             .fetch_all(
-                "SELECT enterprise_id, level FROM assessments WHERE enterprise_id > $1 AND enterprise_id <= $2 \
-                 AND kind = 'self' AND status = 'submitted' ORDER BY enterprise_id, id",
+                "SELECT enterprise_id, level, result_json FROM assessments WHERE enterprise_id > $1 \
+                 AND enterprise_id <= $2 AND kind = 'self' AND status = 'submitted' ORDER BY enterprise_id, id",
                 args![after, last],
             )
             .await?;
         // The last row per enterprise is its latest submission.
-        let latest: HashMap<i64, Option<i64>> = levels.into_iter().collect();
+        let latest: HashMap<i64, Latest> = levels.into_iter().map(|(id, l, r)| (id, (l, r))).collect();
         for e in &src {
-            let f = enterprise_facts(e, latest.get(&e.id).copied().flatten());
+            let f = enterprise_facts(e, latest.get(&e.id));
             add(ENTERPRISE, &f.region_code, dash::enterprise_contributions(&f));
             efacts.push((e.id, to_json(&f)?));
         }
@@ -409,7 +425,7 @@ pub async fn dashboard(app: &App, p: &Principal, region: Option<&str>) -> AppRes
     let children: Vec<RegionRow> = children.into_values().filter(|r| !r.values.is_empty()).collect();
 
     let mut subs: BTreeMap<String, SubIndustryRow> = BTreeMap::new();
-    for prog in super::pilot::programmes()? {
+    for prog in super::programmes::programmes()? {
         if !(prog.region_code().contains(&code) || code.contains(prog.region_code())) {
             continue;
         }
@@ -590,29 +606,4 @@ pub fn tile_xlsx(d: &Dashboard, tile: &str) -> AppResult<Vec<u8>> {
         w.write_row(r).map_err(err)?;
     }
     w.finish().map_err(err)
-}
-
-/// Keeps the gap roll-ups in step with an enterprise's latest self-assessment: the previous
-/// one's weak scenes are taken off, the new one's added, on the whole region path.
-pub async fn count_gaps(
-    tx: &mut db::Tx,
-    region_code: &str,
-    industry_code: &str,
-    previous: Option<&dengta_domain::assessment::ScoreResult>,
-    current: &dengta_domain::assessment::ScoreResult,
-) -> AppResult<()> {
-    let division: String = industry_code.chars().take(3).collect();
-    let path = region_path(region_code);
-    let weak = |r: &dengta_domain::assessment::ScoreResult| -> Vec<String> {
-        r.scenes.iter().filter(|s| s.level.as_u8() < 2).map(|s| s.id.clone()).collect()
-    };
-    let before = previous.map(weak).unwrap_or_default();
-    let after = weak(current);
-    for s in before.iter().filter(|s| !after.contains(s)) {
-        db::enterprise_file::bump(tx, &format!("gap_{s}_{division}"), &path, -1).await?;
-    }
-    for s in after.iter().filter(|s| !before.contains(s)) {
-        db::enterprise_file::bump(tx, &format!("gap_{s}_{division}"), &path, 1).await?;
-    }
-    Ok(())
 }

@@ -286,8 +286,8 @@ async fn demo_assessment(app: &App) -> AppResult<()> {
 /// so each page and list has something to show. (demo-enterprise itself has not applied: the
 /// walkthrough starts with its application.)
 async fn demo_pilot(app: &App) -> AppResult<()> {
-    use crate::db::{pilot, projects};
-    let prog = super::pilot::programme("nanjing-2024")?;
+    use crate::db::{programmes, projects};
+    let prog = super::programmes::programme("nanjing-2024")?;
     let mut tx = app.db.begin().await?;
     let mut enrolment_of = std::collections::HashMap::new();
     for (uscc, status, eligible) in [
@@ -297,9 +297,9 @@ async fn demo_pilot(app: &App) -> AppResult<()> {
         ("91320115MA1X2Y6D7E", "applied", false),
     ] {
         let Some(e) = db::enterprises::by_uscc(&mut tx, uscc).await? else { continue };
-        let id = pilot::insert_enrolment(
+        let id = programmes::insert_enrolment(
             &mut tx,
-            &pilot::NewEnrolment {
+            &programmes::NewEnrolment {
                 programme_id: prog.id(),
                 programme_version: i64::from(prog.version()),
                 enterprise_id: e.id,
@@ -312,8 +312,8 @@ async fn demo_pilot(app: &App) -> AppResult<()> {
         )
         .await?;
         let ends = (status == "publicised").then(|| db::now_ms() + 7 * 86_400_000);
-        let change = pilot::EnrolmentChange { status, override_reason: None, publicity_ends_at: ends };
-        pilot::set_enrolment_state(&mut tx, id, 1, &change).await?;
+        let change = programmes::EnrolmentChange { status, override_reason: None, publicity_ends_at: ends };
+        programmes::set_enrolment_state(&mut tx, id, 1, &change).await?;
         enrolment_of.insert(uscc, (id, e));
     }
     let (Some((enrolment, e)), Some(provider)) =
@@ -357,7 +357,7 @@ async fn demo_money(app: &App) -> AppResult<()> {
     use dengta_domain::money::Fen;
 
     use crate::db::{acceptance, ledger, projects, subsidies};
-    let prog = super::pilot::programme("nanjing-2024")?;
+    let prog = super::programmes::programme("nanjing-2024")?;
     let mut tx = app.db.begin().await?;
     let meta = ledger::Meta { actor: "demo-loader", ..Default::default() };
     for (pool, yuan) in [("enterprise", 30_000_000_i64), ("services", 2_000_000)] {

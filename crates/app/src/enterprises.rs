@@ -121,7 +121,6 @@ pub async fn register(app: &App, actor: &Actor, input: &EnterpriseInput) -> AppR
         e => e.into(),
     })?;
     file::add_history(&mut tx, id, &actor.name, "create", "{}", &json(&f)).await?;
-    file::bump(&mut tx, "enterprises", &region_path(&f.region_code), 1).await?;
     super::dashboard::refresh_enterprise(&mut tx, id).await?;
     let detail = f.uscc_legacy_reason.as_deref().map(|r| format!("legacy code accepted: {r}")).unwrap_or_default();
     record(&mut tx, actor, "enterprise.create", &format!("enterprise:{id}"), Outcome::Ok, &detail).await?;
@@ -164,14 +163,6 @@ pub async fn update(app: &App, actor: &Actor, id: i64, version: i64, input: &Ent
     }
     if !db::enterprises::update_fields(&mut tx, id, version, &f).await? {
         return Err(AppError::Conflict("error.stale"));
-    }
-    if old.region_code != f.region_code {
-        file::bump(&mut tx, "enterprises", &region_path(&old.region_code), -1).await?;
-        file::bump(&mut tx, "enterprises", &region_path(&f.region_code), 1).await?;
-        if before.cloud_verified {
-            file::bump(&mut tx, "cloud_enterprises", &region_path(&old.region_code), -1).await?;
-            file::bump(&mut tx, "cloud_enterprises", &region_path(&f.region_code), 1).await?;
-        }
     }
     file::add_history(&mut tx, id, &actor.name, "update", &json(&old), &json(&f)).await?;
     super::dashboard::refresh_enterprise(&mut tx, id).await?;

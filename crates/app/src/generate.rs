@@ -154,7 +154,7 @@ pub async fn generate(database: &Db, spec: Spec, progress: impl Fn(u64)) -> AppR
 
     // Enterprises, their assessments and cloud records, in transactions of 20,000.
     let mut pilot_enterprises: Vec<(i64, String, String)> = Vec::new();
-    let pilot_regions: Vec<&'static dengta_domain::programme::Programme> = super::pilot::programmes()?;
+    let pilot_regions: Vec<&'static dengta_domain::programme::Programme> = super::programmes::programmes()?;
     let mut n = 0_u64;
     while n < enterprises {
         let batch = (enterprises - n).min(20_000);
@@ -355,7 +355,7 @@ async fn generate_pilots(
 ) -> AppResult<()> {
     let mut tx = database.begin().await?;
     let now = db::now_ms();
-    let programmes = super::pilot::programmes()?;
+    let programmes = super::programmes::programmes()?;
     // Providers: one per 25 pilot enterprises (at least 3 per programme), in the programme's city.
     let mut providers: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     let mut pn = 0_u64;
@@ -420,9 +420,9 @@ async fn generate_pilots(
         let region = dengta_domain::region::RegionCode::parse(county).map_err(|e| AppError::Internal(e.to_string()))?;
         let Some(prog) = programmes.iter().find(|p| p.region_code().contains(&region)) else { continue };
         let Some(provider) = providers.get(prog.id()).map(|v| *rng.pick(v)) else { continue };
-        let enrolment = db::pilot::insert_enrolment(
+        let enrolment = db::programmes::insert_enrolment(
             &mut tx,
-            &db::pilot::NewEnrolment {
+            &db::programmes::NewEnrolment {
                 programme_id: prog.id(),
                 programme_version: i64::from(prog.version()),
                 enterprise_id: *eid,
@@ -434,8 +434,9 @@ async fn generate_pilots(
             },
         )
         .await?;
-        let change = db::pilot::EnrolmentChange { status: "listed", override_reason: None, publicity_ends_at: None };
-        db::pilot::set_enrolment_state(&mut tx, enrolment, 1, &change).await?;
+        let change =
+            db::programmes::EnrolmentChange { status: "listed", override_reason: None, publicity_ends_at: None };
+        db::programmes::set_enrolment_state(&mut tx, enrolment, 1, &change).await?;
         s.enrolments += 1;
         let status = *rng.pick(&states);
         let project = db::projects::insert(

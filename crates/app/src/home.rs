@@ -32,9 +32,9 @@ pub async fn overview(app: &App, p: &Principal) -> AppResult<Overview> {
     let officer = if p.role == Role::Officer {
         let region = p.region.as_str();
         Some(OfficerCounts {
-            enterprises: db::enterprise_file::rollup(&mut conn, "e.enterprises", region).await?,
+            enterprises: db::dashboard::value(&mut conn, "e.enterprises", region).await?,
             providers: db::providers::count_in(&mut conn, &p.region.subtree_bounds()).await?,
-            cloud_enterprises: db::enterprise_file::rollup(&mut conn, "e.cloud", region).await?,
+            cloud_enterprises: db::dashboard::value(&mut conn, "e.cloud", region).await?,
             pending_claims: super::claims::pending(app, p, 0, 1000).await?.len(),
         })
     } else {

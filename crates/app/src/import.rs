@@ -21,7 +21,6 @@ use tokio::sync::mpsc;
 
 use super::audit::{Outcome, record};
 use super::cloud::{CloudForm, report_in};
-use super::identifiers::region_path;
 use super::{Actor, App, AppError, AppResult};
 use crate::db::enterprise_file as file;
 use crate::db::enterprises::EnterpriseFields;
@@ -445,8 +444,8 @@ async fn run_inner(
     Ok(s)
 }
 
-/// Writes one batch in one transaction: upserts by code, history rows, and
-/// the roll-up deltas summed per region.
+/// Writes one batch in one transaction: upserts by code, history rows, and the dashboard
+/// facts of every enterprise it touched (their roll-ups in the same transaction).
 async fn write_batch<W: std::io::Write + Send>(
     app: &App,
     actor: &Actor,
@@ -462,7 +461,6 @@ async fn write_batch<W: std::io::Write + Send>(
     let mut tx = app.db.begin().await?;
     let existing = existing_by_code(&mut tx, batch).await?;
     let mut known: HashMap<String, (i64, i64, EnterpriseFields)> = existing;
-    let mut deltas: HashMap<String, i64> = HashMap::new();
     let scope = actor.principal.as_ref().map(|p| p.region.clone());
     // New records are collected and written with multi-row statements at the end.
     let mut new_rows: Vec<EnterpriseFields> = Vec::new();
@@ -474,15 +472,6 @@ async fn write_batch<W: std::io::Write + Send>(
             if f == new_rows[i] {
                 s.unchanged += 1;
             } else {
-                let moved = f.region_code != new_rows[i].region_code;
-                if moved {
-                    for code in region_path(&new_rows[i].region_code) {
-                        *deltas.entry(code).or_default() -= 1;
-                    }
-                    for code in region_path(&f.region_code) {
-                        *deltas.entry(code).or_default() += 1;
-                    }
-                }
                 new_rows[i] = f;
                 s.updated += 1;
             }
@@ -492,9 +481,6 @@ async fn write_batch<W: std::io::Write + Send>(
         let f = r.merged(old.as_ref().map(|(_, _, o)| o));
         match old {
             None => {
-                for code in region_path(&f.region_code) {
-                    *deltas.entry(code).or_default() += 1;
-                }
                 pending.insert(f.uscc.clone(), new_rows.len());
                 new_rows.push(f);
                 s.inserted += 1;
@@ -524,14 +510,6 @@ async fn write_batch<W: std::io::Write + Send>(
                 )
                 .await?;
                 super::dashboard::refresh_enterprise(&mut tx, id).await?;
-                if old.region_code != f.region_code {
-                    for code in region_path(&old.region_code) {
-                        *deltas.entry(code).or_default() -= 1;
-                    }
-                    for code in region_path(&f.region_code) {
-                        *deltas.entry(code).or_default() += 1;
-                    }
-                }
                 known.insert(f.uscc.clone(), (id, version + 1, f));
                 s.updated += 1;
             }
@@ -550,10 +528,6 @@ async fn write_batch<W: std::io::Write + Send>(
         let new_ids: Vec<i64> = ids.values().copied().collect();
         super::dashboard::add_new_enterprises(&mut tx, &new_ids).await?;
     }
-    let mut deltas: Vec<(String, i64)> = deltas.into_iter().filter(|(_, d)| *d != 0).collect();
-    // A fixed order keeps concurrent imports from locking counter rows in opposite orders.
-    deltas.sort();
-    file::bump_many(&mut tx, "enterprises", &deltas).await?;
     let p = Progress {
         rows_read: s.rows,
         inserted: s.inserted,

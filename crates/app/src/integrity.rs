@@ -10,7 +10,7 @@ use dengta_domain::region::RegionCode;
 use dengta_domain::role::{Principal, Role};
 
 use super::audit::{Outcome, record};
-use super::pilot::programme;
+use super::programmes::programme;
 use super::{Actor, App, AppError, AppResult};
 use crate::db::acceptance::{self as store, FlagRow};
 use crate::db::projects::{self as projects, ProjectRow};

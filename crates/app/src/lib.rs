@@ -30,7 +30,7 @@ pub mod need_to_know;
 pub mod objections;
 pub mod open_data;
 pub mod personal;
-pub mod pilot;
+pub mod programmes;
 pub mod projects;
 pub mod providers;
 pub mod ratelimit;
@@ -60,7 +60,7 @@ pub mod records {
     pub use dengta_db::enterprise_file::ClaimRow;
     pub use dengta_db::enterprises::EnterpriseRow;
     pub use dengta_db::imports::JobRow;
-    pub use dengta_db::pilot::EnrolmentRow;
+    pub use dengta_db::programmes::EnrolmentRow;
     pub use dengta_db::projects::ProjectRow;
     pub use dengta_db::providers::{AssignmentRow, ObjectionRow, ProviderRow, ReviewRow, SubIndustryRow};
     pub use dengta_db::regions::RegionRow;

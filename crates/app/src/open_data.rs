@@ -7,7 +7,7 @@ use dengta_domain::money::Fen;
 use dengta_domain::programme::ContractDraft;
 use serde_json::{Value, json};
 
-use super::pilot::programme;
+use super::programmes::programme;
 use super::{App, AppError, AppResult};
 use crate::db::projects::{self as store, ProjectRow};
 use crate::db::{self, Conn};

@@ -17,9 +17,9 @@ use dengta_domain::role::{Principal, Role};
 use serde::{Deserialize, Serialize};
 
 use super::audit::{Outcome, record};
-use super::pilot::programme;
+use super::programmes::programme;
 use super::{Actor, App, AppError, AppResult};
-use crate::db::pilot::{self as steps, StepRow};
+use crate::db::programmes::{self as steps, StepRow};
 use crate::db::projects::{self as store, DocsRow, EvidenceRow, MilestoneRow, PaymentRow, ProjectRow};
 use crate::db::{self, Conn, now_ms};
 
@@ -71,7 +71,7 @@ pub async fn create(app: &App, actor: &Actor, n: &NewProject) -> AppResult<i64> 
         return Err(AppError::invalid("error.project_title", title));
     }
     let mut tx = app.db.begin().await?;
-    let enrolment = db::pilot::enrolment(&mut tx, n.enrolment_id).await?.ok_or(AppError::NotFound)?;
+    let enrolment = db::programmes::enrolment(&mut tx, n.enrolment_id).await?.ok_or(AppError::NotFound)?;
     if enrolment.enterprise_id != enterprise {
         return Err(AppError::NotFound);
     }

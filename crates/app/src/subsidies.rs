@@ -25,10 +25,10 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
 use super::audit::{Outcome, record};
-use super::pilot::programme;
+use super::programmes::programme;
 use super::{Actor, App, AppError, AppResult};
 use crate::db::ledger::{self, PostError};
-use crate::db::pilot::{self as steps, StepRow};
+use crate::db::programmes::{self as steps, StepRow};
 use crate::db::subsidies::{self as store, PaymentRow, SubsidyRow};
 use crate::db::{self, Conn, DbError, now_ms};
 
@@ -885,7 +885,7 @@ pub async fn reconcile(db_: &db::Db) -> AppResult<ReconciliationReport> {
     let mut c = db_.clone();
     let ledger_r = ledger::reconcile(&mut c).await?;
     let mut mismatches = Vec::new();
-    for prog in super::pilot::programmes()? {
+    for prog in super::programmes::programmes()? {
         for pool in prog.pools() {
             let key = pool_key(prog.id(), &pool.id);
             for (kind, states) in [

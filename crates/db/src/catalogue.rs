@@ -522,10 +522,11 @@ pub async fn set_consent(c: &mut impl Conn, id: i64, give: bool) -> DbResult<()>
     Ok(())
 }
 
-/// Gap counts (roll-up rows `gap_{scene}_{division}`) at one region node.
+/// Gap counts at one region node: the dashboard roll-ups `e.gap:{scene}:{division}`.
 pub async fn gap_rollups(c: &mut impl Conn, region_code: &str) -> DbResult<Vec<(String, i64)>> {
     c.fetch_all(
-        "SELECT metric, value FROM rollups WHERE region_code = $1 AND metric >= 'gap_' AND metric < 'gap`' AND value > 0",
+        "SELECT metric, value FROM rollups WHERE region_code = $1 AND metric >= 'e.gap:' AND metric < 'e.gap;' \
+         AND value > 0",
         args![region_code],
     )
     .await

@@ -82,6 +82,14 @@ pub async fn bump_all(c: &mut impl Conn, deltas: &[(String, String, i64)]) -> Db
     Ok(())
 }
 
+/// One counter at one region node (0 when never counted).
+pub async fn value(c: &mut impl Conn, metric: &str, region: &str) -> DbResult<i64> {
+    let row: Option<(i64,)> = c
+        .fetch_optional("SELECT value FROM rollups WHERE metric = $1 AND region_code = $2", args![metric, region])
+        .await?;
+    Ok(row.map(|r| r.0).unwrap_or(0))
+}
+
 /// Every dashboard counter of one region node: one indexed range read.
 pub async fn values(c: &mut impl Conn, region: &str) -> DbResult<HashMap<String, i64>> {
     let rows: Vec<(String, i64)> = c

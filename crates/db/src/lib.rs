@@ -18,7 +18,7 @@ pub mod imports;
 pub mod instruments;
 pub mod ledger;
 pub mod meta;
-pub mod pilot;
+pub mod programmes;
 pub mod projects;
 pub mod providers;
 pub mod regions;

@@ -306,7 +306,7 @@ async fn open(s: &Settings) -> anyhow::Result<App> {
     crate::app::codes::sync_regions(&db).await.map_err(describe)?;
     let app = App::new(db, s.clone());
     crate::app::assessments::load_published(&app).await.map_err(describe)?;
-    crate::app::pilot::sync_programmes(&app).await.map_err(describe)?;
+    crate::app::programmes::sync_programmes(&app).await.map_err(describe)?;
     Ok(app)
 }
 

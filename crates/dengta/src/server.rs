@@ -40,7 +40,7 @@ impl Server {
         crate::app::assessments::load_published(&app_for_load)
             .await
             .map_err(|e| anyhow::anyhow!("loading published instruments: {e}"))?;
-        crate::app::pilot::sync_programmes(&app_for_load)
+        crate::app::programmes::sync_programmes(&app_for_load)
             .await
             .map_err(|e| anyhow::anyhow!("loading the programme rules: {e}"))?;
         crate::app::dashboard::ensure_built(&db).await.map_err(|e| anyhow::anyhow!("building the dashboards: {e}"))?;

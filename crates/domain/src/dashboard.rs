@@ -5,7 +5,8 @@
 //! same `contributions` summed over all facts rebuild the counters from scratch (`rollups check`).
 //!
 //! Metric names: plain (`enterprises`), by level (`level:3`), by sub-industry
-//! (`sub:智能装备:above_scale`), by month (`filed@2026-11`).
+//! (`sub:智能装备:above_scale`), by month (`filed@2026-11`), and the demand for solutions: weak
+//! scenes of the latest self-assessment by industry division (`gap:equipment_management:C34`).
 
 use std::collections::BTreeMap;
 
@@ -25,6 +26,12 @@ pub struct EnterpriseFacts {
     pub level: Option<u8>,
     /// Has a verified 上云 record.
     pub cloud: bool,
+    /// The industry's division (大类, the letter and two digits of GB/T 4754).
+    #[serde(default)]
+    pub division: String,
+    /// Scenes rated below 二级 in its latest submitted self-assessment: where it needs solutions.
+    #[serde(default)]
+    pub gaps: Vec<String>,
 }
 
 /// One transformation project as the dashboards count it.
@@ -71,6 +78,9 @@ pub fn enterprise_contributions(f: &EnterpriseFacts) -> BTreeMap<String, i64> {
     }
     if f.cloud {
         add(&mut out, "cloud".into(), 1);
+    }
+    for scene in &f.gaps {
+        add(&mut out, format!("gap:{scene}:{}", f.division), 1);
     }
     if let Some(s) = &f.sub_industry {
         add(&mut out, format!("sub:{s}:enterprises"), 1);
@@ -154,6 +164,23 @@ mod tests {
 
     fn ent(region: &str) -> EnterpriseFacts {
         EnterpriseFacts { region_code: region.into(), registered_month: "2026-11".into(), ..Default::default() }
+    }
+
+    #[test]
+    fn gaps_count_per_scene_and_division_and_move_with_the_latest_assessment() {
+        let before = EnterpriseFacts {
+            region_code: "320102".into(),
+            division: "C34".into(),
+            gaps: vec!["equipment_management".into(), "energy".into()],
+            ..Default::default()
+        };
+        let c = enterprise_contributions(&before);
+        assert_eq!(c.get("gap:equipment_management:C34"), Some(&1));
+        assert_eq!(c.get("gap:energy:C34"), Some(&1));
+        let after = EnterpriseFacts { gaps: vec!["energy".into()], ..before.clone() };
+        let d = enterprise_deltas(Some(&before), Some(&after));
+        assert!(d.contains(&("320102".into(), "gap:equipment_management:C34".into(), -1)), "{d:?}");
+        assert!(!d.iter().any(|x| x.1 == "gap:energy:C34"), "an unchanged gap is no change: {d:?}");
     }
 
     #[test]
@@ -243,14 +270,23 @@ mod tests {
                     any::<bool>(),
                     any::<bool>(),
                     proptest::option::of(0usize..2),
+                    proptest::collection::vec(0usize..3, 0..3),
                 )
-                    .prop_map(|(r, level, above_scale, cloud, sub)| EnterpriseFacts {
+                    .prop_map(|(r, level, above_scale, cloud, sub, gaps)| EnterpriseFacts {
                         region_code: ["320102", "320104", "320205"][r].into(),
                         registered_month: "2026-11".into(),
                         sub_industry: sub.map(|s| ["智能装备", "电子信息"][s].into()),
                         above_scale,
                         level,
                         cloud,
+                        division: ["C34", "C39"][r % 2].into(),
+                        gaps: {
+                            let mut g: Vec<String> =
+                                gaps.iter().map(|i| ["energy", "safety", "quality"][*i].into()).collect();
+                            g.sort();
+                            g.dedup();
+                            g
+                        },
                     }),
             )
         }

@@ -169,16 +169,14 @@ async fn questionnaire_through_the_pages(store: Store) {
     let file = c.get(t.url(&format!("/enterprises/{eid}"))).send().await.unwrap().text().await.unwrap();
     assert!(file.contains("assessment.submit"));
     let mut conn = t.db();
+    // The dashboards count its latest level on the whole region path (not elsewhere), and every
+    // counter agrees with the records.
     for region in ["320102", "320100", "320000"] {
-        assert_eq!(db::enterprise_file::rollup(&mut conn, "assessments_level_3", region).await.unwrap(), 1);
+        assert!(db::dashboard::value(&mut conn, "e.level:3", region).await.unwrap() >= 1, "{region}");
     }
-    assert_eq!(db::enterprise_file::rollup(&mut conn, "assessments_level_3", "320205").await.unwrap(), 0);
-    // By industry section (the demo enterprise is in 制造业, C) and by month.
-    assert_eq!(db::enterprise_file::rollup(&mut conn, "assessments_level_3_ind_C", "320100").await.unwrap(), 1);
-    let now = time::OffsetDateTime::now_utc().to_offset(time::UtcOffset::from_hms(8, 0, 0).unwrap());
-    let month = format!("assessments_month_{:04}{:02}", now.year(), u8::from(now.month()));
-    // This month: the demo's own self-assessment (loaded with the demo) and this one.
-    assert_eq!(db::enterprise_file::rollup(&mut conn, &month, "100000").await.unwrap(), 2);
+    assert_eq!(db::dashboard::value(&mut conn, "e.level:3", "320205").await.unwrap(), 0);
+    let (_, diffs) = dengta::app::dashboard::check(&t.app.db).await.unwrap();
+    assert!(diffs.is_empty(), "roll-ups differ from the records: {diffs:?}");
 
     // Out of scope: another city's enterprise and assessment do not exist for this user.
     for p in [
@@ -282,10 +280,10 @@ async fn api_round_trip_and_onsite_comparison(store: Store) {
     assert!(cmp.contains("企业自评") && cmp.contains("现场评定"));
     assert!(cmp.contains("class=\"differs\"") && cmp.contains("四级") && cmp.contains("三级"));
 
-    // Roll-ups: two at 三级, one at 四级, on the whole region path.
-    let mut conn = t.db();
-    assert_eq!(db::enterprise_file::rollup(&mut conn, "assessments_level_3", "320100").await.unwrap(), 2);
-    assert_eq!(db::enterprise_file::rollup(&mut conn, "assessments_level_4", "320102").await.unwrap(), 1);
+    // Roll-ups: the dashboards count each enterprise's latest self-assessment, and agree with the
+    // records after self-assessments and on-site assessments alike.
+    let (_, diffs) = dengta::app::dashboard::check(&t.app.db).await.unwrap();
+    assert!(diffs.is_empty(), "roll-ups differ from the records: {diffs:?}");
 }
 
 async fn onsite_draft_starts_from_the_self_assessment(store: Store) {

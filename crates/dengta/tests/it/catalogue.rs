@@ -346,9 +346,9 @@ async fn demand_counts_weak_scenes_without_identities(store: Store) {
         .unwrap();
     assert!(equipment["enterprises"].is_null(), "two enterprises are still fewer than three: {equipment}");
     let mut c2 = t.db();
-    assert_eq!(db::enterprise_file::rollup(&mut c2, "gap_equipment_management_C34", "320100").await.unwrap(), 2);
-    assert_eq!(db::enterprise_file::rollup(&mut c2, "gap_equipment_management_C34", "320102").await.unwrap(), 1);
-    assert_eq!(db::enterprise_file::rollup(&mut c2, "gap_equipment_management_C34", "320000").await.unwrap(), 2);
+    assert_eq!(db::dashboard::value(&mut c2, "e.gap:equipment_management:C34", "320100").await.unwrap(), 2);
+    assert_eq!(db::dashboard::value(&mut c2, "e.gap:equipment_management:C34", "320102").await.unwrap(), 1);
+    assert_eq!(db::dashboard::value(&mut c2, "e.gap:equipment_management:C34", "320000").await.unwrap(), 2);
     // The sub-industry view sums its divisions (智能装备 = C34 C35).
     assert!(d["by_sub_industry"].as_array().unwrap().iter().any(|r| r["sub_industry"] == "智能装备"));
     // Enterprise users do not read demand; bad regions are refused.

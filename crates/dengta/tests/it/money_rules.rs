@@ -55,9 +55,9 @@ async fn enrolled(t: &TestApp, programme: &str, uscc: &str, region: &str, indust
     )
     .await
     .unwrap();
-    let enrolment = db::pilot::insert_enrolment(
+    let enrolment = db::programmes::insert_enrolment(
         &mut c,
-        &db::pilot::NewEnrolment {
+        &db::programmes::NewEnrolment {
             programme_id: programme,
             programme_version: 2,
             enterprise_id: enterprise,

@@ -364,9 +364,9 @@ pub async fn add_other_city(db: &Db) {
         db::providers::insert_review(&mut c, pid, "evaluation", "provider-2024", 1, "fixture").await.expect("review");
     db::providers::assign_expert(&mut c, review, expert).await.expect("sheet");
     dengta::db::catalogue::upsert_contact(&mut c, eid, pid, None, "请联系", "wuxi-enterprise").await.expect("contact");
-    db::pilot::insert_enrolment(
+    db::programmes::insert_enrolment(
         &mut c,
-        &db::pilot::NewEnrolment {
+        &db::programmes::NewEnrolment {
             programme_id: "nanjing-2024",
             programme_version: 1,
             enterprise_id: eid,
@@ -468,9 +468,9 @@ async fn own_enrolment_and_project(db: &Db) {
     let eid =
         c.scalar("SELECT id FROM enterprises WHERE uscc = $1", arg("91320102MA1X2Y3B1X")).await.expect("enterprise");
     let pid = c.scalar("SELECT id FROM providers WHERE uscc = $1", arg("91320104MA1X2Y8F6T")).await.expect("provider");
-    let enrolment = db::pilot::insert_enrolment(
+    let enrolment = db::programmes::insert_enrolment(
         &mut c,
-        &db::pilot::NewEnrolment {
+        &db::programmes::NewEnrolment {
             programme_id: "nanjing-2024",
             programme_version: 1,
             enterprise_id: eid,

@@ -23,7 +23,7 @@ pub struct PoolQuery {
 pub async fn pools(State(app): State<App>, ctx: Ctx, Query(q): Query<PoolQuery>) -> Result<Response, HttpError> {
     let p = ctx.principal()?;
     let mut out = Vec::new();
-    for prog in crate::app::pilot::programmes()? {
+    for prog in crate::app::programmes::programmes()? {
         if q.programme.as_deref().is_some_and(|x| x != prog.id()) {
             continue;
         }

@@ -2,16 +2,20 @@
 
 pub mod acceptance;
 pub mod account_requests;
+pub mod accounts;
 pub mod assessments;
+pub mod audit;
+pub mod catalogue;
 pub mod dashboard;
+pub mod directory;
 pub mod health;
 pub mod integrity;
 pub mod ledger;
 pub mod open;
 pub mod openapi;
-pub mod pilot;
-pub mod pool;
+pub mod programmes;
 pub mod projects;
+pub mod providers;
 pub mod subsidies;
 pub mod v1;
 

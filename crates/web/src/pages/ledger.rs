@@ -43,7 +43,7 @@ async fn ledger_page(
 ) -> Result<Response, HttpError> {
     let p = ctx.principal()?;
     let mut programmes = Vec::new();
-    for prog in crate::app::pilot::programmes()? {
+    for prog in crate::app::programmes::programmes()? {
         // Programmes outside the caller's scope are skipped.
         if let Ok(pools) = subsidies::pools(app, p, prog.id()).await {
             programmes.push((prog.id().to_owned(), prog.name().to_owned(), pools));

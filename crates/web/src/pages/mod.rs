@@ -17,7 +17,7 @@ pub mod imports;
 pub mod instruments;
 pub mod integrity;
 pub mod ledger;
-pub mod pilot;
+pub mod programmes;
 pub mod projects;
 pub mod providers;
 pub mod public;

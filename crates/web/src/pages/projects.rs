@@ -83,7 +83,7 @@ impl ProjectPage {
         c.label_zh()
     }
     fn excluded(&self, c: &SpendCategory) -> bool {
-        crate::app::pilot::programme(&self.f.row.programme_id).is_ok_and(|p| p.is_excluded(*c))
+        crate::app::programmes::programme(&self.f.row.programme_id).is_ok_and(|p| p.is_excluded(*c))
     }
     fn criterion(&self, c: &Criterion) -> String {
         c.describe_zh()
@@ -132,7 +132,7 @@ pub(crate) async fn project_page(
     let can_upload = matches!(f.who, workflow::ProjectActor::Enterprise | workflow::ProjectActor::Provider);
     let is_provider = f.who == workflow::ProjectActor::Provider;
     let is_officer = f.who == workflow::ProjectActor::Officer;
-    let defaults = crate::app::pilot::programme(&f.row.programme_id)?
+    let defaults = crate::app::programmes::programme(&f.row.programme_id)?
         .default_criteria()
         .iter()
         .map(Criterion::describe_zh)
@@ -269,7 +269,7 @@ pub async fn create(State(app): State<App>, ctx: Ctx, Form(f): Form<Pairs>) -> R
         Ok(id) => Ok(Redirect::to(&format!("/projects/{id}?msg=common.done")).into_response()),
         Err(e) => {
             let msg = refusal(&ctx, e)?;
-            super::pilot::enrolment_page(&app, &ctx, n.enrolment_id, None, Some(msg)).await
+            super::programmes::enrolment_page(&app, &ctx, n.enrolment_id, None, Some(msg)).await
         }
     }
 }
@@ -374,7 +374,7 @@ pub async fn contract_form(
     Form(f): Form<Pairs>,
 ) -> Result<Response, HttpError> {
     let file = projects::file(&app, ctx.principal()?, id).await?;
-    let defaults = crate::app::pilot::programme(&file.row.programme_id)?.default_criteria().to_vec();
+    let defaults = crate::app::programmes::programme(&file.row.programme_id)?.default_criteria().to_vec();
     let s = contract_of(&f, &defaults).map(|c| Step {
         action: "sign_contract".into(),
         contract: Some(c),

@@ -10,14 +10,14 @@ use serde_json::json;
 
 use super::v1::{ListQuery, paged};
 use crate::app::objections::ObjectionForm;
-use crate::app::pilot::{self, Step};
+use crate::app::programmes::{self, Step};
 use crate::app::{App, AppError};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
 use dengta_domain::programme::workflow::EnrolmentState;
 
 pub async fn programmes() -> Result<Response, HttpError> {
-    let items: Vec<_> = pilot::programmes()?
+    let items: Vec<_> = programmes::programmes()?
         .into_iter()
         .map(|p| {
             let (from, to) = p.window();
@@ -55,12 +55,12 @@ pub async fn apply(
     let n = super::json_body(b)?;
     let p = ctx.principal()?;
     let enterprise = n.enterprise_id.or(p.enterprise_id).ok_or(AppError::NotFound)?;
-    let id = pilot::apply(&app, &ctx.actor(), &n.programme_id, enterprise).await?;
-    let f = pilot::file(&app, p, id).await?;
+    let id = programmes::apply(&app, &ctx.actor(), &n.programme_id, enterprise).await?;
+    let f = programmes::file(&app, p, id).await?;
     Ok((StatusCode::CREATED, Json(file_json(&f))).into_response())
 }
 
-fn file_json(f: &pilot::EnrolmentFile) -> serde_json::Value {
+fn file_json(f: &programmes::EnrolmentFile) -> serde_json::Value {
     json!({ "enrolment": f.row, "programme": f.programme.rule_ref(), "eligibility": f.outcomes, "history": f.steps })
 }
 
@@ -75,14 +75,14 @@ pub async fn list(
     Query(q): Query<ListQuery>,
     Query(s): Query<StatusFilter>,
 ) -> Result<Response, HttpError> {
-    let rows = pilot::list(&app, ctx.principal()?, s.status.as_deref(), q.after_id()?, q.limit() + 1).await?;
+    let rows = programmes::list(&app, ctx.principal()?, s.status.as_deref(), q.after_id()?, q.limit() + 1).await?;
     Ok(Json(paged(rows, q.limit(), |r| r.id.to_string())).into_response())
 }
 
 pub async fn enrolment(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, HttpError> {
-    let f = pilot::file(&app, ctx.principal()?, id).await?;
+    let f = programmes::file(&app, ctx.principal()?, id).await?;
     let mut v = file_json(&f);
-    v["objections"] = json!(pilot::objections(&app, id).await?);
+    v["objections"] = json!(programmes::objections(&app, id).await?);
     Ok(Json(v).into_response())
 }
 
@@ -93,7 +93,7 @@ pub async fn transition(
     b: Result<Json<Step>, JsonRejection>,
 ) -> Result<Response, HttpError> {
     let s = super::json_body(b)?;
-    let to = pilot::step(&app, &ctx.actor(), id, &s).await?;
+    let to = programmes::step(&app, &ctx.actor(), id, &s).await?;
     Ok(Json(json!({ "id": id, "state": to, "state_label": to.label_zh() })).into_response())
 }
 
@@ -114,7 +114,7 @@ pub async fn resolve_objection(
     b: Result<Json<ObjectionDecision>, JsonRejection>,
 ) -> Result<Response, HttpError> {
     let d = super::json_body(b)?;
-    pilot::resolve_objection(&app, &ctx.actor(), id, d.objection_id, d.uphold, &d.reason).await?;
+    programmes::resolve_objection(&app, &ctx.actor(), id, d.objection_id, d.uphold, &d.reason).await?;
     Ok(Json(json!({ "objection_id": d.objection_id, "status": if d.uphold { "upheld" } else { "dismissed" } }))
         .into_response())
 }
@@ -126,8 +126,8 @@ pub async fn public_pool(State(app): State<App>, Query(q): Query<ListQuery>) -> 
                 "programme_id": r.programme_id, "publicity_ends_at": r.publicity_ends_at })
     };
     let notices: Vec<_> =
-        pilot::public_pool(&app, EnrolmentState::Publicised, 0, 200).await?.iter().map(view).collect();
-    let listed: Vec<_> = pilot::public_pool(&app, EnrolmentState::Listed, q.after_id()?, q.limit() + 1)
+        programmes::public_pool(&app, EnrolmentState::Publicised, 0, 200).await?.iter().map(view).collect();
+    let listed: Vec<_> = programmes::public_pool(&app, EnrolmentState::Listed, q.after_id()?, q.limit() + 1)
         .await?
         .iter()
         .map(view)
@@ -143,6 +143,6 @@ pub async fn object(
     b: Result<Json<ObjectionForm>, JsonRejection>,
 ) -> Result<Response, HttpError> {
     let f = super::json_body(b)?;
-    let oid = pilot::object(&app, &ctx.actor(), id, &f).await?;
+    let oid = programmes::object(&app, &ctx.actor(), id, &f).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": oid, "status": "open" }))).into_response())
 }

@@ -16,7 +16,7 @@ use dengta_domain::role::{Principal, Role};
 
 use super::audit::{Outcome, record};
 use super::{Actor, App, AppError, AppResult, check};
-use crate::db::pilot::{self as store, EnrolmentRow, StepRow};
+use crate::db::programmes::{self as store, EnrolmentRow, StepRow};
 use crate::db::{self, Conn};
 
 static PROGRAMMES: LazyLock<Result<Vec<(Programme, &'static str)>, String>> = LazyLock::new(|| {

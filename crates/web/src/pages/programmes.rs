@@ -15,7 +15,7 @@ use super::directory::split_page;
 use super::fmt::Fmt;
 use super::{Msg, PAGE_SIZE, render, render_form};
 use crate::app::objections::ObjectionForm;
-use crate::app::pilot::{self, EnrolmentFile, Step};
+use crate::app::programmes::{self, EnrolmentFile, Step};
 use crate::app::records::EnrolmentRow;
 use crate::app::records::ObjectionRow;
 use crate::app::{App, AppError};
@@ -89,13 +89,13 @@ async fn programmes_page(
     {
         region = r;
     }
-    let mine = pilot::programmes_for(&region)?;
+    let mine = programmes::programmes_for(&region)?;
     // Programmes the enterprise has already applied to offer no second application.
     let applied: Vec<String> = match p.role {
-        Role::Enterprise => pilot::list(app, p, None, 0, 500).await?.into_iter().map(|r| r.programme_id).collect(),
+        Role::Enterprise => programmes::list(app, p, None, 0, 500).await?.into_iter().map(|r| r.programme_id).collect(),
         _ => Vec::new(),
     };
-    let rows = pilot::programmes()?
+    let rows = programmes::programmes()?
         .into_iter()
         .map(|prog| ProgrammeView {
             p: prog,
@@ -123,7 +123,7 @@ pub async fn programmes(State(app): State<App>, ctx: Ctx, Query(m): Query<Msg>) 
 pub async fn apply(State(app): State<App>, ctx: Ctx, Form(f): Form<Pairs>) -> Result<Response, HttpError> {
     let p = ctx.principal()?;
     let enterprise = p.enterprise_id.ok_or(AppError::NotFound)?;
-    match pilot::apply(&app, &ctx.actor(), &one(&f, "programme_id"), enterprise).await {
+    match programmes::apply(&app, &ctx.actor(), &one(&f, "programme_id"), enterprise).await {
         Ok(id) => Ok(Redirect::to(&format!("/enrolments/{id}?msg=common.done")).into_response()),
         Err(e) => {
             let msg = refusal(&ctx, e)?;
@@ -150,7 +150,7 @@ impl EnrolmentsPage {
         EnrolmentState::parse(code).map_or("", |s| if self.l.lang.code() == "en" { s.label_en() } else { s.label_zh() })
     }
     fn programme(&self, id: &str) -> String {
-        pilot::programme(id).map_or_else(|_| id.to_owned(), |p| p.name().to_owned())
+        programmes::programme(id).map_or_else(|_| id.to_owned(), |p| p.name().to_owned())
     }
 }
 
@@ -162,7 +162,7 @@ pub struct ListQuery {
 
 pub async fn list(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Response, HttpError> {
     let status = q.status.clone().filter(|s| EnrolmentState::parse(s).is_some());
-    let rows = pilot::list(&app, ctx.principal()?, status.as_deref(), q.after.unwrap_or(0), PAGE_SIZE + 1).await?;
+    let rows = programmes::list(&app, ctx.principal()?, status.as_deref(), q.after.unwrap_or(0), PAGE_SIZE + 1).await?;
     let (rows, next) = split_page(rows, |r| r.id);
     let status = status.unwrap_or_default();
     render(&EnrolmentsPage {
@@ -214,7 +214,7 @@ pub(crate) async fn enrolment_page(
     error: Option<String>,
 ) -> Result<Response, HttpError> {
     let p = ctx.principal()?;
-    let f = pilot::file(app, p, id).await?;
+    let f = programmes::file(app, p, id).await?;
     let state = EnrolmentState::parse(&f.row.status).ok_or_else(|| AppError::Internal(f.row.status.clone()))?;
     let (mut actions, mut can_resolve) = (Vec::new(), false);
     if p.role == Role::Officer
@@ -242,7 +242,7 @@ pub(crate) async fn enrolment_page(
             duty_notes.push(v.to_string());
         }
     }
-    let objections = pilot::objections(app, id).await?;
+    let objections = programmes::objections(app, id).await?;
     let can_start_project = p.role == Role::Enterprise && state == EnrolmentState::Listed;
     let providers = if can_start_project {
         crate::app::providers::public_list(app, 0, 500).await?.into_iter().map(|r| (r.id, r.name)).collect()
@@ -305,7 +305,7 @@ pub async fn step(
         reason: one(&f, "reason"),
         version: one(&f, "version").trim().parse().unwrap_or(0),
     };
-    let r = pilot::step(&app, &ctx.actor(), id, &s).await.map(|_| ());
+    let r = programmes::step(&app, &ctx.actor(), id, &s).await.map(|_| ());
     after(&app, &ctx, id, r).await
 }
 
@@ -316,8 +316,9 @@ pub async fn resolve_objection(
     Form(f): Form<Pairs>,
 ) -> Result<Response, HttpError> {
     let oid = one(&f, "objection").trim().parse().unwrap_or(0);
-    let r = pilot::resolve_objection(&app, &ctx.actor(), id, oid, one(&f, "decision") == "uphold", &one(&f, "reason"))
-        .await;
+    let r =
+        programmes::resolve_objection(&app, &ctx.actor(), id, oid, one(&f, "decision") == "uphold", &one(&f, "reason"))
+            .await;
     after(&app, &ctx, id, r).await
 }
 
@@ -337,7 +338,7 @@ struct PublicPoolPage {
 
 impl PublicPoolPage {
     fn programme(&self, id: &str) -> String {
-        pilot::programme(id).map_or_else(|_| id.to_owned(), |p| p.name().to_owned())
+        programmes::programme(id).map_or_else(|_| id.to_owned(), |p| p.name().to_owned())
     }
 }
 
@@ -348,8 +349,8 @@ async fn public_page(
     notice: Option<&'static str>,
     error: Option<String>,
 ) -> Result<Response, HttpError> {
-    let notices = pilot::public_pool(app, EnrolmentState::Publicised, 0, 200).await?;
-    let listed = pilot::public_pool(app, EnrolmentState::Listed, after, PAGE_SIZE + 1).await?;
+    let notices = programmes::public_pool(app, EnrolmentState::Publicised, 0, 200).await?;
+    let listed = programmes::public_pool(app, EnrolmentState::Listed, after, PAGE_SIZE + 1).await?;
     let (listed, next) = split_page(listed, |r| r.id);
     let failed = error.is_some();
     render_form(
@@ -383,7 +384,7 @@ pub async fn public_object(
     Path(id): Path<i64>,
     Form(f): Form<ObjectionForm>,
 ) -> Result<Response, HttpError> {
-    match pilot::object(&app, &ctx.actor(), id, &f).await {
+    match programmes::object(&app, &ctx.actor(), id, &f).await {
         Ok(_) => Ok(Redirect::to("/public/pilot-enterprises?msg=objection.done").into_response()),
         Err(e) => {
             let msg = refusal(&ctx, e)?;

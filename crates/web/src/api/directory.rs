@@ -1,0 +1,81 @@
+//! `/api/v1` for the directory: enterprises, providers and regions in the caller's scope, a new
+//! enterprise, bulk cloud records.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::v1::{ListQuery, paged};
+use crate::app::{App, AppError, directory};
+use crate::ctx::Ctx;
+use crate::error::HttpError;
+use crate::form::Personal;
+
+pub async fn enterprises(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+    Query(filters): Query<directory::EnterpriseFilters>,
+) -> Result<Response, HttpError> {
+    let p = ctx.principal()?;
+    let rows = directory::list_enterprises(&app, p, &filters, q.after_id()?, q.limit() + 1).await?;
+    Ok(Json(paged(rows, q.limit(), |e| e.id.to_string())).into_response())
+}
+
+pub async fn enterprise(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<Personal>,
+) -> Result<Response, HttpError> {
+    Ok(Json(directory::get_enterprise(&app, &ctx.actor(), id, q.reveal()).await?).into_response())
+}
+
+pub async fn providers(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+    Query(f): Query<ProviderFilter>,
+) -> Result<Response, HttpError> {
+    let rows = directory::list_providers(&app, ctx.principal()?, f.status, q.after_id()?, q.limit() + 1).await?;
+    Ok(Json(paged(rows, q.limit(), |p| p.id.to_string())).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct ProviderFilter {
+    status: Option<String>,
+}
+
+pub async fn regions(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Response, HttpError> {
+    let rows = directory::list_regions(&app, ctx.principal()?, q.after.as_deref().unwrap_or(""), q.limit() + 1).await?;
+    Ok(Json(paged(rows, q.limit(), |r| r.code.clone())).into_response())
+}
+
+pub async fn create_enterprise(
+    State(app): State<App>,
+    ctx: Ctx,
+    body: Result<Json<crate::app::enterprises::EnterpriseInput>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, HttpError> {
+    let Json(input) = body.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
+    let id = crate::app::enterprises::register(&app, &ctx.actor(), &input).await?;
+    let e = directory::get_enterprise(&app, &ctx.actor(), id, false).await?;
+    Ok((StatusCode::CREATED, Json(e)).into_response())
+}
+
+/// Bulk cloud reports: each item answers on its own (id or reason).
+pub async fn cloud_bulk(
+    State(app): State<App>,
+    ctx: Ctx,
+    body: Result<Json<Vec<crate::app::cloud::BulkItem>>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, HttpError> {
+    let Json(items) = body.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
+    if items.len() > 10_000 {
+        return Err(AppError::invalid("error.too_many_items", "10000").into());
+    }
+    let results = crate::app::cloud::report_bulk(&app, &ctx.actor(), &items).await?;
+    let accepted = results.iter().filter(|r| r.id.is_some()).count();
+    Ok(Json(json!({ "accepted": accepted, "rejected": results.len() - accepted, "results": results })).into_response())
+}
