@@ -63,8 +63,6 @@ fn fingerprint(text: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// "50%", "12.5%", "33.33%".
-
 // ───────────────────────────── file format ─────────────────────────────
 
 /// A date written as a TOML string ("2024-10-18") or a bare TOML date (2024-10-18).
