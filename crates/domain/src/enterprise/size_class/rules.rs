@@ -18,16 +18,18 @@ pub enum SizeClass {
     Micro,
 }
 
-impl SizeClass {
-    pub fn label(self) -> &'static str {
-        match self {
-            SizeClass::NotSme => "非中小企业",
-            SizeClass::Medium => "中型",
-            SizeClass::Small => "小型",
-            SizeClass::Micro => "微型",
-        }
-    }
+coded!(SizeClass [
+    /// Storage code: `not_sme`, `medium`, `small`, `micro` (as serialised).
+    code,
+    label
+] {
+    NotSme => "not_sme", "非中小企业";
+    Medium => "medium", "中型";
+    Small => "small", "小型";
+    Micro => "micro", "微型";
+});
 
+impl SizeClass {
     pub fn is_sme(self) -> bool {
         self != SizeClass::NotSme
     }

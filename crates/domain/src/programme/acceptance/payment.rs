@@ -14,36 +14,10 @@ pub enum PaymentState {
     Reversed,
 }
 
-impl PaymentState {
-    pub const ALL: [PaymentState; 2] = [PaymentState::Posted, PaymentState::Reversed];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            PaymentState::Posted => "posted",
-            PaymentState::Reversed => "reversed",
-        }
-    }
-
-    /// Accepts the code or the Chinese label.
-    pub fn parse(s: &str) -> Option<PaymentState> {
-        let s = s.trim();
-        PaymentState::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            PaymentState::Posted => "已入账",
-            PaymentState::Reversed => "已冲正",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            PaymentState::Posted => "Posted",
-            PaymentState::Reversed => "Reversed",
-        }
-    }
-}
+coded!(PaymentState [code, label_zh, label_en], pub fn parse(code | label_zh) {
+    Posted => "posted", "已入账", "Posted";
+    Reversed => "reversed", "已冲正", "Reversed";
+});
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -52,33 +26,11 @@ pub enum PaymentAction {
     Reverse,
 }
 
+coded!(PaymentAction [code, label_zh, label_en], pub fn parse(code | label_zh) {
+    Reverse => "reverse", "冲正", "Reverse";
+});
+
 impl PaymentAction {
-    pub const ALL: [PaymentAction; 1] = [PaymentAction::Reverse];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            PaymentAction::Reverse => "reverse",
-        }
-    }
-
-    /// Accepts the code or the Chinese label.
-    pub fn parse(s: &str) -> Option<PaymentAction> {
-        let s = s.trim();
-        PaymentAction::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            PaymentAction::Reverse => "冲正",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            PaymentAction::Reverse => "Reverse",
-        }
-    }
-
     /// A reversal moves public money back; the audit trail must say why.
     pub fn needs_reason(self) -> bool {
         true

@@ -22,55 +22,14 @@ pub enum AcceptanceState {
     Returned,
 }
 
-impl AcceptanceState {
-    pub const ALL: [AcceptanceState; 6] = [
-        AcceptanceState::Applied,
-        AcceptanceState::DistrictVerified,
-        AcceptanceState::Assessed,
-        AcceptanceState::Accepted,
-        AcceptanceState::Rejected,
-        AcceptanceState::Returned,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            AcceptanceState::Applied => "applied",
-            AcceptanceState::DistrictVerified => "district_verified",
-            AcceptanceState::Assessed => "assessed",
-            AcceptanceState::Accepted => "accepted",
-            AcceptanceState::Rejected => "rejected",
-            AcceptanceState::Returned => "returned",
-        }
-    }
-
-    /// Accepts the code or the Chinese label.
-    pub fn parse(s: &str) -> Option<AcceptanceState> {
-        let s = s.trim();
-        AcceptanceState::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            AcceptanceState::Applied => "已申请验收",
-            AcceptanceState::DistrictVerified => "区县已核查",
-            AcceptanceState::Assessed => "已评测核查",
-            AcceptanceState::Accepted => "验收通过",
-            AcceptanceState::Rejected => "验收未通过",
-            AcceptanceState::Returned => "退回整改",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            AcceptanceState::Applied => "Applied for acceptance",
-            AcceptanceState::DistrictVerified => "Verified by the district",
-            AcceptanceState::Assessed => "Assessed on site and audited",
-            AcceptanceState::Accepted => "Accepted",
-            AcceptanceState::Rejected => "Rejected",
-            AcceptanceState::Returned => "Returned for rectification",
-        }
-    }
-}
+coded!(AcceptanceState [code, label_zh, label_en], pub fn parse(code | label_zh) {
+    Applied => "applied", "已申请验收", "Applied for acceptance";
+    DistrictVerified => "district_verified", "区县已核查", "Verified by the district";
+    Assessed => "assessed", "已评测核查", "Assessed on site and audited";
+    Accepted => "accepted", "验收通过", "Accepted";
+    Rejected => "rejected", "验收未通过", "Rejected";
+    Returned => "returned", "退回整改", "Returned for rectification";
+});
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -89,55 +48,16 @@ pub enum AcceptanceAction {
     Reapply,
 }
 
+coded!(AcceptanceAction [code, label_zh, label_en], pub fn parse(code | label_zh) {
+    Verify => "verify", "真实性核查通过", "Verify truthfulness";
+    Assess => "assess", "完成现场评测与财务核查", "Record on-site assessment and financial check";
+    Accept => "accept", "通过验收", "Accept";
+    Reject => "reject", "不予通过", "Reject";
+    Return => "return", "退回整改", "Return for rectification";
+    Reapply => "reapply", "重新申请验收", "Re-apply for acceptance";
+});
+
 impl AcceptanceAction {
-    pub const ALL: [AcceptanceAction; 6] = [
-        AcceptanceAction::Verify,
-        AcceptanceAction::Assess,
-        AcceptanceAction::Accept,
-        AcceptanceAction::Reject,
-        AcceptanceAction::Return,
-        AcceptanceAction::Reapply,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            AcceptanceAction::Verify => "verify",
-            AcceptanceAction::Assess => "assess",
-            AcceptanceAction::Accept => "accept",
-            AcceptanceAction::Reject => "reject",
-            AcceptanceAction::Return => "return",
-            AcceptanceAction::Reapply => "reapply",
-        }
-    }
-
-    /// Accepts the code or the Chinese label.
-    pub fn parse(s: &str) -> Option<AcceptanceAction> {
-        let s = s.trim();
-        AcceptanceAction::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            AcceptanceAction::Verify => "真实性核查通过",
-            AcceptanceAction::Assess => "完成现场评测与财务核查",
-            AcceptanceAction::Accept => "通过验收",
-            AcceptanceAction::Reject => "不予通过",
-            AcceptanceAction::Return => "退回整改",
-            AcceptanceAction::Reapply => "重新申请验收",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            AcceptanceAction::Verify => "Verify truthfulness",
-            AcceptanceAction::Assess => "Record on-site assessment and financial check",
-            AcceptanceAction::Accept => "Accept",
-            AcceptanceAction::Reject => "Reject",
-            AcceptanceAction::Return => "Return for rectification",
-            AcceptanceAction::Reapply => "Re-apply for acceptance",
-        }
-    }
-
     /// A rejection or a return is explained to the enterprise, which must know what failed.
     pub fn needs_reason(self) -> bool {
         matches!(self, AcceptanceAction::Reject | AcceptanceAction::Return)
@@ -156,40 +76,13 @@ pub enum AcceptanceActor {
     CityOfficer,
 }
 
+coded!(AcceptanceActor [code, label_zh, label_en], pub fn parse(code | label_zh) {
+    Enterprise => "enterprise", "企业", "Enterprise";
+    DistrictOfficer => "district_officer", "区县主管部门", "District authority";
+    CityOfficer => "city_officer", "市级主管部门", "City authority";
+});
+
 impl AcceptanceActor {
-    pub const ALL: [AcceptanceActor; 3] =
-        [AcceptanceActor::Enterprise, AcceptanceActor::DistrictOfficer, AcceptanceActor::CityOfficer];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            AcceptanceActor::Enterprise => "enterprise",
-            AcceptanceActor::DistrictOfficer => "district_officer",
-            AcceptanceActor::CityOfficer => "city_officer",
-        }
-    }
-
-    /// Accepts the code or the Chinese label.
-    pub fn parse(s: &str) -> Option<AcceptanceActor> {
-        let s = s.trim();
-        AcceptanceActor::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            AcceptanceActor::Enterprise => "企业",
-            AcceptanceActor::DistrictOfficer => "区县主管部门",
-            AcceptanceActor::CityOfficer => "市级主管部门",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            AcceptanceActor::Enterprise => "Enterprise",
-            AcceptanceActor::DistrictOfficer => "District authority",
-            AcceptanceActor::CityOfficer => "City authority",
-        }
-    }
-
     /// Who may perform `action`: the district checks truthfulness, the city assesses and decides,
     /// either may send the application back, and only the enterprise re-applies.
     pub fn allowed(action: AcceptanceAction) -> &'static [AcceptanceActor] {

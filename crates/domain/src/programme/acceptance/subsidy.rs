@@ -21,51 +21,13 @@ pub enum SubsidyState {
     Cancelled,
 }
 
-impl SubsidyState {
-    pub const ALL: [SubsidyState; 5] = [
-        SubsidyState::Computed,
-        SubsidyState::Publicised,
-        SubsidyState::Approved,
-        SubsidyState::Paid,
-        SubsidyState::Cancelled,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            SubsidyState::Computed => "computed",
-            SubsidyState::Publicised => "publicised",
-            SubsidyState::Approved => "approved",
-            SubsidyState::Paid => "paid",
-            SubsidyState::Cancelled => "cancelled",
-        }
-    }
-
-    /// Accepts the code or the Chinese label.
-    pub fn parse(s: &str) -> Option<SubsidyState> {
-        let s = s.trim();
-        SubsidyState::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            SubsidyState::Computed => "已核算",
-            SubsidyState::Publicised => "公示中",
-            SubsidyState::Approved => "已批准",
-            SubsidyState::Paid => "已拨付",
-            SubsidyState::Cancelled => "已撤销",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            SubsidyState::Computed => "Computed",
-            SubsidyState::Publicised => "In publicity period",
-            SubsidyState::Approved => "Approved",
-            SubsidyState::Paid => "Paid",
-            SubsidyState::Cancelled => "Cancelled",
-        }
-    }
-}
+coded!(SubsidyState [code, label_zh, label_en], pub fn parse(code | label_zh) {
+    Computed => "computed", "已核算", "Computed";
+    Publicised => "publicised", "公示中", "In publicity period";
+    Approved => "approved", "已批准", "Approved";
+    Paid => "paid", "已拨付", "Paid";
+    Cancelled => "cancelled", "已撤销", "Cancelled";
+});
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -82,51 +44,15 @@ pub enum SubsidyAction {
     Cancel,
 }
 
+coded!(SubsidyAction [code, label_zh, label_en], pub fn parse(code | label_zh) {
+    Publicise => "publicise", "发布公示", "Publish notice";
+    Approve => "approve", "批准拨付", "Approve payment";
+    Pay => "pay", "拨付", "Pay";
+    Reverse => "reverse", "冲正", "Reverse payment";
+    Cancel => "cancel", "撤销", "Cancel";
+});
+
 impl SubsidyAction {
-    pub const ALL: [SubsidyAction; 5] = [
-        SubsidyAction::Publicise,
-        SubsidyAction::Approve,
-        SubsidyAction::Pay,
-        SubsidyAction::Reverse,
-        SubsidyAction::Cancel,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            SubsidyAction::Publicise => "publicise",
-            SubsidyAction::Approve => "approve",
-            SubsidyAction::Pay => "pay",
-            SubsidyAction::Reverse => "reverse",
-            SubsidyAction::Cancel => "cancel",
-        }
-    }
-
-    /// Accepts the code or the Chinese label.
-    pub fn parse(s: &str) -> Option<SubsidyAction> {
-        let s = s.trim();
-        SubsidyAction::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            SubsidyAction::Publicise => "发布公示",
-            SubsidyAction::Approve => "批准拨付",
-            SubsidyAction::Pay => "拨付",
-            SubsidyAction::Reverse => "冲正",
-            SubsidyAction::Cancel => "撤销",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            SubsidyAction::Publicise => "Publish notice",
-            SubsidyAction::Approve => "Approve payment",
-            SubsidyAction::Pay => "Pay",
-            SubsidyAction::Reverse => "Reverse payment",
-            SubsidyAction::Cancel => "Cancel",
-        }
-    }
-
     /// Undoing money or withdrawing a subsidy must be explained for the audit trail.
     pub fn needs_reason(self) -> bool {
         matches!(self, SubsidyAction::Reverse | SubsidyAction::Cancel)

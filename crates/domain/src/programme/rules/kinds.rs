@@ -15,31 +15,11 @@ pub enum ProgrammeLevel {
     City,
 }
 
-impl ProgrammeLevel {
-    pub const ALL: [ProgrammeLevel; 3] = [ProgrammeLevel::National, ProgrammeLevel::Province, ProgrammeLevel::City];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            ProgrammeLevel::National => "national",
-            ProgrammeLevel::Province => "province",
-            ProgrammeLevel::City => "city",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            ProgrammeLevel::National => "国家级",
-            ProgrammeLevel::Province => "省级",
-            ProgrammeLevel::City => "市级",
-        }
-    }
-
-    /// Accepts the code or the Chinese label.
-    pub fn parse(s: &str) -> Option<ProgrammeLevel> {
-        let s = s.trim();
-        ProgrammeLevel::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-}
+coded!(ProgrammeLevel [code, label_zh], pub fn parse(code | label_zh) {
+    National => "national", "国家级";
+    Province => "province", "省级";
+    City => "city", "市级";
+});
 
 /// What an investment line buys. The first five are the usual eligible spend (programme.md §5.3
 /// Yinchuan, §10.3); the last four are the usual exclusions (Xi'an). Each programme lists its own
@@ -58,54 +38,20 @@ pub enum SpendCategory {
     EmbeddedPlc,
 }
 
-impl SpendCategory {
-    pub const ALL: [SpendCategory; 9] = [
-        SpendCategory::Software,
-        SpendCategory::Cloud,
-        SpendCategory::Gateway,
-        SpendCategory::DataAcquisition,
-        SpendCategory::Service,
-        SpendCategory::Hardware,
-        SpendCategory::OfficePc,
-        SpendCategory::Cabling,
-        SpendCategory::EmbeddedPlc,
-    ];
-
+coded!(SpendCategory [
     /// The stable snake_case code (same as the serde form).
-    pub fn code(self) -> &'static str {
-        match self {
-            SpendCategory::Software => "software",
-            SpendCategory::Cloud => "cloud",
-            SpendCategory::Gateway => "gateway",
-            SpendCategory::DataAcquisition => "data_acquisition",
-            SpendCategory::Service => "service",
-            SpendCategory::Hardware => "hardware",
-            SpendCategory::OfficePc => "office_pc",
-            SpendCategory::Cabling => "cabling",
-            SpendCategory::EmbeddedPlc => "embedded_plc",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            SpendCategory::Software => "软件",
-            SpendCategory::Cloud => "云服务",
-            SpendCategory::Gateway => "网关路由",
-            SpendCategory::DataAcquisition => "数据采集设备",
-            SpendCategory::Service => "服务",
-            SpendCategory::Hardware => "其他硬件",
-            SpendCategory::OfficePc => "办公电脑",
-            SpendCategory::Cabling => "布线工程",
-            SpendCategory::EmbeddedPlc => "嵌入式PLC软件",
-        }
-    }
-
-    /// Accepts the code or the Chinese label.
-    pub fn parse(s: &str) -> Option<SpendCategory> {
-        let s = s.trim();
-        SpendCategory::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-}
+    code, label_zh
+], pub fn parse(code | label_zh) {
+    Software => "software", "软件";
+    Cloud => "cloud", "云服务";
+    Gateway => "gateway", "网关路由";
+    DataAcquisition => "data_acquisition", "数据采集设备";
+    Service => "service", "服务";
+    Hardware => "hardware", "其他硬件";
+    OfficePc => "office_pc", "办公电脑";
+    Cabling => "cabling", "布线工程";
+    EmbeddedPlc => "embedded_plc", "嵌入式PLC软件";
+});
 
 /// What a budget pool pays for: at least [`Programme::min_enterprise_share_pct`] of the money goes
 /// to enterprise transformation, the rest to public services (programme.md §5.1 B).
@@ -116,28 +62,10 @@ pub enum PoolPurpose {
     Services,
 }
 
-impl PoolPurpose {
-    pub const ALL: [PoolPurpose; 2] = [PoolPurpose::Enterprise, PoolPurpose::Services];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            PoolPurpose::Enterprise => "enterprise",
-            PoolPurpose::Services => "services",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            PoolPurpose::Enterprise => "企业数字化改造",
-            PoolPurpose::Services => "公共服务",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<PoolPurpose> {
-        let s = s.trim();
-        PoolPurpose::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-}
+coded!(PoolPurpose [code, label_zh], pub fn parse(code | label_zh) {
+    Enterprise => "enterprise", "企业数字化改造";
+    Services => "services", "公共服务";
+});
 
 /// When an instalment of the subsidy is paid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -149,28 +77,10 @@ pub enum InstalmentStage {
     AfterAcceptance,
 }
 
-impl InstalmentStage {
-    pub const ALL: [InstalmentStage; 2] = [InstalmentStage::AfterContract, InstalmentStage::AfterAcceptance];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            InstalmentStage::AfterContract => "after_contract",
-            InstalmentStage::AfterAcceptance => "after_acceptance",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            InstalmentStage::AfterContract => "签约后预拨",
-            InstalmentStage::AfterAcceptance => "验收后拨付",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<InstalmentStage> {
-        let s = s.trim();
-        InstalmentStage::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-}
+coded!(InstalmentStage [code, label_zh], pub fn parse(code | label_zh) {
+    AfterContract => "after_contract", "签约后预拨";
+    AfterAcceptance => "after_acceptance", "验收后拨付";
+});
 
 /// A dated step of the acceptance procedure that a taper step may require by a deadline
 /// (Nanjing's January 2026 notice: the district truthfulness check by one day, the on-site
@@ -188,28 +98,12 @@ pub enum DatedStep {
     Filing,
 }
 
-impl DatedStep {
-    pub const ALL: [DatedStep; 4] =
-        [DatedStep::DistrictCheck, DatedStep::OnsiteAssessment, DatedStep::FinanceAudit, DatedStep::Filing];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            DatedStep::DistrictCheck => "district_check",
-            DatedStep::OnsiteAssessment => "onsite_assessment",
-            DatedStep::FinanceAudit => "finance_audit",
-            DatedStep::Filing => "filing",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            DatedStep::DistrictCheck => "区级真实性核查",
-            DatedStep::OnsiteAssessment => "第三方现场评测",
-            DatedStep::FinanceAudit => "专项财务审计",
-            DatedStep::Filing => "建档",
-        }
-    }
-}
+coded!(DatedStep [code, label_zh] {
+    DistrictCheck => "district_check", "区级真实性核查";
+    OnsiteAssessment => "onsite_assessment", "第三方现场评测";
+    FinanceAudit => "finance_audit", "专项财务审计";
+    Filing => "filing", "建档";
+});
 
 /// When each dated step of a project's acceptance was done (Beijing calendar days).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -251,19 +145,9 @@ pub enum PoolOrder {
     FirstComeFirstServed,
 }
 
-impl PoolOrder {
-    pub fn code(self) -> &'static str {
-        match self {
-            PoolOrder::FirstComeFirstServed => "first_come_first_served",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            PoolOrder::FirstComeFirstServed => "先到先补（按申报先后拨付，额满即止）",
-        }
-    }
-}
+coded!(PoolOrder [code, label_zh] {
+    FirstComeFirstServed => "first_come_first_served", "先到先补（按申报先后拨付，额满即止）";
+});
 
 #[cfg(test)]
 mod tests {

@@ -21,59 +21,17 @@ pub enum EnrolmentState {
     Removed,
 }
 
+coded!(EnrolmentState [code, label_zh, label_en], pub fn parse(code | label_zh) {
+    Applied => "applied", "已申请", "Applied";
+    DistrictApproved => "district_approved", "区县已审核", "Approved by the district";
+    CityApproved => "city_approved", "市级已审核", "Approved by the city";
+    Publicised => "publicised", "公示中", "In publicity period";
+    Listed => "listed", "已入库", "Listed";
+    Rejected => "rejected", "未通过", "Rejected";
+    Removed => "removed", "已移出", "Removed";
+});
+
 impl EnrolmentState {
-    pub const ALL: [EnrolmentState; 7] = [
-        EnrolmentState::Applied,
-        EnrolmentState::DistrictApproved,
-        EnrolmentState::CityApproved,
-        EnrolmentState::Publicised,
-        EnrolmentState::Listed,
-        EnrolmentState::Rejected,
-        EnrolmentState::Removed,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            EnrolmentState::Applied => "applied",
-            EnrolmentState::DistrictApproved => "district_approved",
-            EnrolmentState::CityApproved => "city_approved",
-            EnrolmentState::Publicised => "publicised",
-            EnrolmentState::Listed => "listed",
-            EnrolmentState::Rejected => "rejected",
-            EnrolmentState::Removed => "removed",
-        }
-    }
-
-    /// Accepts the code or the Chinese label.
-    pub fn parse(s: &str) -> Option<EnrolmentState> {
-        let s = s.trim();
-        EnrolmentState::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            EnrolmentState::Applied => "已申请",
-            EnrolmentState::DistrictApproved => "区县已审核",
-            EnrolmentState::CityApproved => "市级已审核",
-            EnrolmentState::Publicised => "公示中",
-            EnrolmentState::Listed => "已入库",
-            EnrolmentState::Rejected => "未通过",
-            EnrolmentState::Removed => "已移出",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            EnrolmentState::Applied => "Applied",
-            EnrolmentState::DistrictApproved => "Approved by the district",
-            EnrolmentState::CityApproved => "Approved by the city",
-            EnrolmentState::Publicised => "In publicity period",
-            EnrolmentState::Listed => "Listed",
-            EnrolmentState::Rejected => "Rejected",
-            EnrolmentState::Removed => "Removed",
-        }
-    }
-
     /// In the pilot-enterprise pool (may start a project).
     pub fn is_listed(self) -> bool {
         self == EnrolmentState::Listed
@@ -101,63 +59,18 @@ pub enum EnrolmentAction {
     Remove,
 }
 
+coded!(EnrolmentAction [code, label_zh, label_en], pub fn parse(code | label_zh) {
+    DistrictApprove => "district_approve", "区县审核通过", "District approves";
+    DistrictReject => "district_reject", "区县审核不通过", "District rejects";
+    CityApprove => "city_approve", "市级审核通过", "City approves";
+    CityReject => "city_reject", "市级审核不通过", "City rejects";
+    Publicise => "publicise", "公示", "Publicise";
+    List => "list", "入库", "List";
+    UpholdObjection => "uphold_objection", "异议成立", "Uphold objection";
+    Remove => "remove", "移出试点企业库", "Remove from the pool";
+});
+
 impl EnrolmentAction {
-    pub const ALL: [EnrolmentAction; 8] = [
-        EnrolmentAction::DistrictApprove,
-        EnrolmentAction::DistrictReject,
-        EnrolmentAction::CityApprove,
-        EnrolmentAction::CityReject,
-        EnrolmentAction::Publicise,
-        EnrolmentAction::List,
-        EnrolmentAction::UpholdObjection,
-        EnrolmentAction::Remove,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            EnrolmentAction::DistrictApprove => "district_approve",
-            EnrolmentAction::DistrictReject => "district_reject",
-            EnrolmentAction::CityApprove => "city_approve",
-            EnrolmentAction::CityReject => "city_reject",
-            EnrolmentAction::Publicise => "publicise",
-            EnrolmentAction::List => "list",
-            EnrolmentAction::UpholdObjection => "uphold_objection",
-            EnrolmentAction::Remove => "remove",
-        }
-    }
-
-    /// Accepts the code or the Chinese label.
-    pub fn parse(s: &str) -> Option<EnrolmentAction> {
-        let s = s.trim();
-        EnrolmentAction::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            EnrolmentAction::DistrictApprove => "区县审核通过",
-            EnrolmentAction::DistrictReject => "区县审核不通过",
-            EnrolmentAction::CityApprove => "市级审核通过",
-            EnrolmentAction::CityReject => "市级审核不通过",
-            EnrolmentAction::Publicise => "公示",
-            EnrolmentAction::List => "入库",
-            EnrolmentAction::UpholdObjection => "异议成立",
-            EnrolmentAction::Remove => "移出试点企业库",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            EnrolmentAction::DistrictApprove => "District approves",
-            EnrolmentAction::DistrictReject => "District rejects",
-            EnrolmentAction::CityApprove => "City approves",
-            EnrolmentAction::CityReject => "City rejects",
-            EnrolmentAction::Publicise => "Publicise",
-            EnrolmentAction::List => "List",
-            EnrolmentAction::UpholdObjection => "Uphold objection",
-            EnrolmentAction::Remove => "Remove from the pool",
-        }
-    }
-
     /// Rejections and removals must say why.
     pub fn needs_reason(self) -> bool {
         matches!(
@@ -180,23 +93,12 @@ pub enum EnrolmentActor {
     CityOfficer,
 }
 
+coded!(EnrolmentActor [code, label_zh] {
+    DistrictOfficer => "district_officer", "区县主管部门";
+    CityOfficer => "city_officer", "市级主管部门";
+});
+
 impl EnrolmentActor {
-    pub const ALL: [EnrolmentActor; 2] = [EnrolmentActor::DistrictOfficer, EnrolmentActor::CityOfficer];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            EnrolmentActor::DistrictOfficer => "district_officer",
-            EnrolmentActor::CityOfficer => "city_officer",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            EnrolmentActor::DistrictOfficer => "区县主管部门",
-            EnrolmentActor::CityOfficer => "市级主管部门",
-        }
-    }
-
     /// Who may perform `action`.
     pub fn allowed(action: EnrolmentAction) -> &'static [EnrolmentActor] {
         match action {

@@ -13,38 +13,11 @@ pub enum ObjectionState {
     Dismissed,
 }
 
-impl ObjectionState {
-    pub const ALL: [ObjectionState; 3] = [ObjectionState::Open, ObjectionState::Upheld, ObjectionState::Dismissed];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            ObjectionState::Open => "open",
-            ObjectionState::Upheld => "upheld",
-            ObjectionState::Dismissed => "dismissed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ObjectionState> {
-        let s = s.trim();
-        ObjectionState::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            ObjectionState::Open => "待处理",
-            ObjectionState::Upheld => "异议成立",
-            ObjectionState::Dismissed => "异议不成立",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            ObjectionState::Open => "Open",
-            ObjectionState::Upheld => "Upheld",
-            ObjectionState::Dismissed => "Dismissed",
-        }
-    }
-}
+coded!(ObjectionState [code, label_zh, label_en], pub fn parse(code | label_zh) {
+    Open => "open", "待处理", "Open";
+    Upheld => "upheld", "异议成立", "Upheld";
+    Dismissed => "dismissed", "异议不成立", "Dismissed";
+});
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -53,35 +26,12 @@ pub enum ObjectionAction {
     Dismiss,
 }
 
+coded!(ObjectionAction [code, label_zh, label_en], pub fn parse(code | label_zh) {
+    Uphold => "uphold", "认定异议成立", "Uphold";
+    Dismiss => "dismiss", "驳回异议", "Dismiss";
+});
+
 impl ObjectionAction {
-    pub const ALL: [ObjectionAction; 2] = [ObjectionAction::Uphold, ObjectionAction::Dismiss];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            ObjectionAction::Uphold => "uphold",
-            ObjectionAction::Dismiss => "dismiss",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ObjectionAction> {
-        let s = s.trim();
-        ObjectionAction::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            ObjectionAction::Uphold => "认定异议成立",
-            ObjectionAction::Dismiss => "驳回异议",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            ObjectionAction::Uphold => "Uphold",
-            ObjectionAction::Dismiss => "Dismiss",
-        }
-    }
-
     /// Both decisions are explained to the objector.
     pub fn needs_reason(self) -> bool {
         true

@@ -20,67 +20,17 @@ pub enum ProjectState {
     Cancelled,
 }
 
-impl ProjectState {
-    pub const ALL: [ProjectState; 9] = [
-        ProjectState::Draft,
-        ProjectState::Diagnosing,
-        ProjectState::Diagnosed,
-        ProjectState::Planned,
-        ProjectState::Contracted,
-        ProjectState::Filed,
-        ProjectState::InProgress,
-        ProjectState::Completed,
-        ProjectState::Cancelled,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            ProjectState::Draft => "draft",
-            ProjectState::Diagnosing => "diagnosing",
-            ProjectState::Diagnosed => "diagnosed",
-            ProjectState::Planned => "planned",
-            ProjectState::Contracted => "contracted",
-            ProjectState::Filed => "filed",
-            ProjectState::InProgress => "in_progress",
-            ProjectState::Completed => "completed",
-            ProjectState::Cancelled => "cancelled",
-        }
-    }
-
-    /// Accepts the code or the Chinese label.
-    pub fn parse(s: &str) -> Option<ProjectState> {
-        let s = s.trim();
-        ProjectState::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            ProjectState::Draft => "草稿",
-            ProjectState::Diagnosing => "诊断中",
-            ProjectState::Diagnosed => "诊断完成",
-            ProjectState::Planned => "方案已提交",
-            ProjectState::Contracted => "已签约",
-            ProjectState::Filed => "已备案",
-            ProjectState::InProgress => "实施中",
-            ProjectState::Completed => "已完成",
-            ProjectState::Cancelled => "已取消",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            ProjectState::Draft => "Draft",
-            ProjectState::Diagnosing => "Diagnosing",
-            ProjectState::Diagnosed => "Diagnosis approved",
-            ProjectState::Planned => "Plan submitted",
-            ProjectState::Contracted => "Contract signed",
-            ProjectState::Filed => "Filed",
-            ProjectState::InProgress => "In progress",
-            ProjectState::Completed => "Completed",
-            ProjectState::Cancelled => "Cancelled",
-        }
-    }
-}
+coded!(ProjectState [code, label_zh, label_en], pub fn parse(code | label_zh) {
+    Draft => "draft", "草稿", "Draft";
+    Diagnosing => "diagnosing", "诊断中", "Diagnosing";
+    Diagnosed => "diagnosed", "诊断完成", "Diagnosis approved";
+    Planned => "planned", "方案已提交", "Plan submitted";
+    Contracted => "contracted", "已签约", "Contract signed";
+    Filed => "filed", "已备案", "Filed";
+    InProgress => "in_progress", "实施中", "In progress";
+    Completed => "completed", "已完成", "Completed";
+    Cancelled => "cancelled", "已取消", "Cancelled";
+});
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -107,71 +57,20 @@ pub enum ProjectAction {
     Cancel,
 }
 
+coded!(ProjectAction [code, label_zh, label_en], pub fn parse(code | label_zh) {
+    StartDiagnosis => "start_diagnosis", "开始诊断", "Start diagnosis";
+    SubmitDiagnosis => "submit_diagnosis", "提交诊断报告", "Submit diagnosis report";
+    ApproveDiagnosis => "approve_diagnosis", "诊断报告通过", "Approve diagnosis";
+    ReturnDiagnosis => "return_diagnosis", "退回诊断报告", "Return diagnosis";
+    SubmitPlan => "submit_plan", "提交改造方案", "Submit plan";
+    SignContract => "sign_contract", "签订合同", "Sign contract";
+    File => "file", "备案", "File";
+    Start => "start", "开始实施", "Start implementation";
+    Complete => "complete", "申报完成", "Declare completion";
+    Cancel => "cancel", "取消项目", "Cancel project";
+});
+
 impl ProjectAction {
-    pub const ALL: [ProjectAction; 10] = [
-        ProjectAction::StartDiagnosis,
-        ProjectAction::SubmitDiagnosis,
-        ProjectAction::ApproveDiagnosis,
-        ProjectAction::ReturnDiagnosis,
-        ProjectAction::SubmitPlan,
-        ProjectAction::SignContract,
-        ProjectAction::File,
-        ProjectAction::Start,
-        ProjectAction::Complete,
-        ProjectAction::Cancel,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            ProjectAction::StartDiagnosis => "start_diagnosis",
-            ProjectAction::SubmitDiagnosis => "submit_diagnosis",
-            ProjectAction::ApproveDiagnosis => "approve_diagnosis",
-            ProjectAction::ReturnDiagnosis => "return_diagnosis",
-            ProjectAction::SubmitPlan => "submit_plan",
-            ProjectAction::SignContract => "sign_contract",
-            ProjectAction::File => "file",
-            ProjectAction::Start => "start",
-            ProjectAction::Complete => "complete",
-            ProjectAction::Cancel => "cancel",
-        }
-    }
-
-    /// Accepts the code or the Chinese label.
-    pub fn parse(s: &str) -> Option<ProjectAction> {
-        let s = s.trim();
-        ProjectAction::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            ProjectAction::StartDiagnosis => "开始诊断",
-            ProjectAction::SubmitDiagnosis => "提交诊断报告",
-            ProjectAction::ApproveDiagnosis => "诊断报告通过",
-            ProjectAction::ReturnDiagnosis => "退回诊断报告",
-            ProjectAction::SubmitPlan => "提交改造方案",
-            ProjectAction::SignContract => "签订合同",
-            ProjectAction::File => "备案",
-            ProjectAction::Start => "开始实施",
-            ProjectAction::Complete => "申报完成",
-            ProjectAction::Cancel => "取消项目",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            ProjectAction::StartDiagnosis => "Start diagnosis",
-            ProjectAction::SubmitDiagnosis => "Submit diagnosis report",
-            ProjectAction::ApproveDiagnosis => "Approve diagnosis",
-            ProjectAction::ReturnDiagnosis => "Return diagnosis",
-            ProjectAction::SubmitPlan => "Submit plan",
-            ProjectAction::SignContract => "Sign contract",
-            ProjectAction::File => "File",
-            ProjectAction::Start => "Start implementation",
-            ProjectAction::Complete => "Declare completion",
-            ProjectAction::Cancel => "Cancel project",
-        }
-    }
-
     pub fn needs_reason(self) -> bool {
         matches!(self, ProjectAction::ReturnDiagnosis | ProjectAction::Cancel)
     }
@@ -187,28 +86,14 @@ pub enum ProjectActor {
     Officer,
 }
 
+coded!(ProjectActor [code, label_zh] {
+    Enterprise => "enterprise", "试点企业";
+    Provider => "provider", "服务商";
+    Expert => "expert", "专家";
+    Officer => "officer", "主管部门";
+});
+
 impl ProjectActor {
-    pub const ALL: [ProjectActor; 4] =
-        [ProjectActor::Enterprise, ProjectActor::Provider, ProjectActor::Expert, ProjectActor::Officer];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            ProjectActor::Enterprise => "enterprise",
-            ProjectActor::Provider => "provider",
-            ProjectActor::Expert => "expert",
-            ProjectActor::Officer => "officer",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            ProjectActor::Enterprise => "试点企业",
-            ProjectActor::Provider => "服务商",
-            ProjectActor::Expert => "专家",
-            ProjectActor::Officer => "主管部门",
-        }
-    }
-
     /// Who may perform `action`. The contract is signed by both the enterprise and the provider:
     /// either may record it once both have signed.
     pub fn allowed(action: ProjectAction) -> &'static [ProjectActor] {
