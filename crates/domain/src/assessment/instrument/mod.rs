@@ -6,9 +6,10 @@
 //! through [`Instrument::from_toml`], so everything downstream may rely on its invariants: unique
 //! ids, points that add up to the declared maxima, resolvable references, increasing thresholds.
 //!
-//! `model` holds the validated types and their read-only accessors; `load` the file format, the
-//! validation that turns it into those types, and the errors naming every problem by place.
+//! `model` holds the validated types and their read-only accessors; `load` the file format and
+//! the errors naming every problem by place; `check` the validation into the model types.
 
+mod check;
 mod load;
 mod model;
 
