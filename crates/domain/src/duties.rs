@@ -31,41 +31,19 @@ pub enum Step {
     ReportImport,
 }
 
-impl Step {
-    pub const ALL: [Step; 11] = [
-        Step::EnrolmentDistrictReview,
-        Step::EnrolmentCityReview,
-        Step::AcceptanceAssess,
-        Step::AcceptanceDecide,
-        Step::SubsidyCompute,
-        Step::SubsidyApprove,
-        Step::SubsidyPay,
-        Step::IntegrityClear,
-        Step::ObjectionDismiss,
-        Step::ReportTrust,
-        Step::ReportImport,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Step::EnrolmentDistrictReview => "enrolment.district_review",
-            Step::EnrolmentCityReview => "enrolment.city_review",
-            Step::AcceptanceAssess => "acceptance.assess",
-            Step::AcceptanceDecide => "acceptance.decide",
-            Step::SubsidyCompute => "subsidy.compute",
-            Step::SubsidyApprove => "subsidy.approve",
-            Step::SubsidyPay => "subsidy.pay",
-            Step::IntegrityClear => "integrity.clear",
-            Step::ObjectionDismiss => "objection.dismiss",
-            Step::ReportTrust => "report.trust",
-            Step::ReportImport => "report.import",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Step> {
-        Step::ALL.into_iter().find(|x| x.code() == s.trim())
-    }
-}
+coded!(Step [code], pub fn parse(code) {
+    EnrolmentDistrictReview => "enrolment.district_review";
+    EnrolmentCityReview => "enrolment.city_review";
+    AcceptanceAssess => "acceptance.assess";
+    AcceptanceDecide => "acceptance.decide";
+    SubsidyCompute => "subsidy.compute";
+    SubsidyApprove => "subsidy.approve";
+    SubsidyPay => "subsidy.pay";
+    IntegrityClear => "integrity.clear";
+    ObjectionDismiss => "objection.dismiss";
+    ReportTrust => "report.trust";
+    ReportImport => "report.import";
+});
 
 /// Something done to an account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -77,39 +55,13 @@ pub enum AccountAction {
     ResetPassword,
 }
 
-impl AccountAction {
-    pub const ALL: [AccountAction; 5] = [
-        AccountAction::Create,
-        AccountAction::Disable,
-        AccountAction::Enable,
-        AccountAction::Unlock,
-        AccountAction::ResetPassword,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            AccountAction::Create => "create",
-            AccountAction::Disable => "disable",
-            AccountAction::Enable => "enable",
-            AccountAction::Unlock => "unlock",
-            AccountAction::ResetPassword => "reset_password",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            AccountAction::Create => "开设账号",
-            AccountAction::Disable => "停用账号",
-            AccountAction::Enable => "启用账号",
-            AccountAction::Unlock => "解除锁定",
-            AccountAction::ResetPassword => "重置口令",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<AccountAction> {
-        AccountAction::ALL.into_iter().find(|x| x.code() == s.trim())
-    }
-}
+coded!(AccountAction [code, label_zh], pub fn parse(code) {
+    Create => "create", "开设账号";
+    Disable => "disable", "停用账号";
+    Enable => "enable", "启用账号";
+    Unlock => "unlock", "解除锁定";
+    ResetPassword => "reset_password", "重置口令";
+});
 
 /// How an account action may be taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -257,15 +209,7 @@ fn role_names(roles: &[Role]) -> String {
 
 /// The Chinese name of a role, as the refusals say it.
 pub fn role_zh(r: Role) -> &'static str {
-    match r {
-        Role::Enterprise => "企业用户",
-        Role::Provider => "服务商用户",
-        Role::Officer => "主管部门",
-        Role::Expert => "专家",
-        Role::SysAdmin => "系统管理员",
-        Role::SecAdmin => "安全管理员",
-        Role::AuditAdmin => "审计管理员",
-    }
+    r.label_zh()
 }
 
 impl Duties {

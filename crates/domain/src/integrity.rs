@@ -28,51 +28,13 @@ pub enum FlagKind {
     ReusedEvidence,
 }
 
-impl FlagKind {
-    pub const ALL: [FlagKind; 5] = [
-        FlagKind::SharedContact,
-        FlagKind::IdenticalAmounts,
-        FlagKind::FastDelivery,
-        FlagKind::DoubleFunding,
-        FlagKind::ReusedEvidence,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            FlagKind::SharedContact => "shared_contact",
-            FlagKind::IdenticalAmounts => "identical_amounts",
-            FlagKind::FastDelivery => "fast_delivery",
-            FlagKind::DoubleFunding => "double_funding",
-            FlagKind::ReusedEvidence => "reused_evidence",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            FlagKind::SharedContact => "企业与服务商联系方式相同",
-            FlagKind::IdenticalAmounts => "合同金额雷同",
-            FlagKind::FastDelivery => "交付过快",
-            FlagKind::DoubleFunding => "重复申报补助",
-            FlagKind::ReusedEvidence => "佐证材料重复使用",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            FlagKind::SharedContact => "Enterprise and provider share contact details",
-            FlagKind::IdenticalAmounts => "Identical contract amounts",
-            FlagKind::FastDelivery => "Delivered implausibly fast",
-            FlagKind::DoubleFunding => "Funded twice for the same work",
-            FlagKind::ReusedEvidence => "Evidence reused across enterprises",
-        }
-    }
-
-    /// Accepts the code or the Chinese label.
-    pub fn parse(s: &str) -> Option<FlagKind> {
-        let s = s.trim();
-        FlagKind::ALL.into_iter().find(|k| k.code() == s || k.label_zh() == s)
-    }
-}
+coded!(FlagKind [code, label_zh, label_en], pub fn parse(code | label_zh) {
+    SharedContact => "shared_contact", "企业与服务商联系方式相同", "Enterprise and provider share contact details";
+    IdenticalAmounts => "identical_amounts", "合同金额雷同", "Identical contract amounts";
+    FastDelivery => "fast_delivery", "交付过快", "Delivered implausibly fast";
+    DoubleFunding => "double_funding", "重复申报补助", "Funded twice for the same work";
+    ReusedEvidence => "reused_evidence", "佐证材料重复使用", "Evidence reused across enterprises";
+});
 
 /// The thresholds of the checks, versioned so a stored flag can say which rules raised it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,19 +26,17 @@ pub enum AccountKind {
     Funding,
 }
 
+coded!(AccountKind [label_zh] {
+    Pool => "资金池";
+    Commitment => "已承诺";
+    Payable => "应付";
+    Disbursed => "已拨付";
+    Funding => "资金来源";
+});
+
 impl AccountKind {
     pub fn may_go_negative(self) -> bool {
         self == AccountKind::Funding
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            AccountKind::Pool => "资金池",
-            AccountKind::Commitment => "已承诺",
-            AccountKind::Payable => "应付",
-            AccountKind::Disbursed => "已拨付",
-            AccountKind::Funding => "资金来源",
-        }
     }
 }
 

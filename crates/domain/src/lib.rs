@@ -2,6 +2,9 @@
 //! their computations. Nothing here does IO, so every rule is a plain function
 //! that can be unit- and property-tested in microseconds.
 
+#[macro_use]
+mod coded;
+
 pub mod assessment;
 pub mod audit;
 pub mod catalogue;

@@ -22,16 +22,12 @@ pub enum RegionLevel {
     County,
 }
 
-impl RegionLevel {
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            RegionLevel::National => "国家",
-            RegionLevel::Province => "省级",
-            RegionLevel::City => "市级",
-            RegionLevel::County => "县级",
-        }
-    }
-}
+coded!(RegionLevel [label_zh] {
+    National => "国家";
+    Province => "省级";
+    City => "市级";
+    County => "县级";
+});
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("行政区划代码应为6位数字（GB/T 2260），收到“{0}”")]

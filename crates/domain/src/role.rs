@@ -27,42 +27,23 @@ pub enum Role {
     AuditAdmin,
 }
 
-impl Role {
-    pub const ALL: [Role; 7] = [
-        Role::Enterprise,
-        Role::Provider,
-        Role::Officer,
-        Role::Expert,
-        Role::SysAdmin,
-        Role::SecAdmin,
-        Role::AuditAdmin,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Enterprise => "enterprise",
-            Role::Provider => "provider",
-            Role::Officer => "officer",
-            Role::Expert => "expert",
-            Role::SysAdmin => "sysadmin",
-            Role::SecAdmin => "secadmin",
-            Role::AuditAdmin => "auditadmin",
-        }
-    }
-
+coded!(Role [
+    code,
     /// The i18n key of the role's display name.
-    pub fn label_key(self) -> &'static str {
-        match self {
-            Role::Enterprise => "role.enterprise",
-            Role::Provider => "role.provider",
-            Role::Officer => "role.officer",
-            Role::Expert => "role.expert",
-            Role::SysAdmin => "role.sysadmin",
-            Role::SecAdmin => "role.secadmin",
-            Role::AuditAdmin => "role.auditadmin",
-        }
-    }
+    label_key,
+    /// The Chinese name of the role, as refusals and audit texts say it.
+    label_zh
+] {
+    Enterprise => "enterprise", "role.enterprise", "企业用户";
+    Provider => "provider", "role.provider", "服务商用户";
+    Officer => "officer", "role.officer", "主管部门";
+    Expert => "expert", "role.expert", "专家";
+    SysAdmin => "sysadmin", "role.sysadmin", "系统管理员";
+    SecAdmin => "secadmin", "role.secadmin", "安全管理员";
+    AuditAdmin => "auditadmin", "role.auditadmin", "审计管理员";
+});
 
+impl Role {
     pub fn is_admin(self) -> bool {
         matches!(self, Role::SysAdmin | Role::SecAdmin | Role::AuditAdmin)
     }

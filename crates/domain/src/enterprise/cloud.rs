@@ -34,24 +34,21 @@ pub enum CloudStatus {
     Rejected,
 }
 
-macro_rules! coded {
-    ($t:ty { $($v:ident => $code:literal, $label:literal;)+ }) => {
-        impl $t {
-            pub const ALL: &'static [$t] = &[$(<$t>::$v),+];
-            pub fn code(self) -> &'static str { match self { $(<$t>::$v => $code),+ } }
-            pub fn label(self) -> &'static str { match self { $(<$t>::$v => $label),+ } }
-            /// Accepts the code or the Chinese label (as typed in spreadsheets).
-            pub fn parse(s: &str) -> Option<$t> {
-                let s = s.trim();
-                Self::ALL.iter().copied().find(|v| v.code() == s || v.label() == s)
-            }
-        }
-    };
-}
-
-coded!(CloudLayer { Infrastructure => "infrastructure", "基础设施"; Platform => "platform", "平台系统"; Application => "application", "业务应用"; });
-coded!(CloudCategory { Management => "management", "管理上云"; Business => "business", "业务上云"; Equipment => "equipment", "设备上云"; });
-coded!(CloudStatus { Reported => "reported", "已填报"; Verified => "verified", "已核验"; Rejected => "rejected", "已驳回"; });
+coded!(CloudLayer [code, label], pub fn parse(code | label) {
+    Infrastructure => "infrastructure", "基础设施";
+    Platform => "platform", "平台系统";
+    Application => "application", "业务应用";
+});
+coded!(CloudCategory [code, label], pub fn parse(code | label) {
+    Management => "management", "管理上云";
+    Business => "business", "业务上云";
+    Equipment => "equipment", "设备上云";
+});
+coded!(CloudStatus [code, label], pub fn parse(code | label) {
+    Reported => "reported", "已填报";
+    Verified => "verified", "已核验";
+    Rejected => "rejected", "已驳回";
+});
 
 /// Days of confirmed use after which the enterprise's own confirmation verifies a record.
 pub const MIN_USE_DAYS: i64 = 90;

@@ -55,16 +55,12 @@ pub enum IndustryLevel {
     Class,
 }
 
-impl IndustryLevel {
-    pub fn label(self) -> &'static str {
-        match self {
-            IndustryLevel::Section => "门类",
-            IndustryLevel::Division => "大类",
-            IndustryLevel::Group => "中类",
-            IndustryLevel::Class => "小类",
-        }
-    }
-}
+coded!(IndustryLevel [label] {
+    Section => "门类";
+    Division => "大类";
+    Group => "中类";
+    Class => "小类";
+});
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IndustryCodeError {

@@ -18,27 +18,14 @@ pub enum SrdiTier {
     LittleGiant,
 }
 
+coded!(SrdiTier [code, label] {
+    None => "none", "无";
+    Innovative => "innovative", "创新型中小企业";
+    Srdi => "srdi", "专精特新中小企业";
+    LittleGiant => "little_giant", "专精特新“小巨人”企业";
+});
+
 impl SrdiTier {
-    pub const ALL: [SrdiTier; 4] = [SrdiTier::None, SrdiTier::Innovative, SrdiTier::Srdi, SrdiTier::LittleGiant];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            SrdiTier::None => "none",
-            SrdiTier::Innovative => "innovative",
-            SrdiTier::Srdi => "srdi",
-            SrdiTier::LittleGiant => "little_giant",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            SrdiTier::None => "无",
-            SrdiTier::Innovative => "创新型中小企业",
-            SrdiTier::Srdi => "专精特新中小企业",
-            SrdiTier::LittleGiant => "专精特新“小巨人”企业",
-        }
-    }
-
     pub fn from_code(s: &str) -> Option<SrdiTier> {
         let s = s.trim();
         SrdiTier::ALL.into_iter().find(|t| t.code() == s || t.label() == s || (s.is_empty() && *t == SrdiTier::None))
@@ -55,40 +42,18 @@ pub enum CreditKind {
     AbnormalOperation,
 }
 
-impl CreditKind {
-    pub const ALL: [CreditKind; 2] = [CreditKind::SeriousDishonesty, CreditKind::AbnormalOperation];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            CreditKind::SeriousDishonesty => "serious_dishonesty",
-            CreditKind::AbnormalOperation => "abnormal_operation",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            CreditKind::SeriousDishonesty => "严重失信主体名单",
-            CreditKind::AbnormalOperation => "经营异常名录",
-        }
-    }
-
-    pub fn from_code(s: &str) -> Option<CreditKind> {
-        CreditKind::ALL.into_iter().find(|k| k.code() == s.trim())
-    }
-}
+coded!(CreditKind [code, label], pub fn from_code(code) {
+    SeriousDishonesty => "serious_dishonesty", "严重失信主体名单";
+    AbnormalOperation => "abnormal_operation", "经营异常名录";
+});
 
 /// Storage code of a size class (`medium`, `small`, `micro`, `not_sme`).
 pub fn size_code(c: SizeClass) -> &'static str {
-    match c {
-        SizeClass::NotSme => "not_sme",
-        SizeClass::Medium => "medium",
-        SizeClass::Small => "small",
-        SizeClass::Micro => "micro",
-    }
+    c.code()
 }
 
 pub fn size_from_code(s: &str) -> Option<SizeClass> {
-    [SizeClass::NotSme, SizeClass::Medium, SizeClass::Small, SizeClass::Micro].into_iter().find(|c| size_code(*c) == s)
+    SizeClass::ALL.into_iter().find(|c| c.code() == s)
 }
 
 #[cfg(test)]

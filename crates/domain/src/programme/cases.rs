@@ -15,27 +15,10 @@ pub enum CaseKind {
     Lighthouse,
 }
 
-impl CaseKind {
-    pub const ALL: [CaseKind; 2] = [CaseKind::TypicalCase, CaseKind::Lighthouse];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            CaseKind::TypicalCase => "typical_case",
-            CaseKind::Lighthouse => "lighthouse",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            CaseKind::TypicalCase => "典型案例",
-            CaseKind::Lighthouse => "小灯塔企业",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<CaseKind> {
-        CaseKind::ALL.into_iter().find(|k| k.code() == s.trim() || k.label_zh() == s.trim())
-    }
-}
+coded!(CaseKind [code, label_zh], pub fn parse(code | label_zh) {
+    TypicalCase => "typical_case", "典型案例";
+    Lighthouse => "lighthouse", "小灯塔企业";
+});
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -47,34 +30,13 @@ pub enum CaseState {
     Revoked,
 }
 
-impl CaseState {
-    pub const ALL: [CaseState; 5] =
-        [CaseState::Nominated, CaseState::Reviewed, CaseState::Published, CaseState::NotSelected, CaseState::Revoked];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            CaseState::Nominated => "nominated",
-            CaseState::Reviewed => "reviewed",
-            CaseState::Published => "published",
-            CaseState::NotSelected => "not_selected",
-            CaseState::Revoked => "revoked",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            CaseState::Nominated => "已提名",
-            CaseState::Reviewed => "已评审",
-            CaseState::Published => "已发布",
-            CaseState::NotSelected => "未入选",
-            CaseState::Revoked => "已撤销",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<CaseState> {
-        CaseState::ALL.into_iter().find(|k| k.code() == s.trim() || k.label_zh() == s.trim())
-    }
-}
+coded!(CaseState [code, label_zh], pub fn parse(code | label_zh) {
+    Nominated => "nominated", "已提名";
+    Reviewed => "reviewed", "已评审";
+    Published => "published", "已发布";
+    NotSelected => "not_selected", "未入选";
+    Revoked => "revoked", "已撤销";
+});
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -87,31 +49,14 @@ pub enum CaseAction {
     Revoke,
 }
 
+coded!(CaseAction [code, label_zh], pub fn parse(code | label_zh) {
+    Review => "review", "评审通过";
+    Decline => "decline", "评审不通过";
+    Publish => "publish", "发布";
+    Revoke => "revoke", "撤销";
+});
+
 impl CaseAction {
-    pub const ALL: [CaseAction; 4] = [CaseAction::Review, CaseAction::Decline, CaseAction::Publish, CaseAction::Revoke];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            CaseAction::Review => "review",
-            CaseAction::Decline => "decline",
-            CaseAction::Publish => "publish",
-            CaseAction::Revoke => "revoke",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            CaseAction::Review => "评审通过",
-            CaseAction::Decline => "评审不通过",
-            CaseAction::Publish => "发布",
-            CaseAction::Revoke => "撤销",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<CaseAction> {
-        CaseAction::ALL.into_iter().find(|k| k.code() == s.trim() || k.label_zh() == s.trim())
-    }
-
     /// Every case action needs a written opinion or reason except publishing.
     pub fn needs_reason(self) -> bool {
         self != CaseAction::Publish

@@ -24,34 +24,12 @@ pub enum PartyRole {
     HardwareVendor,
 }
 
-impl PartyRole {
-    pub const ALL: [PartyRole; 4] =
-        [PartyRole::LeadUnit, PartyRole::Integrator, PartyRole::SoftwareVendor, PartyRole::HardwareVendor];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            PartyRole::LeadUnit => "lead_unit",
-            PartyRole::Integrator => "integrator",
-            PartyRole::SoftwareVendor => "software_vendor",
-            PartyRole::HardwareVendor => "hardware_vendor",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            PartyRole::LeadUnit => "牵引单位",
-            PartyRole::Integrator => "集成服务商",
-            PartyRole::SoftwareVendor => "软件供应商",
-            PartyRole::HardwareVendor => "硬件供应商",
-        }
-    }
-
-    /// Accepts the code or the Chinese label.
-    pub fn parse(s: &str) -> Option<PartyRole> {
-        let s = s.trim();
-        PartyRole::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-}
+coded!(PartyRole [code, label_zh], pub fn parse(code | label_zh) {
+    LeadUnit => "lead_unit", "牵引单位";
+    Integrator => "integrator", "集成服务商";
+    SoftwareVendor => "software_vendor", "软件供应商";
+    HardwareVendor => "hardware_vendor", "硬件供应商";
+});
 
 /// A supplier party and the part of the contract price it receives.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

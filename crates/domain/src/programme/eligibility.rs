@@ -43,48 +43,20 @@ pub enum EligibilityRule {
     AboveScale,
 }
 
-impl EligibilityRule {
-    pub const ALL: [EligibilityRule; 7] = [
-        EligibilityRule::Sme,
-        EligibilityRule::Local,
-        EligibilityRule::SubIndustry,
-        EligibilityRule::NoSeriousDishonesty,
-        EligibilityRule::NotDoubleFunded,
-        EligibilityRule::BaselineAssessment,
-        EligibilityRule::AboveScale,
-    ];
-
+coded!(EligibilityRule [
     /// The stable snake_case code (same as the serde form).
-    pub fn code(self) -> &'static str {
-        match self {
-            EligibilityRule::Sme => "sme",
-            EligibilityRule::Local => "local",
-            EligibilityRule::SubIndustry => "sub_industry",
-            EligibilityRule::NoSeriousDishonesty => "no_serious_dishonesty",
-            EligibilityRule::NotDoubleFunded => "not_double_funded",
-            EligibilityRule::BaselineAssessment => "baseline_assessment",
-            EligibilityRule::AboveScale => "above_scale",
-        }
-    }
+    code, label_zh
+], pub fn parse(code | label_zh) {
+    Sme => "sme", "中小企业";
+    Local => "local", "本地注册";
+    SubIndustry => "sub_industry", "属于试点细分行业";
+    NoSeriousDishonesty => "no_serious_dishonesty", "无严重失信";
+    NotDoubleFunded => "not_double_funded", "未重复获得资金支持";
+    BaselineAssessment => "baseline_assessment", "已完成改造前自评测";
+    AboveScale => "above_scale", "规模以上企业";
+});
 
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            EligibilityRule::Sme => "中小企业",
-            EligibilityRule::Local => "本地注册",
-            EligibilityRule::SubIndustry => "属于试点细分行业",
-            EligibilityRule::NoSeriousDishonesty => "无严重失信",
-            EligibilityRule::NotDoubleFunded => "未重复获得资金支持",
-            EligibilityRule::BaselineAssessment => "已完成改造前自评测",
-            EligibilityRule::AboveScale => "规模以上企业",
-        }
-    }
-
-    /// Accepts the code or the Chinese label.
-    pub fn parse(s: &str) -> Option<EligibilityRule> {
-        let s = s.trim();
-        EligibilityRule::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-
+impl EligibilityRule {
     /// Whether `p` switches this rule on.
     pub fn applies(self, p: &Programme) -> bool {
         let e = p.eligibility();

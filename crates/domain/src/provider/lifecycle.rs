@@ -25,68 +25,22 @@ pub enum ProviderState {
     Appealing,
 }
 
-impl ProviderState {
-    pub const ALL: [ProviderState; 9] = [
-        ProviderState::Applied,
-        ProviderState::Reviewing,
-        ProviderState::Publicised,
-        ProviderState::Active,
-        ProviderState::Rejected,
-        ProviderState::Warned,
-        ProviderState::Rectifying,
-        ProviderState::Removed,
-        ProviderState::Appealing,
-    ];
-
+coded!(ProviderState [
     /// The stable snake_case code stored in the database (same as the serde form).
-    pub fn code(self) -> &'static str {
-        match self {
-            ProviderState::Applied => "applied",
-            ProviderState::Reviewing => "reviewing",
-            ProviderState::Publicised => "publicised",
-            ProviderState::Active => "active",
-            ProviderState::Rejected => "rejected",
-            ProviderState::Warned => "warned",
-            ProviderState::Rectifying => "rectifying",
-            ProviderState::Removed => "removed",
-            ProviderState::Appealing => "appealing",
-        }
-    }
+    code, label_zh, label_en
+], pub fn parse(code | label_zh) {
+    Applied => "applied", "已申请", "Applied";
+    Reviewing => "reviewing", "专家评审中", "Under expert review";
+    Publicised => "publicised", "公示中", "In publicity period";
+    Active => "active", "在库", "In the pool";
+    Rejected => "rejected", "未入库", "Not admitted";
+    Warned => "warned", "警告", "Warned";
+    Rectifying => "rectifying", "限期整改", "Rectifying";
+    Removed => "removed", "已取消资格", "Removed";
+    Appealing => "appealing", "申诉中", "Appealing";
+});
 
-    /// Accepts the code or the Chinese label.
-    pub fn parse(s: &str) -> Option<ProviderState> {
-        let s = s.trim();
-        ProviderState::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            ProviderState::Applied => "已申请",
-            ProviderState::Reviewing => "专家评审中",
-            ProviderState::Publicised => "公示中",
-            ProviderState::Active => "在库",
-            ProviderState::Rejected => "未入库",
-            ProviderState::Warned => "警告",
-            ProviderState::Rectifying => "限期整改",
-            ProviderState::Removed => "已取消资格",
-            ProviderState::Appealing => "申诉中",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            ProviderState::Applied => "Applied",
-            ProviderState::Reviewing => "Under expert review",
-            ProviderState::Publicised => "In publicity period",
-            ProviderState::Active => "In the pool",
-            ProviderState::Rejected => "Not admitted",
-            ProviderState::Warned => "Warned",
-            ProviderState::Rectifying => "Rectifying",
-            ProviderState::Removed => "Removed",
-            ProviderState::Appealing => "Appealing",
-        }
-    }
-
+impl ProviderState {
     /// Whether the provider is in the pool (its solutions can be found and matched): Active,
     /// Warned, Rectifying. A warning or a rectification order does not take a provider out;
     /// removal does, and a provider under appeal stays out until the appeal is decided.
@@ -137,84 +91,26 @@ pub enum ProviderAction {
     Evaluate,
 }
 
-impl ProviderAction {
-    pub const ALL: [ProviderAction; 13] = [
-        ProviderAction::StartReview,
-        ProviderAction::Publicise,
-        ProviderAction::RejectApplication,
-        ProviderAction::Admit,
-        ProviderAction::UpholdObjection,
-        ProviderAction::Warn,
-        ProviderAction::OrderRectification,
-        ProviderAction::Restore,
-        ProviderAction::Remove,
-        ProviderAction::Appeal,
-        ProviderAction::GrantAppeal,
-        ProviderAction::DismissAppeal,
-        ProviderAction::Evaluate,
-    ];
-
+coded!(ProviderAction [
     /// The stable snake_case code (same as the serde form).
-    pub fn code(self) -> &'static str {
-        match self {
-            ProviderAction::StartReview => "start_review",
-            ProviderAction::Publicise => "publicise",
-            ProviderAction::RejectApplication => "reject_application",
-            ProviderAction::Admit => "admit",
-            ProviderAction::UpholdObjection => "uphold_objection",
-            ProviderAction::Warn => "warn",
-            ProviderAction::OrderRectification => "order_rectification",
-            ProviderAction::Restore => "restore",
-            ProviderAction::Remove => "remove",
-            ProviderAction::Appeal => "appeal",
-            ProviderAction::GrantAppeal => "grant_appeal",
-            ProviderAction::DismissAppeal => "dismiss_appeal",
-            ProviderAction::Evaluate => "evaluate",
-        }
-    }
+    code, label_zh, label_en
+], pub fn parse(code | label_zh) {
+    StartReview => "start_review", "启动专家评审", "Start expert review";
+    Publicise => "publicise", "公示", "Publicise";
+    RejectApplication => "reject_application", "不予入库", "Reject application";
+    Admit => "admit", "入库", "Admit to the pool";
+    UpholdObjection => "uphold_objection", "异议成立", "Uphold objection";
+    Warn => "warn", "警告", "Warn";
+    OrderRectification => "order_rectification", "限期整改", "Order rectification";
+    Restore => "restore", "整改完成恢复", "Restore after rectification";
+    Remove => "remove", "取消资格", "Remove from the pool";
+    Appeal => "appeal", "申诉", "Appeal";
+    GrantAppeal => "grant_appeal", "申诉成立", "Grant appeal";
+    DismissAppeal => "dismiss_appeal", "驳回申诉", "Dismiss appeal";
+    Evaluate => "evaluate", "定期评价", "Periodic evaluation";
+});
 
-    /// Accepts the code or the Chinese label.
-    pub fn parse(s: &str) -> Option<ProviderAction> {
-        let s = s.trim();
-        ProviderAction::ALL.into_iter().find(|x| x.code() == s || x.label_zh() == s)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            ProviderAction::StartReview => "启动专家评审",
-            ProviderAction::Publicise => "公示",
-            ProviderAction::RejectApplication => "不予入库",
-            ProviderAction::Admit => "入库",
-            ProviderAction::UpholdObjection => "异议成立",
-            ProviderAction::Warn => "警告",
-            ProviderAction::OrderRectification => "限期整改",
-            ProviderAction::Restore => "整改完成恢复",
-            ProviderAction::Remove => "取消资格",
-            ProviderAction::Appeal => "申诉",
-            ProviderAction::GrantAppeal => "申诉成立",
-            ProviderAction::DismissAppeal => "驳回申诉",
-            ProviderAction::Evaluate => "定期评价",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            ProviderAction::StartReview => "Start expert review",
-            ProviderAction::Publicise => "Publicise",
-            ProviderAction::RejectApplication => "Reject application",
-            ProviderAction::Admit => "Admit to the pool",
-            ProviderAction::UpholdObjection => "Uphold objection",
-            ProviderAction::Warn => "Warn",
-            ProviderAction::OrderRectification => "Order rectification",
-            ProviderAction::Restore => "Restore after rectification",
-            ProviderAction::Remove => "Remove from the pool",
-            ProviderAction::Appeal => "Appeal",
-            ProviderAction::GrantAppeal => "Grant appeal",
-            ProviderAction::DismissAppeal => "Dismiss appeal",
-            ProviderAction::Evaluate => "Periodic evaluation",
-        }
-    }
-
+impl ProviderAction {
     /// Who performs it: Appeal is the provider itself; every other action an authority (officer).
     pub fn by_provider(self) -> bool {
         self == ProviderAction::Appeal

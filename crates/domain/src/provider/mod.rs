@@ -21,40 +21,14 @@ pub enum ProviderKind {
     ChainLeader,
 }
 
-impl ProviderKind {
-    pub const ALL: [ProviderKind; 3] = [ProviderKind::Integrator, ProviderKind::Product, ProviderKind::ChainLeader];
-
+coded!(ProviderKind [
     /// The stable code stored in the database and used in URLs.
-    pub fn code(self) -> &'static str {
-        match self {
-            ProviderKind::Integrator => "integrator",
-            ProviderKind::Product => "product",
-            ProviderKind::ChainLeader => "chain_leader",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            ProviderKind::Integrator => "综合集成型",
-            ProviderKind::Product => "小快轻准产品型",
-            ProviderKind::ChainLeader => "链主企业型",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            ProviderKind::Integrator => "Comprehensive integrator",
-            ProviderKind::Product => "Small-fast-light-precise product",
-            ProviderKind::ChainLeader => "Chain leader",
-        }
-    }
-
-    /// Accepts the code or the Chinese label, so imported spreadsheets may use either.
-    pub fn parse(s: &str) -> Option<ProviderKind> {
-        let s = s.trim();
-        ProviderKind::ALL.into_iter().find(|k| k.code() == s || k.label_zh() == s)
-    }
-}
+    code, label_zh, label_en
+], pub fn parse(code | label_zh) {
+    Integrator => "integrator", "综合集成型", "Comprehensive integrator";
+    Product => "product", "小快轻准产品型", "Small-fast-light-precise product";
+    ChainLeader => "chain_leader", "链主企业型", "Chain leader";
+});
 
 #[cfg(test)]
 mod tests {

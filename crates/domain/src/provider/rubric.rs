@@ -52,15 +52,13 @@ pub enum CombineRule {
     TrimmedMean,
 }
 
-impl CombineRule {
-    pub fn code(self) -> &'static str {
-        match self {
-            CombineRule::Mean => "mean",
-            CombineRule::Median => "median",
-            CombineRule::TrimmedMean => "trimmed_mean",
-        }
-    }
+coded!(CombineRule [code] {
+    Mean => "mean";
+    Median => "median";
+    TrimmedMean => "trimmed_mean";
+});
 
+impl CombineRule {
     fn parse(s: &str) -> Option<CombineRule> {
         [CombineRule::Mean, CombineRule::Median, CombineRule::TrimmedMean].into_iter().find(|r| r.code() == s)
     }
