@@ -12,6 +12,7 @@
 pub mod acceptance;
 pub mod cases;
 pub mod contract;
+pub mod criteria;
 pub mod date;
 pub mod eligibility;
 pub mod materials;

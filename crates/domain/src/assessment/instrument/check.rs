@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::load::*;
+use super::format::*;
 use super::model::*;
 use crate::assessment::decimal::Decimal;
 

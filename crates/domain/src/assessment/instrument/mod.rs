@@ -10,10 +10,11 @@
 //! the errors naming every problem by place; `check` the validation into the model types.
 
 mod check;
+mod format;
 mod load;
 mod model;
 
-pub use load::{InstrumentError, InstrumentProblem};
+pub use format::{InstrumentError, InstrumentProblem};
 pub use model::*;
 /// The instruments shipped with Dengta, as (file name, text). Paths are relative to this file.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[

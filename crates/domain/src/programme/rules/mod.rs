@@ -19,7 +19,7 @@ pub use load::RulesError;
 pub use model::*;
 pub use parts::*;
 
-pub use super::contract::Criterion;
+pub use super::criteria::Criterion;
 pub use super::date::Date;
 /// The programme files shipped with Dengta, as (file name, text). Paths are relative to this file.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
