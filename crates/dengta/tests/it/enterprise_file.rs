@@ -235,13 +235,19 @@ async fn size_class_credit_and_cloud(store: Store) {
     let cloud = |region: &'static str| {
         let t = &t;
         async move {
-            t.db().scalar("SELECT COALESCE(MAX(value), 0) FROM rollups WHERE metric = 'e.cloud' AND region_code = $1", vec![region.into()]).await.unwrap()
+            t.db()
+                .scalar(
+                    "SELECT COALESCE(MAX(value), 0) FROM rollups WHERE metric = 'e.cloud' AND region_code = $1",
+                    vec![region.into()],
+                )
+                .await
+                .unwrap()
         }
     };
     // The demo's own 上云 enterprises are counted too: what changes is the difference.
-    let mut base = std::collections::HashMap::new();
+    let mut before = std::collections::HashMap::new();
     for region in ["320102", "320100", "320000", "100000", "320200"] {
-        base.insert(region, cloud(region).await);
+        before.insert(region, cloud(region).await);
     }
     let (s, _) = post(
         &c,
@@ -251,9 +257,9 @@ async fn size_class_credit_and_cloud(store: Store) {
     .await;
     assert_eq!(s, 303);
     for region in ["320102", "320100", "320000", "100000"] {
-        assert_eq!(cloud(region).await, base[region] + 1, "上云 count at {region}");
+        assert_eq!(cloud(region).await, before[region] + 1, "上云 count at {region}");
     }
-    assert_eq!(cloud("320200").await, base["320200"]);
+    assert_eq!(cloud("320200").await, before["320200"]);
     // Verifying again is refused by the life cycle, and the count does not move.
     let (s, _) = post(
         &c,
@@ -262,7 +268,7 @@ async fn size_class_credit_and_cloud(store: Store) {
     )
     .await;
     assert_eq!(s, 422);
-    assert_eq!(cloud("320100").await, base["320100"] + 1);
+    assert_eq!(cloud("320100").await, before["320100"] + 1);
     let list = c.get(t.url("/enterprises?cloud=yes")).send().await.unwrap().text().await.unwrap();
     assert!(list.contains("南京玄武精密机械有限公司") && !list.contains("江宁汽车零部件"));
 
