@@ -313,7 +313,12 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p, _) => p.close().await,
+            Db::Sqlite(p, _) => {
+                // Fold the write-ahead log into the file now; the last connection to close
+                // would do the same, but this also empties it when another process holds one.
+                let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await;
+                p.close().await
+            }
             Db::Postgres(p) => p.close().await,
         }
     }

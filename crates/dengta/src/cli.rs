@@ -270,7 +270,12 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(cli)) {
+    let result = rt.block_on(async {
+        let result = run(cli).await;
+        close_opened().await;
+        result
+    });
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("dengta: {e:#}");
@@ -300,8 +305,26 @@ fn init_tracing(s: &Settings) {
     let _ = if s.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
 }
 
+/// Every database a command opened, closed before the process exits: closing checkpoints
+/// SQLite's write-ahead log into the file, so the .db is complete on its own once the
+/// command returns (a user who copies only that file loses nothing).
+static OPENED: std::sync::Mutex<Vec<Db>> = std::sync::Mutex::new(Vec::new());
+
+async fn close_opened() {
+    let opened = match OPENED.lock() {
+        Ok(mut dbs) => std::mem::take(&mut *dbs),
+        Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+    };
+    for db in opened {
+        db.close().await;
+    }
+}
+
 async fn open(s: &Settings) -> anyhow::Result<App> {
     let db = Db::connect(&s.database_url, s.max_connections).await.with_context(|| "cannot open the database")?;
+    if let Ok(mut dbs) = OPENED.lock() {
+        dbs.push(db.clone());
+    }
     db.migrate().await?;
     crate::app::codes::sync_regions(&db).await.map_err(describe)?;
     let app = App::new(db, s.clone());

@@ -154,3 +154,23 @@ fn size_class_explains_the_rule() {
     assert_eq!(out.status.code(), Some(2), "a missing input is named");
     assert!(String::from_utf8_lossy(&out.stderr).contains("营业收入"));
 }
+
+/// A command leaves a complete SQLite file behind: the write-ahead log is folded in and gone
+/// when it exits, so copying only the .db file keeps every row the command wrote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_leaves_the_sqlite_file_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(Store::Sqlite, dir.path()).await;
+    let out = dengta(&url, &["generate", "--enterprises", "300", "--assessed-pct", "50"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file = dir.path().join("dengta.db");
+    let wal = dir.path().join("dengta.db-wal");
+    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(wal_len, 0, "the write-ahead log still holds {wal_len} bytes after the command");
+    // Only the .db file, copied elsewhere, has every enterprise.
+    let copy = tempfile::tempdir().unwrap();
+    std::fs::copy(&file, copy.path().join("copy.db")).unwrap();
+    let db = dengta::db::Db::connect(&format!("sqlite://{}", copy.path().join("copy.db").display()), 1).await.unwrap();
+    let n = db.scalar("SELECT COUNT(*) FROM enterprises", vec![]).await.unwrap();
+    assert!(n >= 300, "the copied file holds {n} enterprises");
+}
