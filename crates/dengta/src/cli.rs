@@ -311,10 +311,7 @@ fn init_tracing(s: &Settings) {
 static OPENED: std::sync::Mutex<Vec<Db>> = std::sync::Mutex::new(Vec::new());
 
 async fn close_opened() {
-    let opened = match OPENED.lock() {
-        Ok(mut dbs) => std::mem::take(&mut *dbs),
-        Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
-    };
+    let opened = std::mem::take(&mut *OPENED.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
     for db in opened {
         db.close().await;
     }
@@ -322,9 +319,7 @@ async fn close_opened() {
 
 async fn open(s: &Settings) -> anyhow::Result<App> {
     let db = Db::connect(&s.database_url, s.max_connections).await.with_context(|| "cannot open the database")?;
-    if let Ok(mut dbs) = OPENED.lock() {
-        dbs.push(db.clone());
-    }
+    OPENED.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(db.clone());
     db.migrate().await?;
     crate::app::codes::sync_regions(&db).await.map_err(describe)?;
     let app = App::new(db, s.clone());

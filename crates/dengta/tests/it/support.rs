@@ -383,7 +383,7 @@ pub async fn add_other_city(db: &Db) {
         .scalar("SELECT id FROM enrolments WHERE applied_by = $1", vec![db::Arg::from("wuxi-enterprise")])
         .await
         .expect("enrolment");
-    db::projects::insert(
+    let project = db::projects::insert(
         &mut c,
         &db::projects::NewProject {
             programme_id: "nanjing-2024",
@@ -398,6 +398,8 @@ pub async fn add_other_city(db: &Db) {
     )
     .await
     .expect("project");
+    // Created beside the use case, so its dashboard counters are brought up to date here.
+    dengta::app::dashboard::refresh_project(&mut c, project).await.expect("project roll-up");
     // demo-expert's sheet and demo-enterprise's request, in 南京.
     let own_pid = c
         .scalar("SELECT id FROM providers WHERE uscc = $1", vec![db::Arg::from("91320104MA1X2Y8F6T")])
@@ -483,7 +485,7 @@ async fn own_enrolment_and_project(db: &Db) {
     )
     .await
     .expect("enrolment");
-    db::projects::insert(
+    let project = db::projects::insert(
         &mut c,
         &db::projects::NewProject {
             programme_id: "nanjing-2024",
@@ -498,6 +500,8 @@ async fn own_enrolment_and_project(db: &Db) {
     )
     .await
     .expect("project");
+    // Created beside the use case, so its dashboard counters are brought up to date here.
+    dengta::app::dashboard::refresh_project(&mut c, project).await.expect("project roll-up");
 }
 
 pub async fn fixture(db: &Db) -> Fixture {
