@@ -35,7 +35,7 @@ fn sub_industry(region: &str, industry: &str) -> Option<String> {
         .find_map(|p| p.sub_industry_of(industry).map(|s| s.name.clone()))
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct EnterpriseSource {
     id: i64,
     region_code: String,
@@ -143,7 +143,7 @@ pub async fn add_new_enterprises(c: &mut impl Conn, ids: &[i64]) -> AppResult<()
 }
 
 async fn project_from_records(c: &mut impl Conn, id: i64) -> AppResult<Option<ProjectFacts>> {
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, serde::Deserialize)]
     struct P {
         region_code: String,
         filed_at: Option<i64>,

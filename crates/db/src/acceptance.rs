@@ -3,7 +3,7 @@
 use super::{Conn, DbResult, now_ms};
 use crate::args;
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct AcceptanceRow {
     pub id: i64,
     pub project_id: i64,
@@ -151,7 +151,7 @@ pub async fn set_state(c: &mut impl Conn, id: i64, version: i64, ch: &Change<'_>
 
 // ---- integrity flags ----------------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct FlagRow {
     pub id: i64,
     pub project_id: i64,
@@ -233,7 +233,7 @@ pub async fn clear_flag(c: &mut impl Conn, id: i64, by: &str, reason: &str) -> D
 
 // ---- provider outcomes --------------------------------------------------------
 
-#[derive(Clone, Debug, Default, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, Default, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct OutcomeRow {
     pub decided: i64,
     pub accepted: i64,

@@ -5,7 +5,7 @@ use super::providers::IN_POOL;
 use super::{Arg, Conn, DbResult, now_ms};
 use crate::args;
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct SolutionRow {
     pub id: i64,
     pub provider_id: i64,
@@ -40,7 +40,7 @@ const COLS: &str = "s.id, s.provider_id, p.name AS provider_name, p.stars AS pro
      s.review_note, s.created_at, s.updated_at, s.published_at, s.version";
 const FROM: &str = "solutions s JOIN providers p ON p.id = s.provider_id";
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct ItemRow {
     pub seq: i64,
     pub name: String,
@@ -226,7 +226,7 @@ pub async fn set_status(
 }
 
 /// One target scene of a published solution (see `solution_match`).
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct MatchRow {
     pub solution_id: i64,
     pub scene: String,
@@ -439,7 +439,7 @@ pub async fn submitted_in(c: &mut impl Conn, bounds: &(String, String), limit: i
 
 // ---- contact requests -----------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct ContactRow {
     pub id: i64,
     pub enterprise_id: i64,
@@ -452,9 +452,9 @@ pub struct ContactRow {
     pub message: String,
     pub consent_at: Option<i64>,
     pub consent_revoked_at: Option<i64>,
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub contact_name: Option<String>,
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub contact_phone: Option<String>,
     pub created_at: i64,
     pub version: i64,

@@ -102,7 +102,7 @@ pub async fn values(c: &mut impl Conn, region: &str) -> DbResult<HashMap<String,
     Ok(rows.into_iter().collect())
 }
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct ChildValue {
     pub code: String,
     pub name: String,

@@ -38,7 +38,7 @@ pub async fn held(
     Ok(row.map(|(s,)| s))
 }
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct RequestRow {
     pub id: i64,
     pub action: String,

@@ -4,7 +4,7 @@
 use super::{Conn, DbResult, now_ms};
 use crate::args;
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct SizeRow {
     pub year: i64,
     pub employees: Option<i64>,
@@ -55,7 +55,7 @@ pub async fn sizes(c: &mut impl Conn, enterprise_id: i64) -> DbResult<Vec<SizeRo
     .await
 }
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct CreditRow {
     pub id: i64,
     pub kind: String,
@@ -109,7 +109,7 @@ pub async fn has_active_credit(c: &mut impl Conn, enterprise_id: i64, kind: &str
         > 0)
 }
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct HistoryRow {
     pub id: i64,
     pub at_ms: i64,
@@ -167,7 +167,7 @@ pub async fn history(c: &mut impl Conn, enterprise_id: i64, limit: i64) -> DbRes
     .await
 }
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct ClaimRow {
     pub id: i64,
     pub user_id: i64,
@@ -250,7 +250,7 @@ pub async fn decide_claim(
     Ok(n == 1)
 }
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct CloudRow {
     pub id: i64,
     pub enterprise_id: i64,

@@ -9,7 +9,7 @@ use dengta_domain::money::Fen;
 use super::{Conn, DbError, DbResult, now_ms};
 use crate::args;
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct AccountRow {
     pub id: i64,
     pub kind: String,
@@ -17,7 +17,7 @@ pub struct AccountRow {
     pub balance_fen: i64,
 }
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct TransferRow {
     pub id: i64,
     pub idem_key: Option<String>,
@@ -29,7 +29,7 @@ pub struct TransferRow {
     pub at: i64,
 }
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct LegRow {
     pub transfer_id: i64,
     pub kind: String,
@@ -179,7 +179,7 @@ pub async fn transfers_of_subsidy(c: &mut impl Conn, subsidy_id: i64) -> DbResul
 
 /// The latest transfers touching an account, newest first.
 pub async fn transfers_of_account(c: &mut impl Conn, a: &Account, limit: i64) -> DbResult<Vec<(TransferRow, i64)>> {
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, serde::Deserialize)]
     struct AccountLeg {
         id: i64,
         idem_key: Option<String>,
@@ -243,7 +243,7 @@ impl Reconciliation {
 
 /// Recomputes every balance from the legs and compares (a full scan: an audit job, not a request).
 pub async fn reconcile(c: &mut impl Conn) -> DbResult<Reconciliation> {
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, serde::Deserialize)]
     struct Sum {
         kind: String,
         key: String,

@@ -1,9 +1,10 @@
 //! Storage: one `Db` over SQLite (the default, a file) and PostgreSQL (production).
 //!
 //! Repositories write portable SQL with `$n` placeholders, which both engines
-//! accept, and bind values through [`Arg`]. Rows decode through
-//! `#[derive(sqlx::FromRow)]`, which works for both. This module is the only
-//! place that knows which engine is underneath.
+//! accept, and bind values through [`Arg`]. Rows derive `sqlx::FromRow` (PostgreSQL)
+//! and `serde::Deserialize` (SQLite, by column name); [`Row`] asks for both. This module
+//! is the only place that knows which engine is underneath: SQLite runs in the
+//! caller's thread ([`sqlite`]), PostgreSQL through sqlx's asynchronous pool.
 
 pub mod acceptance;
 pub mod assessments;
@@ -23,6 +24,7 @@ pub mod projects;
 pub mod providers;
 pub mod regions;
 pub mod sessions;
+pub mod sqlite;
 pub mod subsidies;
 pub mod tokens;
 pub mod totp;
@@ -34,10 +36,7 @@ use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
-use sqlx::{AssertSqlSafe, FromRow, Postgres, Sqlite, Transaction};
+use sqlx::{AssertSqlSafe, FromRow, Postgres, Transaction};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -54,9 +53,13 @@ pub enum DbError {
     /// free in time: the request is answered 503 with Retry-After, and the pool reconnects by
     /// itself once the database is back.
     #[error("database unavailable: {0}")]
-    Unavailable(sqlx::Error),
+    Unavailable(String),
     #[error("database error: {0}")]
     Sqlx(sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+    #[error("a row does not fit its type: {0}")]
+    Decode(String),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database url: {0}")]
@@ -70,7 +73,7 @@ impl From<sqlx::Error> for DbError {
             sqlx::Error::Database(d) if d.is_unique_violation() => {
                 DbError::Conflict(d.constraint().unwrap_or("unique").to_owned())
             }
-            _ if unavailable(&e) => DbError::Unavailable(e),
+            _ if unavailable(&e) => DbError::Unavailable(e.to_string()),
             _ => DbError::Sqlx(e),
         }
     }
@@ -152,8 +155,8 @@ macro_rules! args {
 }
 
 /// A row type that decodes on both engines.
-pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
-impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+pub trait Row: for<'r> FromRow<'r, PgRow> + serde::de::DeserializeOwned + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, PgRow> + serde::de::DeserializeOwned + Send + Unpin {}
 
 macro_rules! bind_args {
     ($q:expr, $args:expr) => {{
@@ -174,25 +177,30 @@ macro_rules! bind_args {
 // After `bind_args!`, which it uses.
 pub mod plans;
 
-/// The query methods, generated once for the pool and once for a transaction.
+/// The query methods, generated once for the pool and once for a transaction: SQLite runs
+/// the statement here, on the connection `$lite` names; PostgreSQL awaits it on `$pe`.
 macro_rules! query_methods {
-    ([$($recv:tt)+] $sqlite:pat => $se:expr, $pg:pat => $pe:expr) => {
+    ([$($recv:tt)+] $sqlite:pat => $lite:expr, $pg:pat => $pe:expr) => {
         pub async fn fetch_all<T: Row>($($recv)+ self, sql: &str, args: Vec<Arg>) -> DbResult<Vec<T>> {
             plans::record(sql, &args);
-            let sql = AssertSqlSafe(sql.to_owned());
-            Ok(match self {
-                $sqlite => bind_args!(sqlx::query_as::<Sqlite, T>(sql), args).fetch_all($se).await?,
-                $pg => bind_args!(sqlx::query_as::<Postgres, T>(sql), args).fetch_all($pe).await?,
-            })
+            match self {
+                $sqlite => sqlite::fetch_all(&$lite, sql, &args),
+                $pg => {
+                    let q = sqlx::query_as::<Postgres, T>(AssertSqlSafe(sql.to_owned()));
+                    Ok(bind_args!(q, args).fetch_all($pe).await?)
+                }
+            }
         }
 
         pub async fn fetch_optional<T: Row>($($recv)+ self, sql: &str, args: Vec<Arg>) -> DbResult<Option<T>> {
             plans::record(sql, &args);
-            let sql = AssertSqlSafe(sql.to_owned());
-            Ok(match self {
-                $sqlite => bind_args!(sqlx::query_as::<Sqlite, T>(sql), args).fetch_optional($se).await?,
-                $pg => bind_args!(sqlx::query_as::<Postgres, T>(sql), args).fetch_optional($pe).await?,
-            })
+            match self {
+                $sqlite => sqlite::fetch_optional(&$lite, sql, &args),
+                $pg => {
+                    let q = sqlx::query_as::<Postgres, T>(AssertSqlSafe(sql.to_owned()));
+                    Ok(bind_args!(q, args).fetch_optional($pe).await?)
+                }
+            }
         }
 
         pub async fn fetch_one<T: Row>($($recv)+ self, sql: &str, args: Vec<Arg>) -> DbResult<T> {
@@ -202,11 +210,13 @@ macro_rules! query_methods {
         /// Runs a statement and returns the number of rows it touched.
         pub async fn execute($($recv)+ self, sql: &str, args: Vec<Arg>) -> DbResult<u64> {
             plans::record(sql, &args);
-            let sql = AssertSqlSafe(sql.to_owned());
-            Ok(match self {
-                $sqlite => bind_args!(sqlx::query::<Sqlite>(sql), args).execute($se).await?.rows_affected(),
-                $pg => bind_args!(sqlx::query::<Postgres>(sql), args).execute($pe).await?.rows_affected(),
-            })
+            match self {
+                $sqlite => sqlite::execute(&$lite, sql, &args),
+                $pg => {
+                    let q = sqlx::query::<Postgres>(AssertSqlSafe(sql.to_owned()));
+                    Ok(bind_args!(q, args).execute($pe).await?.rows_affected())
+                }
+            }
         }
 
         /// A single `BIGINT` value (counts, ids, sums cast to BIGINT).
@@ -226,14 +236,9 @@ pub enum Backend {
 /// A connection pool on one of the two engines.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool, WriteQueue),
+    Sqlite(sqlite::Pool),
     Postgres(PgPool),
 }
-
-/// SQLite admits one writer at a time. Writers queue here, in order, instead of inside
-/// SQLite's busy handler, which polls with sleeps growing to 100 ms: under concurrent writes
-/// that wasted most of the writer's time and gave long, unfair waits.
-pub type WriteQueue = std::sync::Arc<tokio::sync::Mutex<()>>;
 
 impl Db {
     /// Opens (creating if needed) the database named by `url`:
@@ -242,9 +247,9 @@ impl Db {
         Db::connect_with(url, max_connections, Duration::from_secs(10)).await
     }
 
-    /// Like [`Db::connect`], with how long a caller waits for a free connection before
-    /// [`DbError::Unavailable`]. SQLite never waits less than 10 s: its writers may hold a
-    /// connection while waiting for the file lock, which is load, not an outage.
+    /// Like [`Db::connect`], with how long a PostgreSQL caller waits for a free connection
+    /// before [`DbError::Unavailable`]. SQLite lends a connection at once (opening one when
+    /// none is idle); its writers wait for their turn in order, which is load, not an outage.
     pub async fn connect_with(url: &str, max_connections: u32, acquire_timeout: Duration) -> DbResult<Db> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)?;
@@ -262,26 +267,7 @@ impl Db {
         if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| DbError::Sqlx(sqlx::Error::Io(e)))?;
         }
-        // Pragmas go on the connect options so that every pooled connection gets them.
-        let opts = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            // A page cache of 8 MiB per connection (default 2 MB; negative means KiB) keeps the
-            // upper levels of big indexes in memory. Each pooled connection has its own, so
-            // this bounds the server's memory (8 connections × 8 MiB); the OS page cache
-            // holds the rest of the file.
-            .pragma("cache_size", "-8192")
-            .pragma("temp_store", "memory");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(acquire_timeout.max(Duration::from_secs(10)))
-            .connect_with(opts)
-            .await?;
-        Ok(Db::Sqlite(pool, WriteQueue::default()))
+        Ok(Db::Sqlite(sqlite::Pool::open(Path::new(path), max_connections)?))
     }
 
     pub fn backend(&self) -> Backend {
@@ -293,7 +279,7 @@ impl Db {
 
     pub async fn migrate(&self) -> DbResult<()> {
         match self {
-            Db::Sqlite(p, _) => SQLITE_MIGRATIONS.run(p).await?,
+            Db::Sqlite(p) => p.migrate(&SQLITE_MIGRATIONS).await?,
             Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         Ok(())
@@ -303,41 +289,35 @@ impl Db {
     /// IMMEDIATE`) so a reader never fails upgrading to a writer mid-way.
     pub async fn begin(&self) -> DbResult<Tx> {
         Ok(match self {
-            Db::Sqlite(p, queue) => {
-                let turn = queue.clone().lock_owned().await;
-                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
-            }
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p, _) => {
-                // Fold the write-ahead log into the file now; the last connection to close
-                // would do the same, but this also empties it when another process holds one.
-                let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await;
-                p.close().await
-            }
+            // Folds the write-ahead log into the file now; the last connection to close
+            // would do the same, but this also empties it when another process holds one.
+            Db::Sqlite(p) => p.close(),
             Db::Postgres(p) => p.close().await,
         }
     }
 
-    query_methods!([&] Db::Sqlite(p, _) => p, Db::Postgres(p) => p);
+    query_methods!([&] Db::Sqlite(p) => *p.get()?, Db::Postgres(p) => p);
 }
 
 /// An open transaction: the same query methods, committed explicitly and
 /// rolled back when dropped.
 pub enum Tx {
     /// The transaction holds its turn in the write queue until it is committed or dropped.
-    Sqlite(Transaction<'static, Sqlite>, tokio::sync::OwnedMutexGuard<()>),
+    Sqlite(sqlite::Tx),
     Postgres(Transaction<'static, Postgres>),
 }
 
 impl Tx {
     pub async fn commit(self) -> DbResult<()> {
         match self {
-            Tx::Sqlite(t, _turn) => t.commit().await?,
+            Tx::Sqlite(t) => t.commit()?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -350,7 +330,7 @@ impl Tx {
         }
     }
 
-    query_methods!([&mut] Tx::Sqlite(t, _) => &mut **t, Tx::Postgres(t) => &mut **t);
+    query_methods!([&mut] Tx::Sqlite(t) => t.conn(), Tx::Postgres(t) => &mut **t);
 }
 
 /// Milliseconds since the Unix epoch: how every timestamp is stored (BIGINT on

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use sqlx::{AssertSqlSafe, Postgres, Row as _, Sqlite};
+use sqlx::{AssertSqlSafe, Postgres, Row as _};
 
 use super::{Arg, Db, DbError, DbResult};
 
@@ -83,17 +83,18 @@ pub async fn explain(db: &Db, sql: &str, args: Vec<Arg>) -> DbResult<Vec<String>
         return Ok(Vec::new());
     }
     match db {
-        Db::Sqlite(pool, _) => {
-            let q =
-                sqlx::query_as::<Sqlite, (i64, i64, i64, String)>(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
-            let rows = bind_args!(q, args).fetch_all(pool).await?;
+        Db::Sqlite(_) => {
+            let rows: Vec<(i64, i64, i64, String)> = db.fetch_all(&format!("EXPLAIN QUERY PLAN {sql}"), args).await?;
             let children = match inserted_table(sql) {
                 Some(t) => {
-                    let q = sqlx::query_as::<Sqlite, (String,)>(
-                        "SELECT DISTINCT m.name FROM sqlite_master m, pragma_foreign_key_list(m.name) f \
-                         WHERE m.type = 'table' AND f.\"table\" = $1",
-                    );
-                    q.bind(t).fetch_all(pool).await?.into_iter().map(|(n,)| n).collect()
+                    let names: Vec<(String,)> = db
+                        .fetch_all(
+                            "SELECT DISTINCT m.name FROM sqlite_master m, pragma_foreign_key_list(m.name) f \
+                             WHERE m.type = 'table' AND f.\"table\" = $1",
+                            vec![Arg::from(t)],
+                        )
+                        .await?;
+                    names.into_iter().map(|(n,)| n).collect()
                 }
                 None => Vec::new(),
             };
@@ -297,8 +298,7 @@ fn tokens(sql: &str) -> Vec<String> {
 
 /// PostgreSQL's JSON plan as indented lines.
 fn pg_lines(text: &str) -> DbResult<Vec<String>> {
-    let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| DbError::Sqlx(sqlx::Error::Decode(Box::new(e))))?;
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| DbError::Decode(e.to_string()))?;
     let mut out = Vec::new();
     if let Some(plan) = v.get(0).and_then(|x| x.get("Plan")) {
         flatten(plan, 0, &mut out);

@@ -4,7 +4,7 @@
 use super::{Arg, Conn, DbResult, now_ms};
 use crate::args;
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct ProviderRow {
     pub id: i64,
     pub uscc: String,
@@ -21,11 +21,11 @@ pub struct ProviderRow {
     pub qualifications: String,
     pub cases: String,
     pub attachments: String,
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub contact_name: Option<String>,
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub contact_phone: Option<String>,
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub bank_account: Option<String>,
     pub applied_at: Option<i64>,
     pub created_at: i64,
@@ -187,7 +187,7 @@ pub async fn set_rating(c: &mut impl Conn, id: i64, score_hundredths: i64, stars
 
 // ---- sub-industries -------------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct SubIndustryRow {
     pub id: i64,
     pub region_code: String,
@@ -300,7 +300,7 @@ pub async fn quota_used(c: &mut impl Conn, sub_industry_id: i64, kind: &str) -> 
 
 // ---- lifecycle events -----------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct EventRow {
     pub id: i64,
     pub provider_id: i64,
@@ -343,7 +343,7 @@ pub async fn events(c: &mut impl Conn, provider_id: i64) -> DbResult<Vec<EventRo
 
 // ---- expert reviews -------------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct ReviewRow {
     pub id: i64,
     pub provider_id: i64,
@@ -418,7 +418,7 @@ pub async fn close_review(c: &mut impl Conn, id: i64, version: i64, r: &Closing<
     Ok(n == 1)
 }
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct AssignmentRow {
     pub id: i64,
     pub review_id: i64,
@@ -497,13 +497,13 @@ pub async fn submit_scores(c: &mut impl Conn, id: i64, version: i64, scores_json
 
 // ---- objections -----------------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct ObjectionRow {
     pub id: i64,
     pub subject: String,
     pub subject_id: i64,
     pub lodged_by: String,
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub contact: String,
     pub body: String,
     pub status: String,

@@ -3,7 +3,7 @@
 use super::{Conn, DbResult};
 use crate::args;
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
 pub struct RegionRow {
     pub code: String,
     pub name: String,

@@ -4,7 +4,7 @@
 use super::{Conn, DbResult};
 use crate::args;
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct SessionRow {
     pub id_hash: String,
     pub user_id: i64,

@@ -3,7 +3,7 @@
 use super::{Conn, DbResult, now_ms};
 use crate::args;
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct TokenRow {
     pub id: i64,
     pub user_id: i64,
