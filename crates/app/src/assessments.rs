@@ -252,15 +252,17 @@ pub fn result_of(row: &AssessmentRow) -> Option<ScoreResult> {
 }
 
 /// The result as returned by the API and the CLI: the score result, its level trace and the
-/// ranked improvement steps.
-pub fn full_result(inst: &Instrument, r: &ScoreResult) -> serde_json::Value {
-    let mut v = serde_json::to_value(r).unwrap_or_default();
-    if let Some(o) = v.as_object_mut() {
-        o.insert("trace".into(), serde_json::json!(r.trace()));
-        let imps = improvements(inst, r).unwrap_or_default();
-        o.insert("improvements".into(), serde_json::to_value(imps).unwrap_or_default());
-    }
-    v
+/// ranked improvement steps (serialized as it stands, without an intermediate JSON tree).
+#[derive(Serialize)]
+pub struct FullResult<'a> {
+    #[serde(flatten)]
+    pub result: &'a ScoreResult,
+    pub trace: Vec<String>,
+    pub improvements: Vec<dengta_domain::assessment::Improvement>,
+}
+
+pub fn full_result<'a>(inst: &Instrument, r: &'a ScoreResult) -> FullResult<'a> {
+    FullResult { result: r, trace: r.trace(), improvements: improvements(inst, r).unwrap_or_default() }
 }
 
 /// Scores answers, with every problem as one clear error.
@@ -465,7 +467,7 @@ pub async fn submit(
 }
 
 /// Scores and stores a submitted assessment in one step (the API): kind `self` for the enterprise
-/// user, `onsite` for an officer. Returns the stored row.
+/// user, `onsite` for an officer. Returns the stored row and its result.
 pub async fn assess(
     app: &App,
     actor: &Actor,
@@ -473,7 +475,7 @@ pub async fn assess(
     instrument_id: &str,
     answers: &Answers,
     pledge: &Pledge<'_>,
-) -> AppResult<AssessmentRow> {
+) -> AppResult<(AssessmentRow, ScoreResult)> {
     let p = principal(actor)?;
     let kind = match p.role {
         Role::Enterprise => Kind::SelfAssessment,
@@ -511,7 +513,7 @@ pub async fn assess(
     after_submit(&mut tx, actor, &e, id, kind, &o).await?;
     let row = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
-    Ok(row)
+    Ok((row, o.result))
 }
 
 /// An enterprise and its assessments, newest first.

@@ -89,7 +89,17 @@ impl App {
     /// The database engine's name ("sqlite", "postgres") once it answers a trivial query.
     pub async fn database_ready(&self) -> Result<String, DbError> {
         self.db.scalar("SELECT CAST(1 AS BIGINT)", dengta_db::args![]).await?;
-        Ok(format!("{:?}", self.db.backend()).to_lowercase())
+        Ok(self.backend_name())
+    }
+
+    /// "sqlite" or "postgres".
+    pub fn backend_name(&self) -> String {
+        format!("{:?}", self.db.backend()).to_lowercase()
+    }
+
+    /// Statements run on the database by this process so far (see `db::plans::statements_run`).
+    pub fn statements_run(&self) -> u64 {
+        dengta_db::plans::statements_run()
     }
 
     pub fn new(db: Db, settings: Settings) -> App {

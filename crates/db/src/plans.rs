@@ -10,7 +10,7 @@
 //! test runner, nextest, runs each test in a process of its own).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use sqlx::{AssertSqlSafe, Postgres, Row as _};
@@ -18,6 +18,7 @@ use sqlx::{AssertSqlSafe, Postgres, Row as _};
 use super::{Arg, Db, DbError, DbResult};
 
 static CAPTURE: AtomicBool = AtomicBool::new(false);
+static STATEMENTS: AtomicU64 = AtomicU64::new(0);
 static CAPTURED: Mutex<Vec<Captured>> = Mutex::new(Vec::new());
 
 /// A distinct statement seen during a capture.
@@ -30,9 +31,11 @@ pub struct Captured {
     pub runs: u64,
 }
 
-/// Notes a statement about to run (a no-op unless a capture is on).
+/// Notes a statement about to run: counted always (one relaxed add), kept only while a
+/// capture is on.
 #[inline]
 pub fn record(sql: &str, args: &[Arg]) {
+    STATEMENTS.fetch_add(1, Ordering::Relaxed);
     if CAPTURE.load(Ordering::Relaxed) {
         keep(sql, args);
     }
@@ -45,6 +48,12 @@ fn keep(sql: &str, args: &[Arg]) {
         Some(c) => c.runs += 1,
         None => all.push(Captured { sql: sql.to_owned(), args: args.to_vec(), runs: 1 }),
     }
+}
+
+/// Statements this process has run since it started: the benchmark divides its difference
+/// by the requests served to know how many statements a request costs.
+pub fn statements_run() -> u64 {
+    STATEMENTS.load(Ordering::Relaxed)
 }
 
 /// Starts recording statements, forgetting any recorded before.

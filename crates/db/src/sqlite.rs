@@ -21,6 +21,13 @@ use sqlx::migrate::{MigrateError, Migrator};
 
 use super::{Arg, DbError, DbResult};
 
+/// How often the background checkpointer folds the write-ahead log into the file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Pages of write-ahead log after which a committing writer checkpoints by itself: a backstop
+/// for when the background checkpointer cannot keep up (SQLite's default is 1000).
+const WRITER_CHECKPOINT_PAGES: i64 = 20_000;
+
 /// Prepared statements kept per connection: more than the application's distinct statements
 /// on any one path, so a warm connection prepares nothing.
 const STATEMENT_CACHE: usize = 512;
@@ -59,7 +66,31 @@ impl Pool {
                 closed: Default::default(),
             }),
         };
+        pool.start_checkpointer()?;
         Ok(pool)
+    }
+
+    /// Checkpoints in a thread of its own, so that a committing request does not copy the log
+    /// into the file and wait for its fsync (SQLite's automatic checkpoint runs inside the
+    /// `COMMIT` that crosses the threshold). A passive checkpoint never blocks readers or the
+    /// writer; the thread ends when the pool is closed or dropped.
+    fn start_checkpointer(&self) -> DbResult<()> {
+        let conn = open_connection(&self.inner.path)?;
+        let pool = Arc::downgrade(&self.inner);
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(CHECKPOINT_EVERY);
+                    match pool.upgrade() {
+                        Some(p) if !p.closed.load(std::sync::atomic::Ordering::SeqCst) => {}
+                        _ => return,
+                    }
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            })
+            .map_err(|e| DbError::Unavailable(format!("cannot start the checkpointer: {e}")))?;
+        Ok(())
     }
 
     /// A connection for reads outside a transaction: an idle one, or a new one.
@@ -213,6 +244,7 @@ fn open_connection(path: &Path) -> DbResult<Connection> {
         "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192; \
          PRAGMA temp_store = MEMORY;",
     )?;
+    c.query_row(&format!("PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}"), [], |_| Ok(()))?;
     c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(c)
 }

@@ -312,6 +312,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::GET, "/static/{file}", Public, "Embedded assets"), get(assets::serve)),
         (def(M::GET, "/healthz", Public, "Liveness"), get(api::health::healthz)),
         (def(M::GET, "/readyz", Public, "Readiness (database reachable)"), get(api::health::readyz)),
+        (def(M::GET, "/api/v1/system/stats", Roles(SYS), "The store and the statements this process has run"), get(api::health::stats)),
         (def(M::GET, "/api/openapi.json", Public, "This API's OpenAPI document"), get(api::openapi::document)),
         (def(M::GET, "/api/v1/me", Anyone, "The caller's identity, role and scope"), get(api::v1::me)),
         (def(M::GET, "/api/v1/enterprises", Roles(OFFICER_ENTERPRISE), "Enterprises in scope (filters, keyset paginated)"), get(api::directory::enterprises)),

@@ -14,13 +14,29 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use dengta_domain::assessment::Answers;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use crate::app::assessments::{self as asm, Pledge};
 use crate::app::{App, AppError};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
+
+/// The stored assessment with its full result.
+#[derive(Serialize)]
+struct Stored<'a> {
+    id: i64,
+    enterprise_id: i64,
+    kind: &'a str,
+    status: &'a str,
+    instrument_id: &'a str,
+    instrument_version: i64,
+    pledge_by: Option<&'a str>,
+    pledge_at: Option<i64>,
+    previous_id: Option<i64>,
+    adjust_reason: Option<&'a str>,
+    report_url: String,
+    result: Option<asm::FullResult<'a>>,
+}
 
 #[derive(Deserialize)]
 pub struct AssessBody {
@@ -41,25 +57,21 @@ pub async fn create(
 ) -> Result<Response, HttpError> {
     let Json(b) = body.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
     let pledge = Pledge { confirmed: b.pledge, adjust_reason: &b.adjust_reason };
-    let row = asm::assess(&app, &ctx.actor(), b.enterprise_id, &b.instrument_id, &b.answers, &pledge).await?;
+    let (row, scored) = asm::assess(&app, &ctx.actor(), b.enterprise_id, &b.instrument_id, &b.answers, &pledge).await?;
     let inst = asm::frozen_instrument(&row)?;
-    let result = asm::result_of(&row).map(|r| asm::full_result(inst, &r));
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "id": row.id,
-            "enterprise_id": row.enterprise_id,
-            "kind": row.kind,
-            "status": row.status,
-            "instrument_id": row.instrument_id,
-            "instrument_version": row.instrument_version,
-            "pledge_by": row.pledge_by,
-            "pledge_at": row.pledge_at,
-            "previous_id": row.previous_id,
-            "adjust_reason": row.adjust_reason,
-            "report_url": format!("/assessments/{}/report", row.id),
-            "result": result,
-        })),
-    )
-        .into_response())
+    let body = Stored {
+        id: row.id,
+        enterprise_id: row.enterprise_id,
+        kind: &row.kind,
+        status: &row.status,
+        instrument_id: &row.instrument_id,
+        instrument_version: row.instrument_version,
+        pledge_by: row.pledge_by.as_deref(),
+        pledge_at: row.pledge_at,
+        previous_id: row.previous_id,
+        adjust_reason: row.adjust_reason.as_deref(),
+        report_url: format!("/assessments/{}/report", row.id),
+        result: Some(asm::full_result(inst, &scored)),
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
