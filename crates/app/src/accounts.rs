@@ -316,12 +316,16 @@ fn normal_code(code: &str) -> String {
 /// The principal behind a session cookie, if the session is alive, and what it must do
 /// first (if anything). Touches the session at most once a minute so reads stay reads.
 pub async fn session_principal(app: &App, session_id: &str) -> AppResult<Option<(Principal, Option<Gate>)>> {
-    let mut conn = app.db.clone();
     let hash = sm3_hex(session_id.as_bytes());
+    let now = now_ms();
+    if let Some(known) = app.callers.get(&hash, now) {
+        return Ok(Some(known));
+    }
+    let epoch = db::access::epoch();
+    let mut conn = app.db.clone();
     let Some(s) = db::sessions::get(&mut conn, &hash).await? else {
         return Ok(None);
     };
-    let now = now_ms();
     let idle_limit = app.settings.session.idle_minutes * 60_000;
     if s.expires_at <= now || s.last_seen_at + idle_limit <= now {
         db::sessions::delete(&mut conn, &hash).await?;
@@ -333,21 +337,35 @@ pub async fn session_principal(app: &App, session_id: &str) -> AppResult<Option<
     if user.disabled {
         return Ok(None);
     }
+    let mut last_seen = s.last_seen_at;
     if now - s.last_seen_at > 60_000 {
         db::sessions::touch(&mut conn, &hash, now).await?;
+        last_seen = now;
     }
-    Ok(Some((principal_of(&user)?, gate_of(app, &user))))
+    let caller = (principal_of(&user)?, gate_of(app, &user));
+    // Remembered until the session would expire, or must be read again to be kept alive.
+    let until = s.expires_at.min(last_seen + 60_000).min(last_seen + idle_limit);
+    app.callers.put(&hash, caller.clone(), epoch, now, until);
+    Ok(Some(caller))
 }
 
 pub async fn token_principal(app: &App, token: &str) -> AppResult<Option<Principal>> {
+    let hash = sm3_hex(token.as_bytes());
+    let now = now_ms();
+    if let Some((p, _)) = app.callers.get(&hash, now) {
+        return Ok(Some(p));
+    }
+    let epoch = db::access::epoch();
     let mut conn = app.db.clone();
-    let Some(user) = db::users::by_token_hash(&mut conn, &sm3_hex(token.as_bytes())).await? else {
+    let Some((user, expires_at)) = db::users::by_token_hash(&mut conn, &hash).await? else {
         return Ok(None);
     };
     if user.disabled {
         return Ok(None);
     }
-    Ok(Some(principal_of(&user)?))
+    let p = principal_of(&user)?;
+    app.callers.put(&hash, (p.clone(), None), epoch, now, expires_at);
+    Ok(Some(p))
 }
 
 pub async fn logout(app: &App, session_id: &str, actor: &Actor) -> AppResult<()> {

@@ -312,12 +312,10 @@ pub async fn file(app: &App, actor: &Actor, id: i64, reveal: bool) -> AppResult<
     let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
     let mut conn = app.db.clone();
     let e = load(&mut conn, p, id, Action::Read).await?;
-    let mut names = Vec::new();
-    for code in region_path(&e.region_code).iter().rev().skip(1) {
-        if let Some(r) = db::regions::get(&mut conn, code).await? {
-            names.push(r.name);
-        }
-    }
+    // The names above the nation, from the top down, read in one statement.
+    let path: Vec<String> = region_path(&e.region_code).into_iter().rev().skip(1).collect();
+    let found = db::regions::get_many(&mut conn, &path).await?;
+    let names = path.iter().filter_map(|code| found.iter().find(|r| &r.code == code).map(|r| r.name.clone())).collect();
     let mut f = EnterpriseFile {
         sizes: file::sizes(&mut conn, id).await?,
         credits: file::credits(&mut conn, id).await?,

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod assessments;
 pub mod audit;
 pub mod bundle;
+pub mod callers;
 pub mod cases;
 pub mod catalogue;
 pub mod claims;
@@ -83,6 +84,8 @@ pub struct App {
     pub hasher: std::sync::Arc<hashing::Hasher>,
     /// Rate limits on logins and the public forms.
     pub limits: std::sync::Arc<Limits>,
+    /// Who each recent session or token belongs to (see [`callers`]).
+    pub callers: std::sync::Arc<callers::Remembered<(Principal, Option<accounts::Gate>)>>,
 }
 
 impl App {
@@ -116,6 +119,7 @@ impl App {
             demo: Default::default(),
             hasher: std::sync::Arc::new(hasher),
             limits: std::sync::Arc::new(limits),
+            callers: Default::default(),
         }
     }
 }

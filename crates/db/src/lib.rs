@@ -7,6 +7,7 @@
 //! caller's thread ([`sqlite`]), PostgreSQL through sqlx's asynchronous pool.
 
 pub mod acceptance;
+pub mod access;
 pub mod assessments;
 pub mod audit;
 pub mod cases;
@@ -210,13 +211,17 @@ macro_rules! query_methods {
         /// Runs a statement and returns the number of rows it touched.
         pub async fn execute($($recv)+ self, sql: &str, args: Vec<Arg>) -> DbResult<u64> {
             plans::record(sql, &args);
-            match self {
-                $sqlite => sqlite::execute(&$lite, sql, &args),
+            let n = match self {
+                $sqlite => sqlite::execute(&$lite, sql, &args)?,
                 $pg => {
                     let q = sqlx::query::<Postgres>(AssertSqlSafe(sql.to_owned()));
-                    Ok(bind_args!(q, args).execute($pe).await?.rows_affected())
+                    bind_args!(q, args).execute($pe).await?.rows_affected()
                 }
+            };
+            if access::changes_access(sql) {
+                self.access_changed();
             }
+            Ok(n)
         }
 
         /// A single `BIGINT` value (counts, ids, sums cast to BIGINT).
@@ -289,8 +294,8 @@ impl Db {
     /// IMMEDIATE`) so a reader never fails upgrading to a writer mid-way.
     pub async fn begin(&self) -> DbResult<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?, false),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?, false),
         })
     }
 
@@ -303,6 +308,11 @@ impl Db {
         }
     }
 
+    /// A statement outside a transaction is committed when it returns.
+    fn access_changed(&self) {
+        access::bump();
+    }
+
     query_methods!([&] Db::Sqlite(p) => *p.get()?, Db::Postgres(p) => p);
 }
 
@@ -310,27 +320,46 @@ impl Db {
 /// rolled back when dropped.
 pub enum Tx {
     /// The transaction holds its turn in the write queue until it is committed or dropped.
-    Sqlite(sqlite::Tx),
-    Postgres(Transaction<'static, Postgres>),
+    /// The flag notes that it changed who may do what (see [`access`]).
+    Sqlite(sqlite::Tx, bool),
+    Postgres(Transaction<'static, Postgres>, bool),
 }
 
 impl Tx {
     pub async fn commit(self) -> DbResult<()> {
-        match self {
-            Tx::Sqlite(t) => t.commit()?,
-            Tx::Postgres(t) => t.commit().await?,
+        let changed = match self {
+            Tx::Sqlite(t, changed) => {
+                t.commit()?;
+                changed
+            }
+            Tx::Postgres(t, changed) => {
+                t.commit().await?;
+                changed
+            }
+        };
+        // Again after the commit: a caller read between the statement and the commit saw the
+        // old state and may have remembered it under the first bump.
+        if changed {
+            access::bump();
         }
         Ok(())
+    }
+
+    fn access_changed(&mut self) {
+        access::bump();
+        match self {
+            Tx::Sqlite(_, changed) | Tx::Postgres(_, changed) => *changed = true,
+        }
     }
 
     pub fn backend(&self) -> Backend {
         match self {
             Tx::Sqlite(..) => Backend::Sqlite,
-            Tx::Postgres(_) => Backend::Postgres,
+            Tx::Postgres(..) => Backend::Postgres,
         }
     }
 
-    query_methods!([&mut] Tx::Sqlite(t) => t.conn(), Tx::Postgres(t) => &mut **t);
+    query_methods!([&mut] Tx::Sqlite(t, _) => t.conn(), Tx::Postgres(t, _) => &mut **t);
 }
 
 /// Milliseconds since the Unix epoch: how every timestamp is stored (BIGINT on

@@ -24,6 +24,20 @@ pub async fn get(c: &mut impl Conn, code: &str) -> DbResult<Option<RegionRow>> {
     c.fetch_optional("SELECT code, name, parent_code, level FROM regions WHERE code = $1", args![code]).await
 }
 
+/// The regions of `codes` that exist, in one statement (a region's path up to the nation is at
+/// most four codes).
+pub async fn get_many(c: &mut impl Conn, codes: &[String]) -> DbResult<Vec<RegionRow>> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=codes.len()).map(|i| format!("${i}")).collect();
+    c.fetch_all(
+        &format!("SELECT code, name, parent_code, level FROM regions WHERE code IN ({})", marks.join(", ")),
+        codes.iter().map(crate::Arg::from).collect(),
+    )
+    .await
+}
+
 /// Regions in a subtree, in code order, after `after` (keyset pagination).
 pub async fn list(c: &mut impl Conn, bounds: &(String, String), after: &str, limit: i64) -> DbResult<Vec<RegionRow>> {
     c.fetch_all(

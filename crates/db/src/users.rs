@@ -73,15 +73,16 @@ pub async fn by_id(c: &mut impl Conn, id: i64) -> DbResult<Option<UserRow>> {
 
 /// The user an unrevoked, unexpired API token (by its hash) belongs to, in one statement: it runs on
 /// every API request.
-pub async fn by_token_hash(c: &mut impl Conn, token_hash: &str) -> DbResult<Option<UserRow>> {
-    c.fetch_optional(
-        &format!(
-            "SELECT {COLS} FROM users WHERE id = \
-             (SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2)"
-        ),
-        args![token_hash, now_ms()],
-    )
-    .await
+/// The holder of a live API token, and when the token expires.
+pub async fn by_token_hash(c: &mut impl Conn, token_hash: &str) -> DbResult<Option<(UserRow, i64)>> {
+    let token: Option<(i64, i64)> = c
+        .fetch_optional(
+            "SELECT user_id, expires_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
+            args![token_hash, now_ms()],
+        )
+        .await?;
+    let Some((user_id, expires_at)) = token else { return Ok(None) };
+    Ok(by_id(c, user_id).await?.map(|u| (u, expires_at)))
 }
 
 /// One page of users in a region subtree, after `after_id` (keyset pagination).

@@ -598,7 +598,59 @@ async fn officers_sign_in_with_a_second_factor(store: Store) {
     assert_eq!(get(&t, &tok, "/api/v1/enterprises").await.0, 200);
 }
 
+/// Callers are remembered between requests (`app::callers`), yet a disable takes effect at
+/// once: while clients call in a loop with a token and a session, every request sent after the
+/// administrator's disable has answered is refused.
+async fn a_disable_takes_effect_at_once_under_load(store: Store) {
+    let t = TestApp::spawn(store).await;
+    let tok = token(&t, "demo-district").await;
+    let (browser, _) = t.demo_login("demo-district").await;
+    assert_eq!(get(&t, &tok, "/api/v1/me").await.0, 200);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let disabled_at: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>> = Default::default();
+    let mut loops = Vec::new();
+    for i in 0..6 {
+        let (url, page, tok, browser) = (t.url("/api/v1/me"), t.url("/home"), tok.clone(), browser.clone());
+        let (stop, disabled_at) = (stop.clone(), disabled_at.clone());
+        loops.push(tokio::spawn(async move {
+            let api = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+            let (mut before, mut late) = (0, Vec::new());
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let sent = std::time::Instant::now();
+                let status = if i % 2 == 0 {
+                    api.get(&url).bearer_auth(&tok).send().await.unwrap().status().as_u16()
+                } else {
+                    browser.get(&page).send().await.unwrap().status().as_u16()
+                };
+                let after_disable = disabled_at.lock().unwrap().is_some_and(|d| sent > d);
+                if after_disable && status == 200 {
+                    late.push(status);
+                } else if !after_disable && status == 200 {
+                    before += 1;
+                }
+            }
+            (before, late)
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (sys, csrf) = t.demo_login("demo-sysadmin").await;
+    let id = user_id(&t, "demo-district").await;
+    let res = sys.post(t.url(&format!("/admin/users/{id}/disable"))).form(&[("_csrf", csrf.as_str())]).send();
+    assert_eq!(res.await.unwrap().status(), 303);
+    *disabled_at.lock().unwrap() = Some(std::time::Instant::now());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut served_before = 0;
+    for l in loops {
+        let (before, late) = l.await.unwrap();
+        served_before += before;
+        assert!(late.is_empty(), "{} requests sent after the disable were served", late.len());
+    }
+    assert!(served_before > 6, "the loops ran against a live account first ({served_before})");
+}
+
 on_both_stores!(
+    a_disable_takes_effect_at_once_under_load,
     parallel_wrong_passwords_lock_exactly_at_the_threshold,
     every_refused_login_looks_the_same,
     password_hashing_is_bounded,
