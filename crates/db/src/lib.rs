@@ -299,6 +299,15 @@ impl Db {
         })
     }
 
+    /// A bigger page cache for bulk work in this process (SQLite; PostgreSQL's cache is the
+    /// server's).
+    pub fn set_page_cache_mib(&self, mib: i64) -> DbResult<()> {
+        match self {
+            Db::Sqlite(p) => p.set_page_cache_mib(mib),
+            Db::Postgres(_) => Ok(()),
+        }
+    }
+
     pub async fn close(&self) {
         match self {
             // Folds the write-ahead log into the file now; the last connection to close

@@ -726,6 +726,9 @@ async fn backup(s: &Settings, to: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The page cache of `dengta import` (SQLite), in MiB.
+const IMPORT_CACHE_MIB: i64 = 64;
+
 async fn import_file(
     s: &Settings,
     kind: crate::app::import::Kind,
@@ -733,6 +736,9 @@ async fn import_file(
     as_user: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let app = open(s).await?;
+    // The command runs alone: a bigger page cache than the server's keeps a big file's index
+    // pages in memory while rows are inserted at random places in them.
+    app.db.set_page_cache_mib(IMPORT_CACHE_MIB)?;
     let actor = match as_user {
         None => Actor::cli(),
         Some(name) => {
