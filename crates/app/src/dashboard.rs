@@ -392,7 +392,7 @@ pub async fn dashboard(app: &App, p: &Principal, region: Option<&str>) -> AppRes
     if !p.region.contains(&code) {
         return Err(AppError::NotFound);
     }
-    let mut c = app.db.clone();
+    let mut c = app.db.read().await?;
     let row = db::regions::get(&mut c, code.as_str()).await?.ok_or(AppError::NotFound)?;
     // The instance's own counters plus those imported from the instances below (upward reports).
     let mut raw: BTreeMap<String, i64> = store::values(&mut c, code.as_str()).await?.into_iter().collect();
@@ -413,7 +413,8 @@ pub async fn dashboard(app: &App, p: &Principal, region: Option<&str>) -> AppRes
             r.values.insert(cv.metric.get(2..).unwrap_or_default().to_owned(), cv.value);
         }
     }
-    for r in children.values_mut() {
+    let imports_below = super::reports::any_imported_within(&mut c, &code).await?;
+    for r in children.values_mut().filter(|_| imports_below) {
         let Ok(child) = RegionCode::parse(&r.code) else { continue };
         for (k, v) in super::reports::imported_values(&mut c, &child).await? {
             if CHILD_METRICS.contains(&k.as_str()) {

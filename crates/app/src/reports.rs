@@ -374,6 +374,20 @@ pub async fn import(app: &App, actor: &Actor, pkg: &Package) -> AppResult<usize>
     Ok(payload.counters.len())
 }
 
+/// Whether any imported counter lies in `node`'s subtree (as a node row or as a package's
+/// top row): when none does, which is the usual case, a dashboard skips the lookups per child.
+pub async fn any_imported_within(c: &mut impl Conn, node: &RegionCode) -> AppResult<bool> {
+    let (lo, hi) = node.subtree_bounds();
+    Ok(c.scalar(
+        "SELECT CAST(CASE WHEN EXISTS (SELECT 1 FROM imported_counters WHERE region_code BETWEEN $1 AND $2) \
+         OR EXISTS (SELECT 1 FROM imported_counters WHERE top = TRUE AND source_region BETWEEN $1 AND $2) \
+         THEN 1 ELSE 0 END AS BIGINT)",
+        args![&lo, &hi],
+    )
+    .await?
+        > 0)
+}
+
 /// Imported counters that belong to `node` for a dashboard: inside a package's region its node
 /// rows count as they are; a package's own region counts toward every node above it.
 pub async fn imported_values(c: &mut impl Conn, node: &RegionCode) -> AppResult<BTreeMap<String, i64>> {

@@ -36,6 +36,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, FromRow, Postgres, Transaction};
 
@@ -299,6 +300,16 @@ impl Db {
         })
     }
 
+    /// One connection for a request's reads, so a page that runs several statements takes
+    /// the pool once and (SQLite) sees one snapshot under one read lock instead of a lock per
+    /// statement. Reads only: a write goes through [`Db::begin`].
+    pub async fn read(&self) -> DbResult<Read> {
+        Ok(match self {
+            Db::Sqlite(p) => Read::Sqlite(p.snapshot()?),
+            Db::Postgres(p) => Read::Postgres(p.acquire().await?),
+        })
+    }
+
     /// A bigger page cache for bulk work in this process (SQLite; PostgreSQL's cache is the
     /// server's).
     pub fn set_page_cache_mib(&self, mib: i64) -> DbResult<()> {
@@ -371,6 +382,28 @@ impl Tx {
     query_methods!([&mut] Tx::Sqlite(t, _) => t.conn(), Tx::Postgres(t, _) => &mut **t);
 }
 
+/// A connection held for a request's reads (see [`Db::read`]); given back when dropped.
+pub enum Read {
+    Sqlite(sqlite::Snapshot),
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl Read {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Read::Sqlite(..) => Backend::Sqlite,
+            Read::Postgres(..) => Backend::Postgres,
+        }
+    }
+
+    /// Reads only by contract; a statement that changes access still raises the epoch.
+    fn access_changed(&self) {
+        access::bump();
+    }
+
+    query_methods!([&mut] Read::Sqlite(s) => s.conn(), Read::Postgres(c) => &mut **c);
+}
+
 /// Milliseconds since the Unix epoch: how every timestamp is stored (BIGINT on
 /// both engines, so precision and ordering are identical).
 pub fn now_ms() -> i64 {
@@ -423,3 +456,4 @@ macro_rules! impl_conn {
 }
 impl_conn!(Db);
 impl_conn!(Tx);
+impl_conn!(Read);

@@ -133,6 +133,14 @@ impl Pool {
         Ok(Tx { conn, open: true, _turn: turn })
     }
 
+    /// A connection inside a deferred read transaction: every statement on it sees the
+    /// same snapshot, and the WAL read lock is taken once, at the first read.
+    pub fn snapshot(&self) -> DbResult<Snapshot> {
+        let conn = self.get()?;
+        conn.execute_batch("BEGIN DEFERRED")?;
+        Ok(Snapshot { conn })
+    }
+
     /// Folds the write-ahead log into the file and closes every idle connection.
     pub fn close(&self) {
         self.inner.closed.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -243,6 +251,25 @@ impl Tx {
         self.conn.execute_batch("COMMIT")?;
         self.open = false;
         Ok(())
+    }
+}
+
+/// See [`Pool::snapshot`]; ends its read transaction when dropped.
+pub struct Snapshot {
+    conn: Pooled,
+}
+
+impl Snapshot {
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl Drop for Snapshot {
+    fn drop(&mut self) {
+        // A failed end leaves the connection inside a transaction, and `Pooled` then does not
+        // lend it again.
+        let _ = self.conn.execute_batch("COMMIT");
     }
 }
 
