@@ -299,10 +299,20 @@ export async function logout(page) {
   ]);
 }
 
-/** Trimmed text of the side-navigation links, in order. */
+/** Trimmed text of the side-navigation links, in order (without their to-do counts). */
 export async function navEntries(page) {
-  const texts = await page.locator('nav.side a').allTextContents();
+  const texts = await page
+    .locator('nav.side a')
+    .evaluateAll((links) => links.map((a) => [...a.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('')));
   return texts.map((s) => s.trim());
+}
+
+/** The to-do count beside each side-navigation entry: { href: count }. */
+export async function navCounts(page) {
+  const pairs = await page
+    .locator('nav.side a')
+    .evaluateAll((links) => links.map((a) => [a.getAttribute('href'), Number(a.querySelector('.badge')?.textContent ?? 0)]));
+  return Object.fromEntries(pairs);
 }
 
 /** Trimmed text of the cells in one column of a table's body. */

@@ -29,6 +29,27 @@ pub struct Settings {
     pub privacy: PrivacySettings,
     pub providers: ProviderSettings,
     pub server: ServerSettings,
+    pub webhooks: WebhookSettings,
+}
+
+/// Outbound webhooks (see `app::webhooks`). Nothing is sent unless a subscription exists.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// How often the server looks for deliveries that are due.
+    pub poll_ms: u64,
+    /// The wait before the first retry; each further retry waits twice as long (at most an hour).
+    pub retry_base_ms: i64,
+    /// Attempts before a delivery is given up (it can still be replayed).
+    pub max_attempts: i64,
+    /// How long one attempt may take.
+    pub timeout_ms: u64,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings { poll_ms: 1000, retry_base_ms: 10_000, max_attempts: 8, timeout_ms: 10_000 }
+    }
 }
 
 /// Connection limits of the HTTP server: a slow or idle client cannot hold a connection
@@ -147,6 +168,7 @@ impl Default for Settings {
             privacy: PrivacySettings::default(),
             providers: ProviderSettings::default(),
             server: ServerSettings::default(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }

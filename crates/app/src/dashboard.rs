@@ -364,7 +364,7 @@ pub const CHILD_METRICS: &[&str] = &[
     "p.disbursed_fen",
 ];
 
-fn last_months(now_ms: i64, n: usize) -> Vec<String> {
+pub(crate) fn last_months(now_ms: i64, n: usize) -> Vec<String> {
     let today = Date::from_unix_ms_beijing(now_ms);
     let (mut y, mut m) = (today.year(), i32::from(today.month()));
     let mut out = Vec::with_capacity(n);

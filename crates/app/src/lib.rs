@@ -21,6 +21,7 @@ pub mod duties;
 pub mod enterprises;
 pub mod export;
 pub mod files;
+pub mod front;
 pub mod generate;
 pub mod hashing;
 pub mod home;
@@ -28,6 +29,7 @@ pub mod identifiers;
 pub mod import;
 pub mod integrity;
 pub mod need_to_know;
+pub mod notifications;
 pub mod objections;
 pub mod open_data;
 pub mod personal;
@@ -39,6 +41,8 @@ pub mod reports;
 pub mod setup;
 pub mod subsidies;
 pub mod totp;
+pub mod webhooks;
+pub mod workbench;
 
 use std::time::Duration;
 
@@ -86,6 +90,8 @@ pub struct App {
     pub limits: std::sync::Arc<Limits>,
     /// Who each recent session or token belongs to (see [`callers`]).
     pub callers: std::sync::Arc<callers::Remembered<(Principal, Option<accounts::Gate>)>>,
+    /// Each user's to-do counts for the side navigation (see [`workbench`]).
+    pub workbench_counts: std::sync::Arc<workbench::CountCache>,
 }
 
 impl App {
@@ -120,6 +126,7 @@ impl App {
             hasher: std::sync::Arc::new(hasher),
             limits: std::sync::Arc::new(limits),
             callers: Default::default(),
+            workbench_counts: Default::default(),
         }
     }
 }

@@ -12,10 +12,12 @@ pub mod assessments;
 pub mod audit;
 pub mod cases;
 pub mod catalogue;
+pub mod changes;
 pub mod dashboard;
 pub mod duties;
 pub mod enterprise_file;
 pub mod enterprises;
+pub mod events;
 pub mod imports;
 pub mod instruments;
 pub mod ledger;
@@ -30,6 +32,7 @@ pub mod subsidies;
 pub mod tokens;
 pub mod totp;
 pub mod users;
+pub mod workbench;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -222,6 +225,7 @@ macro_rules! query_methods {
             if access::changes_access(sql) {
                 self.access_changed();
             }
+            self.wrote();
             Ok(n)
         }
 
@@ -333,6 +337,10 @@ impl Db {
         access::bump();
     }
 
+    fn wrote(&self) {
+        changes::bump();
+    }
+
     query_methods!([&] Db::Sqlite(p) => *p.get()?, Db::Postgres(p) => p);
 }
 
@@ -362,6 +370,7 @@ impl Tx {
         if changed {
             access::bump();
         }
+        changes::bump();
         Ok(())
     }
 
@@ -371,6 +380,9 @@ impl Tx {
             Tx::Sqlite(_, changed) | Tx::Postgres(_, changed) => *changed = true,
         }
     }
+
+    /// What a transaction writes counts once it is committed.
+    fn wrote(&mut self) {}
 
     pub fn backend(&self) -> Backend {
         match self {
@@ -396,9 +408,13 @@ impl Read {
         }
     }
 
-    /// Reads only by contract; a statement that changes access still raises the epoch.
+    /// Reads only by contract; a statement that changes anything still raises the epochs.
     fn access_changed(&self) {
         access::bump();
+    }
+
+    fn wrote(&self) {
+        changes::bump();
     }
 
     query_methods!([&mut] Read::Sqlite(s) => s.conn(), Read::Postgres(c) => &mut **c);

@@ -166,13 +166,18 @@ pub struct NewStep<'a> {
     pub actor: &'a str,
 }
 
+/// Records a workflow step, and with it the event that tells the people it concerns and the
+/// webhooks subscribed to it (`events::record_step`), in the caller's transaction.
 pub async fn add_step(c: &mut impl Conn, s: &NewStep<'_>) -> DbResult<i64> {
-    c.scalar(
-        "INSERT INTO workflow_events (subject, subject_id, action, from_state, to_state, reason, flagged, actor, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-        args![s.subject, s.subject_id, s.action, s.from_state, s.to_state, s.reason, s.flagged, s.actor, now_ms()],
-    )
-    .await
+    let id = c
+        .scalar(
+            "INSERT INTO workflow_events (subject, subject_id, action, from_state, to_state, reason, flagged, actor, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            args![s.subject, s.subject_id, s.action, s.from_state, s.to_state, s.reason, s.flagged, s.actor, now_ms()],
+        )
+        .await?;
+    super::events::record_step(c, s.subject, s.subject_id, (s.action, s.from_state, s.to_state), s.actor).await?;
+    Ok(id)
 }
 
 pub async fn steps(c: &mut impl Conn, subject: &str, subject_id: i64) -> DbResult<Vec<StepRow>> {

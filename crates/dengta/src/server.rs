@@ -52,9 +52,11 @@ impl Server {
     /// Serves until `shutdown` resolves, then finishes in-flight requests.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let sweeper = tokio::spawn(sweep_sessions(self.app.clone()));
+        let webhooks = tokio::spawn(crate::app::webhooks::run(self.app.clone()));
         let router = crate::web::router(self.app.clone());
         serve(self.listener, router, &self.app.settings.server, shutdown).await;
         sweeper.abort();
+        webhooks.abort();
         self.app.db.close().await;
         Ok(())
     }

@@ -23,3 +23,4 @@ pub mod programme;
 pub mod provider;
 pub mod region;
 pub mod role;
+pub mod workbench;

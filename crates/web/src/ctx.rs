@@ -41,6 +41,8 @@ pub struct Ctx {
     pub client: String,
     /// What the session must do before anything else (change a one-time password, enrol TOTP).
     pub gate: Option<Gate>,
+    /// To-dos per side-navigation entry, for the pages (see `app::workbench::nav_counts`).
+    pub todo_counts: Option<std::sync::Arc<crate::app::workbench::Counts>>,
 }
 
 impl Ctx {

@@ -17,6 +17,8 @@ pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
     pub active: bool,
+    /// To-dos waiting behind this entry (the home entry: all of them).
+    pub count: usize,
 }
 
 pub struct Crumb {
@@ -34,6 +36,8 @@ pub struct Layout {
     pub demo: bool,
     pub path: String,
     pub version: &'static str,
+    /// The signed-in person's unread messages.
+    pub unread: usize,
 }
 
 impl Layout {
@@ -53,9 +57,18 @@ impl Layout {
                     |href: &str| ctx.path == href || (href != "/home" && ctx.path.starts_with(&format!("{href}/")));
                 let current =
                     entries.iter().filter(|(href, _)| under(href)).map(|(href, _)| *href).max_by_key(|h| h.len());
+                let count = |href: &str| {
+                    let key = if href == "/home" { "" } else { href };
+                    ctx.todo_counts.as_ref().and_then(|c| c.get(key).copied()).unwrap_or(0)
+                };
                 entries
                     .into_iter()
-                    .map(|(href, key)| NavItem { href, label: t(ctx.lang, key), active: Some(href) == current })
+                    .map(|(href, key)| NavItem {
+                        href,
+                        label: t(ctx.lang, key),
+                        active: Some(href) == current,
+                        count: count(href),
+                    })
                     .collect()
             }
             None => Vec::new(),
@@ -80,6 +93,7 @@ impl Layout {
             demo: ctx.demo,
             path: ctx.path.clone(),
             version: env!("CARGO_PKG_VERSION"),
+            unread: ctx.todo_counts.as_ref().and_then(|c| c.get("unread").copied()).unwrap_or(0),
         }
     }
 

@@ -60,6 +60,7 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
         provider_admitted: None,
         client,
         gate: None,
+        todo_counts: None,
     };
     let resolved = match (&bearer, &session_id) {
         (Some(token), _) => accounts::token_principal(&app, token).await.map(|p| (p, true)),
@@ -115,6 +116,14 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
         };
         let p = crate::error::Problem { status: axum::http::StatusCode::FORBIDDEN, key, detail: String::new() };
         return error_page::render_problem(&ctx, &p);
+    }
+    // The side navigation's to-do counts, for a signed-in person's pages.
+    let page = !ctx.api && req.method() == axum::http::Method::GET && !ctx.path.starts_with("/static/");
+    if let Some(p) = ctx.principal.as_ref().filter(|_| page && ctx.gate.is_none()) {
+        match crate::app::workbench::nav_counts(&app, p).await {
+            Ok(c) => ctx.todo_counts = Some(c),
+            Err(e) => tracing::warn!(error = %e, "counting the to-dos failed"),
+        }
     }
     let fresh = csrf_cookie.is_none();
     ctx.csrf = match csrf_cookie {

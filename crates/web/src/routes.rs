@@ -64,6 +64,8 @@ pub enum Object {
     Subsidy,
     /// A typical case or 小灯塔 nomination (its enterprise, officers and experts over it).
     Case,
+    /// A webhook subscription (system administrators of its region or above).
+    Webhook,
 }
 
 #[derive(Clone, Debug)]
@@ -165,7 +167,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
     use Method as M;
     use Object as O;
     vec![
-        (def(M::GET, "/", Public, "Entry: home or login"), get(pages::auth::root)),
+        (def(M::GET, "/", Public, "Front page: the programme's figures, 公示 in progress, typical cases, how to take part (signed in: the workbench)"), get(pages::public::front)),
         (def(M::GET, "/login", Public, "Login page"), get(pages::auth::login_page)),
         (def(M::POST, "/login", Public, "Sign in"), post(pages::auth::login)),
         (def(M::POST, "/login/totp", Public, "Second sign-in step: the TOTP or a recovery code"), post(pages::auth::login_totp)),
@@ -176,6 +178,8 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::GET, "/register", Public, "Enterprise self-registration"), get(pages::claims::register_page)),
         (def(M::POST, "/register", Public, "Register and claim an enterprise").public_form(), post(pages::claims::register)),
         (def(M::GET, "/home", Anyone, "Home page for the role").nav("nav.home"), get(pages::home::home)),
+        (def(M::GET, "/notifications", Anyone, "The caller's messages (站内信)"), get(pages::home::messages)),
+        (def(M::POST, "/notifications/read", Anyone, "Mark every message read"), post(pages::home::read_all)),
         (def(M::GET, "/dashboard", Roles(OFFICER_AUDIT), "Dashboard (数据看板) of a region in scope (?region=): figures against targets, charts with their tables, drill-down").nav("nav.dashboard"), get(pages::dashboard::show)),
         (def(M::GET, "/dashboard/export", Roles(OFFICER_AUDIT), "One dashboard tile as .xlsx (?tile=regions|sub_industries|levels|months|money&region=)"), get(pages::dashboard::export)),
         (def(M::POST, "/dashboard/targets", Roles(OFFICER), "Set a target of the officer's own region (form: metric, value)"), post(pages::dashboard::set_target)),
@@ -315,6 +319,16 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::GET, "/api/v1/system/stats", Roles(SYS), "The store and the statements this process has run"), get(api::health::stats)),
         (def(M::GET, "/api/openapi.json", Public, "This API's OpenAPI document"), get(api::openapi::document)),
         (def(M::GET, "/api/v1/me", Anyone, "The caller's identity, role and scope"), get(api::v1::me)),
+        (def(M::GET, "/api/v1/notifications", Anyone, "The caller's messages (站内信), newest first (?unread=true), and the unread count"), get(api::messages::list)),
+        (def(M::POST, "/api/v1/notifications/read", Anyone, "Mark one message read: {id}, or all: {}"), post(api::messages::mark_read)),
+        (def(M::GET, "/api/v1/notifications/mutes", Anyone, "The kinds of event the caller muted, and every kind"), get(api::messages::mutes)),
+        (def(M::POST, "/api/v1/notifications/mutes", Anyone, "Replace the muted kinds: {muted: [kind]}"), post(api::messages::set_mutes)),
+        (def(M::GET, "/api/v1/webhooks", Roles(SYS), "Webhook subscriptions in the administrator's region"), get(api::messages::webhooks)),
+        (def(M::POST, "/api/v1/webhooks", Roles(SYS), "Subscribe a receiver: {url, region, kinds}; the answer holds the signing secret, once"), post(api::messages::create_webhook)),
+        (def(M::POST, "/api/v1/webhooks/{id}/active", Roles(SYS), "Stop or resume a webhook: {active}").on(O::Webhook), post(api::messages::set_active)),
+        (def(M::GET, "/api/v1/webhooks/{id}/deliveries", Roles(SYS), "A webhook's delivery log, newest first").on(O::Webhook), get(api::messages::deliveries)),
+        (def(M::POST, "/api/v1/webhooks/{id}/replay", Roles(SYS), "Send one of its deliveries again: {delivery}").on(O::Webhook), post(api::messages::replay)),
+        (def(M::GET, "/api/v1/workbench", Anyone, "The caller's workbench: to-dos (待办) sorted by deadline with the link that opens each, recent steps (已办), an enterprise's journey"), get(api::v1::workbench)),
         (def(M::GET, "/api/v1/enterprises", Roles(OFFICER_ENTERPRISE), "Enterprises in scope (filters, keyset paginated)"), get(api::directory::enterprises)),
         (def(M::POST, "/api/v1/enterprises", Roles(OFFICER), "Register an enterprise"), post(api::directory::create_enterprise)),
         (def(M::GET, "/api/v1/enterprises/{id}", Roles(OFFICER_ENTERPRISE), "One enterprise; personal data masked unless ?personal=true, which is audited").on(O::Enterprise), get(api::directory::enterprise)),

@@ -7,34 +7,12 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Store, TestApp, fixture, get, post, token};
+use crate::support::{Store, TestApp, fixture, get, officer_token, post, token};
 use dengta::app::{Actor, accounts};
 use dengta::db::{self, Arg};
 use dengta_domain::duties::{Duties, Step};
 
 const DAY: i64 = 86_400_000;
-
-/// An extra officer of 南京市 (the demo has three: demo-officer, demo-approver, demo-finance).
-async fn officer(t: &TestApp, name: &str, region: &str) -> String {
-    let mut c = t.db();
-    let hash = accounts::hash_password("Officer#2026").await.unwrap();
-    db::users::insert(
-        &mut c,
-        &db::users::NewUser {
-            username: name,
-            display_name: name,
-            password_hash: &hash,
-            role: "officer",
-            region_code: region,
-            enterprise_id: None,
-            provider_id: None,
-            is_demo: false,
-        },
-    )
-    .await
-    .unwrap();
-    token(t, name).await
-}
 
 /// Asserts a 422 naming the duty rule.
 fn refused(s: u16, v: &Value, rule: &str) {
@@ -217,8 +195,8 @@ async fn subsidy_three_people(store: Store) {
     let computer = token(&t, "demo-officer").await;
     let approver = token(&t, "demo-approver").await;
     let payer = token(&t, "demo-finance").await;
-    let clearer = officer(&t, "nj-clearer", "320100").await;
-    let dismisser = officer(&t, "nj-dismisser", "320100").await;
+    let clearer = officer_token(&t, "nj-clearer", "320100").await;
+    let dismisser = officer_token(&t, "nj-dismisser", "320100").await;
     let pid = project_with_acceptance(&t, &f, "补助职责分离", "accepted", Some(10_000_000)).await;
 
     let (s, v) = post(&t, &computer, &format!("/api/v1/projects/{pid}/subsidies"), json!({})).await;
@@ -344,8 +322,8 @@ async fn trust_and_import(store: Store) {
     let province_instance = TestApp::spawn(store).await;
     let city = token(&city_instance, "demo-officer").await;
     let (_, pkg) = get(&city_instance, &city, "/api/v1/reports/export").await;
-    let truster = officer(&province_instance, "js-truster", "320000").await;
-    let importer = officer(&province_instance, "js-importer", "320000").await;
+    let truster = officer_token(&province_instance, "js-truster", "320000").await;
+    let importer = officer_token(&province_instance, "js-importer", "320000").await;
     let trust = json!({"region_code": "320100", "public_key": pkg["public_key"]});
     assert_eq!(post(&province_instance, &truster, "/api/v1/reports/keys", trust).await.0, 201);
     let imp = "/api/v1/reports/import";

@@ -8,34 +8,13 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Store, TestApp, post, token};
+use crate::support::{Store, TestApp, officer_token, post, token};
 use dengta::db::{self, Arg};
 use dengta_domain::programme::Date;
 
 /// 12:00 Beijing time on `day`, in Unix milliseconds.
 fn noon(day: &str) -> i64 {
     Date::parse(day).unwrap().start_ms_beijing() + 12 * 3_600_000
-}
-
-async fn city_officer(t: &TestApp, name: &str, region: &str) -> String {
-    let mut c = t.db();
-    let hash = dengta::app::accounts::hash_password("Money@2026").await.unwrap();
-    db::users::insert(
-        &mut c,
-        &db::users::NewUser {
-            username: name,
-            display_name: "市工业和信息化局",
-            password_hash: &hash,
-            role: "officer",
-            region_code: region,
-            enterprise_id: None,
-            provider_id: None,
-            is_demo: false,
-        },
-    )
-    .await
-    .unwrap();
-    token(t, name).await
 }
 
 /// An enterprise of `region` enrolled (listed) in `programme`. Returns (enterprise, enrolment).
@@ -239,7 +218,7 @@ async fn allocate(t: &TestApp, tok: &str, programme: &str, yuan: &str) {
 /// all the same, so what is reserved for the project is the award exactly.
 async fn longyan_first_instalment_on_the_down_payment(store: Store) {
     let t = TestApp::spawn(store).await;
-    let city = city_officer(&t, "longyan-officer", "350800").await;
+    let city = officer_token(&t, "longyan-officer", "350800").await;
     allocate(&t, &city, "longyan-2024", "5000000").await;
     let cases = [
         ("91350802MA2Y3K416A", 40_000_000, 12_000_000, 3, 4_800_000, 20_000_000),
@@ -274,7 +253,7 @@ async fn longyan_first_instalment_on_the_down_payment(store: Store) {
 /// acceptance, also computed sixteen times at once, is reserved once too.
 async fn parallel_computations_reserve_once(store: Store) {
     let t = TestApp::spawn(store).await;
-    let city = city_officer(&t, "longyan-officer", "350800").await;
+    let city = officer_token(&t, "longyan-officer", "350800").await;
     allocate(&t, &city, "longyan-2024", "1000000").await;
     let e = enrolled(&t, "longyan-2024", "91350802MA2Y3K416A", "350802", "C3412", "机械装备").await;
     let id = project(&t, "longyan-2024", e, "350802", 40_000_000, 0, 12_000_000).await;
@@ -389,7 +368,7 @@ async fn cap_per_enterprise_across_projects(store: Store) {
 /// Longyan at 三级 gives 50% of it, 25万.
 async fn provider_discount_is_not_in_the_base(store: Store) {
     let t = TestApp::spawn(store).await;
-    let city = city_officer(&t, "longyan-officer", "350800").await;
+    let city = officer_token(&t, "longyan-officer", "350800").await;
     allocate(&t, &city, "longyan-2024", "1000000").await;
     let e = enrolled(&t, "longyan-2024", "91350802MA2Y3K416A", "350802", "C3412", "机械装备").await;
     let id = project(&t, "longyan-2024", e, "350802", 60_000_000, 10_000_000, 10_000_000).await;

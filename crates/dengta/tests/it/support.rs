@@ -198,6 +198,9 @@ pub struct Fixture {
     /// A typical-case nomination of demo-enterprise and one of a 无锡 enterprise.
     pub own_case: i64,
     pub other_city_case: i64,
+    /// A webhook of 南京 (demo-sysadmin's city) and one of 无锡.
+    pub own_webhook: i64,
+    pub other_city_webhook: i64,
 }
 
 /// A nomination of an enterprise (made once per enterprise).
@@ -227,6 +230,24 @@ async fn case_of(db: &Db, enterprise_id: i64) -> i64 {
 }
 
 /// A computed subsidy row for a project (made once per project).
+/// A webhook subscribed to every event of `region` (a receiver that is never reached).
+async fn webhook_in(db: &Db, region: &str) -> i64 {
+    let bounds = dengta_domain::region::RegionCode::parse(region).expect("region").subtree_bounds();
+    db::events::add_webhook(
+        &mut db.clone(),
+        &db::events::NewWebhook {
+            url: "http://127.0.0.1:9/hook",
+            secret: "fixture-secret",
+            region_code: region,
+            bounds: &bounds,
+            kinds: "*",
+            created_by: "fixture",
+        },
+    )
+    .await
+    .expect("webhook")
+}
+
 async fn subsidy_of(db: &Db, project_id: i64) -> i64 {
     let mut c = db.clone();
     if let Some(s) = db::subsidies::of_project(&mut c, project_id).await.expect("subsidies").first() {
@@ -556,7 +577,30 @@ pub async fn fixture(db: &Db) -> Fixture {
         own_subsidy: subsidy_of(db, id("SELECT id FROM projects WHERE title = $1", "设备联网改造").await).await,
         other_city_subsidy: subsidy_of(db, id("SELECT id FROM projects WHERE title = $1", "纺织设备联网改造").await)
             .await,
+        own_webhook: webhook_in(db, "320100").await,
+        other_city_webhook: webhook_in(db, "320200").await,
     }
+}
+
+/// A new officer of `region` (not a demo account), and an API token for it.
+pub async fn officer_token(t: &TestApp, name: &str, region: &str) -> String {
+    let hash = dengta::app::accounts::hash_password("Officer#2026").await.expect("hash");
+    db::users::insert(
+        &mut t.db(),
+        &db::users::NewUser {
+            username: name,
+            display_name: name,
+            password_hash: &hash,
+            role: "officer",
+            region_code: region,
+            enterprise_id: None,
+            provider_id: None,
+            is_demo: false,
+        },
+    )
+    .await
+    .expect("officer");
+    token(t, name).await
 }
 
 /// An API token for a user (bearer calls need no CSRF token).

@@ -11,6 +11,7 @@ pub mod directory;
 pub mod health;
 pub mod integrity;
 pub mod ledger;
+pub mod messages;
 pub mod open;
 pub mod openapi;
 pub mod programmes;

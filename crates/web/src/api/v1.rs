@@ -41,6 +41,15 @@ pub fn paged<T>(mut items: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Pa
     Paged { items, next_after }
 }
 
+/// The caller's workbench (see `app::workbench`).
+pub async fn workbench(
+    axum::extract::State(app): axum::extract::State<crate::app::App>,
+    ctx: Ctx,
+) -> Result<Json<crate::app::workbench::Workbench>, crate::error::HttpError> {
+    let p = ctx.principal()?;
+    Ok(Json(crate::app::workbench::workbench(&app, p).await?))
+}
+
 pub async fn me(ctx: Ctx) -> Result<Json<serde_json::Value>, crate::error::HttpError> {
     let p = ctx.principal()?;
     Ok(Json(json!({

@@ -14,10 +14,6 @@ use crate::error::HttpError;
 use crate::i18n::Lang;
 use crate::layout::Layout;
 
-pub async fn root(ctx: Ctx) -> Redirect {
-    if ctx.principal.is_some() { Redirect::to("/home") } else { Redirect::to("/login") }
-}
-
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {

@@ -4,12 +4,47 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use dengta_domain::role::Role;
+use dengta_domain::workbench::{JOURNEY, queues_for};
 
 use super::render;
-use crate::app::{App, directory, home};
+use crate::app::{App, directory, home, workbench};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
+use crate::i18n::Lang;
 use crate::layout::Layout;
+use crate::pages::fmt;
+
+struct TodoView {
+    task: &'static str,
+    about: String,
+    detail: String,
+    since: String,
+    deadline: String,
+    overdue: bool,
+    href: String,
+}
+
+struct DoneView {
+    action: String,
+    at: String,
+    href: String,
+}
+
+struct JourneyView {
+    /// (label, "done" | "current" | "todo")
+    steps: Vec<(&'static str, &'static str)>,
+    next: &'static str,
+    next_href: String,
+}
+
+/// The label of a workflow step someone took.
+fn step_label(lang: Lang, subject: &str, action: &str) -> String {
+    match crate::app::notifications::step_label(subject, action) {
+        Some((_, en)) if lang == Lang::En => en.to_owned(),
+        Some((zh, _)) => zh.to_owned(),
+        None => action.to_owned(),
+    }
+}
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -21,6 +56,12 @@ struct HomePage {
     intro: &'static str,
     /// (label, value, link) tiles.
     tiles: Vec<(&'static str, String, String)>,
+    /// Whether the role has a workbench at all.
+    works: bool,
+    todos: Vec<TodoView>,
+    more: bool,
+    done: Vec<DoneView>,
+    journey: Option<JourneyView>,
 }
 
 pub async fn home(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
@@ -72,6 +113,56 @@ pub async fn home(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpErro
         }
         _ => {}
     }
+    let works = queues_for(p.role).next().is_some();
+    let w = workbench::workbench(&app, &p).await?;
+    let en = ctx.lang == Lang::En;
+    let now = crate::app::now_ms();
+    let todos = w
+        .todos
+        .iter()
+        .map(|t| TodoView {
+            task: t.task(en),
+            about: t.about.clone(),
+            detail: t.detail.clone(),
+            since: fmt::when(t.since),
+            deadline: fmt::when_opt(&t.deadline),
+            overdue: t.deadline.is_some_and(|d| d <= now),
+            href: t.href.clone(),
+        })
+        .collect();
+    let done = w
+        .done
+        .iter()
+        .map(|d| DoneView {
+            action: step_label(ctx.lang, &d.subject, &d.action),
+            at: fmt::when(d.at),
+            href: d.href.clone(),
+        })
+        .collect();
+    let journey = w.journey.as_ref().map(|j| JourneyView {
+        steps: JOURNEY
+            .iter()
+            .enumerate()
+            .map(|(i, (_, zh, e))| {
+                let label = if en { *e } else { *zh };
+                let state = if i < j.done {
+                    "done"
+                } else if i == j.done {
+                    "current"
+                } else {
+                    "todo"
+                };
+                (label, state)
+            })
+            .collect(),
+        next: if en { j.next_en } else { j.next_zh },
+        next_href: match j.next_page {
+            "assessments" => "/my/assessments".to_owned(),
+            "programmes" => "/programmes".to_owned(),
+            "project" => w.todos.first().map(|t| t.href.clone()).unwrap_or_else(|| "/projects".to_owned()),
+            _ => String::new(),
+        },
+    });
     let page = HomePage {
         l: Layout::new(&ctx, "nav.home", &[]),
         display_name: overview.display_name,
@@ -79,6 +170,37 @@ pub async fn home(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpErro
         region_label: overview.region_label,
         intro: ctx.t(intro_key),
         tiles,
+        works,
+        todos,
+        more: !w.more.is_empty(),
+        done,
+        journey,
     };
     render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+struct MessagesPage {
+    l: Layout,
+    /// (title, when, link, read)
+    items: Vec<(String, String, String, bool)>,
+}
+
+/// The caller's messages (站内信).
+pub async fn messages(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
+    let p = ctx.principal()?.clone();
+    let en = ctx.lang == Lang::En;
+    let items = crate::app::notifications::messages(&app, &p, false)
+        .await?
+        .into_iter()
+        .map(|m| (if en { m.title_en } else { m.title_zh }, fmt::when(m.created_at), m.href, m.read))
+        .collect();
+    render(&MessagesPage { l: Layout::new(&ctx, "messages.title", &[("/notifications", "messages.title")]), items })
+}
+
+/// Marks every message read and shows the list again.
+pub async fn read_all(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
+    crate::app::notifications::mark_read(&app, ctx.principal()?, None).await?;
+    Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to("/notifications")))
 }

@@ -16,6 +16,50 @@ use crate::error::HttpError;
 use crate::layout::Layout;
 
 #[derive(Template)]
+#[template(path = "front.html")]
+struct FrontPage {
+    l: Layout,
+    x: Fmt,
+    f: crate::app::front::Front,
+    /// Share of assessed enterprises at 二级 or above, and of the cloud target reached (percent).
+    ge2_pct: String,
+    cloud_pct: String,
+    chart: String,
+}
+
+fn pct(part: i64, whole: i64) -> String {
+    if whole <= 0 { "—".to_owned() } else { format!("{:.1}%", part as f64 * 100.0 / whole as f64) }
+}
+
+/// `/`: the front page for visitors; a signed-in person goes to their workbench.
+pub async fn front(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
+    if ctx.principal.is_some() {
+        return Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to("/home")));
+    }
+    let f = crate::app::front::front(&app).await?;
+    let l = Layout::new(&ctx, "front.title", &[]);
+    let points: Vec<dengta_domain::chart::Point> = f
+        .months
+        .iter()
+        .map(|(m, _, filed, _)| dengta_domain::chart::Point { label: m.clone(), value: *filed as f64 })
+        .collect();
+    let chart = if f.months.iter().all(|(_, e, fi, a)| *e == 0 && *fi == 0 && *a == 0) {
+        String::new()
+    } else {
+        dengta_domain::chart::line(l.t("front.chart_filed"), &points)
+    };
+    let h = &f.headline;
+    render(&FrontPage {
+        ge2_pct: pct(h.level_ge2, h.assessed),
+        cloud_pct: h.cloud_target.map(|t| pct(h.cloud, t)).unwrap_or_else(|| "—".to_owned()),
+        chart,
+        x: Fmt::new(&ctx),
+        f,
+        l,
+    })
+}
+
+#[derive(Template)]
 #[template(path = "public_portal.html")]
 struct Portal {
     l: Layout,

@@ -1,0 +1,86 @@
+// The platform people work in every day, through the browser on the demo: a visitor's front
+// page shows the programme's figures and leads to sign-in; the officer's workbench (工作台) lists
+// what waits, its count sits beside 首页 in the side navigation, and every to-do's 办理 link
+// opens the page of its action; a step taken there takes the item off the list at once; the
+// enterprise sees where it stands and its next step.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { clickAndLoad, login, navCounts, open, pathOf, useStack } from './helpers.mjs';
+
+const env = useStack('workbench');
+
+const text = async (locator) => (await locator.textContent()).trim();
+const number = (s) => Number(s.replace(/[^0-9.]/g, ''));
+
+/** The to-do rows: [task, href]. */
+async function todoRows(page) {
+  return page
+    .locator('#todos tbody tr')
+    .evaluateAll((rows) => rows.map((r) => [r.cells[0].textContent.trim(), r.querySelector('a').getAttribute('href')]));
+}
+
+describe('workbench and front page', () => {
+  test('a visitor sees the programme in figures and signs in from the front page', async (t) => {
+    await env.withPage(t, async (page) => {
+      const r = await open(page, '/');
+      assert.equal(r.status, 200);
+      assert.equal(r.path, '/', 'the front page, not a redirect to the login form');
+      assert.ok(number(await text(page.locator('#fig-enterprises'))) > 0, 'registered enterprises are counted');
+      assert.ok(number(await text(page.locator('#fig-assessed'))) > 0, 'assessed enterprises are counted');
+      // The chart's numbers are in a table beside it: twelve months.
+      assert.equal(await page.locator('#front-months tbody tr').count(), 12);
+      assert.equal(await page.locator('#front-notices li').count(), 3);
+      const go = await clickAndLoad(page, page.locator('#front-intro a.button'));
+      assert.equal(go.path, '/login');
+    });
+  });
+
+  test("the officer's to-dos lead to their actions, and the navigation counts them", async (t) => {
+    await env.withPage(t, async (page) => {
+      await login(page, 'demo-officer');
+      const rows = await todoRows(page);
+      assert.ok(rows.length > 0, 'the demo leaves work for the city officer');
+      const counts = await navCounts(page);
+      assert.equal(counts['/home'], rows.length, 'the count beside 首页 is the number of to-dos');
+      // Each link opens a page that answers, at the address it names.
+      for (const [task, href] of rows) {
+        const r = await open(page, href);
+        assert.equal(r.status, 200, `${task} → ${href}`);
+        assert.equal(pathOf(page), new URL(href, env.baseURL).pathname);
+        await page.goBack();
+      }
+    });
+  });
+
+  test('a claim decided from the workbench leaves the list at once', async (t) => {
+    await env.withPage(t, async (page) => {
+      await login(page, 'demo-officer');
+      const before = await todoRows(page);
+      const claim = before.find(([, href]) => href === '/claims');
+      if (!claim) return t.skip('no claim waits in this demo');
+      await clickAndLoad(page, page.locator('#todos a[href="/claims"]').first());
+      await clickAndLoad(page, page.locator('#claim-list form button').first());
+      await page.goto('/home');
+      const after = await todoRows(page);
+      assert.equal(after.length, before.length - 1, 'one fewer to-do');
+      assert.equal((await navCounts(page))['/home'] ?? 0, after.length);
+    });
+  });
+
+  test('the enterprise sees its progress and its next step', async (t) => {
+    await env.withPage(t, async (page) => {
+      await login(page, 'demo-enterprise');
+      const steps = page.locator('#journey ol.journey li');
+      assert.equal(await steps.count(), 6);
+      assert.equal(await page.locator('#journey li[aria-current="step"]').count(), 1, 'one current step');
+      const next = page.locator('#next-step');
+      assert.match(await text(next), /下一步/);
+      const link = next.locator('a');
+      if ((await link.count()) > 0) {
+        const r = await clickAndLoad(page, link);
+        assert.equal(r.status, 200);
+      }
+    });
+  });
+});
