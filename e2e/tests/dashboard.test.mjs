@@ -10,7 +10,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { clickAndLoad, columnTexts, login, navEntries, open, pageFacts, pathOf, useStack } from './helpers.mjs';
+import { clickAndLoad, columnTexts, currentNav, login, navEntries, open, pageFacts, pathOf, useStack } from './helpers.mjs';
 
 const env = useStack('dashboard');
 
@@ -34,7 +34,7 @@ async function openDashboardFromNav(page) {
   assert.equal(res.path, '/dashboard');
   assert.equal((await pageFacts(page)).h1, '数据看板');
   assert.deepEqual(
-    (await page.locator('nav.side a[aria-current="page"]').allTextContents()).map((s) => s.trim()),
+    await currentNav(page),
     ['数据看板'],
   );
 }

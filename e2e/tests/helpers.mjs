@@ -300,12 +300,15 @@ export async function logout(page) {
 }
 
 /** Trimmed text of the side-navigation links, in order (without their to-do counts). */
-export async function navEntries(page) {
+export async function navEntries(page, selector = 'nav.side a') {
   const texts = await page
-    .locator('nav.side a')
+    .locator(selector)
     .evaluateAll((links) => links.map((a) => [...a.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('')));
   return texts.map((s) => s.trim());
 }
+
+/** The side-navigation entries marked as the current page (labels without counts). */
+export const currentNav = (page) => navEntries(page, 'nav.side a[aria-current="page"]');
 
 /** The to-do count beside each side-navigation entry: { href: count }. */
 export async function navCounts(page) {

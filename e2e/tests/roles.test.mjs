@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  currentNav,
   columnTexts,
   login,
   logout,
@@ -188,7 +189,7 @@ for (const r of ROLES) {
           assert.equal(facts.h1, label, `${href} heading`);
           assertBanner(facts, href);
           // The entry for the page itself is marked current.
-          const current = await page.locator('nav.side a[aria-current="page"]').allTextContents();
+          const current = await currentNav(page);
           assert.ok(current.map((s) => s.trim()).includes(label), `${href} current nav entries: ${current}`);
         }
       });
@@ -201,7 +202,7 @@ for (const r of ROLES) {
           await login(page, r.user);
           for (const label of r.nav) {
             await page.goto(HREF[label]);
-            const current = await page.locator('nav.side a[aria-current="page"]').allTextContents();
+            const current = await currentNav(page);
             assert.deepEqual(current.map((s) => s.trim()), [label], `${HREF[label]} current nav entry`);
           }
         });
