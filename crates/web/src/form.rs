@@ -26,6 +26,51 @@ pub fn refusal(ctx: &Ctx, e: AppError) -> Result<String, AppError> {
 /// Repeated form keys (checkboxes) as a list of pairs.
 pub type Pairs = Vec<(String, String)>;
 
+/// What a refused form sent, so the page shows it again as typed: `form` names which of the
+/// page's forms it was (several share field names), and only that form is filled.
+#[derive(Clone, Debug, Default)]
+pub struct Kept {
+    form: String,
+    pairs: Pairs,
+}
+
+impl Kept {
+    pub fn new(form: impl Into<String>, pairs: &Pairs) -> Kept {
+        // The CSRF token is rendered afresh; nothing else is dropped.
+        let pairs = pairs.iter().filter(|(k, _)| k != "_csrf").cloned().collect();
+        Kept { form: form.into(), pairs }
+    }
+
+    /// Whether `form` is the one refused.
+    pub fn is(&self, form: &str) -> bool {
+        !self.form.is_empty() && self.form == form
+    }
+
+    /// The `i`-th value typed into `name` of `form`, or "".
+    pub fn nth(&self, form: &str, name: &str, i: impl std::borrow::Borrow<usize>) -> &str {
+        let i = *i.borrow();
+        if !self.is(form) {
+            return "";
+        }
+        self.pairs.iter().filter(|(k, _)| k == name).nth(i).map_or("", |(_, v)| v.as_str())
+    }
+
+    /// The value typed into `name` of `form`, or "".
+    pub fn v(&self, form: &str, name: &str) -> &str {
+        self.nth(form, name, 0)
+    }
+
+    /// Whether `form` sent `value` under `name` (a ticked box, a chosen option).
+    pub fn has(&self, form: &str, name: &str, value: &str) -> bool {
+        self.is(form) && self.pairs.iter().any(|(k, v)| k == name && v == value)
+    }
+
+    /// Whether the `i`-th `name` of `form` was `value` (one of several selects of that name).
+    pub fn sel(&self, form: &str, name: &str, i: impl std::borrow::Borrow<usize>, value: &str) -> bool {
+        self.is(form) && self.nth(form, name, i) == value
+    }
+}
+
 pub fn one(f: &Pairs, key: &str) -> String {
     f.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default()
 }

@@ -40,6 +40,7 @@ mod dashboard;
 mod duties;
 mod enterprise_file;
 mod faults;
+mod forms;
 mod generate;
 mod import_export;
 mod instruments;

@@ -20,7 +20,7 @@ async fn project_after(app: &App, ctx: &Ctx, id: i64, r: Result<(), AppError>) -
         Ok(()) => Ok(Redirect::to(&format!("/projects/{id}?msg=common.done#acceptance")).into_response()),
         Err(e) => {
             let msg = refusal(ctx, e)?;
-            super::projects::project_page(app, ctx, id, None, Some(msg)).await
+            super::projects::project_page(app, ctx, id, None, Some(msg), crate::form::Kept::default()).await
         }
     }
 }
@@ -91,7 +91,7 @@ pub async fn compute(
         Ok(sid) => Ok(Redirect::to(&format!("/subsidies/{sid}?msg=common.done")).into_response()),
         Err(e) => {
             let msg = refusal(&ctx, e)?;
-            super::projects::project_page(&app, &ctx, id, None, Some(msg)).await
+            super::projects::project_page(&app, &ctx, id, None, Some(msg), crate::form::Kept::default()).await
         }
     }
 }

@@ -21,7 +21,7 @@ use crate::app::records::ObjectionRow;
 use crate::app::{App, AppError};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
-use crate::form::{Pairs, one, refusal};
+use crate::form::{Kept, Pairs, one, refusal};
 use crate::layout::Layout;
 
 /// A programme as the page shows it.
@@ -191,6 +191,8 @@ struct EnrolmentPage {
     providers: Vec<(i64, String)>,
     notice: Option<&'static str>,
     error: Option<String>,
+    /// A refused form's input, shown again.
+    k: Kept,
 }
 
 impl EnrolmentPage {
@@ -212,6 +214,7 @@ pub(crate) async fn enrolment_page(
     id: i64,
     notice: Option<&'static str>,
     error: Option<String>,
+    k: Kept,
 ) -> Result<Response, HttpError> {
     let p = ctx.principal()?;
     let f = programmes::file(app, p, id).await?;
@@ -270,6 +273,7 @@ pub(crate) async fn enrolment_page(
             providers,
             notice,
             error,
+            k,
         },
         failed,
     )
@@ -281,15 +285,16 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(m): Query<Msg>,
 ) -> Result<Response, HttpError> {
-    enrolment_page(&app, &ctx, id, m.text(ctx.lang), None).await
+    enrolment_page(&app, &ctx, id, m.text(ctx.lang), None, Kept::default()).await
 }
 
-async fn after(app: &App, ctx: &Ctx, id: i64, r: Result<(), AppError>) -> Result<Response, HttpError> {
+/// After a form: back to the page, or the page again with the message and the form as typed.
+async fn after(app: &App, ctx: &Ctx, id: i64, kept: Kept, r: Result<(), AppError>) -> Result<Response, HttpError> {
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/enrolments/{id}?msg=common.done")).into_response()),
         Err(e) => {
             let msg = refusal(ctx, e)?;
-            enrolment_page(app, ctx, id, None, Some(msg)).await
+            enrolment_page(app, ctx, id, None, Some(msg), kept).await
         }
     }
 }
@@ -306,7 +311,7 @@ pub async fn step(
         version: one(&f, "version").trim().parse().unwrap_or(0),
     };
     let r = programmes::step(&app, &ctx.actor(), id, &s).await.map(|_| ());
-    after(&app, &ctx, id, r).await
+    after(&app, &ctx, id, Kept::new(one(&f, "action"), &f), r).await
 }
 
 pub async fn resolve_objection(
@@ -319,7 +324,7 @@ pub async fn resolve_objection(
     let r =
         programmes::resolve_objection(&app, &ctx.actor(), id, oid, one(&f, "decision") == "uphold", &one(&f, "reason"))
             .await;
-    after(&app, &ctx, id, r).await
+    after(&app, &ctx, id, Kept::new(format!("objection-{oid}"), &f), r).await
 }
 
 // ---- the public pool ---------------------------------------------------------------------

@@ -26,7 +26,7 @@ use crate::app::{App, AppError, files};
 use crate::app::{integrity as integrity_app, subsidies as subsidies_app};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
-use crate::form::{Pairs, one, refusal};
+use crate::form::{Kept, Pairs, one, refusal};
 use crate::layout::Layout;
 use dengta_domain::money::Fen;
 use dengta_domain::programme::Date;
@@ -76,6 +76,8 @@ struct ProjectPage {
     money: AcceptanceSection,
     notice: Option<&'static str>,
     error: Option<String>,
+    /// A refused form's input, shown again.
+    k: Kept,
 }
 
 impl ProjectPage {
@@ -104,6 +106,10 @@ impl ProjectPage {
     fn category_code(&self, code: &str) -> &'static str {
         SpendCategory::parse(code).map_or("", |c| c.label_zh())
     }
+    /// The name of a scene's target field in the plan form.
+    fn target_name(&self, scene: &str) -> String {
+        format!("target_{scene}")
+    }
 }
 
 /// Steps that carry no document can be taken from the page; the others go through the API.
@@ -122,6 +128,7 @@ pub(crate) async fn project_page(
     id: i64,
     notice: Option<&'static str>,
     error: Option<String>,
+    k: Kept,
 ) -> Result<Response, HttpError> {
     let f = projects::file(app, ctx.principal()?, id).await?;
     let actions = workflow::available(f.state)
@@ -157,6 +164,7 @@ pub(crate) async fn project_page(
             money,
             notice,
             error,
+            k,
         },
         failed,
     )
@@ -168,15 +176,16 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(m): Query<Msg>,
 ) -> Result<Response, HttpError> {
-    project_page(&app, &ctx, id, m.text(ctx.lang), None).await
+    project_page(&app, &ctx, id, m.text(ctx.lang), None, Kept::default()).await
 }
 
-async fn after(app: &App, ctx: &Ctx, id: i64, r: Result<(), AppError>) -> Result<Response, HttpError> {
+/// After a form: back to the page, or the page again with the message and the form as typed.
+async fn after(app: &App, ctx: &Ctx, id: i64, kept: Kept, r: Result<(), AppError>) -> Result<Response, HttpError> {
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/projects/{id}?msg=common.done")).into_response()),
         Err(e) => {
             let msg = refusal(ctx, e)?;
-            project_page(app, ctx, id, None, Some(msg)).await
+            project_page(app, ctx, id, None, Some(msg), kept).await
         }
     }
 }
@@ -194,7 +203,7 @@ pub async fn step(
         ..Step::default()
     };
     let r = projects::step(&app, &ctx.actor(), id, &s).await.map(|_| ());
-    after(&app, &ctx, id, r).await
+    after(&app, &ctx, id, Kept::new(one(&f, "action"), &f), r).await
 }
 
 #[derive(Deserialize, Default)]
@@ -227,7 +236,7 @@ pub async fn upload(
             break;
         }
     }
-    after(&app, &ctx, id, result).await
+    after(&app, &ctx, id, Kept::default(), result).await
 }
 
 #[derive(Template)]
@@ -269,17 +278,24 @@ pub async fn create(State(app): State<App>, ctx: Ctx, Form(f): Form<Pairs>) -> R
         Ok(id) => Ok(Redirect::to(&format!("/projects/{id}?msg=common.done")).into_response()),
         Err(e) => {
             let msg = refusal(&ctx, e)?;
-            super::programmes::enrolment_page(&app, &ctx, n.enrolment_id, None, Some(msg)).await
+            let kept = Kept::new("project", &f);
+            super::programmes::enrolment_page(&app, &ctx, n.enrolment_id, None, Some(msg), kept).await
         }
     }
 }
 
-async fn document_step(app: &App, ctx: &Ctx, id: i64, s: Result<Step, AppError>) -> Result<Response, HttpError> {
+async fn document_step(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    kept: Kept,
+    s: Result<Step, AppError>,
+) -> Result<Response, HttpError> {
     let r = match s {
         Ok(s) => projects::step(app, &ctx.actor(), id, &s).await.map(|_| ()),
         Err(e) => Err(e),
     };
-    after(app, ctx, id, r).await
+    after(app, ctx, id, kept, r).await
 }
 
 pub async fn diagnosis(
@@ -296,7 +312,7 @@ pub async fn diagnosis(
         recommendations: one(&f, "recommendations"),
     };
     let s = Step { action: "submit_diagnosis".into(), diagnosis: Some(d), ..Step::default() };
-    document_step(&app, &ctx, id, Ok(s)).await
+    document_step(&app, &ctx, id, Kept::new("diagnosis", &f), Ok(s)).await
 }
 
 pub async fn plan(
@@ -317,7 +333,7 @@ pub async fn plan(
         plan: Some(Plan { targets, lines, schedule: one(&f, "schedule") }),
         ..Step::default()
     });
-    document_step(&app, &ctx, id, s).await
+    document_step(&app, &ctx, id, Kept::new("plan", &f), s).await
 }
 
 /// Investment lines from repeated `line_category` / `line_description` / `line_amount` fields.
@@ -380,7 +396,7 @@ pub async fn contract_form(
         contract: Some(c),
         ..Step::default()
     });
-    document_step(&app, &ctx, id, s).await
+    document_step(&app, &ctx, id, Kept::new("contract", &f), s).await
 }
 
 pub async fn filing(
@@ -390,7 +406,7 @@ pub async fn filing(
     Form(f): Form<Pairs>,
 ) -> Result<Response, HttpError> {
     let s = Step { action: "file".into(), filing_no: one(&f, "filing_no"), ..Step::default() };
-    document_step(&app, &ctx, id, Ok(s)).await
+    document_step(&app, &ctx, id, Kept::new("filing", &f), Ok(s)).await
 }
 
 pub async fn milestone(
@@ -405,7 +421,7 @@ pub async fn milestone(
             projects::add_milestone(&app, &ctx.actor(), id, &one(&f, "title"), &one(&f, "due_date")).await.map(|_| ())
         }
     };
-    after(&app, &ctx, id, r).await
+    after(&app, &ctx, id, Kept::new("milestone", &f), r).await
 }
 
 pub async fn payment(
@@ -422,7 +438,7 @@ pub async fn payment(
         date: one(&f, "date"),
     };
     let r = projects::record_payment(&app, &ctx.actor(), id, &p).await.map(|_| ());
-    after(&app, &ctx, id, r).await
+    after(&app, &ctx, id, Kept::new("payment", &f), r).await
 }
 
 /// What the project page shows about acceptance, integrity flags and subsidies.

@@ -22,7 +22,7 @@ use crate::app::records::{AssignmentRow, ProviderRow, ReviewRow, SubIndustryRow}
 use crate::app::{App, AppError, directory};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
-use crate::form::{Pairs, all_ids, one, refusal};
+use crate::form::{Kept, Pairs, all_ids, one, refusal};
 use crate::i18n::Lang;
 use crate::layout::Layout;
 
@@ -140,6 +140,8 @@ struct ProviderPage {
     publicity_open: bool,
     notice: Option<&'static str>,
     error: Option<String>,
+    /// A refused form's input, shown again.
+    k: Kept,
 }
 
 async fn provider_page(
@@ -148,6 +150,7 @@ async fn provider_page(
     id: i64,
     notice: Option<&'static str>,
     error: Option<String>,
+    k: Kept,
 ) -> Result<Response, HttpError> {
     let p = ctx.principal()?;
     let f = pool::file(app, p, id).await?;
@@ -183,6 +186,7 @@ async fn provider_page(
             publicity_open,
             notice,
             error,
+            k,
         },
         failed,
     )
@@ -194,15 +198,16 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(m): Query<Msg>,
 ) -> Result<Response, HttpError> {
-    provider_page(&app, &ctx, id, m.text(ctx.lang), None).await
+    provider_page(&app, &ctx, id, m.text(ctx.lang), None, Kept::default()).await
 }
 
-async fn after(app: &App, ctx: &Ctx, id: i64, r: Result<(), AppError>) -> Result<Response, HttpError> {
+/// After a form: back to the page, or the page again with the message and the form as typed.
+async fn after(app: &App, ctx: &Ctx, id: i64, kept: Kept, r: Result<(), AppError>) -> Result<Response, HttpError> {
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/providers/{id}?msg=common.done")).into_response()),
         Err(e) => {
             let msg = refusal(ctx, e)?;
-            provider_page(app, ctx, id, None, Some(msg)).await
+            provider_page(app, ctx, id, None, Some(msg), kept).await
         }
     }
 }
@@ -221,7 +226,7 @@ pub async fn step(
         version: one(&f, "version").trim().parse().unwrap_or(0),
     };
     let r = pool::step(&app, &ctx.actor(), id, &s).await.map(|_| ());
-    after(&app, &ctx, id, r).await
+    after(&app, &ctx, id, Kept::new(one(&f, "action"), &f), r).await
 }
 
 pub async fn start_evaluation(
@@ -231,7 +236,7 @@ pub async fn start_evaluation(
     Form(f): Form<Pairs>,
 ) -> Result<Response, HttpError> {
     let r = pool::start_evaluation(&app, &ctx.actor(), id, &all_ids(&f, "expert")).await.map(|_| ());
-    after(&app, &ctx, id, r).await
+    after(&app, &ctx, id, Kept::default(), r).await
 }
 
 pub async fn add_expert(
@@ -242,12 +247,12 @@ pub async fn add_expert(
 ) -> Result<Response, HttpError> {
     let expert = one(&f, "expert").trim().parse().unwrap_or(0);
     let r = pool::add_expert(&app, &ctx.actor(), id, expert).await;
-    after(&app, &ctx, id, r).await
+    after(&app, &ctx, id, Kept::default(), r).await
 }
 
 pub async fn finish_review(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, HttpError> {
     let r = pool::finish_review(&app, &ctx.actor(), id).await.map(|_| ());
-    after(&app, &ctx, id, r).await
+    after(&app, &ctx, id, Kept::default(), r).await
 }
 
 pub async fn resolve_objection(
@@ -265,7 +270,7 @@ pub async fn resolve_objection(
     } else {
         Err(AppError::NotFound)
     };
-    after(&app, &ctx, id, r).await
+    after(&app, &ctx, id, Kept::default(), r).await
 }
 
 // ---- review sheets (experts) ------------------------------------------------------------
