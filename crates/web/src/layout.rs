@@ -19,7 +19,12 @@ pub struct NavItem {
     pub active: bool,
     /// To-dos waiting behind this entry (the home entry: all of them).
     pub count: usize,
+    /// The heading of the group this entry opens, when the navigation is grouped.
+    pub group: Option<&'static str>,
 }
+
+/// Navigations longer than this are shown in groups with headings.
+const GROUP_FROM: usize = 8;
 
 pub struct Crumb {
     pub href: String,
@@ -61,13 +66,21 @@ impl Layout {
                     let key = if href == "/home" { "" } else { href };
                     ctx.todo_counts.as_ref().and_then(|c| c.get(key).copied()).unwrap_or(0)
                 };
+                let grouped = entries.len() > GROUP_FROM;
+                let mut last_group = None;
                 entries
                     .into_iter()
-                    .map(|(href, key)| NavItem {
-                        href,
-                        label: t(ctx.lang, key),
-                        active: Some(href) == current,
-                        count: count(href),
+                    .map(|(href, key)| {
+                        let group = routes::nav_group(key).filter(|_| grouped);
+                        let opens = group.is_some() && group != last_group;
+                        last_group = group;
+                        NavItem {
+                            href,
+                            label: t(ctx.lang, key),
+                            active: Some(href) == current,
+                            count: count(href),
+                            group: group.filter(|_| opens).map(|g| t(ctx.lang, g)),
+                        }
                     })
                     .collect()
             }

@@ -435,6 +435,36 @@ pub fn navigation(role: Role) -> Vec<(&'static str, &'static str)> {
 }
 
 /// The side navigation for a role, without the entries a provider not yet admitted may not use.
+/// The side navigation's groups, in order: a group's heading (i18n key) and the entries (their
+/// i18n keys) under it. Headings show for roles with many entries (see `layout`).
+pub const NAV_GROUPS: &[(&str, &[&str])] = &[
+    ("nav.g_overview", &["nav.home", "nav.dashboard"]),
+    ("nav.g_enterprises", &["nav.enterprises", "nav.assessments", "nav.claims"]),
+    (
+        "nav.g_providers",
+        &[
+            "nav.providers",
+            "nav.sub_industries",
+            "nav.reviews",
+            "nav.solutions",
+            "nav.solution_review",
+            "nav.my_solutions",
+            "nav.matches",
+            "nav.contacts",
+            "nav.demand",
+        ],
+    ),
+    ("nav.g_pilot", &["nav.programmes", "nav.enrolments", "nav.projects"]),
+    ("nav.g_money", &["nav.subsidies", "nav.ledger", "nav.integrity"]),
+    ("nav.g_system", &["nav.users", "duty.requests", "nav.regions", "nav.instruments", "nav.audit"]),
+    ("nav.g_account", &["nav.password"]),
+];
+
+/// The group heading (i18n key) an entry falls under.
+pub fn nav_group(key: &str) -> Option<&'static str> {
+    NAV_GROUPS.iter().find(|(_, keys)| keys.contains(&key)).map(|(g, _)| *g)
+}
+
 pub fn navigation_for(role: Role, provider_admitted: Option<bool>) -> Vec<(&'static str, &'static str)> {
     static DEFS: std::sync::LazyLock<Vec<RouteDef>> = std::sync::LazyLock::new(defs);
     let applicant = provider_admitted == Some(false);
@@ -510,4 +540,21 @@ pub fn router() -> Router<App> {
         }
     }
     by_path.into_iter().fold(Router::new(), |r, (p, mr)| r.route(p, mr))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_navigation_entry_has_a_group_in_table_order() {
+        let keys: Vec<&str> = defs().iter().filter_map(|d| d.nav).collect();
+        for k in &keys {
+            assert!(nav_group(k).is_some(), "{k} has no group in NAV_GROUPS");
+        }
+        // Groups appear in the route table's order, so a grouped navigation never repeats a heading.
+        let order: Vec<usize> =
+            keys.iter().filter_map(|k| NAV_GROUPS.iter().position(|(_, ks)| ks.contains(k))).collect();
+        assert!(order.windows(2).all(|w| w[0] <= w[1]), "{keys:?}");
+    }
 }
