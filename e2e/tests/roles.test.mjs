@@ -44,6 +44,7 @@ const HREF = {
   用户管理: '/admin/users',
   双人审批: '/admin/account-requests',
   行政区划: '/admin/regions',
+  数据推送: '/admin/webhooks',
   评测指标: '/admin/instruments',
   审计日志: '/audit',
   修改密码: '/account/password',
@@ -93,7 +94,7 @@ const ROLES = [
     user: 'demo-sysadmin',
     role: '系统管理员',
     scope: NANJING,
-    nav: ['首页', '用户管理', '双人审批', '行政区划', '评测指标', '修改密码'],
+    nav: ['首页', '用户管理', '双人审批', '行政区划', '评测指标', '数据推送', '修改密码'],
     forbidden: ['/audit', '/enterprises', '/solutions', '/providers'],
   },
   {

@@ -71,6 +71,51 @@ describe('workbench and front page', () => {
     });
   });
 
+  test("the provider's projects show where each stands", async (t) => {
+    await env.withPage(t, async (page) => {
+      await login(page, 'demo-provider');
+      const rows = await todoRows(page);
+      const project = rows.find(([, href]) => href.startsWith('/projects/'));
+      assert.ok(project, 'the demo provider has projects to work on');
+      await clickAndLoad(page, page.locator(`#todos a[href="${project[1]}"]`).first());
+      assert.equal(await page.locator('#project-progress li').count(), 7);
+      assert.equal(await page.locator('#project-progress li[aria-current="step"]').count(), 1);
+    });
+  });
+
+  test('messages can be muted by kind', async (t) => {
+    await env.withPage(t, async (page) => {
+      await login(page, 'demo-enterprise');
+      await page.goto('/notifications');
+      const box = page.locator('#mutes input[value="subsidy.pay"]');
+      assert.equal(await box.isChecked(), false);
+      await box.check();
+      const r = await clickAndLoad(page, page.locator('#mutes button'));
+      assert.equal(r.status, 200);
+      assert.equal(await page.locator('#mutes input[value="subsidy.pay"]').isChecked(), true, 'kept after saving');
+    });
+  });
+
+  test('a system administrator subscribes a receiver and sees its secret once', async (t) => {
+    await env.withPage(t, async (page) => {
+      await login(page, 'demo-sysadmin');
+      await page.goto('/admin/webhooks');
+      await page.locator('#wurl').fill('ftp://127.0.0.1/hook');
+      await page.locator('#wregion').fill('320100');
+      let r = await clickAndLoad(page, page.locator('#new-webhook button'));
+      assert.equal(r.status, 422, 'only http:// receivers');
+      assert.equal(await page.locator('#wurl').inputValue(), 'ftp://127.0.0.1/hook', 'the form keeps what was typed');
+      assert.equal(await page.locator('#wregion').inputValue(), '320100');
+      await page.locator('#wurl').fill('http://127.0.0.1:9/hook');
+      r = await clickAndLoad(page, page.locator('#new-webhook button'));
+      assert.equal(r.status, 200);
+      assert.equal((await text(page.locator('#webhook-secret code'))).length, 64);
+      await page.goto('/admin/webhooks');
+      assert.equal(await page.locator('#webhook-secret').count(), 0, 'the secret is shown once');
+      assert.match(await text(page.locator('#webhook-list')), /http:\/\/127\.0\.0\.1:9\/hook/);
+    });
+  });
+
   test('the enterprise sees its progress and its next step', async (t) => {
     await env.withPage(t, async (page) => {
       await login(page, 'demo-enterprise');

@@ -64,6 +64,7 @@ pub mod records {
     pub use dengta_db::catalogue::{ItemRow, SolutionRow};
     pub use dengta_db::enterprise_file::ClaimRow;
     pub use dengta_db::enterprises::EnterpriseRow;
+    pub use dengta_db::events::{DeliveryRow, WebhookRow};
     pub use dengta_db::imports::JobRow;
     pub use dengta_db::programmes::EnrolmentRow;
     pub use dengta_db::projects::ProjectRow;

@@ -35,6 +35,14 @@ pub fn step_label(subject: &str, action: &str) -> Option<(&'static str, &'static
     })
 }
 
+/// A kind's label: "subject：action" in Chinese and English.
+pub fn kind_label(kind: &str) -> (String, String) {
+    let (subject, action) = kind.split_once('.').unwrap_or((kind, ""));
+    let (szh, sen) = subject_label(subject);
+    let (azh, aen) = step_label(subject, action).unwrap_or((action, action));
+    (format!("{szh}：{azh}"), format!("{sen}: {aen}"))
+}
+
 /// What a subject is called.
 fn subject_label(subject: &str) -> (&'static str, &'static str) {
     match subject {

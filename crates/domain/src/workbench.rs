@@ -250,6 +250,37 @@ pub fn journey(f: &JourneyFacts) -> Journey {
     }
 }
 
+/// The steps of a transformation project, in order, as its parties see them.
+pub const PROJECT_STEPS: [(&str, &str, &str); 7] = [
+    ("diagnosis", "诊断", "Diagnosis"),
+    ("plan", "改造方案", "Plan"),
+    ("contract", "签约", "Contract"),
+    ("filing", "备案", "Filing"),
+    ("implementation", "实施", "Implementation"),
+    ("acceptance", "验收", "Acceptance"),
+    ("subsidy", "奖补拨付", "Subsidy paid"),
+];
+
+/// How many of [`PROJECT_STEPS`] a project has done, from its state code, its acceptance's and
+/// whether a subsidy of it was paid; `None` for a cancelled project (no line to show).
+pub fn project_progress(state: &str, acceptance: Option<&str>, paid: bool) -> Option<usize> {
+    if paid {
+        return Some(7);
+    }
+    if acceptance == Some("accepted") {
+        return Some(6);
+    }
+    Some(match state {
+        "draft" | "diagnosing" => 0,
+        "diagnosed" => 1,
+        "planned" => 2,
+        "contracted" => 3,
+        "filed" | "in_progress" => 4,
+        "completed" => 5,
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,6 +357,17 @@ mod tests {
             assert!(queues_for(role).count() > 0, "{role:?}");
         }
         assert_eq!(queues_for(Role::SysAdmin).count(), 0);
+    }
+
+    #[test]
+    fn a_project_moves_along_its_steps() {
+        assert_eq!(project_progress("draft", None, false), Some(0));
+        assert_eq!(project_progress("planned", None, false), Some(2));
+        assert_eq!(project_progress("in_progress", None, false), Some(4));
+        assert_eq!(project_progress("completed", Some("returned"), false), Some(5));
+        assert_eq!(project_progress("completed", Some("accepted"), false), Some(6));
+        assert_eq!(project_progress("completed", Some("accepted"), true), Some(7));
+        assert_eq!(project_progress("cancelled", None, false), None);
     }
 
     #[test]

@@ -180,6 +180,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::GET, "/home", Anyone, "Home page for the role").nav("nav.home"), get(pages::home::home)),
         (def(M::GET, "/notifications", Anyone, "The caller's messages (站内信)"), get(pages::home::messages)),
         (def(M::POST, "/notifications/read", Anyone, "Mark every message read"), post(pages::home::read_all)),
+        (def(M::POST, "/notifications/mutes", Anyone, "Save the kinds of message not to receive (ticked boxes)"), post(pages::home::save_mutes)),
         (def(M::GET, "/dashboard", Roles(OFFICER_AUDIT), "Dashboard (数据看板) of a region in scope (?region=): figures against targets, charts with their tables, drill-down").nav("nav.dashboard"), get(pages::dashboard::show)),
         (def(M::GET, "/dashboard/export", Roles(OFFICER_AUDIT), "One dashboard tile as .xlsx (?tile=regions|sub_industries|levels|months|money&region=)"), get(pages::dashboard::export)),
         (def(M::POST, "/dashboard/targets", Roles(OFFICER), "Set a target of the officer's own region (form: metric, value)"), post(pages::dashboard::set_target)),
@@ -299,6 +300,11 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::GET, "/admin/instruments", Roles(SYS), "Assessment instrument versions").nav("nav.instruments"), get(pages::instruments::list)),
         (def(M::POST, "/admin/instruments", Roles(SYS), "Publish an instrument version (TOML upload)"), post(pages::instruments::publish)),
         (def(M::POST, "/admin/regions", Roles(SYS), "Add a region"), post(pages::admin::create_region)),
+        (def(M::GET, "/admin/webhooks", Roles(SYS), "Webhook subscriptions of the administrator's region").nav("nav.webhooks"), get(pages::webhooks::list)),
+        (def(M::POST, "/admin/webhooks", Roles(SYS), "Subscribe a receiver (the secret is shown once)"), post(pages::webhooks::create)),
+        (def(M::GET, "/admin/webhooks/{id}", Roles(SYS), "A webhook's delivery log").on(O::Webhook), get(pages::webhooks::deliveries)),
+        (def(M::POST, "/admin/webhooks/{id}/active", Roles(SYS), "Stop or resume a webhook").on(O::Webhook), post(pages::webhooks::set_active)),
+        (def(M::POST, "/admin/webhooks/{id}/replay", Roles(SYS), "Send a delivery again").on(O::Webhook), post(pages::webhooks::replay)),
         (def(M::GET, "/audit", Roles(AUDIT), "Audit search").nav("nav.audit"), get(pages::audit::search)),
         (def(M::GET, "/audit/verify", Roles(AUDIT), "Verify the audit chain"), get(pages::audit::verify)),
         (def(M::GET, "/audit/anchor", Roles(AUDIT), "Download an anchor of the audit chain's head (audited)"), get(pages::audit::anchor)),
@@ -456,7 +462,7 @@ pub const NAV_GROUPS: &[(&str, &[&str])] = &[
     ),
     ("nav.g_pilot", &["nav.programmes", "nav.enrolments", "nav.projects"]),
     ("nav.g_money", &["nav.subsidies", "nav.ledger", "nav.integrity"]),
-    ("nav.g_system", &["nav.users", "duty.requests", "nav.regions", "nav.instruments", "nav.audit"]),
+    ("nav.g_system", &["nav.users", "duty.requests", "nav.regions", "nav.webhooks", "nav.instruments", "nav.audit"]),
     ("nav.g_account", &["nav.password"]),
 ];
 

@@ -185,18 +185,47 @@ struct MessagesPage {
     l: Layout,
     /// (title, when, link, read)
     items: Vec<(String, String, String, bool)>,
+    /// Every kind: (code, label, muted).
+    kinds: Vec<(String, String, bool)>,
+    notice: Option<&'static str>,
 }
 
-/// The caller's messages (站内信).
-pub async fn messages(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
+/// The caller's messages (站内信) and the kinds they chose not to be told about.
+pub async fn messages(
+    State(app): State<App>,
+    ctx: Ctx,
+    axum::extract::Query(m): axum::extract::Query<super::Msg>,
+) -> Result<Response, HttpError> {
+    use crate::app::notifications as n;
     let p = ctx.principal()?.clone();
     let en = ctx.lang == Lang::En;
-    let items = crate::app::notifications::messages(&app, &p, false)
+    let items = n::messages(&app, &p, false)
         .await?
         .into_iter()
         .map(|m| (if en { m.title_en } else { m.title_zh }, fmt::when(m.created_at), m.href, m.read))
         .collect();
-    render(&MessagesPage { l: Layout::new(&ctx, "messages.title", &[("/notifications", "messages.title")]), items })
+    let muted = n::mutes(&app, &p).await?;
+    let kinds = n::kinds()
+        .into_iter()
+        .map(|k| {
+            let (zh, e) = n::kind_label(&k);
+            let is_muted = muted.contains(&k);
+            (k, if en { e } else { zh }, is_muted)
+        })
+        .collect();
+    let l = Layout::new(&ctx, "messages.title", &[("/notifications", "messages.title")]);
+    render(&MessagesPage { l, items, kinds, notice: m.text(ctx.lang) })
+}
+
+/// Saves the kinds the caller does not want to be told about (the ticked boxes).
+pub async fn save_mutes(
+    State(app): State<App>,
+    ctx: Ctx,
+    axum::extract::Form(f): axum::extract::Form<crate::form::Pairs>,
+) -> Result<Response, HttpError> {
+    let muted: Vec<String> = f.into_iter().filter(|(k, _)| k == "mute").map(|(_, v)| v).collect();
+    crate::app::notifications::set_mutes(&app, ctx.principal()?, &muted).await?;
+    Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to("/notifications?msg=common.done")))
 }
 
 /// Marks every message read and shows the list again.

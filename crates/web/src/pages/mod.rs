@@ -22,6 +22,7 @@ pub mod projects;
 pub mod providers;
 pub mod public;
 pub mod subsidies;
+pub mod webhooks;
 
 use askama::Template;
 use axum::http::{HeaderValue, header};

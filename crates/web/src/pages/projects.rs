@@ -78,6 +78,8 @@ struct ProjectPage {
     error: Option<String>,
     /// A refused form's input, shown again.
     k: Kept,
+    /// The project's steps: (label, "done" | "current" | "todo"); empty once cancelled.
+    progress: Vec<(&'static str, &'static str)>,
 }
 
 impl ProjectPage {
@@ -145,6 +147,26 @@ pub(crate) async fn project_page(
         .map(Criterion::describe_zh)
         .collect();
     let money = AcceptanceSection::load(app, ctx.principal()?, &f.row).await?;
+    let paid = money.subsidies.iter().any(|s| s.status == "paid");
+    let en = ctx.lang == crate::i18n::Lang::En;
+    let progress = dengta_domain::workbench::project_progress(f.state.code(), money.acc.state.map(|s| s.code()), paid)
+        .map(|done| {
+            dengta_domain::workbench::PROJECT_STEPS
+                .iter()
+                .enumerate()
+                .map(|(i, (_, zh, e))| {
+                    let class = if i < done {
+                        "done"
+                    } else if i == done {
+                        "current"
+                    } else {
+                        "todo"
+                    };
+                    (if en { *e } else { *zh }, class)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let title = f.row.title.clone();
     let href = format!("/projects/{id}");
     let failed = error.is_some();
@@ -165,6 +187,7 @@ pub(crate) async fn project_page(
             notice,
             error,
             k,
+            progress,
         },
         failed,
     )
