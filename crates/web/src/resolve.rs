@@ -135,6 +135,11 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
     req.extensions_mut().insert(ctx.clone());
     req.extensions_mut().insert(app.limits.clone());
     let mut res = next.run(req).await;
+    if res.extensions().get::<crate::error::Failure>().is_none()
+        && let Some(problem) = framework_rejection(&mut res).await
+    {
+        res.extensions_mut().insert(crate::error::Failure(problem));
+    }
     if let Some(failure) = res.extensions_mut().remove::<crate::error::Failure>() {
         let mut rendered = error_page::render_problem(&ctx, &failure.0);
         for (k, v) in res.headers() {
@@ -153,4 +158,34 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
         res.headers_mut().append(SET_COOKIE, v);
     }
     res
+}
+
+/// A refusal that came from the framework rather than from a handler — an unknown path or
+/// method, a malformed path segment, query string or body, a missing content type, a body too
+/// large — answers in plain text; it is turned into the same problem (problem+json under
+/// `/api/`, the error page elsewhere) in the caller's language, with the framework's reason as
+/// the detail.
+async fn framework_rejection(res: &mut Response) -> Option<crate::error::Problem> {
+    let status = res.status();
+    if !status.is_client_error() {
+        return None;
+    }
+    let plain = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|ct| ct.starts_with("text/plain"));
+    if !plain {
+        return None;
+    }
+    let key = match status.as_u16() {
+        404 => "error.not_found",
+        405 => "error.method_not_allowed",
+        413 => "error.too_large",
+        415 => "error.unsupported_media_type",
+        _ => "error.bad_request",
+    };
+    let body = std::mem::take(res.body_mut());
+    let detail = axum::body::to_bytes(body, 4096).await.map(|b| String::from_utf8_lossy(&b).into_owned());
+    Some(crate::error::Problem { status, key, detail: detail.unwrap_or_default() })
 }

@@ -53,6 +53,7 @@ mod pool;
 mod programmes;
 mod projects;
 mod query_plans;
+mod rejections;
 mod reports;
 mod resources;
 mod schema;
