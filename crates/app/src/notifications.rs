@@ -31,6 +31,7 @@ pub fn step_label(subject: &str, action: &str) -> Option<(&'static str, &'static
         "apply" => Some(("提交申请", "Applied")),
         "compute" => Some(("核算", "Computed")),
         "nominate" => Some(("推荐", "Nominated")),
+        "objection" => Some(("收到公示异议", "Objection lodged")),
         _ => None,
     })
 }
@@ -51,6 +52,7 @@ fn subject_label(subject: &str) -> (&'static str, &'static str) {
         "acceptance" => ("验收", "Acceptance"),
         "subsidy" => ("奖补资金", "Subsidy"),
         "case" => ("典型案例", "Typical case"),
+        "provider" => ("服务商", "Provider"),
         _ => ("事项", "Item"),
     }
 }
@@ -67,6 +69,8 @@ pub fn kinds() -> Vec<String> {
     out.extend(
         ["enrolment.apply", "project.create", "acceptance.apply", "subsidy.compute", "case.nominate"].map(String::from),
     );
+    // An objection lodged during 公示, by what it is against.
+    out.extend(["enrolment.objection", "subsidy.objection", "provider.objection"].map(String::from));
     out
 }
 
@@ -89,6 +93,7 @@ fn href(subject: &str, id: i64) -> String {
         "enrolment" => format!("/enrolments/{id}"),
         "project" => format!("/projects/{id}"),
         "subsidy" => format!("/subsidies/{id}"),
+        "provider" => format!("/providers/{id}"),
         _ => "/home".to_owned(),
     }
 }

@@ -31,6 +31,9 @@ pub async fn lodge(c: &mut Tx, actor: &Actor, subject: &str, id: i64, f: &Object
     }
     let contact: String = f.contact.trim().chars().take(100).collect();
     let oid = db::providers::add_objection(c, subject, id, name, &contact, body).await?;
+    // The officers over the subject are told, and the enterprise or provider it concerns; who
+    // objected is not in the event.
+    db::events::record_step(c, subject, id, ("objection", "", "open"), &actor.name).await?;
     record(c, actor, "objection.lodge", &format!("{subject}:{id}"), Outcome::Ok, &format!("objection:{oid}")).await?;
     Ok(oid)
 }

@@ -7,15 +7,18 @@ use super::{Conn, DbResult, now_ms};
 use crate::args;
 
 /// The record a workflow step is about, for the statement that writes the event: the tables
-/// it reads its region and enterprise from, and its provider's and project's columns.
-fn source(subject: &str) -> Option<(&'static str, &'static str, &'static str)> {
+/// it reads its region from, and its enterprise's, provider's and project's columns.
+fn source(subject: &str) -> Option<(&'static str, &'static str, &'static str, &'static str)> {
     const NONE: &str = "CAST(NULL AS BIGINT)";
     Some(match subject {
-        "enrolment" => ("enrolments x", NONE, NONE),
-        "project" => ("projects x", "x.provider_id", "x.id"),
-        "acceptance" => ("acceptances x", "x.provider_id", "x.project_id"),
-        "subsidy" => ("subsidies x JOIN projects p ON p.id = x.project_id", "p.provider_id", "x.project_id"),
-        "case" => ("cases x", NONE, "x.project_id"),
+        "enrolment" => ("enrolments x", "x.enterprise_id", NONE, NONE),
+        "project" => ("projects x", "x.enterprise_id", "x.provider_id", "x.id"),
+        "acceptance" => ("acceptances x", "x.enterprise_id", "x.provider_id", "x.project_id"),
+        "subsidy" => {
+            ("subsidies x JOIN projects p ON p.id = x.project_id", "x.enterprise_id", "p.provider_id", "x.project_id")
+        }
+        "case" => ("cases x", "x.enterprise_id", NONE, "x.project_id"),
+        "provider" => ("providers x", NONE, "x.id", NONE),
         _ => return None,
     })
 }
@@ -39,13 +42,13 @@ pub async fn record_step(
     (action, from, to): (&str, &str, &str),
     actor: &str,
 ) -> DbResult<Option<i64>> {
-    let Some((from_tables, provider, project)) = source(subject) else { return Ok(None) };
+    let Some((from_tables, enterprise, provider, project)) = source(subject) else { return Ok(None) };
     let now = now_ms();
     let kind = format!("{subject}.{action}");
     let payload = serde_json::json!({ "action": action, "from": from, "to": to }).to_string();
     let sql = format!(
         "INSERT INTO events (region_code, enterprise_id, provider_id, project_id, kind, subject, subject_id, actor, \
-         payload_json, created_at) SELECT x.region_code, x.enterprise_id, {provider}, {project}, $1, $3, $2, $4, $5, $6 \
+         payload_json, created_at) SELECT x.region_code, {enterprise}, {provider}, {project}, $1, $3, $2, $4, $5, $6 \
          FROM {from_tables} \
          WHERE x.id = $2 RETURNING id, region_code, enterprise_id, provider_id"
     );
@@ -63,6 +66,9 @@ pub async fn record_step(
         )
         .await?;
     }
+    if action == "objection" {
+        tell_officers(c, e.id, now, &e.region_code, actor).await?;
+    }
     c.execute(
         "INSERT INTO webhook_deliveries (webhook_id, event_id, status, next_at) \
          SELECT w.id, $1, 'pending', $2 FROM webhooks w WHERE w.active = TRUE \
@@ -72,6 +78,34 @@ pub async fn record_step(
     )
     .await?;
     Ok(Some(e.id))
+}
+
+/// A message for every officer whose region holds `region` (the region and each above it, by
+/// the 行政区划 code's prefixes): an objection is theirs to decide.
+async fn tell_officers(c: &mut impl Conn, event: i64, now: i64, region: &str, actor: &str) -> DbResult<()> {
+    let mut above: Vec<String> = Vec::new();
+    for len in [2, 4, 6] {
+        if let Some(prefix) = region.get(..len) {
+            let code = format!("{prefix:0<6}");
+            if !above.contains(&code) {
+                above.push(code);
+            }
+        }
+    }
+    above.push("100000".to_owned());
+    let marks: Vec<String> = (0..above.len()).map(|i| format!("${}", i + 4)).collect();
+    let mut values = args![event, now, actor];
+    values.extend(above.iter().map(|c| crate::Arg::from(c.as_str())));
+    c.execute(
+        &format!(
+            "INSERT INTO notifications (user_id, event_id, created_at) SELECT u.id, $1, $2 FROM users u \
+             WHERE u.role = 'officer' AND u.disabled = FALSE AND u.username <> $3 AND u.region_code IN ({})",
+            marks.join(", ")
+        ),
+        values,
+    )
+    .await?;
+    Ok(())
 }
 
 /// One message with its event.

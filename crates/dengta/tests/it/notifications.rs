@@ -208,6 +208,28 @@ async fn steps_tell_people_and_signed_webhooks(store: Store) {
         .unwrap();
     assert_eq!(deliveries, 1);
     assert!(unread(&t, &enterprise).await.is_empty(), "muted");
+
+    // An objection from the public during 公示: the officers over the enterprise are told (the
+    // district and the city), and so is the enterprise; the objector's name is in no message.
+    assert_eq!(post(&t, &city, &path, json!({"action": "publicise"})).await.0, 200);
+    post(&t, &city, "/api/v1/notifications/read", json!({})).await;
+    post(&t, &district, "/api/v1/notifications/read", json!({})).await;
+    let anon = t.client();
+    let csrf = t.csrf(&anon).await;
+    let res = anon
+        .post(t.url(&format!("/api/v1/public/pilot-enterprises/{id}/objections")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"name": "赵先生", "body": "该企业已获省级同类项目资助"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    for tok in [&city, &district, &enterprise] {
+        let items = unread(&t, tok).await;
+        let told = items.iter().find(|m| m["kind"] == "enrolment.objection");
+        assert!(told.is_some_and(|m| m["href"] == format!("/enrolments/{id}")), "{items:?}");
+        assert!(!serde_json::to_string(&items).unwrap().contains("赵先生"));
+    }
 }
 
 on_both_stores!(steps_tell_people_and_signed_webhooks);
