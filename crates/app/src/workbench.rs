@@ -1,8 +1,8 @@
 //! The workbench (工作台): a person's to-dos (待办), derived from the state of each workflow by
 //! the queues of `domain::workbench`, their own recent steps (已办), and for an enterprise its
 //! journey with the next step. One indexed statement per queue; the side navigation's counts
-//! are kept per user until anything is written (`db::changes`), so a page view costs nothing
-//! more while nothing changes.
+//! are kept per user until anything is written (`db::changes`) and for at most
+//! [`COUNTS_FOR_MS`], so a page view costs nothing more while nothing changes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -204,27 +204,41 @@ pub async fn workbench(app: &App, p: &Principal) -> AppResult<Workbench> {
 /// To-dos per side-navigation entry ("" for the total), and "unread" messages.
 pub type Counts = BTreeMap<&'static str, usize>;
 
-/// Each user's counts with the change epoch they were read at.
+/// A user's counts with the change epoch and the time they were read at.
+type Entry = (u64, i64, Arc<Counts>);
+
+/// Each user's counts (see [`nav_counts`]).
 #[derive(Default)]
 pub struct CountCache {
-    entries: Mutex<HashMap<i64, (u64, Arc<Counts>)>>,
+    entries: Mutex<HashMap<i64, Entry>>,
 }
 
 /// Entries kept at most; when full, all are forgotten (they are cheap to read again).
 const CACHE_CAPACITY: usize = 20_000;
 
+/// How long counts may be shown without reading them again even when this process wrote
+/// nothing: another server of the same database may have, and deadlines pass (an overdue
+/// project) without any write.
+pub const COUNTS_FOR_MS: i64 = super::callers::REMEMBER_MS;
+
+/// Whether counts read at (`epoch`, `at`) may be shown at (`now_epoch`, `now`).
+fn fresh(epoch: u64, at: i64, now_epoch: u64, now: i64) -> bool {
+    epoch == now_epoch && now >= at && now - at < COUNTS_FOR_MS
+}
+
 /// The caller's to-do counts for the side navigation, and their unread messages under
 /// "unread": read again only after a write.
 pub async fn nav_counts(app: &App, p: &Principal) -> AppResult<Arc<Counts>> {
     let epoch = db::changes::epoch();
+    let now = db::now_ms();
     let cache = &app.workbench_counts;
-    if let Some((at, counts)) = cache.entries.lock().unwrap_or_else(PoisonError::into_inner).get(&p.user_id)
-        && *at == epoch
+    if let Some((e, at, counts)) = cache.entries.lock().unwrap_or_else(PoisonError::into_inner).get(&p.user_id)
+        && fresh(*e, *at, epoch, now)
     {
         return Ok(counts.clone());
     }
     let mut c = app.db.read().await?;
-    let (todos, _) = todos(&mut c, p, db::now_ms()).await?;
+    let (todos, _) = todos(&mut c, p, now).await?;
     drop(c);
     let mut counts = Counts::new();
     for t in &todos {
@@ -238,6 +252,19 @@ pub async fn nav_counts(app: &App, p: &Principal) -> AppResult<Arc<Counts>> {
     if entries.len() >= CACHE_CAPACITY {
         entries.clear();
     }
-    entries.insert(p.user_id, (epoch, counts.clone()));
+    entries.insert(p.user_id, (epoch, now, counts.clone()));
     Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_read_again_after_a_write_or_a_moment() {
+        assert!(fresh(7, 1_000, 7, 1_000 + COUNTS_FOR_MS - 1));
+        assert!(!fresh(7, 1_000, 8, 1_001), "a write in this process");
+        assert!(!fresh(7, 1_000, 7, 1_000 + COUNTS_FOR_MS), "a write elsewhere, or a deadline passing");
+        assert!(!fresh(7, 1_000, 7, 999), "a clock that went back");
+    }
 }

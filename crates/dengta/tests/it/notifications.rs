@@ -13,7 +13,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::support::{Store, TestApp, get, post, token};
+use crate::support::{Store, TestApp, get, post, public_objection, token};
 use dengta::db;
 
 type Seen = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
@@ -214,16 +214,7 @@ async fn steps_tell_people_and_signed_webhooks(store: Store) {
     assert_eq!(post(&t, &city, &path, json!({"action": "publicise"})).await.0, 200);
     post(&t, &city, "/api/v1/notifications/read", json!({})).await;
     post(&t, &district, "/api/v1/notifications/read", json!({})).await;
-    let anon = t.client();
-    let csrf = t.csrf(&anon).await;
-    let res = anon
-        .post(t.url(&format!("/api/v1/public/pilot-enterprises/{id}/objections")))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"name": "赵先生", "body": "该企业已获省级同类项目资助"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+    assert_eq!(public_objection(&t, id, "赵先生", "该企业已获省级同类项目资助").await.0, 201);
     for tok in [&city, &district, &enterprise] {
         let items = unread(&t, tok).await;
         let told = items.iter().find(|m| m["kind"] == "enrolment.objection");

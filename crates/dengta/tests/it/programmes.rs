@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Store, TestApp, get, post, token};
+use crate::support::{Store, TestApp, get, post, public_objection, token};
 use dengta::db;
 
 /// A new enterprise (outside the demo's pilot data) and its user.
@@ -98,20 +98,13 @@ async fn enrolment_from_application_to_listing(store: Store) {
 
     // The public sees the name, industry and region only, and may object.
     let anon = t.client();
-    let csrf = t.csrf(&anon).await;
     let public: Value = anon.get(t.url("/api/v1/public/pilot-enterprises")).send().await.unwrap().json().await.unwrap();
     let entry = public["publicised"].as_array().unwrap().iter().find(|e| e["id"] == id).cloned().unwrap();
     assert_eq!(entry["enterprise"], "南京玄武精密机械有限公司");
     assert!(!public.to_string().contains("13912345678") && !public.to_string().contains("张伟"), "no personal data");
-    let res = anon
-        .post(t.url(&format!("/api/v1/public/pilot-enterprises/{id}/objections")))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"name": "赵先生", "body": "该企业已获省级同类项目资助"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let objection = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let (s, v) = public_objection(&t, id, "赵先生", "该企业已获省级同类项目资助").await;
+    assert_eq!(s, 201);
+    let objection = v["id"].as_i64().unwrap();
     // Listing waits for the period and the objection.
     let (s, v) = post(&t, &city, &path, json!({"action": "list"})).await;
     assert_eq!(s, 422);

@@ -603,6 +603,22 @@ pub async fn officer_token(t: &TestApp, name: &str, region: &str) -> String {
     token(t, name).await
 }
 
+/// A member of the public objects to a pilot enterprise under 公示 (no login; the form's CSRF
+/// token). Returns the answer's status and body.
+pub async fn public_objection(t: &TestApp, enrolment: i64, name: &str, body: &str) -> (u16, serde_json::Value) {
+    let anon = t.client();
+    let csrf = t.csrf(&anon).await;
+    let res = anon
+        .post(t.url(&format!("/api/v1/public/pilot-enterprises/{enrolment}/objections")))
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({"name": name, "body": body}))
+        .send()
+        .await
+        .expect("objection");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
 /// An API token for a user (bearer calls need no CSRF token).
 pub async fn token(t: &TestApp, user: &str) -> String {
     dengta::app::accounts::create_token(&t.app, &dengta::app::Actor::cli(), user, "test").await.expect("token")
