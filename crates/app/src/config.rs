@@ -19,6 +19,8 @@ pub struct Settings {
     /// Retry-After (PostgreSQL unreachable: fail fast, never hang). SQLite, whose writers may
     /// wait on the file lock, uses at least 10 s.
     pub database_acquire_timeout_ms: u64,
+    /// Take PostgreSQL's advisory lock while migrating (off for compatible engines without one).
+    pub database_migration_lock: bool,
     /// Public base URL, used in printed links.
     pub public_url: String,
     /// Where import error reports and other generated files are kept.
@@ -160,6 +162,7 @@ impl Default for Settings {
             database_url: "sqlite://data/dengta.db".into(),
             max_connections: 8,
             database_acquire_timeout_ms: 2000,
+            database_migration_lock: true,
             public_url: String::new(),
             data_dir: "data".into(),
             log: LogSettings::default(),

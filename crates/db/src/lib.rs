@@ -44,7 +44,6 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, FromRow, Postgres, Transaction};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -288,9 +287,21 @@ impl Db {
     }
 
     pub async fn migrate(&self) -> DbResult<()> {
+        self.migrate_with(true).await
+    }
+
+    /// Applies the migrations; `lock` takes PostgreSQL's advisory lock so that two servers
+    /// starting together do not both migrate. A PostgreSQL-compatible engine without advisory
+    /// locks (some domestic distributions) runs them with `lock` off — then start one server
+    /// first (setting `database_migration_lock`). SQLite serializes through its write lock.
+    pub async fn migrate_with(&self, lock: bool) -> DbResult<()> {
         match self {
             Db::Sqlite(p) => p.migrate(&SQLITE_MIGRATIONS).await?,
-            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+            Db::Postgres(p) => {
+                let mut m = sqlx::migrate!("./migrations/postgres");
+                m.set_locking(lock);
+                m.run(p).await?
+            }
         }
         Ok(())
     }

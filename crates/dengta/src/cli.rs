@@ -320,7 +320,7 @@ async fn close_opened() {
 async fn open(s: &Settings) -> anyhow::Result<App> {
     let db = Db::connect(&s.database_url, s.max_connections).await.with_context(|| "cannot open the database")?;
     OPENED.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(db.clone());
-    db.migrate().await?;
+    db.migrate_with(s.database_migration_lock).await?;
     crate::app::codes::sync_regions(&db).await.map_err(describe)?;
     let app = App::new(db, s.clone());
     crate::app::assessments::load_published(&app).await.map_err(describe)?;

@@ -33,7 +33,7 @@ impl Server {
     pub async fn build(settings: Settings) -> anyhow::Result<Server> {
         let acquire = Duration::from_millis(settings.database_acquire_timeout_ms);
         let db = Db::connect_with(&settings.database_url, settings.max_connections, acquire).await?;
-        db.migrate().await?;
+        db.migrate_with(settings.database_migration_lock).await?;
         crate::app::codes::sync_regions(&db).await.map_err(|e| anyhow::anyhow!("loading the region list: {e}"))?;
         db::imports::fail_abandoned(&mut db.clone()).await?;
         let app_for_load = App::new(db.clone(), settings.clone());

@@ -127,3 +127,20 @@ async fn postgres() {
     assert!(diff.is_empty(), "the two engines' schemas differ:\n{}", diff.join("\n"));
     assert_eq!(lite_idx, pg_idx, "named indexes (name → table) differ between SQLite and PostgreSQL");
 }
+
+/// A PostgreSQL-compatible engine without advisory locks: the migrations run without one, to
+/// the same schema, and running them again changes nothing.
+mod without_the_advisory_lock {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        let dir = tempfile::tempdir().unwrap();
+        let locked = Db::connect(&fresh_database(Store::Postgres, dir.path()).await, 2).await.unwrap();
+        locked.migrate().await.unwrap();
+        let unlocked = Db::connect(&fresh_database(Store::Postgres, dir.path()).await, 2).await.unwrap();
+        unlocked.migrate_with(false).await.unwrap();
+        unlocked.migrate_with(false).await.unwrap();
+        assert_eq!(postgres_schema(&locked).await, postgres_schema(&unlocked).await);
+    }
+}
