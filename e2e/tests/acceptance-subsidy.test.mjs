@@ -6,12 +6,12 @@
 // period clears the integrity flags with a reason, approves and pays. The subsidy page shows
 // 已拨付 with the ledger transfers; the enterprise sees its subsidy paid.
 //
-// The project belongs to the listed demo enterprise 91320104MA1X2Y4B86 (秦淮). Its demo project
-// “秦淮智能装备改造项目（演示 8）” is completed but carries no contract and no completion time, so
-// its checklist can never be complete; this test therefore takes the same enterprise, enrolment
-// and provider through a real project first, through the JSON API (diagnosis, plan, contract,
-// filing, milestone, invoices, vouchers, summary report, self-assessments before filing and
-// after completion), then does everything about acceptance and money in the browser.
+// The project belongs to the listed demo enterprise 91320104MA1X2Y4B86 (秦淮), which the demo city
+// took through its application, 公示 and listing, and whose demo projects stand at every step.
+// This test takes the same enterprise, enrolment and provider (金陵工业互联网) through a project of
+// its own, first through the JSON API (diagnosis, plan, contract, filing, milestone, invoices,
+// vouchers, summary report, self-assessments before filing and after completion), then does
+// everything about acceptance and money in the browser.
 //
 // The steps build on each other, so they run in order and a failed step skips the rest. The
 // server runs with a 公示 period of PUBLICITY_SECONDS (config key providers.publicity_seconds,
@@ -39,7 +39,7 @@ const env = useStack('acceptance-subsidy', {
 const text = async (locator) => (await locator.textContent()).trim();
 
 const ENTERPRISE = { name: '南京秦淮智能装备有限公司', uscc: '91320104MA1X2Y4B86', region: '320104' };
-const DEMO_PROJECT = '秦淮智能装备改造项目（演示 8）';
+const PROVIDER = '金陵工业互联网服务有限公司';
 const TITLE = '秦淮智能装备验收与奖补（端到端）';
 const BANK = '6222 0212 3456 7801';
 const PASSWORD = 'Strong#Pass2026';
@@ -169,15 +169,16 @@ describe('a completed project is accepted, its subsidy computed, publicised, app
     const provider = await apiAs('demo-provider');
     const expert = await apiAs('demo-expert');
     try {
-      // The demo project 8 names the enterprise, its listed enrolment and the provider.
+      // A demo project of the enterprise with 金陵 names its listed enrolment and the provider.
       const projects = ok(await city.get('/api/v1/projects?limit=200'), 200, 'projects');
       const items = projects.items ?? projects;
-      const demo = items.find((p) => p.title === DEMO_PROJECT);
-      assert.ok(demo, `the demo project “${DEMO_PROJECT}” exists`);
-      assert.equal(demo.status, 'completed');
+      const demo = items.find((p) => p.enterprise_name === ENTERPRISE.name && p.provider_name === PROVIDER);
+      assert.ok(demo, `a demo project of ${ENTERPRISE.name} with ${PROVIDER} exists`);
       const { enterprise_id: enterpriseId, enrolment_id: enrolmentId, provider_id: providerId } = demo;
+      const enrolment = ok(await city.get(`/api/v1/enrolments/${enrolmentId}`), 200, 'enrolment');
+      assert.equal((enrolment.enrolment ?? enrolment).status ?? enrolment.state, 'listed');
 
-      // The enterprise's user and its district's officer (the demo has neither).
+      // A user of the enterprise and an officer of its district, new to this test.
       ok(
         await sys.post('/api/v1/users', {
           username: USERS.enterprise,

@@ -88,6 +88,10 @@ function resetPostgres(url) {
  * `options.env` adds variables to the server's environment after the
  * inherited DENGTA_* ones are removed, e.g.
  * `{ DENGTA_PROVIDERS__PUBLICITY_SECONDS: '25' }` for a short 公示 period.
+ *
+ * `options.demoEnterprises` is how many enterprises the demo city adds to the named ones of
+ * data/demo.toml: none by default (the tests name what they look for), the product's default
+ * (`'default'`) for the tests of the whole demo city.
  */
 export async function startServer(label = 'server', options = {}) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dengta-e2e-'));
@@ -117,7 +121,10 @@ export async function startServer(label = 'server', options = {}) {
     const baseURL = `http://127.0.0.1:${port}`;
     const child = spawn(
       SERVER_BIN,
-      ['--database-url', databaseUrl, 'serve', '--demo', '--listen', `127.0.0.1:${port}`],
+      [
+        '--database-url', databaseUrl, 'serve', '--demo', '--listen', `127.0.0.1:${port}`,
+        ...(options.demoEnterprises === 'default' ? [] : ['--demo-enterprises', String(options.demoEnterprises ?? 0)]),
+      ],
       { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';

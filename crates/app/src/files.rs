@@ -109,44 +109,71 @@ pub async fn receive(app: &App, field: &mut Field<'_>) -> AppResult<StoredFile> 
 /// Receives one multipart field: refuses an empty file, one over the limit, a type that is
 /// not accepted or differs from what its name claims; otherwise hands it back unstored.
 pub async fn receive_pending(app: &App, field: &mut Field<'_>) -> AppResult<Received> {
-    let name: String = field
-        .file_name()
-        .unwrap_or("upload")
-        .chars()
-        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-        .take(200)
-        .collect();
-    let dir = PathBuf::from(&app.settings.data_dir).join("files");
-    tokio::fs::create_dir_all(&dir).await.map_err(io)?;
-    let tmp = tempfile::Builder::new().prefix("upload-").tempfile_in(&dir).map_err(io)?.into_temp_path();
-    let mut out = tokio::fs::File::create(&tmp).await.map_err(io)?;
-    let (mut sha, mut sm) = (Sha256::new(), sm3::Sm3::new());
-    let mut head: Vec<u8> = Vec::with_capacity(16);
-    let mut size = 0usize;
+    let mut r = Receiver::new(app, field.file_name().unwrap_or("upload")).await?;
     while let Some(chunk) = field.chunk().await.map_err(|e| AppError::invalid("error.bad_request", e.to_string()))? {
-        size += chunk.len();
-        if size > MAX_FILE_BYTES {
+        r.push(&chunk).await?;
+    }
+    r.finish().await
+}
+
+/// Receives a whole content held in memory under the same checks as an upload (files the
+/// platform itself produces, such as the demo's documents).
+pub async fn receive_bytes(app: &App, name: &str, bytes: &[u8]) -> AppResult<Received> {
+    let mut r = Receiver::new(app, name).await?;
+    r.push(bytes).await?;
+    r.finish().await
+}
+
+/// A content arriving in chunks: written to a temporary file and hashed as it comes.
+struct Receiver {
+    name: String,
+    tmp: tempfile::TempPath,
+    out: tokio::fs::File,
+    sha: Sha256,
+    sm: sm3::Sm3,
+    head: Vec<u8>,
+    size: usize,
+}
+
+impl Receiver {
+    async fn new(app: &App, name: &str) -> AppResult<Receiver> {
+        let name: String = name.chars().filter(|c| !c.is_control() && *c != '/' && *c != '\\').take(200).collect();
+        let dir = PathBuf::from(&app.settings.data_dir).join("files");
+        tokio::fs::create_dir_all(&dir).await.map_err(io)?;
+        let tmp = tempfile::Builder::new().prefix("upload-").tempfile_in(&dir).map_err(io)?.into_temp_path();
+        let out = tokio::fs::File::create(&tmp).await.map_err(io)?;
+        Ok(Receiver { name, tmp, out, sha: Sha256::new(), sm: sm3::Sm3::new(), head: Vec::with_capacity(16), size: 0 })
+    }
+
+    async fn push(&mut self, chunk: &[u8]) -> AppResult<()> {
+        self.size += chunk.len();
+        if self.size > MAX_FILE_BYTES {
             return Err(AppError::invalid("error.file_too_large", format!("{} MB", MAX_FILE_BYTES / 1024 / 1024)));
         }
-        if head.len() < 16 {
-            head.extend(chunk.iter().take(16 - head.len()));
+        if self.head.len() < 16 {
+            let room = 16 - self.head.len();
+            self.head.extend(chunk.iter().take(room));
         }
-        sha.update(&chunk);
-        sm.update(&chunk);
-        tokio::io::AsyncWriteExt::write_all(&mut out, &chunk).await.map_err(io)?;
+        self.sha.update(chunk);
+        self.sm.update(chunk);
+        tokio::io::AsyncWriteExt::write_all(&mut self.out, chunk).await.map_err(io)
     }
-    tokio::io::AsyncWriteExt::flush(&mut out).await.map_err(io)?;
-    drop(out);
-    if size == 0 {
-        return Err(AppError::invalid("error.file_empty", name));
+
+    async fn finish(mut self) -> AppResult<Received> {
+        tokio::io::AsyncWriteExt::flush(&mut self.out).await.map_err(io)?;
+        let Receiver { name, tmp, out, sha, sm, head, size } = self;
+        drop(out);
+        if size == 0 {
+            return Err(AppError::invalid("error.file_empty", name));
+        }
+        let Some(media_type) = sniff(&head) else {
+            return Err(AppError::invalid("error.file_type", name));
+        };
+        if claimed(&name) != Some(media_type) {
+            return Err(AppError::invalid("error.file_type_mismatch", format!("{name} → {media_type}")));
+        }
+        let sha256 = hex(&sha.finalize());
+        let sm3 = hex(&sm.finalize());
+        Ok(Received { file: StoredFile { sha256, sm3, size: size as i64, media_type, name }, tmp })
     }
-    let Some(media_type) = sniff(&head) else {
-        return Err(AppError::invalid("error.file_type", name));
-    };
-    if claimed(&name) != Some(media_type) {
-        return Err(AppError::invalid("error.file_type_mismatch", format!("{name} → {media_type}")));
-    }
-    let sha256 = hex(&sha.finalize());
-    let sm3 = hex(&sm.finalize());
-    Ok(Received { file: StoredFile { sha256, sm3, size: size as i64, media_type, name }, tmp })
 }

@@ -21,10 +21,10 @@ use crate::db::{self, Arg, Conn, Db};
 
 /// SplitMix64: a few lines, and the sequence for a seed never changes between versions or
 /// platforms, which a library's default generator does not promise.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -32,14 +32,14 @@ impl Rng {
         z ^ (z >> 31)
     }
     /// Uniform in 0..n.
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         if n == 0 { 0 } else { self.next() % n }
     }
     /// True with probability `pct`/100.
-    fn chance(&mut self, pct: u64) -> bool {
+    pub(crate) fn chance(&mut self, pct: u64) -> bool {
         self.below(100) < pct
     }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }
 }
@@ -73,15 +73,15 @@ impl<T> Weighted<T> {
 }
 
 const ORG_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WORDS_A: &[&str] =
+pub(crate) const WORDS_A: &[&str] =
     &["精工", "智造", "华创", "恒通", "新材", "科达", "瑞丰", "鼎盛", "宏远", "博远", "金诺", "信达"];
-const WORDS_B: &[&str] =
+pub(crate) const WORDS_B: &[&str] =
     &["机械", "电子", "装备", "材料", "科技", "制造", "汽配", "化工", "纺织", "食品", "仪器", "模具"];
 
 /// An organisation code of 9 characters: "MA" and seven base-31 digits of `n` (unique per `n`).
 /// The 8-character body of an organisation code (positions 9–16); its GB 11714 check character
 /// is added by `Uscc::with_check_chars`, so generated codes pass both checks.
-fn org_code(prefix: &str, mut n: u64) -> String {
+pub(crate) fn org_code(prefix: &str, mut n: u64) -> String {
     let mut digits = [b'0'; 6];
     for d in digits.iter_mut().rev() {
         *d = ORG_CHARS[(n % 31) as usize];

@@ -44,6 +44,9 @@ enum Command {
         /// Load the demo city and accounts (only into an empty or demo database).
         #[arg(long)]
         demo: bool,
+        /// How many enterprises the demo city has besides its named ones.
+        #[arg(long, default_value_t = demo::CITY_ENTERPRISES, requires = "demo")]
+        demo_enterprises: usize,
     },
     /// Create or upgrade the database schema.
     Migrate,
@@ -331,7 +334,9 @@ async fn open(s: &Settings) -> anyhow::Result<App> {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let s = settings(&cli)?;
     match cli.command {
-        Command::Serve { demo: with_demo, .. } => serve(s, with_demo).await,
+        Command::Serve { demo: with_demo, demo_enterprises, .. } => {
+            serve(s, with_demo.then_some(demo::Scale::City { enterprises: demo_enterprises })).await
+        }
         Command::Migrate => {
             let app = open(&s).await?;
             println!("数据库已是最新结构 / schema up to date ({:?})", app.db.backend());
@@ -639,7 +644,7 @@ fn describe(e: crate::app::AppError) -> anyhow::Error {
     }
 }
 
-async fn serve(s: Settings, with_demo: bool) -> anyhow::Result<ExitCode> {
+async fn serve(s: Settings, with_demo: Option<demo::Scale>) -> anyhow::Result<ExitCode> {
     init_tracing(&s);
     let server = Server::build(s).await?;
     let app = server.app.clone();
@@ -648,15 +653,20 @@ async fn serve(s: Settings, with_demo: bool) -> anyhow::Result<ExitCode> {
     } else {
         app.settings.public_url.clone()
     };
-    if with_demo {
-        match demo::load(&app).await.map_err(describe)? {
+    if let Some(scale) = with_demo {
+        let started = std::time::Instant::now();
+        match demo::load(&app, scale).await.map_err(describe)? {
             Err(refused) => {
                 eprintln!("dengta: {refused}");
                 return Ok(ExitCode::from(2));
             }
             Ok(_) => {
                 let d = demo::data().map_err(describe)?;
-                println!("演示环境已就绪 / demo ready. 演示账号 (demo accounts), 密码 (password) {}:", d.password);
+                let secs = started.elapsed().as_secs_f64();
+                println!(
+                    "演示环境已就绪（{secs:.1} 秒）/ demo ready in {secs:.1} s. 演示账号 (demo accounts), 密码 (password) {}:",
+                    d.password
+                );
                 for u in &d.users {
                     println!("  {:<18} {}", u.username, u.display_name);
                 }

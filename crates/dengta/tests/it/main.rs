@@ -4,6 +4,7 @@
 // Test code: a failed unwrap is a failed test, which is what we want.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod pilot_fixture;
 mod support;
 
 /// For each async fn `name(store: Store)`, generates `name::sqlite` and
@@ -37,6 +38,7 @@ mod catalogue;
 mod cli;
 mod csrf;
 mod dashboard;
+mod demo;
 mod duties;
 mod enterprise_file;
 mod faults;

@@ -99,7 +99,13 @@ impl TestApp {
         let server = Server::build(s).await.expect("server builds");
         let app = server.app.clone();
         prepare(app.db.clone()).await;
-        assert_eq!(demo::load(&app).await.expect("demo loads").ok(), Some(demo::DemoOutcome::Loaded));
+        assert_eq!(
+            demo::load(&app, demo::Scale::Accounts).await.expect("demo loads").ok(),
+            Some(demo::DemoOutcome::Loaded)
+        );
+        crate::pilot_fixture::pilot(&app).await.expect("pilot fixture");
+        crate::pilot_fixture::money(&app).await.expect("money fixture");
+        crate::pilot_fixture::publicity(&app).await.expect("publicity fixture");
         app.demo.store(true, Ordering::Relaxed);
         add_other_city(&app.db).await;
         dengta::app::dashboard::rebuild(&app.db).await.expect("dashboard counters");
