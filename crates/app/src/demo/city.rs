@@ -280,8 +280,19 @@ async fn enrol_named(app: &App, fast: &App, people: &People, named: &[Member]) -
     Ok(ids[0])
 }
 
+/// An enterprise of the city as planned: the random choices made up front, then carried out.
+struct Prospect {
+    input: enterprises::EnterpriseInput,
+    size: enterprises::SizeForm,
+    pilot: bool,
+    answers: Option<Answers>,
+    /// The 上云 record and whether the district verifies it.
+    cloud: Option<(cloud::CloudForm, bool)>,
+}
+
 /// Registers the enterprises (by their district's officer), gives each an account, its size,
-/// for most a self-assessment and for some a 上云 record the district verifies.
+/// for most a self-assessment and for some a 上云 record the district verifies. One after the
+/// other: every write appends to the one audit chain, so parallel lanes gain nothing.
 async fn register(
     app: &App,
     people: &People,
@@ -290,6 +301,18 @@ async fn register(
     rng: &mut Rng,
     s: &mut Summary,
 ) -> AppResult<Vec<Member>> {
+    let prospects = plan_enterprises(app, n, rng).await?;
+    s.assessments += prospects.iter().filter(|p| p.answers.is_some()).count();
+    s.cloud_records += prospects.iter().filter(|p| p.cloud.is_some()).count();
+    s.enterprises += prospects.len();
+    let mut members = Vec::with_capacity(prospects.len());
+    for p in prospects {
+        members.push(settle(app, people, hash, p).await?);
+    }
+    Ok(members)
+}
+
+async fn plan_enterprises(app: &App, n: usize, rng: &mut Rng) -> AppResult<Vec<Prospect>> {
     let classes: Vec<&str> = IndustryList::embedded()
         .iter()
         .filter(|i| i.level == IndustryLevel::Class && i.section() == 'C')
@@ -318,11 +341,11 @@ async fn register(
     let picks: Vec<&(String, String)> = districts.iter().flat_map(|d| std::iter::repeat_n(d, weight(&d.0))).collect();
     let base = base_answers()?;
     let mut names = HashSet::new();
-    let mut members = Vec::with_capacity(n);
+    let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let (region, region_name) = *rng.pick(&picks);
-        let is_pilot = rng.chance(55);
-        let industry = if is_pilot { *rng.pick(&pilot) } else { *rng.pick(&other) };
+        let pilot_industry = rng.chance(55);
+        let industry = if pilot_industry { *rng.pick(&pilot) } else { *rng.pick(&other) };
         let uscc = Uscc::with_check_chars(&format!("91{region}{}", org_code("MD", i as u64))).map_err(internal)?;
         let short: String = region_name.trim_end_matches('区').chars().take(2).collect();
         let mut name = format!("南京{short}{}{}有限公司", rng.pick(WORDS_A), rng.pick(WORDS_B));
@@ -332,7 +355,7 @@ async fn register(
         }
         let input = enterprises::EnterpriseInput {
             uscc: uscc.as_str().to_owned(),
-            name: name.clone(),
+            name,
             region: region.clone(),
             industry: industry.to_owned(),
             address: format!("南京市{region_name}工业园{}号", 1 + rng.below(200)),
@@ -341,8 +364,6 @@ async fn register(
             above_scale: Some(if rng.chance(25) { "true" } else { "false" }.into()),
             ..Default::default()
         };
-        let id = enterprises::register(app, people.district(region)?, &input).await?;
-        let actor = enterprise_account(app, hash, id, uscc.as_str(), &name, region).await?;
         let employees = 20 + rng.below(500);
         let size = enterprises::SizeForm {
             year: "2025".into(),
@@ -350,14 +371,13 @@ async fn register(
             revenue_yuan: (employees * (300_000 + rng.below(400_000))).to_string(),
             assets_yuan: (employees * (400_000 + rng.below(600_000))).to_string(),
         };
-        enterprises::record_size(app, &actor, id, &size).await?;
-        let assessed = is_pilot || rng.chance(60);
-        if assessed {
+        let answers = if pilot_industry || rng.chance(60) {
             let level = [0, 1, 1, 1, 2, 2, 3][rng.below(7) as usize];
-            self_assess(app, &actor, id, &answers(&base, level, rng)?).await?;
-            s.assessments += 1;
-        }
-        if rng.chance(40) {
+            Some(answers(&base, level, rng)?)
+        } else {
+            None
+        };
+        let cloud = if rng.chance(40) {
             let form = cloud::CloudForm {
                 provider_name: (*rng.pick(&["天翼云", "移动云", "华为云", "阿里云", "腾讯云"])).into(),
                 service: (*rng.pick(&["ERP", "MES", "设备管理", "协同办公", "CRM"])).into(),
@@ -367,17 +387,33 @@ async fn register(
                 voucher: format!("YS-{}", 100_000 + i),
                 evidence: String::new(),
             };
-            let record = cloud::report(app, &actor, id, &form).await?;
-            s.cloud_records += 1;
             // Most are verified; the rest wait in the district's queue.
-            if rng.chance(80) {
-                cloud::decide(app, people.district(region)?, id, record, cloud::Decision::Verify).await?;
-            }
-        }
-        members.push(Member { id, region: region.clone(), actor, pilot: is_pilot, assessed });
-        s.enterprises += 1;
+            Some((form, rng.chance(80)))
+        } else {
+            None
+        };
+        out.push(Prospect { input, size, pilot: pilot_industry, answers, cloud });
     }
-    Ok(members)
+    Ok(out)
+}
+
+/// One enterprise through registration, its account, size, self-assessment and 上云 record.
+async fn settle(app: &App, people: &People, hash: &str, p: Prospect) -> AppResult<Member> {
+    let e = &p.input;
+    let district = people.district(&e.region)?;
+    let id = enterprises::register(app, district, e).await?;
+    let actor = enterprise_account(app, hash, id, &e.uscc, &e.name, &e.region).await?;
+    enterprises::record_size(app, &actor, id, &p.size).await?;
+    if let Some(a) = &p.answers {
+        self_assess(app, &actor, id, a).await?;
+    }
+    if let Some((form, verify)) = &p.cloud {
+        let record = cloud::report(app, &actor, id, form).await?;
+        if *verify {
+            cloud::decide(app, district, id, record, cloud::Decision::Verify).await?;
+        }
+    }
+    Ok(Member { id, region: e.region.clone(), actor, pilot: p.pilot, assessed: p.answers.is_some() })
 }
 
 const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "朱", "马"];
