@@ -275,25 +275,7 @@ pub async fn due(c: &mut impl Conn, now: i64, limit: i64) -> DbResult<Vec<Delive
 /// Takes a due delivery for one attempt: moves its next time to `lease_until` if it is still
 /// what `due` read (another worker, or another instance, that took it first wins).
 pub async fn claim(c: &mut impl Conn, d: &DeliveryRow, lease_until: i64) -> DbResult<bool> {
-    claim_in(c, "webhook_deliveries", (d.id, d.next_at, d.attempts), lease_until).await
-}
-
-/// Takes the pending row `(id, next_at, attempts)` of an outbox `table` for one attempt, as read.
-pub(crate) async fn claim_in(
-    c: &mut impl Conn,
-    table: &str,
-    (id, next_at, attempts): (i64, i64, i64),
-    lease_until: i64,
-) -> DbResult<bool> {
-    Ok(c.execute(
-        &format!(
-            "UPDATE {table} SET next_at = $3, attempts = attempts + 1 \
-             WHERE id = $1 AND status = 'pending' AND next_at = $2 AND attempts = $4"
-        ),
-        args![id, next_at, lease_until, attempts],
-    )
-    .await?
-        == 1)
+    super::outbound::claim_in(c, "webhook_deliveries", (d.id, d.next_at, d.attempts), lease_until).await
 }
 
 /// What an attempt came to.

@@ -121,7 +121,25 @@ pub async fn due(c: &mut impl Conn, channels: &[&str], now: i64, limit: i64) -> 
 
 /// Takes a due message for one attempt (see `events::claim`).
 pub async fn claim(c: &mut impl Conn, m: &OutboundRow, lease_until: i64) -> DbResult<bool> {
-    super::events::claim_in(c, "outbound_messages", (m.id, m.next_at, m.attempts), lease_until).await
+    claim_in(c, "outbound_messages", (m.id, m.next_at, m.attempts), lease_until).await
+}
+
+/// Takes the pending row `(id, next_at, attempts)` of an outbox `table` for one attempt, as read.
+pub(crate) async fn claim_in(
+    c: &mut impl Conn,
+    table: &str,
+    (id, next_at, attempts): (i64, i64, i64),
+    lease_until: i64,
+) -> DbResult<bool> {
+    Ok(c.execute(
+        &format!(
+            "UPDATE {table} SET next_at = $3, attempts = attempts + 1 \
+             WHERE id = $1 AND status = 'pending' AND next_at = $2 AND attempts = $4"
+        ),
+        args![id, next_at, lease_until, attempts],
+    )
+    .await?
+        == 1)
 }
 
 /// Records an attempt: sent (`error` None), or failed and tried again at `next_at` or given up.

@@ -311,8 +311,46 @@ async fn contact_details_are_checked_and_private(store: Store) {
     );
 }
 
+async fn an_unreachable_gateway_is_given_up_after_the_last_attempt(store: Store) {
+    // A port nothing listens on any more.
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
+    let t = TestApp::spawn_with(store, |s| {
+        s.webhooks.poll_ms = 50;
+        s.webhooks.retry_base_ms = 50;
+        s.webhooks.max_attempts = 3;
+        s.sms.enabled = true;
+        s.sms.gateway_url = format!("http://{closed}/sms");
+        s.sms.secret = SMS_SECRET.into();
+        s.sms.timeout_ms = 1000;
+    })
+    .await;
+    let sys = token(&t, "demo-sysadmin").await;
+    let district = token(&t, "demo-district").await;
+    let enterprise = token(&t, "demo-enterprise").await;
+    assert_eq!(opt_in(&t, &enterprise).await, json!({"email": false, "sms": true}));
+    application(&t, &enterprise, &district).await;
+    assert_eq!(queued(&t).await, 1, "SMS only: mail is off");
+    let mut log = Value::Null;
+    for _ in 0..200 {
+        log = get(&t, &sys, "/api/v1/outbound").await.1;
+        if log["items"][0]["status"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let m = &log["items"][0];
+    assert_eq!(
+        (m["channel"].as_str(), m["status"].as_str(), m["attempts"].as_i64(), m["last_error"].as_str()),
+        (Some("sms"), Some("failed"), Some(3), Some("connection failed")),
+        "{log}"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(get(&t, &sys, "/api/v1/outbound").await.1["items"][0]["attempts"], 3, "no attempt after the last");
+}
+
 on_both_stores!(
     mail_and_sms_reach_those_who_asked,
+    an_unreachable_gateway_is_given_up_after_the_last_attempt,
     nothing_is_queued_when_the_channels_are_off,
     contact_details_are_checked_and_private
 );
