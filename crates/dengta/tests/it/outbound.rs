@@ -281,6 +281,10 @@ async fn contact_details_are_checked_and_private(store: Store) {
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(html.contains("手机号码须为以 1 开头的 11 位数字") && html.contains("value=\"12345\""), "{html}");
+    assert!(
+        html.contains("<p class=\"field-error\" id=\"err-contact-mobile\">手机号码须为"),
+        "beside the mobile: {html}"
+    );
     assert_eq!(get(&t, &enterprise, path).await.1, stored, "nothing changed");
     let form = [("_csrf", csrf.as_str()), ("email", EMAIL), ("mobile", "13800001111"), ("email_on", "1")];
     let res = browser.post(t.url("/account/contact")).form(&form).send().await.unwrap();

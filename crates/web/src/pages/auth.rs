@@ -12,7 +12,7 @@ use super::{Msg, render, render_form};
 use crate::app::{App, AppError, accounts, outbound, setup};
 use crate::ctx::{CSRF_COOKIE, Ctx, LANG_COOKIE, SESSION_COOKIE, set_cookie};
 use crate::error::HttpError;
-use crate::form::{Pairs, one, refusal};
+use crate::form::{Kept, Pairs, one, refused};
 use crate::i18n::Lang;
 use crate::layout::Layout;
 
@@ -446,6 +446,8 @@ struct ContactPage {
     channels: outbound::Channels,
     notice: Option<&'static str>,
     error: Option<String>,
+    /// A refused form, for the message beside its field.
+    k: Kept,
 }
 
 fn contact_layout(ctx: &Ctx) -> Layout {
@@ -464,6 +466,7 @@ pub async fn contact_page(State(app): State<App>, ctx: Ctx, Query(msg): Query<Ms
         channels: c.channels,
         notice: msg.text(ctx.lang),
         error: None,
+        k: Kept::default(),
     })
 }
 
@@ -478,7 +481,7 @@ pub async fn save_contact(State(app): State<App>, ctx: Ctx, Form(f): Form<Pairs>
     match outbound::set_contact(&app, &ctx.actor(), ctx.lang, &input).await {
         Ok(_) => Ok(Redirect::to("/account/contact?msg=common.done").into_response()),
         Err(e) => {
-            let error = Some(refusal(&ctx, e)?);
+            let (error, k) = refused(&ctx, e, Kept::new("contact", &f))?;
             let page = ContactPage {
                 l: contact_layout(&ctx),
                 email: one(&f, "email"),
@@ -487,7 +490,8 @@ pub async fn save_contact(State(app): State<App>, ctx: Ctx, Form(f): Form<Pairs>
                 sms_on: ticked("sms_on"),
                 channels: outbound::Channels { email: app.settings.mail.enabled, sms: app.settings.sms.enabled },
                 notice: None,
-                error,
+                error: Some(error),
+                k,
             };
             render_form(&page, true)
         }

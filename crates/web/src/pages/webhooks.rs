@@ -12,7 +12,7 @@ use super::{Msg, render, render_form};
 use crate::app::{App, outbound, webhooks};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
-use crate::form::{Kept, Pairs, one, refusal};
+use crate::form::{Kept, Pairs, one, refused};
 use crate::layout::Layout;
 
 #[derive(Template)]
@@ -51,8 +51,8 @@ pub async fn create(State(app): State<App>, ctx: Ctx, Form(f): Form<Pairs>) -> R
     match webhooks::create(&app, &ctx.actor(), &one(&f, "url"), &one(&f, "region"), &kinds).await {
         Ok(c) => list_page(&app, &ctx, Some(c.secret), None, None, Kept::default()).await,
         Err(e) => {
-            let msg = refusal(&ctx, e)?;
-            list_page(&app, &ctx, None, None, Some(msg), Kept::new("webhook", &f)).await
+            let (msg, kept) = refused(&ctx, e, Kept::new("webhook", &f))?;
+            list_page(&app, &ctx, None, None, Some(msg), kept).await
         }
     }
 }
