@@ -32,6 +32,59 @@ pub struct Settings {
     pub providers: ProviderSettings,
     pub server: ServerSettings,
     pub webhooks: WebhookSettings,
+    pub mail: MailSettings,
+    pub sms: SmsSettings,
+}
+
+/// Notices by e-mail (see `app::outbound`): off unless enabled. Sent in plain SMTP (no TLS
+/// stack is built in) to an in-house relay on the office network, which carries them on.
+/// Retries follow `[webhooks]` (`poll_ms`, `retry_base_ms`, `max_attempts`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSettings {
+    pub enabled: bool,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// The sender, e.g. `灯塔平台 <dengta@example.gov.cn>`.
+    pub from: String,
+    /// SMTP AUTH, when the relay asks for it (empty: none).
+    pub username: String,
+    pub password: String,
+    /// How long one attempt (connection and conversation) may take.
+    pub timeout_ms: u64,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            enabled: false,
+            smtp_host: String::new(),
+            smtp_port: 25,
+            from: String::new(),
+            username: String::new(),
+            password: String::new(),
+            timeout_ms: 10_000,
+        }
+    }
+}
+
+/// Notices by SMS through an in-house SMS gateway (see `app::outbound`): off unless enabled.
+/// Each message is `POST <gateway_url>` of `{"to", "text", "id"}`, signed like a webhook
+/// (`X-Dengta-Signature`, HMAC-SHA256 under `secret`). Retries follow `[webhooks]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmsSettings {
+    pub enabled: bool,
+    /// `http://…` (no TLS stack is built in: the gateway is on the office network).
+    pub gateway_url: String,
+    pub secret: String,
+    pub timeout_ms: u64,
+}
+
+impl Default for SmsSettings {
+    fn default() -> Self {
+        SmsSettings { enabled: false, gateway_url: String::new(), secret: String::new(), timeout_ms: 10_000 }
+    }
 }
 
 /// Outbound webhooks (see `app::webhooks`). Nothing is sent unless a subscription exists.
@@ -172,6 +225,8 @@ impl Default for Settings {
             providers: ProviderSettings::default(),
             server: ServerSettings::default(),
             webhooks: WebhookSettings::default(),
+            mail: MailSettings::default(),
+            sms: SmsSettings::default(),
         }
     }
 }
@@ -302,6 +357,29 @@ impl Settings {
         if sv.max_open_connections == 0 {
             return bad("server.max_open_connections", "must be at least 1");
         }
+        if self.mail.enabled {
+            if self.mail.smtp_host.trim().is_empty() || self.mail.smtp_port == 0 {
+                return bad("mail.smtp_host", "the relay's host and port are needed when mail is enabled");
+            }
+            if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+                return bad("mail.from", "expected a sender address, e.g. 灯塔平台 <dengta@example.gov.cn>");
+            }
+            if self.mail.timeout_ms == 0 {
+                return bad("mail.timeout_ms", "must be positive");
+            }
+        }
+        if self.sms.enabled {
+            let url = self.sms.gateway_url.trim();
+            if url.strip_prefix("http://").is_none_or(|rest| rest.is_empty()) {
+                return bad("sms.gateway_url", "expected an http:// address when SMS is enabled");
+            }
+            if self.sms.secret.is_empty() {
+                return bad("sms.secret", "the signing secret is needed when SMS is enabled");
+            }
+            if self.sms.timeout_ms == 0 {
+                return bad("sms.timeout_ms", "must be positive");
+            }
+        }
         Ok(())
     }
 
@@ -396,6 +474,38 @@ mod tests {
         assert!(e.to_string().contains("totp_roles"), "{e}");
         let e = Settings::load(None, env(&[("DENGTA_SECURITY__TRUSTED_PROXIES", "not-an-ip")])).unwrap_err();
         assert!(e.to_string().contains("trusted_proxies"), "{e}");
+    }
+
+    #[test]
+    fn mail_and_sms_are_off_by_default_and_checked_when_on() {
+        let s = Settings::load(None, env(&[])).unwrap();
+        assert!(!s.mail.enabled && !s.sms.enabled);
+        assert_eq!(s.mail.smtp_port, 25);
+        let e = Settings::load(None, env(&[("DENGTA_MAIL__ENABLED", "true")])).unwrap_err();
+        assert!(e.to_string().contains("mail.smtp_host"), "{e}");
+        let on = [
+            ("DENGTA_MAIL__ENABLED", "true"),
+            ("DENGTA_MAIL__SMTP_HOST", "relay.office"),
+            ("DENGTA_MAIL__SMTP_PORT", "2525"),
+            ("DENGTA_MAIL__FROM", "灯塔平台 <dengta@example.gov.cn>"),
+        ];
+        let s = Settings::load(None, env(&on)).unwrap();
+        assert!(s.mail.enabled);
+        assert_eq!((s.mail.smtp_host.as_str(), s.mail.smtp_port), ("relay.office", 2525));
+        let e =
+            Settings::load(None, env(&[("DENGTA_SMS__ENABLED", "true"), ("DENGTA_SMS__GATEWAY_URL", "http://sms")]))
+                .unwrap_err();
+        assert!(e.to_string().contains("sms.secret"), "{e}");
+        let e = Settings::load(
+            None,
+            env(&[
+                ("DENGTA_SMS__ENABLED", "true"),
+                ("DENGTA_SMS__GATEWAY_URL", "https://sms"),
+                ("DENGTA_SMS__SECRET", "k"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("sms.gateway_url"), "{e}");
     }
 
     #[test]

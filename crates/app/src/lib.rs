@@ -32,6 +32,7 @@ pub mod need_to_know;
 pub mod notifications;
 pub mod objections;
 pub mod open_data;
+pub mod outbound;
 pub mod personal;
 pub mod programmes;
 pub mod projects;

@@ -88,7 +88,11 @@ pub struct Message {
     pub read: bool,
 }
 
-fn href(subject: &str, id: i64) -> String {
+/// The page a message is about: its subject's (an acceptance's page is its project's).
+pub fn href(subject: &str, id: i64, project_id: Option<i64>) -> String {
+    if let ("acceptance", Some(p)) = (subject, project_id) {
+        return format!("/projects/{p}");
+    }
     match subject {
         "enrolment" => format!("/enrolments/{id}"),
         "project" => format!("/projects/{id}"),
@@ -103,20 +107,12 @@ pub async fn messages(app: &App, p: &Principal, unread_only: bool) -> AppResult<
     Ok(rows
         .into_iter()
         .map(|r| {
-            let action = r.kind.split_once('.').map(|(_, a)| a).unwrap_or_default();
-            let (szh, sen) = subject_label(&r.subject);
-            let (azh, aen) = step_label(&r.subject, action)
-                .map(|(z, e)| (z.to_owned(), e.to_owned()))
-                .unwrap_or_else(|| (action.to_owned(), action.to_owned()));
-            // An acceptance's page is its project's.
-            let href = match (r.subject.as_str(), r.project_id) {
-                ("acceptance", Some(p)) => href("project", p),
-                _ => href(&r.subject, r.subject_id),
-            };
+            let (title_zh, title_en) = kind_label(&r.kind);
+            let href = href(&r.subject, r.subject_id, r.project_id);
             Message {
                 id: r.id,
-                title_zh: format!("{szh}：{azh}"),
-                title_en: format!("{sen}: {aen}"),
+                title_zh,
+                title_en,
                 kind: r.kind,
                 subject: r.subject,
                 subject_id: r.subject_id,

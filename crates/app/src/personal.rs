@@ -14,6 +14,9 @@ pub fn mask_name(s: &str) -> String {
     }
 }
 
+/// "boss@example.com" → "b***@example.com".
+pub use dengta_domain::integrity::mask_email;
+
 pub fn mask_phone(s: &str) -> String {
     let cs: Vec<char> = s.chars().collect();
     if cs.len() < 7 {

@@ -29,7 +29,8 @@ const BATCH: i64 = 20;
 /// The longest wait between retries.
 const MAX_BACKOFF_MS: i64 = 3_600_000;
 
-fn admin(actor: &Actor) -> AppResult<&Principal> {
+/// The caller, when a system administrator.
+pub(crate) fn admin(actor: &Actor) -> AppResult<&Principal> {
     let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
     if p.role != Role::SysAdmin {
         return Err(AppError::Forbidden);

@@ -1,7 +1,8 @@
 //! Events and what is made of them: the in-platform messages (站内信) of the people an event
-//! concerns, and the deliveries to the webhooks that subscribed to it. [`record`] writes all
-//! three in the caller's transaction, so they exist exactly when the step that caused them was
-//! committed; the deliveries are then sent by a worker ([`due`], [`claim`], [`settle`]).
+//! concerns, the mails and SMS of those who asked for them (`outbound`), and the deliveries to
+//! the webhooks that subscribed to it. [`record_step`] writes them all in the caller's
+//! transaction, so they exist exactly when the step that caused them was committed; the
+//! deliveries are then sent by a worker ([`due`], [`claim`], [`settle`]).
 
 use super::{Conn, DbResult, now_ms};
 use crate::args;
@@ -69,6 +70,7 @@ pub async fn record_step(
     if action == "objection" {
         tell_officers(c, e.id, now, &e.region_code, actor).await?;
     }
+    super::outbound::queue(c, e.id, &kind, now).await?;
     c.execute(
         "INSERT INTO webhook_deliveries (webhook_id, event_id, status, next_at) \
          SELECT w.id, $1, 'pending', $2 FROM webhooks w WHERE w.active = TRUE \
@@ -273,13 +275,7 @@ pub async fn due(c: &mut impl Conn, now: i64, limit: i64) -> DbResult<Vec<Delive
 /// Takes a due delivery for one attempt: moves its next time to `lease_until` if it is still
 /// what `due` read (another worker, or another instance, that took it first wins).
 pub async fn claim(c: &mut impl Conn, d: &DeliveryRow, lease_until: i64) -> DbResult<bool> {
-    Ok(c.execute(
-        "UPDATE webhook_deliveries SET next_at = $3, attempts = attempts + 1 \
-         WHERE id = $1 AND status = 'pending' AND next_at = $2 AND attempts = $4",
-        args![d.id, d.next_at, lease_until, d.attempts],
-    )
-    .await?
-        == 1)
+    super::outbound::claim_in(c, "webhook_deliveries", (d.id, d.next_at, d.attempts), lease_until).await
 }
 
 /// What an attempt came to.

@@ -22,6 +22,7 @@ pub mod imports;
 pub mod instruments;
 pub mod ledger;
 pub mod meta;
+pub mod outbound;
 pub mod programmes;
 pub mod projects;
 pub mod providers;

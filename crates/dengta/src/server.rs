@@ -44,6 +44,9 @@ impl Server {
             .await
             .map_err(|e| anyhow::anyhow!("loading the programme rules: {e}"))?;
         crate::app::dashboard::ensure_built(&db).await.map_err(|e| anyhow::anyhow!("building the dashboards: {e}"))?;
+        crate::app::outbound::publish_channels(&db, &settings)
+            .await
+            .map_err(|e| anyhow::anyhow!("recording the mail and SMS channels: {e}"))?;
         let listener = TcpListener::bind(&settings.listen).await?;
         let addr = listener.local_addr()?;
         Ok(Server { app: App::new(db, settings), addr, listener })
@@ -53,10 +56,17 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let sweeper = tokio::spawn(sweep_sessions(self.app.clone()));
         let webhooks = tokio::spawn(crate::app::webhooks::run(self.app.clone()));
+        // Mail and SMS: a worker only when a channel is on (the default is neither).
+        let s = &self.app.settings;
+        let outbound =
+            (s.mail.enabled || s.sms.enabled).then(|| tokio::spawn(crate::app::outbound::run(self.app.clone())));
         let router = crate::web::router(self.app.clone());
         serve(self.listener, router, &self.app.settings.server, shutdown).await;
         sweeper.abort();
         webhooks.abort();
+        if let Some(o) = outbound {
+            o.abort();
+        }
         self.app.db.close().await;
         Ok(())
     }

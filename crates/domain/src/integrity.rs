@@ -115,7 +115,7 @@ fn mask_phone(p: &str) -> String {
 }
 
 /// b***@example.com: the first character and the domain.
-fn mask_email(e: &str) -> String {
+pub fn mask_email(e: &str) -> String {
     match e.split_once('@') {
         Some((user, domain)) => format!("{}***@{domain}", user.chars().next().unwrap_or('*')),
         None => "***".to_owned(),

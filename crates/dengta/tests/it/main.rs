@@ -51,6 +51,7 @@ mod money;
 mod money_rules;
 mod need_to_know;
 mod notifications;
+mod outbound;
 mod pool;
 mod programmes;
 mod projects;

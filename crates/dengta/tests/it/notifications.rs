@@ -4,64 +4,13 @@
 //! same delivery id, the log shows every outcome, a replay sends it again, and a step raced
 //! by many requests makes exactly one event.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
-use hmac::{Hmac, KeyInit, Mac};
+use axum::http::HeaderMap;
 use serde_json::{Value, json};
-use sha2::Sha256;
 
-use crate::support::{Store, TestApp, get, post, public_objection, token};
+use crate::support::{Store, TestApp, get, post, public_objection, receiver_failing_once, signed_by, token, wait_for};
 use dengta::db;
-
-type Seen = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
-
-/// A receiver on a free port that answers 500 to its first request and 200 after.
-async fn receiver() -> (String, Seen) {
-    let seen: Seen = Arc::default();
-    let s = seen.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-            let s = s.clone();
-            async move {
-                let mut all = s.lock().unwrap();
-                all.push((headers, body));
-                if all.len() == 1 { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK }
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}/hook"), seen)
-}
-
-async fn wait_for(seen: &Seen, n: usize) -> Vec<(HeaderMap, Bytes)> {
-    for _ in 0..200 {
-        if seen.lock().unwrap().len() >= n {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let all = seen.lock().unwrap().clone();
-    assert!(all.len() >= n, "the receiver got {} requests, wanted {n}", all.len());
-    all
-}
-
-/// Checks `t=…,v1=…` against an HMAC-SHA256 computed here.
-fn signed_by(secret: &str, headers: &HeaderMap, body: &[u8]) -> bool {
-    let sig = headers.get("x-dengta-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let Some((t, v1)) = sig.split_once(",v1=") else { return false };
-    let t = t.trim_start_matches("t=");
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("{t}.").as_bytes());
-    mac.update(body);
-    let want: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
-    want == v1
-}
 
 fn header(h: &HeaderMap, name: &str) -> String {
     h.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
@@ -84,7 +33,7 @@ async fn steps_tell_people_and_signed_webhooks(store: Store) {
     let district = token(&t, "demo-district").await;
     let city = token(&t, "demo-officer").await;
     let enterprise = token(&t, "demo-enterprise").await;
-    let (url, seen) = receiver().await;
+    let (url, seen) = receiver_failing_once("/hook").await;
 
     // Refused subscriptions change nothing.
     let bad = [

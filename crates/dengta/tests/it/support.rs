@@ -643,3 +643,55 @@ pub async fn get(t: &TestApp, tok: &str, path: &str) -> (u16, serde_json::Value)
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(serde_json::Value::Null))
 }
+
+/// What a receiver started here was sent: each request's headers and body.
+pub type Seen = std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, axum::body::Bytes)>>>;
+
+/// An HTTP receiver on a free port (a webhook's, an SMS gateway's) that answers 500 to its first
+/// POST to `path` and 200 after. Returns its URL.
+pub async fn receiver_failing_once(path: &str) -> (String, Seen) {
+    use axum::http::StatusCode;
+    let seen: Seen = Default::default();
+    let s = seen.clone();
+    let app = axum::Router::new().route(
+        path,
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let s = s.clone();
+            async move {
+                let mut all = s.lock().unwrap();
+                all.push((headers, body));
+                if all.len() == 1 { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}{path}"), seen)
+}
+
+/// Waits until `list` holds `n` items (10 s at most) and returns them all.
+pub async fn wait_for<T: Clone>(list: &std::sync::Mutex<Vec<T>>, n: usize) -> Vec<T> {
+    for _ in 0..200 {
+        if list.lock().unwrap().len() >= n {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let all = list.lock().unwrap().clone();
+    assert!(all.len() >= n, "the receiver got {} requests, wanted {n}", all.len());
+    all
+}
+
+/// Checks the `X-Dengta-Signature: t=…,v1=…` of a request against an HMAC-SHA256 computed here.
+pub fn signed_by(secret: &str, headers: &axum::http::HeaderMap, body: &[u8]) -> bool {
+    use hmac::{Hmac, KeyInit, Mac};
+    let sig = headers.get("x-dengta-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let Some((t, v1)) = sig.split_once(",v1=") else { return false };
+    let t = t.trim_start_matches("t=");
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.").as_bytes());
+    mac.update(body);
+    let want: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    want == v1
+}

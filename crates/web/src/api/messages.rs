@@ -1,4 +1,5 @@
-//! In-platform messages (站内信) and outbound webhooks through the API.
+//! In-platform messages (站内信), the mail and SMS made of them, and outbound webhooks through
+//! the API.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -8,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::app::{App, AppError, notifications, webhooks};
+use crate::app::{App, AppError, notifications, outbound, webhooks};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
 
@@ -67,6 +68,28 @@ pub async fn set_mutes(
     let b = body(b)?;
     notifications::set_mutes(&app, ctx.principal()?, &b.muted).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The caller's own e-mail address and mobile for notices, and whether each is on (only the
+/// caller reads them: there is no way to ask for another user's).
+pub async fn contact(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
+    Ok(Json(outbound::contact(&app, &ctx.actor()).await?).into_response())
+}
+
+/// Sets them: `{email, mobile, email_on, sms_on}`, each optional; notices come in the caller's
+/// language.
+pub async fn set_contact(
+    State(app): State<App>,
+    ctx: Ctx,
+    b: Result<Json<outbound::ContactInput>, JsonRejection>,
+) -> Result<Response, HttpError> {
+    let b = body(b)?;
+    Ok(Json(outbound::set_contact(&app, &ctx.actor(), ctx.lang, &b).await?).into_response())
+}
+
+/// Mail and SMS sent to the people of the administrator's region, addresses masked.
+pub async fn outbound_log(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
+    Ok(Json(json!({ "items": outbound::log(&app, &ctx.actor()).await? })).into_response())
 }
 
 pub async fn webhooks(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {

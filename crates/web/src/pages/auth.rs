@@ -1,4 +1,5 @@
-//! Login, logout, first-run setup, password change and the language switch.
+//! Login, logout, first-run setup, password change, mail and SMS notices, and the language
+//! switch.
 
 use askama::Template;
 use axum::Form;
@@ -7,10 +8,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{Msg, render};
-use crate::app::{App, AppError, accounts, setup};
+use super::{Msg, render, render_form};
+use crate::app::{App, AppError, accounts, outbound, setup};
 use crate::ctx::{CSRF_COOKIE, Ctx, LANG_COOKIE, SESSION_COOKIE, set_cookie};
 use crate::error::HttpError;
+use crate::form::{Kept, Pairs, one, refused};
 use crate::i18n::Lang;
 use crate::layout::Layout;
 
@@ -430,4 +432,68 @@ pub async fn revoke_token(State(app): State<App>, ctx: Ctx, Form(f): Form<Revoke
         None => "/account/tokens?msg=common.done".to_owned(),
     };
     Ok(Redirect::to(&to).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "contact.html")]
+struct ContactPage {
+    l: Layout,
+    /// What the form shows: the stored values, or those of a refused submission.
+    email: String,
+    mobile: String,
+    email_on: bool,
+    sms_on: bool,
+    channels: outbound::Channels,
+    notice: Option<&'static str>,
+    error: Option<String>,
+    /// A refused form, for the message beside its field.
+    k: Kept,
+}
+
+fn contact_layout(ctx: &Ctx) -> Layout {
+    Layout::new(ctx, "contact.title", &[("/account/password", "nav.password"), ("/account/contact", "contact.title")])
+}
+
+/// The caller's e-mail and mobile for notices (their own, so unmasked), and the consents.
+pub async fn contact_page(State(app): State<App>, ctx: Ctx, Query(msg): Query<Msg>) -> Result<Response, HttpError> {
+    let c = outbound::contact(&app, &ctx.actor()).await?;
+    render(&ContactPage {
+        l: contact_layout(&ctx),
+        email: c.email,
+        mobile: c.mobile,
+        email_on: c.email_on,
+        sms_on: c.sms_on,
+        channels: c.channels,
+        notice: msg.text(ctx.lang),
+        error: None,
+        k: Kept::default(),
+    })
+}
+
+pub async fn save_contact(State(app): State<App>, ctx: Ctx, Form(f): Form<Pairs>) -> Result<Response, HttpError> {
+    let ticked = |name: &str| f.iter().any(|(k, _)| k == name);
+    let input = outbound::ContactInput {
+        email: Some(one(&f, "email")),
+        mobile: Some(one(&f, "mobile")),
+        email_on: Some(ticked("email_on")),
+        sms_on: Some(ticked("sms_on")),
+    };
+    match outbound::set_contact(&app, &ctx.actor(), ctx.lang, &input).await {
+        Ok(_) => Ok(Redirect::to("/account/contact?msg=common.done").into_response()),
+        Err(e) => {
+            let (error, k) = refused(&ctx, e, Kept::new("contact", &f))?;
+            let page = ContactPage {
+                l: contact_layout(&ctx),
+                email: one(&f, "email"),
+                mobile: one(&f, "mobile"),
+                email_on: ticked("email_on"),
+                sms_on: ticked("sms_on"),
+                channels: outbound::Channels { email: app.settings.mail.enabled, sms: app.settings.sms.enabled },
+                notice: None,
+                error: Some(error),
+                k,
+            };
+            render_form(&page, true)
+        }
+    }
 }

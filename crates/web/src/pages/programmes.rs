@@ -21,7 +21,7 @@ use crate::app::records::ObjectionRow;
 use crate::app::{App, AppError};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
-use crate::form::{Kept, Pairs, one, refusal};
+use crate::form::{Kept, Pairs, one, refusal, refused};
 use crate::layout::Layout;
 
 /// A programme as the page shows it.
@@ -293,7 +293,7 @@ async fn after(app: &App, ctx: &Ctx, id: i64, kept: Kept, r: Result<(), AppError
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/enrolments/{id}?msg=common.done")).into_response()),
         Err(e) => {
-            let msg = refusal(ctx, e)?;
+            let (msg, kept) = refused(ctx, e, kept)?;
             enrolment_page(app, ctx, id, None, Some(msg), kept).await
         }
     }

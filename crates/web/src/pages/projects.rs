@@ -26,7 +26,7 @@ use crate::app::{App, AppError, files};
 use crate::app::{integrity as integrity_app, subsidies as subsidies_app};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
-use crate::form::{Kept, Pairs, one, refusal};
+use crate::form::{Kept, Pairs, one, refused};
 use crate::layout::Layout;
 use dengta_domain::money::Fen;
 use dengta_domain::programme::Date;
@@ -207,7 +207,7 @@ async fn after(app: &App, ctx: &Ctx, id: i64, kept: Kept, r: Result<(), AppError
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/projects/{id}?msg=common.done")).into_response()),
         Err(e) => {
-            let msg = refusal(ctx, e)?;
+            let (msg, kept) = refused(ctx, e, kept)?;
             project_page(app, ctx, id, None, Some(msg), kept).await
         }
     }
@@ -300,8 +300,7 @@ pub async fn create(State(app): State<App>, ctx: Ctx, Form(f): Form<Pairs>) -> R
     match projects::create(&app, &ctx.actor(), &n).await {
         Ok(id) => Ok(Redirect::to(&format!("/projects/{id}?msg=common.done")).into_response()),
         Err(e) => {
-            let msg = refusal(&ctx, e)?;
-            let kept = Kept::new("project", &f);
+            let (msg, kept) = refused(&ctx, e, Kept::new("project", &f))?;
             super::programmes::enrolment_page(&app, &ctx, n.enrolment_id, None, Some(msg), kept).await
         }
     }

@@ -22,7 +22,7 @@ use crate::app::records::{AssignmentRow, ProviderRow, ReviewRow, SubIndustryRow}
 use crate::app::{App, AppError, directory};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
-use crate::form::{Kept, Pairs, all_ids, one, refusal};
+use crate::form::{Kept, Pairs, all_ids, one, refusal, refused};
 use crate::i18n::Lang;
 use crate::layout::Layout;
 
@@ -206,7 +206,7 @@ async fn after(app: &App, ctx: &Ctx, id: i64, kept: Kept, r: Result<(), AppError
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/providers/{id}?msg=common.done")).into_response()),
         Err(e) => {
-            let msg = refusal(ctx, e)?;
+            let (msg, kept) = refused(ctx, e, kept)?;
             provider_page(app, ctx, id, None, Some(msg), kept).await
         }
     }

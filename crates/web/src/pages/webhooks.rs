@@ -1,5 +1,6 @@
 //! The system administrator's webhook pages: subscriptions of their region, a new one (its
-//! secret shown once), stopping and resuming, the delivery log and a replay.
+//! secret shown once), stopping and resuming, the delivery log and a replay; and the log of
+//! the mail and SMS sent.
 
 use askama::Template;
 use axum::Form;
@@ -8,10 +9,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::fmt::Fmt;
 use super::{Msg, render, render_form};
-use crate::app::{App, webhooks};
+use crate::app::{App, outbound, webhooks};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
-use crate::form::{Kept, Pairs, one, refusal};
+use crate::form::{Kept, Pairs, one, refused};
 use crate::layout::Layout;
 
 #[derive(Template)]
@@ -50,8 +51,8 @@ pub async fn create(State(app): State<App>, ctx: Ctx, Form(f): Form<Pairs>) -> R
     match webhooks::create(&app, &ctx.actor(), &one(&f, "url"), &one(&f, "region"), &kinds).await {
         Ok(c) => list_page(&app, &ctx, Some(c.secret), None, None, Kept::default()).await,
         Err(e) => {
-            let msg = refusal(&ctx, e)?;
-            list_page(&app, &ctx, None, None, Some(msg), Kept::new("webhook", &f)).await
+            let (msg, kept) = refused(&ctx, e, Kept::new("webhook", &f))?;
+            list_page(&app, &ctx, None, None, Some(msg), kept).await
         }
     }
 }
@@ -98,4 +99,34 @@ pub async fn replay(
     let delivery = one(&f, "delivery").trim().parse().ok();
     webhooks::replay(&app, &ctx.actor(), id, delivery).await?;
     Ok(Redirect::to(&format!("/admin/webhooks/{id}?msg=common.done")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "outbound.html")]
+struct OutboundPage {
+    l: Layout,
+    x: Fmt,
+    /// Each line and its event's label.
+    rows: Vec<(outbound::LogLine, String)>,
+    channels: (bool, bool),
+}
+
+/// Mail and SMS sent to the people of the administrator's region, addresses masked.
+pub async fn outbound(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
+    let en = ctx.lang == crate::i18n::Lang::En;
+    let rows = outbound::log(&app, &ctx.actor())
+        .await?
+        .into_iter()
+        .map(|r| {
+            let (zh, english) = crate::app::notifications::kind_label(&r.kind);
+            (r, if en { english } else { zh })
+        })
+        .collect();
+    let l = Layout::new(
+        &ctx,
+        "outbound.title",
+        &[("/admin/webhooks", "webhooks.title"), ("/admin/outbound", "outbound.title")],
+    );
+    let channels = (app.settings.mail.enabled, app.settings.sms.enabled);
+    render(&OutboundPage { l, x: Fmt::new(&ctx), rows, channels })
 }
