@@ -99,7 +99,7 @@ describe('workbench and front page', () => {
     });
   });
 
-  test('a system administrator subscribes a receiver and sees its secret once', async (t) => {
+  test('a system administrator subscribes a receiver and sees its secret once; a refusal keeps the form and names the field', async (t) => {
     await env.withPage(t, async (page) => {
       await login(page, 'demo-sysadmin');
       await page.goto('/admin/webhooks');
@@ -109,6 +109,10 @@ describe('workbench and front page', () => {
       assert.equal(r.status, 422, 'only http:// receivers');
       assert.equal(await page.locator('#wurl').inputValue(), 'ftp://127.0.0.1/hook', 'the form keeps what was typed');
       assert.equal(await page.locator('#wregion').inputValue(), '320100');
+      // The message stands beside the address it concerns, and that input is marked invalid.
+      assert.equal(await page.locator('#wurl').getAttribute('aria-invalid'), 'true');
+      assert.match(await text(page.locator('#err-webhook-url')), /http/);
+      assert.equal(await page.locator('#wregion').getAttribute('aria-invalid'), null, 'the region is fine');
       await page.locator('#wurl').fill('http://127.0.0.1:9/hook');
       r = await clickAndLoad(page, page.locator('#new-webhook button'));
       assert.equal(r.status, 200);
