@@ -90,15 +90,11 @@ pub struct Message {
 
 /// The page a message is about: its subject's (an acceptance's page is its project's).
 pub fn href(subject: &str, id: i64, project_id: Option<i64>) -> String {
-    if let ("acceptance", Some(p)) = (subject, project_id) {
-        return format!("/projects/{p}");
-    }
-    match subject {
-        "enrolment" => format!("/enrolments/{id}"),
-        "project" => format!("/projects/{id}"),
-        "subsidy" => format!("/subsidies/{id}"),
-        "provider" => format!("/providers/{id}"),
-        _ => "/home".to_owned(),
+    match (subject, project_id) {
+        // An acceptance lives on its project's page.
+        ("acceptance", Some(p)) => super::workbench::page_of(subject, p),
+        ("acceptance", None) => "/home".to_owned(),
+        _ => super::workbench::page_of(subject, id),
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use dengta_domain::programme::acceptance::AcceptanceState;
 use dengta_domain::programme::workflow::{EnrolmentActor, EnrolmentState, ProjectState};
-use dengta_domain::region::RegionCode;
+use dengta_domain::region::{RegionCode, RegionLevel};
 use dengta_domain::role::{Principal, Role};
 use dengta_domain::workbench::{self as wb, Also, Journey, JourneyFacts, Party, Queue, Subject};
 use serde::Serialize;
@@ -72,7 +72,8 @@ pub struct Workbench {
 }
 
 /// The page of a record.
-fn href(target: &str, id: i64) -> String {
+/// The page where a subject is acted on (an acceptance's `id` is its project's).
+pub fn page_of(target: &str, id: i64) -> String {
     match target {
         "enrolment" => format!("/enrolments/{id}"),
         "project" | "acceptance" => format!("/projects/{id}"),
@@ -121,6 +122,8 @@ fn officer_part(p: &Principal, party: Party, row: &ItemRow) -> bool {
 /// The to-dos of every queue of the caller's role, and the queues that hold more.
 async fn todos(c: &mut impl Conn, p: &Principal, now: i64) -> AppResult<(Vec<Todo>, Vec<&'static str>)> {
     let bounds = p.region.subtree_bounds();
+    let own = (p.region.as_str().to_owned(), p.region.as_str().to_owned());
+    let city_officer = super::programmes::programmes()?.iter().any(|g| g.region_code() == &p.region);
     let mut out = Vec::new();
     let mut more = Vec::new();
     for q in wb::queues_for(p.role) {
@@ -134,7 +137,15 @@ async fn todos(c: &mut impl Conn, p: &Principal, now: i64) -> AppResult<(Vec<Tod
                 None => continue,
             },
             Party::Expert => Scope::Expert(p.user_id),
-            Party::Officer | Party::DistrictOfficer | Party::CityOfficer => Scope::Region(&bounds),
+            Party::Officer => Scope::Region(&bounds),
+            // The district's step is a county officer's (or, for an enterprise registered at
+            // the officer's own code, that officer's): the read is narrowed to those rows, so
+            // a city officer's list is not filled with rows the filter below would drop.
+            Party::DistrictOfficer if p.region.level() == RegionLevel::County => Scope::Region(&bounds),
+            Party::DistrictOfficer => Scope::Region(&own),
+            // The city's step is the programme region's officer's: none of it is for others.
+            Party::CityOfficer if city_officer => Scope::Region(&bounds),
+            Party::CityOfficer => continue,
         };
         let rows = store::items(c, source(q, now), q.state, scope, PER_QUEUE).await?;
         if rows.len() as i64 >= PER_QUEUE {
@@ -145,7 +156,7 @@ async fn todos(c: &mut impl Conn, p: &Principal, now: i64) -> AppResult<(Vec<Tod
                 queue: q.key,
                 task_zh: q.task_zh,
                 task_en: q.task_en,
-                href: href(&row.target, row.target_id),
+                href: page_of(&row.target, row.target_id),
                 id: row.id,
                 about: row.about,
                 detail: row.detail,
@@ -186,7 +197,7 @@ pub async fn workbench(app: &App, p: &Principal) -> AppResult<Workbench> {
         .await?
         .into_iter()
         .map(|d| Done {
-            href: href(&d.subject, d.subject_id),
+            href: page_of(&d.subject, d.subject_id),
             subject: d.subject,
             subject_id: d.subject_id,
             action: d.action,

@@ -221,3 +221,58 @@ async fn every_role_sees_its_own_queues_and_nobody_elses(store: Store) {
 
 on_both_stores!(each_step_moves_the_item_to_the_next_party);
 on_both_stores!(every_role_sees_its_own_queues_and_nobody_elses);
+
+/// A city with more district work than one read holds: the city officer's list is not filled
+/// with the districts' rows (which are not its to-dos), so its own review is listed and no queue
+/// of the districts' says "more" for it; the district officer sees its long queue as long.
+async fn a_long_district_queue_hides_nothing_from_the_city(store: Store) {
+    let t = TestApp::spawn(store).await;
+    let mut c = t.db();
+    for i in 0..205 {
+        let uscc = dengta_domain::enterprise::uscc::Uscc::with_check_chars(&format!("91320102MK{i:06}")).unwrap();
+        let e = db::enterprises::insert(
+            &mut c,
+            &db::enterprises::NewEnterprise {
+                uscc: uscc.as_str(),
+                name: &format!("玄武排队企业{i}"),
+                region_code: "320102",
+                industry_code: "C3484",
+                legal_rep: None,
+                contact_phone: None,
+                is_demo: true,
+            },
+        )
+        .await
+        .unwrap();
+        db::programmes::insert_enrolment(
+            &mut c,
+            &db::programmes::NewEnrolment {
+                programme_id: "nanjing-2024",
+                programme_version: 1,
+                enterprise_id: e,
+                region_code: "320102",
+                sub_industry: Some("智能制造装备"),
+                eligibility_json: "[]",
+                eligible: true,
+                applied_by: "test",
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let city = workbench(&t, &token(&t, "demo-officer").await).await;
+    let queues: Vec<&str> = city["todos"].as_array().unwrap().iter().map(|x| x["queue"].as_str().unwrap()).collect();
+    assert!(queues.contains(&"enrolment.city_review"), "the city's own review is listed: {queues:?}");
+    assert!(!queues.contains(&"enrolment.district_review"), "the districts' reviews are not the city's");
+    assert!(city["more"].as_array().unwrap().is_empty(), "{}", city["more"]);
+    let district = workbench(&t, &token(&t, "demo-district").await).await;
+    let reviews = district["todos"].as_array().unwrap().iter().filter(|x| x["queue"] == "enrolment.district_review");
+    assert!(reviews.count() >= 200);
+    assert!(
+        district["more"].as_array().unwrap().iter().any(|q| q == "enrolment.district_review"),
+        "{}",
+        district["more"]
+    );
+}
+
+on_both_stores!(a_long_district_queue_hides_nothing_from_the_city);
