@@ -85,6 +85,9 @@ pub struct RouteDef {
     /// A public form anyone may post (objections, registration, applications): limited per
     /// client address (`security.public_forms_per_address_per_hour`).
     pub public_form: bool,
+    /// The query parameters an API route takes: documented in the OpenAPI document, and any
+    /// other is refused (400) before the handler runs.
+    pub query: &'static [&'static str],
 }
 
 impl RouteDef {
@@ -131,10 +134,16 @@ fn def(method: Method, path: &'static str, access: Access, summary: &'static str
         upload: false,
         applicant: false,
         public_form: false,
+        query: &[],
     }
 }
 
 impl RouteDef {
+    fn query(mut self, names: &'static [&'static str]) -> Self {
+        self.query = names;
+        self
+    }
+
     fn on(mut self, o: Object) -> Self {
         self.object = Some(o);
         self
@@ -328,7 +337,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::GET, "/api/v1/system/stats", Roles(SYS), "The store and the statements this process has run"), get(api::health::stats)),
         (def(M::GET, "/api/openapi.json", Public, "This API's OpenAPI document"), get(api::openapi::document)),
         (def(M::GET, "/api/v1/me", Anyone, "The caller's identity, role and scope"), get(api::v1::me)),
-        (def(M::GET, "/api/v1/notifications", Anyone, "The caller's messages (站内信), newest first (?unread=true), and the unread count"), get(api::messages::list)),
+        (def(M::GET, "/api/v1/notifications", Anyone, "The caller's messages (站内信), newest first (?unread=true), and the unread count").query(&["unread"]), get(api::messages::list)),
         (def(M::POST, "/api/v1/notifications/read", Anyone, "Mark one message read: {id}, or all: {}"), post(api::messages::mark_read)),
         (def(M::GET, "/api/v1/notifications/mutes", Anyone, "The kinds of event the caller muted, and every kind"), get(api::messages::mutes)),
         (def(M::POST, "/api/v1/notifications/mutes", Anyone, "Replace the muted kinds: {muted: [kind]}"), post(api::messages::set_mutes)),
@@ -341,19 +350,19 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::GET, "/api/v1/webhooks/{id}/deliveries", Roles(SYS), "A webhook's delivery log, newest first").on(O::Webhook), get(api::messages::deliveries)),
         (def(M::POST, "/api/v1/webhooks/{id}/replay", Roles(SYS), "Send one of its deliveries again: {delivery}").on(O::Webhook), post(api::messages::replay)),
         (def(M::GET, "/api/v1/workbench", Anyone, "The caller's workbench: to-dos (待办) sorted by deadline with the link that opens each, recent steps (已办), an enterprise's journey"), get(api::v1::workbench)),
-        (def(M::GET, "/api/v1/enterprises", Roles(OFFICER_ENTERPRISE), "Enterprises in scope (filters, keyset paginated)"), get(api::directory::enterprises)),
+        (def(M::GET, "/api/v1/enterprises", Roles(OFFICER_ENTERPRISE), "Enterprises in scope (filters, keyset paginated)").query(&["after", "limit", "name", "industry", "size_class", "cloud", "srdi", "region"]), get(api::directory::enterprises)),
         (def(M::POST, "/api/v1/enterprises", Roles(OFFICER), "Register an enterprise"), post(api::directory::create_enterprise)),
-        (def(M::GET, "/api/v1/enterprises/{id}", Roles(OFFICER_ENTERPRISE), "One enterprise; personal data masked unless ?personal=true, which is audited").on(O::Enterprise), get(api::directory::enterprise)),
+        (def(M::GET, "/api/v1/enterprises/{id}", Roles(OFFICER_ENTERPRISE), "One enterprise; personal data masked unless ?personal=true, which is audited").query(&["personal"]).on(O::Enterprise), get(api::directory::enterprise)),
         (def(M::POST, "/api/v1/cloud-records", Roles(CLOUD_REPORTERS), "Report cloud services in bulk (by 统一社会信用代码)"), post(api::directory::cloud_bulk)),
         (def(M::POST, "/api/v1/assessments", Roles(OFFICER_ENTERPRISE), "Score and store a submitted assessment (self for an enterprise user, on-site for an officer)"), post(api::assessments::create)),
-        (def(M::GET, "/api/v1/providers", Roles(OFFICER_PROVIDER), "Providers in scope").applicant(), get(api::directory::providers)),
+        (def(M::GET, "/api/v1/providers", Roles(OFFICER_PROVIDER), "Providers in scope").query(&["after", "limit", "name", "status"]).applicant(), get(api::directory::providers)),
         (def(M::GET, "/api/v1/providers/{id}", Roles(OFFICER_PROVIDER), "One provider with its sub-industries, reviews, objections and history").on(O::Provider).applicant(), get(api::providers::provider)),
         (def(M::POST, "/api/v1/provider-applications", Public, "Apply to the provider pool (creates the provider's account)").public_form(), post(api::providers::apply)),
         (def(M::POST, "/api/v1/providers/{id}/transitions", Roles(OFFICER_PROVIDER), "A lifecycle step: {action, reason, deadline, experts, version}").on(O::Provider), post(api::providers::transition)),
         (def(M::POST, "/api/v1/providers/{id}/evaluations", Roles(OFFICER), "Start a periodic evaluation: {experts}").on(O::Provider), post(api::providers::start_evaluation)),
         (def(M::POST, "/api/v1/providers/{id}/review/finish", Roles(OFFICER), "Combine the expert scores and close the open review").on(O::Provider), post(api::providers::finish_review)),
         (def(M::POST, "/api/v1/providers/{id}/objection-decisions", Roles(OFFICER), "Uphold or dismiss an objection: {objection_id, uphold, reason}").on(O::Provider), post(api::providers::resolve_objection)),
-        (def(M::GET, "/api/v1/public/providers", Public, "Public: providers in the pool and under 公示"), get(api::providers::public_providers)),
+        (def(M::GET, "/api/v1/public/providers", Public, "Public: providers in the pool and under 公示").query(&["after", "limit", "name"]), get(api::providers::public_providers)),
         (def(M::GET, "/api/v1/public/providers/{id}", Public, "Public: a provider's state, rating and history").on(O::Provider), get(api::providers::public_provider)),
         (def(M::POST, "/api/v1/public/providers/{id}/objections", Public, "Public: lodge an objection during 公示: {name, contact, body}").on(O::Provider).public_form(), post(api::providers::object)),
         (def(M::GET, "/api/v1/rubric", Anyone, "The expert scoring rubric in force"), get(api::providers::rubric)),
@@ -362,30 +371,30 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/api/v1/reviews/{id}/scores", Roles(EXPERT_ONLY), "Submit scores: {scores: {criterion: points}}").on(O::Sheet), post(api::providers::score)),
         (def(M::GET, "/api/v1/sub-industries", Roles(OFFICER), "Pilot sub-industries in scope"), get(api::providers::sub_industries)),
         (def(M::POST, "/api/v1/sub-industries", Roles(OFFICER), "Define a pilot sub-industry: {name, codes}"), post(api::providers::add_sub_industry)),
-        (def(M::GET, "/api/v1/solutions", Roles(CATALOGUE), "Search published solutions: q, scene, industry, max_price, min_stars, xkqz"), get(api::catalogue::search)),
+        (def(M::GET, "/api/v1/solutions", Roles(CATALOGUE), "Search published solutions: q, scene, industry, max_price, min_stars, xkqz").query(&["q", "scene", "industry", "max_price", "min_stars", "xkqz", "after", "limit", "name"]), get(api::catalogue::search)),
         (def(M::POST, "/api/v1/solutions", Roles(PROVIDER_ONLY), "Draft a solution"), post(api::catalogue::create_solution)),
         (def(M::GET, "/api/v1/solutions/{id}", Roles(CATALOGUE), "One solution with its price items").on(O::Solution), get(api::catalogue::solution)),
         (def(M::POST, "/api/v1/solutions/{id}", Roles(PROVIDER_ONLY), "Replace a draft or rejected solution").on(O::Solution), post(api::catalogue::update_solution)),
         (def(M::POST, "/api/v1/solutions/{id}/transitions", Roles(OFFICER_PROVIDER), "submit / publish / reject / withdraw: {action, note}").on(O::Solution), post(api::catalogue::solution_transition)),
-        (def(M::GET, "/api/v1/enterprises/{id}/matches", Roles(OFFICER_ENTERPRISE), "Solutions ranked for the enterprise's gaps, with reasons (budget in yuan)").on(O::Enterprise), get(api::catalogue::matches)),
+        (def(M::GET, "/api/v1/enterprises/{id}/matches", Roles(OFFICER_ENTERPRISE), "Solutions ranked for the enterprise's gaps, with reasons (budget in yuan)").query(&["budget", "limit"]).on(O::Enterprise), get(api::catalogue::matches)),
         (def(M::GET, "/api/v1/contact-requests", Roles(ENTERPRISE_PROVIDER), "Contact requests (details only with consent)"), get(api::catalogue::contacts)),
         (def(M::POST, "/api/v1/contact-requests", Roles(ENTERPRISE_ONLY), "Ask a provider to contact the enterprise: {provider_id, solution_id, message}"), post(api::catalogue::request_contact)),
         (def(M::POST, "/api/v1/contact-requests/{id}/consent", Roles(ENTERPRISE_ONLY), "Give or revoke consent: {give}").on(O::Contact), post(api::catalogue::consent)),
         (def(M::GET, "/api/v1/programmes", Anyone, "Pilot programmes in force and their rules"), get(api::programmes::programmes)),
         (def(M::POST, "/api/v1/enrolments", Roles(ENTERPRISE_ONLY), "Apply to a pilot programme: {programme_id}"), post(api::programmes::apply)),
-        (def(M::GET, "/api/v1/enrolments", Roles(OFFICER_ENTERPRISE), "Applications to the pilot-enterprise pool in scope"), get(api::programmes::list)),
+        (def(M::GET, "/api/v1/enrolments", Roles(OFFICER_ENTERPRISE), "Applications to the pilot-enterprise pool in scope").query(&["after", "limit", "name", "status"]), get(api::programmes::list)),
         (def(M::GET, "/api/v1/enrolments/{id}", Roles(OFFICER_ENTERPRISE), "An application with its eligibility checks, history and objections").on(O::Enrolment), get(api::programmes::enrolment)),
         (def(M::POST, "/api/v1/enrolments/{id}/transitions", Roles(OFFICER), "A review step: {action, reason, version}").on(O::Enrolment), post(api::programmes::transition)),
         (def(M::POST, "/api/v1/enrolments/{id}/objection-decisions", Roles(OFFICER), "Uphold or dismiss an objection: {objection_id, uphold, reason}").on(O::Enrolment), post(api::programmes::resolve_objection)),
-        (def(M::GET, "/api/v1/public/pilot-enterprises", Public, "Public: enterprises under 公示 and listed"), get(api::programmes::public_pool)),
+        (def(M::GET, "/api/v1/public/pilot-enterprises", Public, "Public: enterprises under 公示 and listed").query(&["after", "limit", "name"]), get(api::programmes::public_pool)),
         (def(M::POST, "/api/v1/public/pilot-enterprises/{id}/objections", Public, "Public: object during 公示: {name, contact, body}").on(O::Enrolment).public_form(), post(api::programmes::object)),
-        (def(M::GET, "/api/v1/projects", Roles(PROJECT_PARTIES), "Transformation projects in scope"), get(api::projects::list)),
+        (def(M::GET, "/api/v1/projects", Roles(PROJECT_PARTIES), "Transformation projects in scope").query(&["after", "limit", "name"]), get(api::projects::list)),
         (def(M::POST, "/api/v1/projects", Roles(ENTERPRISE_ONLY), "Start a project: {enrolment_id, provider_id, title}"), post(api::projects::create)),
         (def(M::GET, "/api/v1/projects/{id}", Roles(PROJECT_PARTIES), "A project with its documents, milestones, evidence, payments and history").on(O::Project), get(api::projects::project)),
         (def(M::POST, "/api/v1/projects/{id}/transitions", Roles(PROJECT_PARTIES), "A project step: {action, reason, version, diagnosis, plan, contract, filing_no}").on(O::Project), post(api::projects::transition)),
         (def(M::POST, "/api/v1/projects/{id}/milestones", Roles(ENTERPRISE_PROVIDER), "Add a milestone: {title, due_date}").on(O::Project), post(api::projects::add_milestone)),
         (def(M::POST, "/api/v1/projects/{id}/milestones/done", Roles(ENTERPRISE_PROVIDER), "Mark a milestone done (evidence required): {milestone_id}").on(O::Project), post(api::projects::finish_milestone)),
-        (def(M::POST, "/api/v1/projects/{id}/files", Roles(ENTERPRISE_PROVIDER), "Upload evidence (multipart field file; ?kind=&milestone_id=)").on(O::Project).upload(), post(api::projects::upload)),
+        (def(M::POST, "/api/v1/projects/{id}/files", Roles(ENTERPRISE_PROVIDER), "Upload evidence (multipart field file; ?kind=&milestone_id=)").query(&["kind", "milestone_id"]).on(O::Project).upload(), post(api::projects::upload)),
         (def(M::POST, "/api/v1/projects/{id}/payments", Roles(ENTERPRISE_PROVIDER), "Record an invoice or payment: {kind, category, number, amount, date}").on(O::Project), post(api::projects::record_payment)),
         (def(M::GET, "/api/v1/projects/{id}/acceptance", Roles(ACCEPTANCE_PARTIES), "Acceptance: material checklist, criteria evaluation, history, integrity flags (officers), subsidies").on(O::Project), get(api::acceptance::show)),
         (def(M::POST, "/api/v1/projects/{id}/acceptance", Roles(ENTERPRISE_ONLY), "Apply for acceptance: {declare, bank_account, summary}").on(O::Project), post(api::acceptance::apply)),
@@ -393,19 +402,19 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::GET, "/api/v1/projects/{id}/bundle", Roles(OFFICER_ENTERPRISE), "The acceptance bundle (一企一档) as a ZIP with a manifest of SHA-256 and SM3 hashes").on(O::Project), get(api::acceptance::download_bundle)),
         (def(M::POST, "/api/v1/projects/{id}/subsidies", Roles(OFFICER), "Compute a subsidy and reserve it from the pool: {stage}").on(O::Project), post(api::acceptance::compute)),
         (def(M::POST, "/api/v1/projects/{id}/integrity-flags/clear", Roles(OFFICER), "Clear an integrity flag with a reason: {flag_id, reason}").on(O::Project), post(api::acceptance::clear_flag)),
-        (def(M::GET, "/api/v1/integrity-flags", Roles(OFFICER_AUDIT), "Integrity flags in the region (?cleared=true for cleared ones)"), get(api::integrity::flags)),
-        (def(M::GET, "/api/v1/subsidies", Roles(OFFICER_AUDIT), "Subsidies in the region (?status=)"), get(api::subsidies::subsidies)),
+        (def(M::GET, "/api/v1/integrity-flags", Roles(OFFICER_AUDIT), "Integrity flags in the region (?cleared=true for cleared ones)").query(&["cleared", "before", "limit"]), get(api::integrity::flags)),
+        (def(M::GET, "/api/v1/subsidies", Roles(OFFICER_AUDIT), "Subsidies in the region (?status=)").query(&["status", "before", "limit"]), get(api::subsidies::subsidies)),
         (def(M::GET, "/api/v1/subsidies/{id}", Roles(OFFICER_ENTERPRISE), "A subsidy: trace, 公示, objections, payments, ledger transfers").on(O::Subsidy), get(api::subsidies::subsidy)),
         (def(M::POST, "/api/v1/subsidies/{id}/transitions", Roles(OFFICER), "A subsidy step: {action: publicise|approve|cancel, reason, version}").on(O::Subsidy), post(api::subsidies::subsidy_transition)),
         (def(M::POST, "/api/v1/subsidies/{id}/payments", Roles(OFFICER), "Pay an approved subsidy exactly once: Idempotency-Key header, {voucher}").on(O::Subsidy), post(api::subsidies::pay)),
         (def(M::POST, "/api/v1/subsidies/{id}/reversal", Roles(OFFICER), "Reverse a payment by a compensating transfer: {payment_id, reason}").on(O::Subsidy), post(api::subsidies::reverse)),
         (def(M::POST, "/api/v1/subsidies/{id}/objection-decisions", Roles(OFFICER), "Uphold (cancels the subsidy) or dismiss an objection: {objection_id, uphold, reason}").on(O::Subsidy), post(api::subsidies::resolve_objection)),
-        (def(M::GET, "/api/v1/open-data/ocds", Public, "Open data: OCDS 1.1 release package of filed projects (?after=&limit=)"), get(api::open::ocds)),
+        (def(M::GET, "/api/v1/open-data/ocds", Public, "Open data: OCDS 1.1 release package of filed projects (?after=&limit=)").query(&["after", "limit"]), get(api::open::ocds)),
         (def(M::GET, "/api/v1/open-data/projects.csv", Public, "Open data: filed projects as CSV"), get(api::open::open_csv)),
-        (def(M::GET, "/api/v1/public/subsidies", Public, "Public: subsidies under 公示 and decided, with their computation"), get(api::subsidies::public_subsidies)),
+        (def(M::GET, "/api/v1/public/subsidies", Public, "Public: subsidies under 公示 and decided, with their computation").query(&["after", "limit", "name"]), get(api::subsidies::public_subsidies)),
         (def(M::POST, "/api/v1/public/subsidies/{id}/objections", Public, "Public: object to a subsidy during 公示: {name, contact, body}").on(O::Subsidy).public_form(), post(api::subsidies::object)),
-        (def(M::GET, "/api/v1/dashboard", Roles(OFFICER_AUDIT), "Dashboard of a region in scope (?region=): counters, drill-down, sub-industries against target, trends"), get(api::dashboard::dashboard)),
-        (def(M::GET, "/api/v1/dashboard/export", Roles(OFFICER_AUDIT), "One dashboard tile as .xlsx (?tile=regions|sub_industries|levels|months|money&region=)"), get(api::dashboard::dashboard_export)),
+        (def(M::GET, "/api/v1/dashboard", Roles(OFFICER_AUDIT), "Dashboard of a region in scope (?region=): counters, drill-down, sub-industries against target, trends").query(&["region", "tile"]), get(api::dashboard::dashboard)),
+        (def(M::GET, "/api/v1/dashboard/export", Roles(OFFICER_AUDIT), "One dashboard tile as .xlsx (?tile=regions|sub_industries|levels|months|money&region=)").query(&["region", "tile"]), get(api::dashboard::dashboard_export)),
         (def(M::POST, "/api/v1/dashboard/targets", Roles(OFFICER), "Set a target for the officer's region: {metric: cloud|assessed|level_ge2|filed|accepted, value}"), post(api::dashboard::set_target)),
         (def(M::GET, "/api/v1/reports/export", Roles(OFFICER), "Upward report: the signed (Ed25519) package of the region's dashboard counters, no personal data"), get(api::dashboard::report_export)),
         (def(M::GET, "/api/v1/reports/key", Roles(OFFICER), "This instance's public key for upward reports"), get(api::dashboard::report_key)),
@@ -414,23 +423,23 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/api/v1/reports/keys/revoke", Roles(OFFICER), "Revoke a trusted key: {region_code, public_key, reason}; packages it signs are refused"), post(api::dashboard::report_revoke)),
         (def(M::POST, "/api/v1/reports/import", Roles(OFFICER), "Import a signed package from below (tampered or untrusted packages are refused)"), post(api::dashboard::report_import)),
         (def(M::GET, "/api/v1/reports", Roles(OFFICER), "Packages imported from the instances below"), get(api::dashboard::reports)),
-        (def(M::GET, "/api/v1/cases", Roles(OFFICER_EXPERT), "Typical cases and 小灯塔 nominations in the region"), get(api::open::cases)),
+        (def(M::GET, "/api/v1/cases", Roles(OFFICER_EXPERT), "Typical cases and 小灯塔 nominations in the region").query(&["after", "limit"]), get(api::open::cases)),
         (def(M::POST, "/api/v1/cases", Roles(OFFICER_ENTERPRISE), "Nominate a typical case or 小灯塔 enterprise: {kind, enterprise_id, project_id, title, summary, outcome}"), post(api::open::nominate)),
         (def(M::GET, "/api/v1/cases/{id}", Roles(CASE_READERS), "A nomination with its history").on(O::Case), get(api::open::case)),
         (def(M::POST, "/api/v1/cases/{id}/transitions", Roles(OFFICER_EXPERT), "Review, decline, publish or revoke: {action, opinion, version}").on(O::Case), post(api::open::case_transition)),
-        (def(M::GET, "/api/v1/public/cases", Public, "Public: published typical cases (?kind=typical_case) or 小灯塔 enterprises (?kind=lighthouse)"), get(api::open::public_cases)),
-        (def(M::GET, "/api/v1/ledger/pools", Roles(OFFICER_AUDIT), "Budget pools: planned, allocated, available, committed, payable, disbursed (?programme=)"), get(api::ledger::pools)),
+        (def(M::GET, "/api/v1/public/cases", Public, "Public: published typical cases (?kind=typical_case) or 小灯塔 enterprises (?kind=lighthouse)").query(&["kind"]), get(api::open::public_cases)),
+        (def(M::GET, "/api/v1/ledger/pools", Roles(OFFICER_AUDIT), "Budget pools: planned, allocated, available, committed, payable, disbursed (?programme=)").query(&["programme"]), get(api::ledger::pools)),
         (def(M::POST, "/api/v1/ledger/allocations", Roles(OFFICER), "Allocate budget to a pool: {programme_id, pool, amount, reference}, Idempotency-Key"), post(api::ledger::allocate)),
         (def(M::GET, "/api/v1/ledger/reconciliation", Roles(OFFICER_AUDIT), "Reconcile the ledger: legs vs balances, subsidies vs accounts"), get(api::ledger::reconciliation)),
-        (def(M::GET, "/api/v1/demand", Roles(OFFICER_PROVIDER), "Aggregated weak scenes by industry division and sub-industry (region)"), get(api::catalogue::demand)),
-        (def(M::GET, "/api/v1/regions", Anyone, "Regions in the caller's subtree"), get(api::directory::regions)),
-        (def(M::GET, "/api/v1/users", Roles(ACCOUNT_ADMINS), "Users in scope"), get(api::accounts::users)),
+        (def(M::GET, "/api/v1/demand", Roles(OFFICER_PROVIDER), "Aggregated weak scenes by industry division and sub-industry (region)").query(&["region"]), get(api::catalogue::demand)),
+        (def(M::GET, "/api/v1/regions", Anyone, "Regions in the caller's subtree").query(&["after", "limit", "name"]), get(api::directory::regions)),
+        (def(M::GET, "/api/v1/users", Roles(ACCOUNT_ADMINS), "Users in scope").query(&["after", "limit", "name"]), get(api::accounts::users)),
         (def(M::POST, "/api/v1/users", Roles(SYS), "Create a user"), post(api::accounts::create_user)),
         (def(M::GET, "/api/v1/users/{id}", Roles(ACCOUNT_ADMINS), "One user").on(O::User), get(api::accounts::user)),
         (def(M::GET, "/api/v1/account-requests", Roles(ACCOUNT_ADMINS), "Two-person account requests in scope, with whether the caller may decide"), get(api::account_requests::list)),
         (def(M::POST, "/api/v1/account-requests", Roles(ACCOUNT_ADMINS), "Request an administrator-account change: {action, target_user_id | username, display_name, role, region; reason}"), post(api::account_requests::create)),
         (def(M::POST, "/api/v1/account-requests/{id}/decision", Roles(ACCOUNT_ADMINS), "Approve ({approve: true}; answers a one-time password for create/reset) or reject"), post(api::account_requests::decide)),
-        (def(M::GET, "/api/v1/audit", Roles(AUDIT), "Search the audit trail"), get(api::audit::audit)),
+        (def(M::GET, "/api/v1/audit", Roles(AUDIT), "Search the audit trail").query(&["user", "action", "from", "to", "before"]), get(api::audit::audit)),
         (def(M::GET, "/api/v1/audit/verify", Roles(AUDIT), "Verify the audit chain"), get(api::audit::audit_verify)),
         (def(M::GET, "/api/v1/audit/anchor", Roles(AUDIT), "An anchor of the audit chain's head, to keep outside the system (audited)"), get(api::audit::audit_anchor)),
     ]
@@ -539,12 +548,33 @@ async fn limit_public_form(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// Refuses an API request whose query names a parameter the route does not take, or a `limit`
+/// that is not a whole number of at least 1 — instead of ignoring it. The plain-text refusal
+/// becomes a problem in the caller's language (`resolve::framework_rejection`).
+async fn strict_query(State(allowed): State<&'static [&'static str]>, req: Request, next: Next) -> Response {
+    if let Some(q) = req.uri().query() {
+        for (name, value) in form_urlencoded::parse(q.as_bytes()) {
+            if !allowed.contains(&name.as_ref()) {
+                let known = if allowed.is_empty() { "（无）".to_owned() } else { allowed.join(", ") };
+                let text = format!("unknown query parameter “{name}” (this operation takes: {known})");
+                return (StatusCode::BAD_REQUEST, text).into_response();
+            }
+            if name == "limit" && !value.parse::<i64>().is_ok_and(|n| n >= 1) {
+                let text = format!("limit: a whole number of at least 1, not “{value}”");
+                return (StatusCode::BAD_REQUEST, text).into_response();
+            }
+        }
+    }
+    next.run(req).await
+}
+
 /// Builds the router from the table, each route guarded by its access rule.
 pub fn router() -> Router<App> {
     let mut by_path: Vec<(&'static str, MethodRouter<App>)> = Vec::new();
     for (d, mr) in table() {
         let mr = if d.upload { mr.layer(DefaultBodyLimit::max(UPLOAD_LIMIT)) } else { mr };
         let mr = if d.public_form { mr.layer(middleware::from_fn(limit_public_form)) } else { mr };
+        let mr = if d.is_api() { mr.route_layer(middleware::from_fn_with_state(d.query, strict_query)) } else { mr };
         let guarded = mr.route_layer(middleware::from_fn_with_state((d.access, d.open_to_applicants()), enforce));
         match by_path.iter_mut().find(|(p, _)| *p == d.path) {
             Some((_, existing)) => *existing = std::mem::take(existing).merge(guarded),

@@ -62,3 +62,46 @@ async fn framework_refusals_are_problems(store: Store) {
 }
 
 on_both_stores!(framework_refusals_are_problems);
+
+/// Query parameters are checked, not ignored: a name the operation does not take and a `limit`
+/// below 1 are refused as problems naming the parameter; and every parameter the OpenAPI
+/// document names for an operation is one the server takes.
+async fn query_parameters_are_strict_and_documented(store: Store) {
+    let t = TestApp::spawn(store).await;
+    let tok = token(&t, "demo-officer").await;
+    let c = reqwest::Client::new();
+    for (path, named) in [
+        ("/api/v1/projects?limt=5", "limt"),
+        ("/api/v1/workbench?status=x", "status"),
+        ("/api/v1/enterprises/1?reveal=1", "reveal"),
+        ("/api/v1/projects?limit=0", "limit"),
+        ("/api/v1/enrolments?limit=-3", "limit"),
+    ] {
+        let (s, v) = problem(c.get(t.url(path)).bearer_auth(&tok).send().await.unwrap()).await;
+        assert_eq!((s, v["code"].as_str()), (400, Some("error.bad_request")), "{path}: {v}");
+        assert!(v["detail"].as_str().unwrap().contains(named), "{path}: {v}");
+    }
+    let res = c.get(t.url("/api/v1/projects?limt=5")).bearer_auth(&tok).header("accept-language", "en").send();
+    let (_, v) = problem(res.await.unwrap()).await;
+    assert_eq!(v["title"], "Malformed request", "{v}");
+    // What is documented is taken.
+    let res = c.get(t.url("/api/v1/projects?limit=5&after=")).bearer_auth(&tok).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let doc: Value = c.get(t.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let mut checked = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        let Some(params) = ops.get("get").and_then(|op| op["parameters"].as_array()) else { continue };
+        let path = path.replace("{id}", "1");
+        for p in params.iter().filter(|p| p["in"] == "query") {
+            let name = p["name"].as_str().unwrap();
+            let value = if p["schema"]["type"] == "boolean" { "true" } else { "1" };
+            let res = c.get(t.url(&format!("{path}?{name}={value}"))).bearer_auth(&tok).send().await.unwrap();
+            let body = res.text().await.unwrap();
+            assert!(!body.contains("unknown query parameter"), "{path} documents {name} but refuses it: {body}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "{checked} documented parameters tried");
+}
+
+on_both_stores!(query_parameters_are_strict_and_documented);

@@ -17,14 +17,8 @@ pub fn build() -> Value {
         if d.path.contains("{id}") {
             params.push(json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "format": "int64" } }));
         }
-        if d.method == Method::GET
-            && !d.path.contains("{id}")
-            && !d.path.ends_with("/me")
-            && !d.path.ends_with("/verify")
-        {
-            params.push(json!({ "name": "after", "in": "query", "required": false, "description": "keyset: continue after this key", "schema": { "type": "string" } }));
-            params.push(json!({ "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 200 } }));
-        }
+        // Exactly the parameters the route takes: any other is refused.
+        params.extend(d.query.iter().map(|name| query_param(name)));
         if !params.is_empty() {
             op.insert("parameters".into(), Value::Array(params));
         }
@@ -48,6 +42,7 @@ pub fn build() -> Value {
             "responses".into(),
             json!({
                 ok: { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } },
+                "400": { "$ref": "#/components/responses/Problem" },
                 "401": { "$ref": "#/components/responses/Problem" },
                 "403": { "$ref": "#/components/responses/Problem" },
                 "404": { "$ref": "#/components/responses/Problem" },
@@ -97,6 +92,26 @@ pub fn build() -> Value {
             }
         }
     })
+}
+
+/// A query parameter as documented: its type, and what it means where that is not obvious.
+fn query_param(name: &str) -> Value {
+    let (schema, description) = match name {
+        "limit" => (
+            json!({ "type": "integer", "minimum": 1 }),
+            "how many at most (larger values are reduced to the list's maximum)",
+        ),
+        "after" => (json!({ "type": "string" }), "keyset: continue after this key (next_after of the previous page)"),
+        "before" => (json!({ "type": "integer", "format": "int64" }), "keyset: continue before this id"),
+        "milestone_id" => (json!({ "type": "integer", "format": "int64" }), "the milestone the file is evidence of"),
+        "cleared" | "unread" => (json!({ "type": "boolean" }), ""),
+        _ => (json!({ "type": "string" }), ""),
+    };
+    let mut p = json!({ "name": name, "in": "query", "required": false, "schema": schema });
+    if !description.is_empty() {
+        p["description"] = json!(description);
+    }
+    p
 }
 
 fn operation_id(m: &Method, path: &str) -> String {
