@@ -68,7 +68,7 @@ pub async fn record_step(
         .await?;
     }
     if action == "objection" {
-        tell_officers(c, e.id, now, &e.region_code, actor).await?;
+        tell_officers(c, e.id, now, &e.region_code, actor, kind.as_str()).await?;
     }
     super::outbound::queue(c, e.id, &kind, now).await?;
     c.execute(
@@ -82,26 +82,23 @@ pub async fn record_step(
     Ok(Some(e.id))
 }
 
-/// A message for every officer whose region holds `region` (the region and each above it, by
-/// the 行政区划 code's prefixes): an objection is theirs to decide.
-async fn tell_officers(c: &mut impl Conn, event: i64, now: i64, region: &str, actor: &str) -> DbResult<()> {
+/// A message for every officer whose region holds `region` (the region and each above it, up to
+/// the national authority) and who has not muted the kind: an objection is theirs to decide.
+async fn tell_officers(c: &mut impl Conn, event: i64, now: i64, region: &str, actor: &str, kind: &str) -> DbResult<()> {
     let mut above: Vec<String> = Vec::new();
-    for len in [2, 4, 6] {
-        if let Some(prefix) = region.get(..len) {
-            let code = format!("{prefix:0<6}");
-            if !above.contains(&code) {
-                above.push(code);
-            }
-        }
+    let mut at = dengta_domain::region::RegionCode::parse(region).ok();
+    while let Some(code) = at {
+        above.push(code.as_str().to_owned());
+        at = code.parent();
     }
-    above.push("100000".to_owned());
-    let marks: Vec<String> = (0..above.len()).map(|i| format!("${}", i + 4)).collect();
-    let mut values = args![event, now, actor];
+    let marks: Vec<String> = (0..above.len()).map(|i| format!("${}", i + 5)).collect();
+    let mut values = args![event, now, actor, kind];
     values.extend(above.iter().map(|c| crate::Arg::from(c.as_str())));
     c.execute(
         &format!(
             "INSERT INTO notifications (user_id, event_id, created_at) SELECT u.id, $1, $2 FROM users u \
-             WHERE u.role = 'officer' AND u.disabled = FALSE AND u.username <> $3 AND u.region_code IN ({})",
+             WHERE u.role = 'officer' AND u.disabled = FALSE AND u.username <> $3 AND u.region_code IN ({}) \
+             AND NOT EXISTS (SELECT 1 FROM notification_mutes m WHERE m.user_id = u.id AND m.kind = $4)",
             marks.join(", ")
         ),
         values,

@@ -163,7 +163,13 @@ async fn steps_tell_people_and_signed_webhooks(store: Store) {
     assert_eq!(post(&t, &city, &path, json!({"action": "publicise"})).await.0, 200);
     post(&t, &city, "/api/v1/notifications/read", json!({})).await;
     post(&t, &district, "/api/v1/notifications/read", json!({})).await;
+    // An officer over it who muted objections is not told.
+    let approver = token(&t, "demo-approver").await;
+    post(&t, &approver, "/api/v1/notifications/read", json!({})).await;
+    let (s, _) = post(&t, &approver, "/api/v1/notifications/mutes", json!({"muted": ["enrolment.objection"]})).await;
+    assert_eq!(s, 204);
     assert_eq!(public_objection(&t, id, "赵先生", "该企业已获省级同类项目资助").await.0, 201);
+    assert!(unread(&t, &approver).await.iter().all(|m| m["kind"] != "enrolment.objection"), "muted");
     for tok in [&city, &district, &enterprise] {
         let items = unread(&t, tok).await;
         let told = items.iter().find(|m| m["kind"] == "enrolment.objection");
