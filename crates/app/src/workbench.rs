@@ -180,9 +180,9 @@ async fn journey(c: &mut impl Conn, enterprise_id: i64) -> AppResult<Journey> {
     let r = store::journey(c, enterprise_id).await?;
     let facts = JourneyFacts {
         assessed: r.assessed > 0,
-        enrolment: r.enrolment.as_deref().and_then(EnrolmentState::parse).map(|s| s.code()),
-        project: r.project.as_deref().and_then(ProjectState::parse).map(|s| s.code()),
-        acceptance: r.acceptance.as_deref().and_then(AcceptanceState::parse).map(|s| s.code()),
+        enrolment: r.enrolment.as_deref().and_then(EnrolmentState::parse),
+        project: r.project.as_deref().and_then(ProjectState::parse),
+        acceptance: r.acceptance.as_deref().and_then(AcceptanceState::parse),
         paid: r.paid > 0,
     };
     Ok(wb::journey(&facts))

@@ -9,6 +9,8 @@
 
 use serde::Serialize;
 
+use crate::programme::acceptance::AcceptanceState;
+use crate::programme::workflow::{EnrolmentState, ProjectState};
 use crate::role::Role;
 
 /// The records to-dos are about.
@@ -171,12 +173,12 @@ pub fn queue(key: &str) -> Option<&'static Queue> {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct JourneyFacts {
     pub assessed: bool,
-    /// The enrolment's state code, if it applied to a pilot.
-    pub enrolment: Option<&'static str>,
-    /// The most advanced project's state code.
-    pub project: Option<&'static str>,
-    /// The acceptance's state code.
-    pub acceptance: Option<&'static str>,
+    /// The enrolment's state, if it applied to a pilot.
+    pub enrolment: Option<EnrolmentState>,
+    /// The most advanced project's state.
+    pub project: Option<ProjectState>,
+    /// The acceptance's state.
+    pub acceptance: Option<AcceptanceState>,
     pub paid: bool,
 }
 
@@ -211,7 +213,7 @@ pub fn journey(f: &JourneyFacts) -> Journey {
             "assessments",
         );
     }
-    if f.acceptance == Some("accepted") {
+    if f.acceptance == Some(AcceptanceState::Accepted) {
         return j(
             5,
             "已通过验收，等待奖补核算、公示与拨付",
@@ -219,7 +221,7 @@ pub fn journey(f: &JourneyFacts) -> Journey {
             "",
         );
     }
-    if f.acceptance == Some("returned") {
+    if f.acceptance == Some(AcceptanceState::Returned) {
         return j(4, "验收被退回：按意见整改后重新申请验收", "Returned: fix what was asked and re-apply", "project");
     }
     if f.acceptance.is_some() {
@@ -227,21 +229,25 @@ pub fn journey(f: &JourneyFacts) -> Journey {
     }
     if let Some(p) = f.project {
         let next = match p {
-            "completed" => ("项目已完成：提交验收申请", "Completed: apply for acceptance"),
-            "in_progress" => {
+            ProjectState::Completed => ("项目已完成：提交验收申请", "Completed: apply for acceptance"),
+            ProjectState::InProgress => {
                 ("实施中：里程碑全部完成后申报完成", "In progress: declare completion once milestones are done")
             }
-            "filed" => ("已备案：开始实施", "Filed: start implementation"),
-            "planned" => ("审阅改造方案并签订合同", "Review the plan and sign the contract"),
-            _ => ("服务商诊断中，请配合提供资料", "The provider is diagnosing; help with the material"),
+            ProjectState::Filed => ("已备案：开始实施", "Filed: start implementation"),
+            ProjectState::Contracted => ("已签约：等待主管部门备案", "Contract signed: the authority files it next"),
+            ProjectState::Planned => ("审阅改造方案并签订合同", "Review the plan and sign the contract"),
+            ProjectState::Draft | ProjectState::Diagnosing | ProjectState::Diagnosed => {
+                ("服务商诊断中，请配合提供资料", "The provider is diagnosing; help with the material")
+            }
+            ProjectState::Cancelled => ("项目已取消：可与服务商另立项目", "Cancelled: start another project"),
         };
         return j(3, next.0, next.1, "project");
     }
     match f.enrolment {
-        Some("listed") => {
+        Some(EnrolmentState::Listed) => {
             j(3, "已入库：选择服务商，启动改造项目", "Listed: choose a provider and start a project", "programmes")
         }
-        Some("rejected" | "removed") => {
+        Some(EnrolmentState::Rejected | EnrolmentState::Removed) => {
             j(2, "试点申请未通过，可查看原因", "The application was not accepted; see why", "programmes")
         }
         Some(_) => j(2, "试点申请审核中", "Pilot application under review", "programmes"),
@@ -263,21 +269,21 @@ pub const PROJECT_STEPS: [(&str, &str, &str); 7] = [
 
 /// How many of [`PROJECT_STEPS`] a project has done, from its state code, its acceptance's and
 /// whether a subsidy of it was paid; `None` for a cancelled project (no line to show).
-pub fn project_progress(state: &str, acceptance: Option<&str>, paid: bool) -> Option<usize> {
+pub fn project_progress(state: ProjectState, acceptance: Option<AcceptanceState>, paid: bool) -> Option<usize> {
     if paid {
         return Some(7);
     }
-    if acceptance == Some("accepted") {
+    if acceptance == Some(AcceptanceState::Accepted) {
         return Some(6);
     }
     Some(match state {
-        "draft" | "diagnosing" => 0,
-        "diagnosed" => 1,
-        "planned" => 2,
-        "contracted" => 3,
-        "filed" | "in_progress" => 4,
-        "completed" => 5,
-        _ => return None,
+        ProjectState::Draft | ProjectState::Diagnosing => 0,
+        ProjectState::Diagnosed => 1,
+        ProjectState::Planned => 2,
+        ProjectState::Contracted => 3,
+        ProjectState::Filed | ProjectState::InProgress => 4,
+        ProjectState::Completed => 5,
+        ProjectState::Cancelled => return None,
     })
 }
 
@@ -361,13 +367,15 @@ mod tests {
 
     #[test]
     fn a_project_moves_along_its_steps() {
-        assert_eq!(project_progress("draft", None, false), Some(0));
-        assert_eq!(project_progress("planned", None, false), Some(2));
-        assert_eq!(project_progress("in_progress", None, false), Some(4));
-        assert_eq!(project_progress("completed", Some("returned"), false), Some(5));
-        assert_eq!(project_progress("completed", Some("accepted"), false), Some(6));
-        assert_eq!(project_progress("completed", Some("accepted"), true), Some(7));
-        assert_eq!(project_progress("cancelled", None, false), None);
+        use AcceptanceState as A;
+        use ProjectState as P;
+        assert_eq!(project_progress(P::Draft, None, false), Some(0));
+        assert_eq!(project_progress(P::Planned, None, false), Some(2));
+        assert_eq!(project_progress(P::InProgress, None, false), Some(4));
+        assert_eq!(project_progress(P::Completed, Some(A::Returned), false), Some(5));
+        assert_eq!(project_progress(P::Completed, Some(A::Accepted), false), Some(6));
+        assert_eq!(project_progress(P::Completed, Some(A::Accepted), true), Some(7));
+        assert_eq!(project_progress(P::Cancelled, None, false), None);
     }
 
     #[test]
@@ -377,13 +385,13 @@ mod tests {
         assert_eq!(journey(&f).next_page, "assessments");
         f.assessed = true;
         assert_eq!((journey(&f).done, journey(&f).next_page), (2, "programmes"));
-        f.enrolment = Some("listed");
+        f.enrolment = Some(EnrolmentState::Listed);
         assert_eq!(journey(&f).done, 3);
-        f.project = Some("planned");
+        f.project = Some(ProjectState::Planned);
         assert!(journey(&f).next_zh.contains("签订合同"));
-        f.acceptance = Some("returned");
+        f.acceptance = Some(AcceptanceState::Returned);
         assert!(journey(&f).next_zh.contains("重新申请"));
-        f.acceptance = Some("accepted");
+        f.acceptance = Some(AcceptanceState::Accepted);
         assert_eq!(journey(&f).done, 5);
         f.paid = true;
         assert_eq!(journey(&f).done, 6);

@@ -149,7 +149,7 @@ pub(crate) async fn project_page(
     let money = AcceptanceSection::load(app, ctx.principal()?, &f.row).await?;
     let paid = money.subsidies.iter().any(|s| s.status == "paid");
     let en = ctx.lang == crate::i18n::Lang::En;
-    let progress = dengta_domain::workbench::project_progress(f.state.code(), money.acc.state.map(|s| s.code()), paid)
+    let progress = dengta_domain::workbench::project_progress(f.state, money.acc.state, paid)
         .map(|done| {
             dengta_domain::workbench::PROJECT_STEPS
                 .iter()
