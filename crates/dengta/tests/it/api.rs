@@ -144,8 +144,21 @@ async fn health_and_openapi(store: Store) {
     for d in routes::defs().into_iter().filter(|d| d.is_api()) {
         let op = &doc["paths"][d.path][d.method.as_str().to_lowercase()];
         assert!(op.is_object(), "{} {} missing from the OpenAPI document", d.method, d.path);
-        assert!(op["responses"]["404"].is_object());
+        for status in ["400", "404", "409", "422", "429"] {
+            assert!(op["responses"][status].is_object(), "{} {} does not document {status}", d.method, d.path);
+        }
     }
+    // A file is documented as what it is: the CSV's content type is the one the server sends.
+    let csv = c.get(t.url("/api/v1/open-data/projects.csv")).send().await.unwrap();
+    let sent = csv.headers()["content-type"].to_str().unwrap().to_owned();
+    let documented = doc["paths"]["/api/v1/open-data/projects.csv"]["get"]["responses"]["200"]["content"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    assert!(sent.starts_with(&documented), "documented {documented}, sent {sent}");
     // Every response carries the security headers and a request id.
     let res = c.get(t.url("/login")).send().await.unwrap();
     let h = res.headers();

@@ -37,18 +37,25 @@ pub fn build() -> Value {
             "description".into(),
             json!(format!("Roles: {roles}. Objects outside the caller's scope answer 404.")),
         );
-        let ok = if d.method == Method::POST { "201" } else { "200" };
-        op.insert(
-            "responses".into(),
-            json!({
-                ok: { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } },
+        let body = json!({ content_type(d.path): { "schema": { "type": "object" } } });
+        let mut responses = json!({
                 "400": { "$ref": "#/components/responses/Problem" },
                 "401": { "$ref": "#/components/responses/Problem" },
                 "403": { "$ref": "#/components/responses/Problem" },
                 "404": { "$ref": "#/components/responses/Problem" },
-                "422": { "$ref": "#/components/responses/Problem" }
-            }),
-        );
+                "409": { "$ref": "#/components/responses/Problem" },
+                "422": { "$ref": "#/components/responses/Problem" },
+                "429": { "$ref": "#/components/responses/Problem" },
+                "503": { "$ref": "#/components/responses/Problem" }
+        });
+        if d.method == Method::POST {
+            // A POST either creates a record (201) or takes a step on one (200).
+            responses["201"] = json!({ "description": "Created", "content": body });
+            responses["200"] = json!({ "description": "Step taken", "content": body });
+        } else {
+            responses["200"] = json!({ "description": "OK", "content": body });
+        }
+        op.insert("responses".into(), responses);
         if d.access != Access::Public {
             op.insert("security".into(), json!([{ "bearer": [] }, { "cookie": [] }]));
         }
@@ -92,6 +99,19 @@ pub fn build() -> Value {
             }
         }
     })
+}
+
+/// What a GET answers with: JSON, except the files (CSV open data, Excel exports, ZIP bundles).
+fn content_type(path: &str) -> &'static str {
+    if path.ends_with(".csv") {
+        "text/csv"
+    } else if path.ends_with("/dashboard/export") {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    } else if path.ends_with("/bundle") {
+        "application/zip"
+    } else {
+        "application/json"
+    }
 }
 
 /// A query parameter as documented: its type, and what it means where that is not obvious.
