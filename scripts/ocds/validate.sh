@@ -21,7 +21,7 @@ cleanup() {
 trap cleanup EXIT
 port=$(target/ocds-venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
-DENGTA_PUBLIC_URL="$base" "$BIN" --database-url "sqlite://$tmp/d.db" serve --demo --demo-enterprises 0 \
+DENGTA_PUBLIC_URL="$base" DENGTA_DATA_DIR="$tmp/data" "$BIN" --database-url "sqlite://$tmp/d.db" serve --demo --demo-enterprises 0 \
   --listen "127.0.0.1:$port" >"$tmp/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 240); do
