@@ -37,6 +37,7 @@ apt_install() {
 command -v chromium >/dev/null || apt_install chromium fonts-wqy-microhei || true
 fc-list 2>/dev/null | grep -qi -E 'wqy|noto.*cjk' || apt_install fonts-wqy-microhei || true
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql || true
+command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3 python3-venv || true
 
 # --- static checks -------------------------------------------------------------
 say "cargo fmt --check"
@@ -101,6 +102,28 @@ if command -v chromium >/dev/null && command -v npm >/dev/null; then
   fi
 else
   missing "Chromium (Debian package chromium) or npm"
+fi
+
+# --- OCDS open data, validated by the standard's own tool ------------------------
+# lib-cove-ocds (from PyPI, into target/ocds-venv) validates the demo's release package
+# against OCDS 1.1.5 with Dengta's extension; see scripts/ocds/validate.sh.
+say "OCDS release package (lib-cove-ocds)"
+if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  missing "Python 3 with venv (for the OCDS validator)"
+elif ! scripts/ocds/setup.sh; then
+  missing "lib-cove-ocds from PyPI (for the OCDS validator)"
+else
+  if cargo build -p dengta; then
+    DENGTA_BIN="$PWD/target/debug/dengta" scripts/ocds/validate.sh 2>&1 | tee "$LOG_DIR/ocds.log"
+    rc=${PIPESTATUS[0]}
+  else
+    rc=1
+  fi
+  if [ "$rc" = 0 ]; then
+    passed_total=$((passed_total + 1))
+  else
+    failed_total=$((failed_total + 1)); failed_steps+=("ocds")
+  fi
 fi
 
 # --- summary ------------------------------------------------------------------

@@ -22,6 +22,23 @@ fn iso(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// An OCDS date-time for a calendar day (a date in China: midnight, UTC+8).
+fn day(d: &str) -> String {
+    if d.len() == 10 { format!("{d}T00:00:00+08:00") } else { d.to_owned() }
+}
+
+/// The Dengta OCDS extension (JSON Merge Patch on the release schema), served at
+/// `/api/v1/open-data/ocds/extension.json` and `…/release-schema.json` and named in each package.
+pub const EXTENSION_JSON: &str = include_str!("../../../data/ocds-extension/extension.json");
+pub const EXTENSION_RELEASE_SCHEMA: &str = include_str!("../../../data/ocds-extension/release-schema.json");
+
+/// The extension's metadata with its documentation URL made absolute.
+pub fn extension_metadata(base_url: &str) -> Value {
+    let mut v: Value = serde_json::from_str(EXTENSION_JSON).unwrap_or_default();
+    v["documentationUrl"]["en"] = json!(format!("{base_url}/open-data"));
+    v
+}
+
 fn amount(f: Fen) -> Value {
     json!({ "amount": f.0 as f64 / 100.0, "currency": "CNY" })
 }
@@ -46,16 +63,28 @@ async fn release(c: &mut impl Conn, row: &ProjectRow) -> AppResult<Value> {
     let subsidies = db::subsidies::of_project(c, row.id).await?;
     let mut transactions = Vec::new();
     for s in &subsidies {
+        // The published computation (公示): each step's label, amount and note.
+        let trace: Vec<Value> = serde_json::from_str::<Vec<Value>>(&s.trace_json)
+            .unwrap_or_default()
+            .iter()
+            .map(|t| {
+                json!({ "label": t["label"].as_str().unwrap_or_default(),
+                        "amount": t["amount"].as_i64().map(|f| amount(Fen(f))),
+                        "note": t["note"].as_str().unwrap_or_default() })
+            })
+            .collect();
         for p in db::subsidies::payments_of(c, s.id).await? {
+            let reversed = p.status == "reversed";
             transactions.push(json!({
                 "id": format!("payment-{}", p.id),
-                "source": prog.name(),
                 "date": iso(p.at),
                 "value": amount(Fen(if p.status == "posted" { p.amount_fen } else { 0 })),
                 "payer": { "id": authority_id, "name": format!("{region}主管部门") },
                 "payee": { "id": format!("CN-USCC-{enterprise_code}"), "name": row.enterprise_name },
-                "uri": "",
-                "description": format!("奖补 {}（{}）{}", s.stage, s.rule, if p.status == "reversed" { "，已冲正" } else { "" }),
+                "description": format!("奖补 {}（{}）{}", s.stage, s.rule, if reversed { "，已冲正" } else { "" }),
+                "subsidy": { "id": format!("subsidy-{}", s.id), "stage": s.stage, "instalment": s.seq, "rule": s.rule,
+                             "pool": s.pool_id, "status": s.status, "awarded": amount(Fen(s.award_fen)),
+                             "reversed": reversed, "trace": trace },
             }));
         }
     }
@@ -96,13 +125,13 @@ async fn release(c: &mut impl Conn, row: &ProjectRow) -> AppResult<Value> {
                     "mainProcurementCategory": "services", "procurementMethod": "direct" },
         "awards": [{
             "id": format!("{ocid}-award"), "title": row.title, "status": "active",
-            "date": contract.as_ref().map(|c| c.sign_date.to_string()), "value": amount(contract_value),
+            "date": contract.as_ref().map(|c| day(&c.sign_date.to_string())), "value": amount(contract_value),
             "suppliers": suppliers,
         }],
         "contracts": [{
             "id": format!("{ocid}-contract"), "awardID": format!("{ocid}-award"), "title": row.title,
             "status": status, "value": amount(contract_value),
-            "dateSigned": contract.as_ref().map(|c| c.sign_date.to_string()),
+            "dateSigned": contract.as_ref().map(|c| day(&c.sign_date.to_string())),
             "items": contract.iter().flat_map(|c| c.lines.iter()).enumerate().map(|(i, l)| json!({
                 "id": (i + 1).to_string(), "description": l.description,
                 "classification": { "scheme": "x_dengta_spend", "id": l.category.code(), "description": l.category.label_zh() },
@@ -110,7 +139,7 @@ async fn release(c: &mut impl Conn, row: &ProjectRow) -> AppResult<Value> {
             })).collect::<Vec<_>>(),
             "implementation": {
                 "milestones": milestones.iter().map(|m| json!({
-                    "id": m.id.to_string(), "title": m.title, "dueDate": m.due_date,
+                    "id": m.id.to_string(), "title": m.title, "dueDate": day(&m.due_date),
                     "status": if m.done_at.is_some() { "met" } else { "scheduled" },
                     "dateMet": m.done_at.map(iso),
                 })).collect::<Vec<_>>(),
@@ -136,8 +165,9 @@ pub async fn package(app: &App, base_url: &str, after: i64, limit: i64) -> AppRe
     let pkg = json!({
         "uri": format!("{base_url}/api/v1/open-data/ocds?after={after}"),
         "version": "1.1",
+        "extensions": [format!("{base_url}/api/v1/open-data/ocds/extension.json")],
         "publishedDate": iso(db::now_ms()),
-        "publisher": { "name": "灯塔 Dengta 中小企业数字化转型平台", "scheme": "", "uid": "" },
+        "publisher": { "name": "灯塔 Dengta 中小企业数字化转型平台" },
         "license": "https://creativecommons.org/licenses/by/4.0/",
         "publicationPolicy": format!("{base_url}/open-data"),
         "releases": releases,

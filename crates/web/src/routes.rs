@@ -410,6 +410,8 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/api/v1/subsidies/{id}/reversal", Roles(OFFICER), "Reverse a payment by a compensating transfer: {payment_id, reason}").on(O::Subsidy), post(api::subsidies::reverse)),
         (def(M::POST, "/api/v1/subsidies/{id}/objection-decisions", Roles(OFFICER), "Uphold (cancels the subsidy) or dismiss an objection: {objection_id, uphold, reason}").on(O::Subsidy), post(api::subsidies::resolve_objection)),
         (def(M::GET, "/api/v1/open-data/ocds", Public, "Open data: OCDS 1.1 release package of filed projects (?after=&limit=)").query(&["after", "limit"]), get(api::open::ocds)),
+        (def(M::GET, "/api/v1/open-data/ocds/extension.json", Public, "Open data: metadata of Dengta's OCDS extension (subsidy fields)"), get(api::open::ocds_extension)),
+        (def(M::GET, "/api/v1/open-data/ocds/release-schema.json", Public, "Open data: the extension's patch of the OCDS release schema"), get(api::open::ocds_extension_schema)),
         (def(M::GET, "/api/v1/open-data/projects.csv", Public, "Open data: filed projects as CSV"), get(api::open::open_csv)),
         (def(M::GET, "/api/v1/public/subsidies", Public, "Public: subsidies under 公示 and decided, with their computation").query(&["after", "limit", "name"]), get(api::subsidies::public_subsidies)),
         (def(M::POST, "/api/v1/public/subsidies/{id}/objections", Public, "Public: object to a subsidy during 公示: {name, contact, body}").on(O::Subsidy).public_form(), post(api::subsidies::object)),

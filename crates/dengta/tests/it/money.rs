@@ -442,6 +442,18 @@ async fn acceptance_to_payment(store: Store) {
         .map(|x| x["value"]["amount"].as_f64().unwrap())
         .collect();
     assert_eq!(tx, vec![0.0, 32000.0], "reversed, then paid again");
+    // The subsidy fields come from Dengta's extension, which the package names and the platform serves.
+    let first = &rel["contracts"][0]["implementation"]["transactions"][0];
+    assert_eq!(first["subsidy"]["reversed"], true, "{first}");
+    assert!(first["subsidy"]["rule"].as_str().is_some_and(|r| r.starts_with("nanjing-2024")), "{first}");
+    assert!(rel["contracts"][0]["dateSigned"].as_str().unwrap().ends_with("T00:00:00+08:00"), "OCDS date-time");
+    let ext_url = pkg["extensions"][0].as_str().expect("extension named");
+    assert!(ext_url.starts_with("http") && ext_url.ends_with("/api/v1/open-data/ocds/extension.json"), "{ext_url}");
+    let ext: Value = reqwest::get(t.url("/api/v1/open-data/ocds/extension.json")).await.unwrap().json().await.unwrap();
+    assert_eq!(ext["schemas"], json!(["release-schema.json"]));
+    let patch: Value =
+        reqwest::get(t.url("/api/v1/open-data/ocds/release-schema.json")).await.unwrap().json().await.unwrap();
+    assert!(patch["definitions"]["Transaction"]["properties"]["subsidy"].is_object(), "{patch}");
     let text = rel.to_string();
     assert!(!text.contains("6222021234567890") && !text.contains("张三"), "no personal data");
     let csv = reqwest::get(t.url("/api/v1/open-data/projects.csv")).await.unwrap().text().await.unwrap();

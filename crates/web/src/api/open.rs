@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -21,17 +21,39 @@ pub struct OpenQuery {
     limit: Option<i64>,
 }
 
-fn base_url(app: &App) -> String {
-    app.settings.public_url.trim_end_matches('/').to_owned()
+/// The absolute base of the URLs the open data names (package `uri`, `links`, `extensions`):
+/// the configured public URL, or else the address the request was made to, since OCDS wants
+/// absolute URIs.
+fn base_url(app: &App, headers: &HeaderMap) -> String {
+    let configured = app.settings.public_url.trim_end_matches('/');
+    if !configured.is_empty() {
+        return configured.to_owned();
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    format!("http://{host}")
 }
 
 /// Open data: an OCDS 1.1 release package of filed projects, paged by project id.
-pub async fn ocds(State(app): State<App>, Query(q): Query<OpenQuery>) -> Result<Response, HttpError> {
+pub async fn ocds(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<OpenQuery>,
+) -> Result<Response, HttpError> {
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
-    let base = base_url(&app);
+    let base = base_url(&app, &headers);
     let (mut pkg, next) = crate::app::open_data::package(&app, &base, q.after.unwrap_or(0), limit).await?;
     pkg["links"] = json!({ "next": next.map(|n| format!("{base}/api/v1/open-data/ocds?after={n}&limit={limit}")) });
     Ok(Json(pkg).into_response())
+}
+
+/// Open data: the metadata of Dengta's OCDS extension (the subsidy fields), named in each package.
+pub async fn ocds_extension(State(app): State<App>, headers: HeaderMap) -> Response {
+    Json(crate::app::open_data::extension_metadata(&base_url(&app, &headers))).into_response()
+}
+
+/// Open data: the extension's JSON Merge Patch on the OCDS release schema.
+pub async fn ocds_extension_schema() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], crate::app::open_data::EXTENSION_RELEASE_SCHEMA).into_response()
 }
 
 /// Open data: one CSV row per filed project.
