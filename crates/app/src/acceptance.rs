@@ -133,7 +133,8 @@ pub async fn checklist(c: &mut impl Conn, row: &ProjectRow, declared: bool) -> A
 }
 
 /// The enterprise's application for acceptance.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "AcceptanceApplication")]
 pub struct Application {
     /// The enterprise confirms [`DECLARATION`].
     #[serde(default)]
@@ -241,7 +242,8 @@ pub async fn apply(app: &App, actor: &Actor, project_id: i64, a: &Application) -
 /// An officer's step, with what it carries: the on-site assessment and financial check
 /// (assess), a reason (reject, return; accept against failed criteria), a fresh declaration
 /// (the enterprise's re-application).
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "AcceptanceStep")]
 pub struct Step {
     #[serde(default)]
     pub action: String,

@@ -17,7 +17,7 @@ use crate::db::duties::{self as store, RequestRow};
 use crate::db::{self, DbError};
 
 /// What an administrator asks for.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct RequestForm {
     #[serde(default)]
     pub action: String,

@@ -24,7 +24,7 @@ fn in_region(p: &Principal, code: &str) -> bool {
     RegionCode::parse(code).is_ok_and(|r| p.region.contains(&r))
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct Nomination {
     #[serde(default)]
     pub kind: String,
@@ -104,7 +104,8 @@ pub async fn nominate(app: &App, actor: &Actor, n: &Nomination) -> AppResult<i64
     Ok(id)
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "CaseStep")]
 pub struct Step {
     #[serde(default)]
     pub action: String,

@@ -55,7 +55,7 @@ pub fn industry_prefixes(code: &str) -> Vec<String> {
 // ---- solutions ----------------------------------------------------------------
 
 /// A solution as submitted by a form or the API.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct SolutionInput {
     #[serde(default)]
     pub name: String,
@@ -82,7 +82,7 @@ pub struct SolutionInput {
     pub sub_industries: Vec<i64>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct ItemInput {
     #[serde(default)]
     pub name: String,
@@ -94,7 +94,7 @@ pub struct ItemInput {
     pub price_fen: Option<i64>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct SceneTarget {
     pub scene: String,
     pub level: u8,
@@ -344,7 +344,7 @@ pub async fn awaiting_review(app: &App, p: &Principal) -> AppResult<Vec<Solution
 }
 
 /// Catalogue search parameters.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct SearchQuery {
     #[serde(default)]
     pub q: Option<String>,

@@ -14,7 +14,7 @@ use super::{Actor, App, AppError, AppResult, check};
 use crate::db::enterprise_file as file;
 use crate::db::{self, Conn, Tx};
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct CloudForm {
     #[serde(default)]
     pub provider_name: String,
@@ -183,7 +183,7 @@ pub async fn decide(
 }
 
 /// One record of a provider's bulk report (API), keyed by the enterprise's code.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 pub struct BulkItem {
     pub uscc: String,
     #[serde(flatten)]

@@ -47,7 +47,7 @@ fn region_of(code: &str) -> AppResult<RegionCode> {
 }
 
 /// List filters as they arrive from a form or query string.
-#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize, Serialize, schemars::JsonSchema)]
 pub struct EnterpriseFilters {
     #[serde(default)]
     pub name: Option<String>,

@@ -27,7 +27,7 @@ pub fn size_rules() -> AppResult<&'static SizeRules> {
 }
 
 /// What a person types into the registration or edit form.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct EnterpriseInput {
     #[serde(default)]
     pub uscc: String,

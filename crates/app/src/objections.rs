@@ -9,7 +9,7 @@ use crate::db::{self, Tx};
 use serde::Deserialize;
 
 /// What a member of the public writes in an objection: who, how to reach them, and why.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct ObjectionForm {
     #[serde(default)]
     pub name: String,

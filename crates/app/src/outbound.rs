@@ -69,7 +69,7 @@ pub struct Channels {
 }
 
 /// What a person submits; each field absent keeps what was stored.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactInput {
     pub email: Option<String>,

@@ -205,7 +205,8 @@ pub async fn list(
 }
 
 /// A requested enrolment step.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "EnrolmentStep")]
 pub struct Step {
     #[serde(default)]
     pub action: String,

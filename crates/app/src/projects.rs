@@ -50,7 +50,7 @@ async fn load(c: &mut impl Conn, p: &Principal, id: i64) -> AppResult<(ProjectRo
 }
 
 /// The enterprise starts a project under its listed enrolment, with a provider from the pool.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct NewProject {
     #[serde(default)]
     pub enrolment_id: i64,
@@ -138,7 +138,7 @@ async fn add_step(
 }
 
 /// The provider's diagnosis (诊断).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct Diagnosis {
     #[serde(default)]
     pub survey_date: String,
@@ -155,7 +155,7 @@ pub struct Diagnosis {
 
 /// The transformation plan (改造方案): target scenes and levels, itemised investment by category
 /// (categories the programme excludes are flagged where shown), schedule.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct Plan {
     #[serde(default)]
     pub targets: Vec<(String, u8)>,
@@ -172,7 +172,8 @@ impl Plan {
 }
 
 /// A requested project step with the document it carries.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "ProjectStep")]
 pub struct Step {
     #[serde(default)]
     pub action: String,
@@ -507,7 +508,7 @@ pub async fn attach(
 
 /// An invoice or payment against an investment category; its date must fall in the programme's
 /// window; a category the programme excludes is recorded but flagged.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct PaymentInput {
     #[serde(default)]
     pub kind: String,

@@ -81,7 +81,8 @@ pub async fn admitted(app: &App, p: &Principal) -> AppResult<bool> {
 
 // ---- application ------------------------------------------------------------
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ProviderApplication")]
 pub struct Application {
     #[serde(default)]
     pub username: String,
@@ -320,7 +321,8 @@ pub async fn experts(app: &App, p: &Principal) -> AppResult<Vec<(i64, String, St
 // ---- transitions ------------------------------------------------------------
 
 /// A requested lifecycle step.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "ProviderStep")]
 pub struct Step {
     #[serde(default)]
     pub action: String,

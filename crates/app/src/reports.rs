@@ -26,7 +26,7 @@ use dengta_db::args;
 pub const FORMAT: &str = "dengta-report/1";
 
 /// What is signed: everything but the signature.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Payload {
     pub format: String,
     pub region_code: String,
@@ -38,7 +38,7 @@ pub struct Payload {
     pub public_key: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Package {
     #[serde(flatten)]
     pub payload: Payload,

@@ -103,7 +103,7 @@ async fn add_step(
 // ───────────────────────────── budget allocations ─────────────────────────────
 
 /// Budget allocated to a pool (下达资金): Funding → Pool, never beyond the pool's planned amount.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct Allocation {
     #[serde(default)]
     pub pool: String,
@@ -406,7 +406,8 @@ pub async fn compute(app: &App, actor: &Actor, project_id: i64, stage: &str) -> 
 
 // ───────────────────────────── 公示, approval, cancellation ─────────────────────────────
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "SubsidyStep")]
 pub struct Step {
     #[serde(default)]
     pub action: String,
@@ -548,7 +549,7 @@ pub async fn resolve_objection(
 // ───────────────────────────── payment ─────────────────────────────
 
 /// A payment request: the idempotency key makes retries (and concurrent duplicates) post once.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct PayRequest {
     #[serde(default)]
     pub idempotency_key: String,

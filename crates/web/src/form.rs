@@ -216,7 +216,7 @@ pub fn account_from(f: &UserForm) -> Result<NewAccount, AppError> {
     })
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct Personal {
     /// `true` (or `1`) to include personal data unmasked; the read is then audited.
     #[serde(default)]

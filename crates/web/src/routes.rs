@@ -9,10 +9,14 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
+use std::sync::Arc;
+
+use axum::handler::Handler;
+use axum::routing::{MethodRouter, delete, get, post, put};
 use dengta_domain::role::Role;
 
 use super::ctx::Ctx;
+use super::api::takes::{Documented, TakesFn};
 use super::{api, assets, pages};
 use crate::app::{App, AppError};
 
@@ -85,9 +89,10 @@ pub struct RouteDef {
     /// A public form anyone may post (objections, registration, applications): limited per
     /// client address (`security.public_forms_per_address_per_hour`).
     pub public_form: bool,
-    /// The query parameters an API route takes: documented in the OpenAPI document, and any
-    /// other is refused (400) before the handler runs.
-    pub query: &'static [&'static str],
+    /// What an API route's handler takes (query types and JSON body), read from its argument
+    /// types: documented in the OpenAPI document, and any other query parameter is refused (400)
+    /// before the handler runs.
+    pub takes: Option<TakesFn>,
 }
 
 impl RouteDef {
@@ -134,14 +139,31 @@ fn def(method: Method, path: &'static str, access: Access, summary: &'static str
         upload: false,
         applicant: false,
         public_form: false,
-        query: &[],
+        takes: None,
     }
 }
 
 impl RouteDef {
-    fn query(mut self, names: &'static [&'static str]) -> Self {
-        self.query = names;
-        self
+    /// An API route: its handler, and what the handler takes read from its argument types.
+    fn api<H, T, M>(mut self, h: H) -> (RouteDef, MethodRouter<App>)
+    where
+        H: Handler<T, App> + Documented<M>,
+        T: 'static,
+    {
+        self.takes = Some(<H as Documented<M>>::takes);
+        let mr = match self.method {
+            Method::POST => post(h),
+            Method::PUT => put(h),
+            Method::DELETE => delete(h),
+            _ => get(h),
+        };
+        (self, mr)
+    }
+
+    /// The query parameters the route takes, by name (none for a page).
+    pub fn query_names(&self) -> Vec<String> {
+        let Some(takes) = self.takes else { return Vec::new() };
+        takes(&mut crate::api::takes::generator()).params().into_iter().map(|(n, _)| n).collect()
     }
 
     fn on(mut self, o: Object) -> Self {
@@ -327,123 +349,123 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/account/totp/confirm", Anyone, "Confirm TOTP enrolment with a code (shows recovery codes once)"), post(pages::auth::totp_confirm)),
         (def(M::GET, "/account/tokens", Anyone, "The caller's API tokens"), get(pages::auth::tokens)),
         (def(M::POST, "/account/tokens/revoke", Anyone, "Revoke one of the caller's API tokens"), post(pages::auth::revoke_token)),
-        (def(M::POST, "/api/v1/account/password", Anyone, "Change the caller's password: {current, new}; ends its sessions and tokens"), post(api::accounts::change_password)),
-        (def(M::GET, "/api/v1/tokens", Anyone, "The caller's API tokens (never the secrets)"), get(api::accounts::my_tokens)),
-        (def(M::POST, "/api/v1/tokens/revoke", Anyone, "Revoke a token: {id} (own, or the security administrator's scope)"), post(api::accounts::revoke_token)),
-        (def(M::GET, "/api/v1/users/{id}/tokens", Roles(SEC), "A user's API tokens (security administrator)").on(O::User), get(api::accounts::user_tokens)),
+        def(M::POST, "/api/v1/account/password", Anyone, "Change the caller's password: {current, new}; ends its sessions and tokens").api(api::accounts::change_password),
+        def(M::GET, "/api/v1/tokens", Anyone, "The caller's API tokens (never the secrets)").api(api::accounts::my_tokens),
+        def(M::POST, "/api/v1/tokens/revoke", Anyone, "Revoke a token: {id} (own, or the security administrator's scope)").api(api::accounts::revoke_token),
+        def(M::GET, "/api/v1/users/{id}/tokens", Roles(SEC), "A user's API tokens (security administrator)").on(O::User).api(api::accounts::user_tokens),
         (def(M::GET, "/static/{file}", Public, "Embedded assets"), get(assets::serve)),
         (def(M::GET, "/healthz", Public, "Liveness"), get(api::health::healthz)),
         (def(M::GET, "/readyz", Public, "Readiness (database reachable)"), get(api::health::readyz)),
-        (def(M::GET, "/api/v1/system/stats", Roles(SYS), "The store and the statements this process has run"), get(api::health::stats)),
+        def(M::GET, "/api/v1/system/stats", Roles(SYS), "The store and the statements this process has run").api(api::health::stats),
         (def(M::GET, "/api/openapi.json", Public, "This API's OpenAPI document"), get(api::openapi::document)),
-        (def(M::GET, "/api/v1/me", Anyone, "The caller's identity, role and scope"), get(api::v1::me)),
-        (def(M::GET, "/api/v1/notifications", Anyone, "The caller's messages (站内信), newest first (?unread=true), and the unread count").query(&["unread"]), get(api::messages::list)),
-        (def(M::POST, "/api/v1/notifications/read", Anyone, "Mark one message read: {id}, or all: {}"), post(api::messages::mark_read)),
-        (def(M::GET, "/api/v1/notifications/mutes", Anyone, "The kinds of event the caller muted, and every kind"), get(api::messages::mutes)),
-        (def(M::POST, "/api/v1/notifications/mutes", Anyone, "Replace the muted kinds: {muted: [kind]}"), post(api::messages::set_mutes)),
-        (def(M::GET, "/api/v1/notifications/contact", Anyone, "The caller's own e-mail and mobile for notices, and whether mail / SMS is on for them and for the platform"), get(api::messages::contact)),
-        (def(M::POST, "/api/v1/notifications/contact", Anyone, "Set them: {email, mobile, email_on, sms_on}, each optional; a malformed address is refused"), post(api::messages::set_contact)),
-        (def(M::GET, "/api/v1/outbound", Roles(SYS), "Mail and SMS sent to the people of the administrator's region, newest first (addresses masked)"), get(api::messages::outbound_log)),
-        (def(M::GET, "/api/v1/webhooks", Roles(SYS), "Webhook subscriptions in the administrator's region"), get(api::messages::webhooks)),
-        (def(M::POST, "/api/v1/webhooks", Roles(SYS), "Subscribe a receiver: {url, region, kinds}; the answer holds the signing secret, once"), post(api::messages::create_webhook)),
-        (def(M::POST, "/api/v1/webhooks/{id}/active", Roles(SYS), "Stop or resume a webhook: {active}").on(O::Webhook), post(api::messages::set_active)),
-        (def(M::GET, "/api/v1/webhooks/{id}/deliveries", Roles(SYS), "A webhook's delivery log, newest first").on(O::Webhook), get(api::messages::deliveries)),
-        (def(M::POST, "/api/v1/webhooks/{id}/replay", Roles(SYS), "Send one of its deliveries again: {delivery}").on(O::Webhook), post(api::messages::replay)),
-        (def(M::GET, "/api/v1/workbench", Anyone, "The caller's workbench: to-dos (待办) sorted by deadline with the link that opens each, recent steps (已办), an enterprise's journey"), get(api::v1::workbench)),
-        (def(M::GET, "/api/v1/enterprises", Roles(OFFICER_ENTERPRISE), "Enterprises in scope (filters, keyset paginated)").query(&["after", "limit", "name", "industry", "size_class", "cloud", "srdi", "region"]), get(api::directory::enterprises)),
-        (def(M::POST, "/api/v1/enterprises", Roles(OFFICER), "Register an enterprise"), post(api::directory::create_enterprise)),
-        (def(M::GET, "/api/v1/enterprises/{id}", Roles(OFFICER_ENTERPRISE), "One enterprise; personal data masked unless ?personal=true, which is audited").query(&["personal"]).on(O::Enterprise), get(api::directory::enterprise)),
-        (def(M::POST, "/api/v1/cloud-records", Roles(CLOUD_REPORTERS), "Report cloud services in bulk (by 统一社会信用代码)"), post(api::directory::cloud_bulk)),
-        (def(M::POST, "/api/v1/assessments", Roles(OFFICER_ENTERPRISE), "Score and store a submitted assessment (self for an enterprise user, on-site for an officer)"), post(api::assessments::create)),
-        (def(M::GET, "/api/v1/providers", Roles(OFFICER_PROVIDER), "Providers in scope").query(&["after", "limit", "name", "status"]).applicant(), get(api::directory::providers)),
-        (def(M::GET, "/api/v1/providers/{id}", Roles(OFFICER_PROVIDER), "One provider with its sub-industries, reviews, objections and history").on(O::Provider).applicant(), get(api::providers::provider)),
-        (def(M::POST, "/api/v1/provider-applications", Public, "Apply to the provider pool (creates the provider's account)").public_form(), post(api::providers::apply)),
-        (def(M::POST, "/api/v1/providers/{id}/transitions", Roles(OFFICER_PROVIDER), "A lifecycle step: {action, reason, deadline, experts, version}").on(O::Provider), post(api::providers::transition)),
-        (def(M::POST, "/api/v1/providers/{id}/evaluations", Roles(OFFICER), "Start a periodic evaluation: {experts}").on(O::Provider), post(api::providers::start_evaluation)),
-        (def(M::POST, "/api/v1/providers/{id}/review/finish", Roles(OFFICER), "Combine the expert scores and close the open review").on(O::Provider), post(api::providers::finish_review)),
-        (def(M::POST, "/api/v1/providers/{id}/objection-decisions", Roles(OFFICER), "Uphold or dismiss an objection: {objection_id, uphold, reason}").on(O::Provider), post(api::providers::resolve_objection)),
-        (def(M::GET, "/api/v1/public/providers", Public, "Public: providers in the pool and under 公示").query(&["after", "limit", "name"]), get(api::providers::public_providers)),
-        (def(M::GET, "/api/v1/public/providers/{id}", Public, "Public: a provider's state, rating and history").on(O::Provider), get(api::providers::public_provider)),
-        (def(M::POST, "/api/v1/public/providers/{id}/objections", Public, "Public: lodge an objection during 公示: {name, contact, body}").on(O::Provider).public_form(), post(api::providers::object)),
-        (def(M::GET, "/api/v1/rubric", Anyone, "The expert scoring rubric in force"), get(api::providers::rubric)),
-        (def(M::GET, "/api/v1/reviews", Roles(EXPERT_ONLY), "The expert's review sheets"), get(api::providers::sheets)),
-        (def(M::POST, "/api/v1/reviews/{id}/declaration", Roles(EXPERT_ONLY), "Declare a conflict of interest: {conflict, note}").on(O::Sheet), post(api::providers::declare)),
-        (def(M::POST, "/api/v1/reviews/{id}/scores", Roles(EXPERT_ONLY), "Submit scores: {scores: {criterion: points}}").on(O::Sheet), post(api::providers::score)),
-        (def(M::GET, "/api/v1/sub-industries", Roles(OFFICER), "Pilot sub-industries in scope"), get(api::providers::sub_industries)),
-        (def(M::POST, "/api/v1/sub-industries", Roles(OFFICER), "Define a pilot sub-industry: {name, codes}"), post(api::providers::add_sub_industry)),
-        (def(M::GET, "/api/v1/solutions", Roles(CATALOGUE), "Search published solutions: q, scene, industry, max_price, min_stars, xkqz").query(&["q", "scene", "industry", "max_price", "min_stars", "xkqz", "after", "limit", "name"]), get(api::catalogue::search)),
-        (def(M::POST, "/api/v1/solutions", Roles(PROVIDER_ONLY), "Draft a solution"), post(api::catalogue::create_solution)),
-        (def(M::GET, "/api/v1/solutions/{id}", Roles(CATALOGUE), "One solution with its price items").on(O::Solution), get(api::catalogue::solution)),
-        (def(M::POST, "/api/v1/solutions/{id}", Roles(PROVIDER_ONLY), "Replace a draft or rejected solution").on(O::Solution), post(api::catalogue::update_solution)),
-        (def(M::POST, "/api/v1/solutions/{id}/transitions", Roles(OFFICER_PROVIDER), "submit / publish / reject / withdraw: {action, note}").on(O::Solution), post(api::catalogue::solution_transition)),
-        (def(M::GET, "/api/v1/enterprises/{id}/matches", Roles(OFFICER_ENTERPRISE), "Solutions ranked for the enterprise's gaps, with reasons (budget in yuan)").query(&["budget", "limit"]).on(O::Enterprise), get(api::catalogue::matches)),
-        (def(M::GET, "/api/v1/contact-requests", Roles(ENTERPRISE_PROVIDER), "Contact requests (details only with consent)"), get(api::catalogue::contacts)),
-        (def(M::POST, "/api/v1/contact-requests", Roles(ENTERPRISE_ONLY), "Ask a provider to contact the enterprise: {provider_id, solution_id, message}"), post(api::catalogue::request_contact)),
-        (def(M::POST, "/api/v1/contact-requests/{id}/consent", Roles(ENTERPRISE_ONLY), "Give or revoke consent: {give}").on(O::Contact), post(api::catalogue::consent)),
-        (def(M::GET, "/api/v1/programmes", Anyone, "Pilot programmes in force and their rules"), get(api::programmes::programmes)),
-        (def(M::POST, "/api/v1/enrolments", Roles(ENTERPRISE_ONLY), "Apply to a pilot programme: {programme_id}"), post(api::programmes::apply)),
-        (def(M::GET, "/api/v1/enrolments", Roles(OFFICER_ENTERPRISE), "Applications to the pilot-enterprise pool in scope").query(&["after", "limit", "name", "status"]), get(api::programmes::list)),
-        (def(M::GET, "/api/v1/enrolments/{id}", Roles(OFFICER_ENTERPRISE), "An application with its eligibility checks, history and objections").on(O::Enrolment), get(api::programmes::enrolment)),
-        (def(M::POST, "/api/v1/enrolments/{id}/transitions", Roles(OFFICER), "A review step: {action, reason, version}").on(O::Enrolment), post(api::programmes::transition)),
-        (def(M::POST, "/api/v1/enrolments/{id}/objection-decisions", Roles(OFFICER), "Uphold or dismiss an objection: {objection_id, uphold, reason}").on(O::Enrolment), post(api::programmes::resolve_objection)),
-        (def(M::GET, "/api/v1/public/pilot-enterprises", Public, "Public: enterprises under 公示 and listed").query(&["after", "limit", "name"]), get(api::programmes::public_pool)),
-        (def(M::POST, "/api/v1/public/pilot-enterprises/{id}/objections", Public, "Public: object during 公示: {name, contact, body}").on(O::Enrolment).public_form(), post(api::programmes::object)),
-        (def(M::GET, "/api/v1/projects", Roles(PROJECT_PARTIES), "Transformation projects in scope").query(&["after", "limit", "name"]), get(api::projects::list)),
-        (def(M::POST, "/api/v1/projects", Roles(ENTERPRISE_ONLY), "Start a project: {enrolment_id, provider_id, title}"), post(api::projects::create)),
-        (def(M::GET, "/api/v1/projects/{id}", Roles(PROJECT_PARTIES), "A project with its documents, milestones, evidence, payments and history").on(O::Project), get(api::projects::project)),
-        (def(M::POST, "/api/v1/projects/{id}/transitions", Roles(PROJECT_PARTIES), "A project step: {action, reason, version, diagnosis, plan, contract, filing_no}").on(O::Project), post(api::projects::transition)),
-        (def(M::POST, "/api/v1/projects/{id}/milestones", Roles(ENTERPRISE_PROVIDER), "Add a milestone: {title, due_date}").on(O::Project), post(api::projects::add_milestone)),
-        (def(M::POST, "/api/v1/projects/{id}/milestones/done", Roles(ENTERPRISE_PROVIDER), "Mark a milestone done (evidence required): {milestone_id}").on(O::Project), post(api::projects::finish_milestone)),
-        (def(M::POST, "/api/v1/projects/{id}/files", Roles(ENTERPRISE_PROVIDER), "Upload evidence (multipart field file; ?kind=&milestone_id=)").query(&["kind", "milestone_id"]).on(O::Project).upload(), post(api::projects::upload)),
-        (def(M::POST, "/api/v1/projects/{id}/payments", Roles(ENTERPRISE_PROVIDER), "Record an invoice or payment: {kind, category, number, amount, date}").on(O::Project), post(api::projects::record_payment)),
-        (def(M::GET, "/api/v1/projects/{id}/acceptance", Roles(ACCEPTANCE_PARTIES), "Acceptance: material checklist, criteria evaluation, history, integrity flags (officers), subsidies").on(O::Project), get(api::acceptance::show)),
-        (def(M::POST, "/api/v1/projects/{id}/acceptance", Roles(ENTERPRISE_ONLY), "Apply for acceptance: {declare, bank_account, summary}").on(O::Project), post(api::acceptance::apply)),
-        (def(M::POST, "/api/v1/projects/{id}/acceptance/transitions", Roles(OFFICER_ENTERPRISE), "An acceptance step: {action, reason, version, onsite_assessment_id, finance_eligible, finance_note, declare}").on(O::Project), post(api::acceptance::transition)),
-        (def(M::GET, "/api/v1/projects/{id}/bundle", Roles(OFFICER_ENTERPRISE), "The acceptance bundle (一企一档) as a ZIP with a manifest of SHA-256 and SM3 hashes").on(O::Project), get(api::acceptance::download_bundle)),
-        (def(M::POST, "/api/v1/projects/{id}/subsidies", Roles(OFFICER), "Compute a subsidy and reserve it from the pool: {stage}").on(O::Project), post(api::acceptance::compute)),
-        (def(M::POST, "/api/v1/projects/{id}/integrity-flags/clear", Roles(OFFICER), "Clear an integrity flag with a reason: {flag_id, reason}").on(O::Project), post(api::acceptance::clear_flag)),
-        (def(M::GET, "/api/v1/integrity-flags", Roles(OFFICER_AUDIT), "Integrity flags in the region (?cleared=true for cleared ones)").query(&["cleared", "before", "limit"]), get(api::integrity::flags)),
-        (def(M::GET, "/api/v1/subsidies", Roles(OFFICER_AUDIT), "Subsidies in the region (?status=)").query(&["status", "before", "limit"]), get(api::subsidies::subsidies)),
-        (def(M::GET, "/api/v1/subsidies/{id}", Roles(OFFICER_ENTERPRISE), "A subsidy: trace, 公示, objections, payments, ledger transfers").on(O::Subsidy), get(api::subsidies::subsidy)),
-        (def(M::POST, "/api/v1/subsidies/{id}/transitions", Roles(OFFICER), "A subsidy step: {action: publicise|approve|cancel, reason, version}").on(O::Subsidy), post(api::subsidies::subsidy_transition)),
-        (def(M::POST, "/api/v1/subsidies/{id}/payments", Roles(OFFICER), "Pay an approved subsidy exactly once: Idempotency-Key header, {voucher}").on(O::Subsidy), post(api::subsidies::pay)),
-        (def(M::POST, "/api/v1/subsidies/{id}/reversal", Roles(OFFICER), "Reverse a payment by a compensating transfer: {payment_id, reason}").on(O::Subsidy), post(api::subsidies::reverse)),
-        (def(M::POST, "/api/v1/subsidies/{id}/objection-decisions", Roles(OFFICER), "Uphold (cancels the subsidy) or dismiss an objection: {objection_id, uphold, reason}").on(O::Subsidy), post(api::subsidies::resolve_objection)),
-        (def(M::GET, "/api/v1/open-data/ocds", Public, "Open data: OCDS 1.1 release package of filed projects (?after=&limit=)").query(&["after", "limit"]), get(api::open::ocds)),
-        (def(M::GET, "/api/v1/open-data/ocds/extension.json", Public, "Open data: metadata of Dengta's OCDS extension (subsidy fields)"), get(api::open::ocds_extension)),
-        (def(M::GET, "/api/v1/open-data/ocds/release-schema.json", Public, "Open data: the extension's patch of the OCDS release schema"), get(api::open::ocds_extension_schema)),
-        (def(M::GET, "/api/v1/open-data/projects.csv", Public, "Open data: filed projects as CSV"), get(api::open::open_csv)),
-        (def(M::GET, "/api/v1/public/subsidies", Public, "Public: subsidies under 公示 and decided, with their computation").query(&["after", "limit", "name"]), get(api::subsidies::public_subsidies)),
-        (def(M::POST, "/api/v1/public/subsidies/{id}/objections", Public, "Public: object to a subsidy during 公示: {name, contact, body}").on(O::Subsidy).public_form(), post(api::subsidies::object)),
-        (def(M::GET, "/api/v1/dashboard", Roles(OFFICER_AUDIT), "Dashboard of a region in scope (?region=): counters, drill-down, sub-industries against target, trends").query(&["region", "tile"]), get(api::dashboard::dashboard)),
-        (def(M::GET, "/api/v1/dashboard/export", Roles(OFFICER_AUDIT), "One dashboard tile as .xlsx (?tile=regions|sub_industries|levels|months|money&region=)").query(&["region", "tile"]), get(api::dashboard::dashboard_export)),
-        (def(M::POST, "/api/v1/dashboard/targets", Roles(OFFICER), "Set a target for the officer's region: {metric: cloud|assessed|level_ge2|filed|accepted, value}"), post(api::dashboard::set_target)),
-        (def(M::GET, "/api/v1/reports/export", Roles(OFFICER), "Upward report: the signed (Ed25519) package of the region's dashboard counters, no personal data"), get(api::dashboard::report_export)),
-        (def(M::GET, "/api/v1/reports/key", Roles(OFFICER), "This instance's public key for upward reports"), get(api::dashboard::report_key)),
-        (def(M::POST, "/api/v1/reports/keys", Roles(OFFICER), "Trust a lower instance's public key for a region below: {region_code, public_key, valid_days}"), post(api::dashboard::report_trust)),
-        (def(M::GET, "/api/v1/reports/keys", Roles(OFFICER), "Keys trusted for the regions below, with expiry and revocation"), get(api::dashboard::report_keys)),
-        (def(M::POST, "/api/v1/reports/keys/revoke", Roles(OFFICER), "Revoke a trusted key: {region_code, public_key, reason}; packages it signs are refused"), post(api::dashboard::report_revoke)),
-        (def(M::POST, "/api/v1/reports/import", Roles(OFFICER), "Import a signed package from below (tampered or untrusted packages are refused)"), post(api::dashboard::report_import)),
-        (def(M::GET, "/api/v1/reports", Roles(OFFICER), "Packages imported from the instances below"), get(api::dashboard::reports)),
-        (def(M::GET, "/api/v1/cases", Roles(OFFICER_EXPERT), "Typical cases and 小灯塔 nominations in the region").query(&["after", "limit"]), get(api::open::cases)),
-        (def(M::POST, "/api/v1/cases", Roles(OFFICER_ENTERPRISE), "Nominate a typical case or 小灯塔 enterprise: {kind, enterprise_id, project_id, title, summary, outcome}"), post(api::open::nominate)),
-        (def(M::GET, "/api/v1/cases/{id}", Roles(CASE_READERS), "A nomination with its history").on(O::Case), get(api::open::case)),
-        (def(M::POST, "/api/v1/cases/{id}/transitions", Roles(OFFICER_EXPERT), "Review, decline, publish or revoke: {action, opinion, version}").on(O::Case), post(api::open::case_transition)),
-        (def(M::GET, "/api/v1/public/cases", Public, "Public: published typical cases (?kind=typical_case) or 小灯塔 enterprises (?kind=lighthouse)").query(&["kind"]), get(api::open::public_cases)),
-        (def(M::GET, "/api/v1/ledger/pools", Roles(OFFICER_AUDIT), "Budget pools: planned, allocated, available, committed, payable, disbursed (?programme=)").query(&["programme"]), get(api::ledger::pools)),
-        (def(M::POST, "/api/v1/ledger/allocations", Roles(OFFICER), "Allocate budget to a pool: {programme_id, pool, amount, reference}, Idempotency-Key"), post(api::ledger::allocate)),
-        (def(M::GET, "/api/v1/ledger/reconciliation", Roles(OFFICER_AUDIT), "Reconcile the ledger: legs vs balances, subsidies vs accounts"), get(api::ledger::reconciliation)),
-        (def(M::GET, "/api/v1/demand", Roles(OFFICER_PROVIDER), "Aggregated weak scenes by industry division and sub-industry (region)").query(&["region"]), get(api::catalogue::demand)),
-        (def(M::GET, "/api/v1/regions", Anyone, "Regions in the caller's subtree").query(&["after", "limit", "name"]), get(api::directory::regions)),
-        (def(M::GET, "/api/v1/users", Roles(ACCOUNT_ADMINS), "Users in scope").query(&["after", "limit", "name"]), get(api::accounts::users)),
-        (def(M::POST, "/api/v1/users", Roles(SYS), "Create a user"), post(api::accounts::create_user)),
-        (def(M::GET, "/api/v1/users/{id}", Roles(ACCOUNT_ADMINS), "One user").on(O::User), get(api::accounts::user)),
-        (def(M::GET, "/api/v1/account-requests", Roles(ACCOUNT_ADMINS), "Two-person account requests in scope, with whether the caller may decide"), get(api::account_requests::list)),
-        (def(M::POST, "/api/v1/account-requests", Roles(ACCOUNT_ADMINS), "Request an administrator-account change: {action, target_user_id | username, display_name, role, region; reason}"), post(api::account_requests::create)),
-        (def(M::POST, "/api/v1/account-requests/{id}/decision", Roles(ACCOUNT_ADMINS), "Approve ({approve: true}; answers a one-time password for create/reset) or reject"), post(api::account_requests::decide)),
-        (def(M::GET, "/api/v1/audit", Roles(AUDIT), "Search the audit trail").query(&["user", "action", "from", "to", "before"]), get(api::audit::audit)),
-        (def(M::GET, "/api/v1/audit/verify", Roles(AUDIT), "Verify the audit chain"), get(api::audit::audit_verify)),
-        (def(M::GET, "/api/v1/audit/anchor", Roles(AUDIT), "An anchor of the audit chain's head, to keep outside the system (audited)"), get(api::audit::audit_anchor)),
+        def(M::GET, "/api/v1/me", Anyone, "The caller's identity, role and scope").api(api::v1::me),
+        def(M::GET, "/api/v1/notifications", Anyone, "The caller's messages (站内信), newest first (?unread=true), and the unread count").api(api::messages::list),
+        def(M::POST, "/api/v1/notifications/read", Anyone, "Mark one message read: {id}, or all: {}").api(api::messages::mark_read),
+        def(M::GET, "/api/v1/notifications/mutes", Anyone, "The kinds of event the caller muted, and every kind").api(api::messages::mutes),
+        def(M::POST, "/api/v1/notifications/mutes", Anyone, "Replace the muted kinds: {muted: [kind]}").api(api::messages::set_mutes),
+        def(M::GET, "/api/v1/notifications/contact", Anyone, "The caller's own e-mail and mobile for notices, and whether mail / SMS is on for them and for the platform").api(api::messages::contact),
+        def(M::POST, "/api/v1/notifications/contact", Anyone, "Set them: {email, mobile, email_on, sms_on}, each optional; a malformed address is refused").api(api::messages::set_contact),
+        def(M::GET, "/api/v1/outbound", Roles(SYS), "Mail and SMS sent to the people of the administrator's region, newest first (addresses masked)").api(api::messages::outbound_log),
+        def(M::GET, "/api/v1/webhooks", Roles(SYS), "Webhook subscriptions in the administrator's region").api(api::messages::webhooks),
+        def(M::POST, "/api/v1/webhooks", Roles(SYS), "Subscribe a receiver: {url, region, kinds}; the answer holds the signing secret, once").api(api::messages::create_webhook),
+        def(M::POST, "/api/v1/webhooks/{id}/active", Roles(SYS), "Stop or resume a webhook: {active}").on(O::Webhook).api(api::messages::set_active),
+        def(M::GET, "/api/v1/webhooks/{id}/deliveries", Roles(SYS), "A webhook's delivery log, newest first").on(O::Webhook).api(api::messages::deliveries),
+        def(M::POST, "/api/v1/webhooks/{id}/replay", Roles(SYS), "Send one of its deliveries again: {delivery}").on(O::Webhook).api(api::messages::replay),
+        def(M::GET, "/api/v1/workbench", Anyone, "The caller's workbench: to-dos (待办) sorted by deadline with the link that opens each, recent steps (已办), an enterprise's journey").api(api::v1::workbench),
+        def(M::GET, "/api/v1/enterprises", Roles(OFFICER_ENTERPRISE), "Enterprises in scope (filters, keyset paginated)").api(api::directory::enterprises),
+        def(M::POST, "/api/v1/enterprises", Roles(OFFICER), "Register an enterprise").api(api::directory::create_enterprise),
+        def(M::GET, "/api/v1/enterprises/{id}", Roles(OFFICER_ENTERPRISE), "One enterprise; personal data masked unless ?personal=true, which is audited").on(O::Enterprise).api(api::directory::enterprise),
+        def(M::POST, "/api/v1/cloud-records", Roles(CLOUD_REPORTERS), "Report cloud services in bulk (by 统一社会信用代码)").api(api::directory::cloud_bulk),
+        def(M::POST, "/api/v1/assessments", Roles(OFFICER_ENTERPRISE), "Score and store a submitted assessment (self for an enterprise user, on-site for an officer)").api(api::assessments::create),
+        def(M::GET, "/api/v1/providers", Roles(OFFICER_PROVIDER), "Providers in scope").applicant().api(api::directory::providers),
+        def(M::GET, "/api/v1/providers/{id}", Roles(OFFICER_PROVIDER), "One provider with its sub-industries, reviews, objections and history").on(O::Provider).applicant().api(api::providers::provider),
+        def(M::POST, "/api/v1/provider-applications", Public, "Apply to the provider pool (creates the provider's account)").public_form().api(api::providers::apply),
+        def(M::POST, "/api/v1/providers/{id}/transitions", Roles(OFFICER_PROVIDER), "A lifecycle step: {action, reason, deadline, experts, version}").on(O::Provider).api(api::providers::transition),
+        def(M::POST, "/api/v1/providers/{id}/evaluations", Roles(OFFICER), "Start a periodic evaluation: {experts}").on(O::Provider).api(api::providers::start_evaluation),
+        def(M::POST, "/api/v1/providers/{id}/review/finish", Roles(OFFICER), "Combine the expert scores and close the open review").on(O::Provider).api(api::providers::finish_review),
+        def(M::POST, "/api/v1/providers/{id}/objection-decisions", Roles(OFFICER), "Uphold or dismiss an objection: {objection_id, uphold, reason}").on(O::Provider).api(api::providers::resolve_objection),
+        def(M::GET, "/api/v1/public/providers", Public, "Public: providers in the pool and under 公示").api(api::providers::public_providers),
+        def(M::GET, "/api/v1/public/providers/{id}", Public, "Public: a provider's state, rating and history").on(O::Provider).api(api::providers::public_provider),
+        def(M::POST, "/api/v1/public/providers/{id}/objections", Public, "Public: lodge an objection during 公示: {name, contact, body}").on(O::Provider).public_form().api(api::providers::object),
+        def(M::GET, "/api/v1/rubric", Anyone, "The expert scoring rubric in force").api(api::providers::rubric),
+        def(M::GET, "/api/v1/reviews", Roles(EXPERT_ONLY), "The expert's review sheets").api(api::providers::sheets),
+        def(M::POST, "/api/v1/reviews/{id}/declaration", Roles(EXPERT_ONLY), "Declare a conflict of interest: {conflict, note}").on(O::Sheet).api(api::providers::declare),
+        def(M::POST, "/api/v1/reviews/{id}/scores", Roles(EXPERT_ONLY), "Submit scores: {scores: {criterion: points}}").on(O::Sheet).api(api::providers::score),
+        def(M::GET, "/api/v1/sub-industries", Roles(OFFICER), "Pilot sub-industries in scope").api(api::providers::sub_industries),
+        def(M::POST, "/api/v1/sub-industries", Roles(OFFICER), "Define a pilot sub-industry: {name, codes}").api(api::providers::add_sub_industry),
+        def(M::GET, "/api/v1/solutions", Roles(CATALOGUE), "Search published solutions: q, scene, industry, max_price, min_stars, xkqz").api(api::catalogue::search),
+        def(M::POST, "/api/v1/solutions", Roles(PROVIDER_ONLY), "Draft a solution").api(api::catalogue::create_solution),
+        def(M::GET, "/api/v1/solutions/{id}", Roles(CATALOGUE), "One solution with its price items").on(O::Solution).api(api::catalogue::solution),
+        def(M::POST, "/api/v1/solutions/{id}", Roles(PROVIDER_ONLY), "Replace a draft or rejected solution").on(O::Solution).api(api::catalogue::update_solution),
+        def(M::POST, "/api/v1/solutions/{id}/transitions", Roles(OFFICER_PROVIDER), "submit / publish / reject / withdraw: {action, note}").on(O::Solution).api(api::catalogue::solution_transition),
+        def(M::GET, "/api/v1/enterprises/{id}/matches", Roles(OFFICER_ENTERPRISE), "Solutions ranked for the enterprise's gaps, with reasons (budget in yuan)").on(O::Enterprise).api(api::catalogue::matches),
+        def(M::GET, "/api/v1/contact-requests", Roles(ENTERPRISE_PROVIDER), "Contact requests (details only with consent)").api(api::catalogue::contacts),
+        def(M::POST, "/api/v1/contact-requests", Roles(ENTERPRISE_ONLY), "Ask a provider to contact the enterprise: {provider_id, solution_id, message}").api(api::catalogue::request_contact),
+        def(M::POST, "/api/v1/contact-requests/{id}/consent", Roles(ENTERPRISE_ONLY), "Give or revoke consent: {give}").on(O::Contact).api(api::catalogue::consent),
+        def(M::GET, "/api/v1/programmes", Anyone, "Pilot programmes in force and their rules").api(api::programmes::programmes),
+        def(M::POST, "/api/v1/enrolments", Roles(ENTERPRISE_ONLY), "Apply to a pilot programme: {programme_id}").api(api::programmes::apply),
+        def(M::GET, "/api/v1/enrolments", Roles(OFFICER_ENTERPRISE), "Applications to the pilot-enterprise pool in scope").api(api::programmes::list),
+        def(M::GET, "/api/v1/enrolments/{id}", Roles(OFFICER_ENTERPRISE), "An application with its eligibility checks, history and objections").on(O::Enrolment).api(api::programmes::enrolment),
+        def(M::POST, "/api/v1/enrolments/{id}/transitions", Roles(OFFICER), "A review step: {action, reason, version}").on(O::Enrolment).api(api::programmes::transition),
+        def(M::POST, "/api/v1/enrolments/{id}/objection-decisions", Roles(OFFICER), "Uphold or dismiss an objection: {objection_id, uphold, reason}").on(O::Enrolment).api(api::programmes::resolve_objection),
+        def(M::GET, "/api/v1/public/pilot-enterprises", Public, "Public: enterprises under 公示 and listed").api(api::programmes::public_pool),
+        def(M::POST, "/api/v1/public/pilot-enterprises/{id}/objections", Public, "Public: object during 公示: {name, contact, body}").on(O::Enrolment).public_form().api(api::programmes::object),
+        def(M::GET, "/api/v1/projects", Roles(PROJECT_PARTIES), "Transformation projects in scope").api(api::projects::list),
+        def(M::POST, "/api/v1/projects", Roles(ENTERPRISE_ONLY), "Start a project: {enrolment_id, provider_id, title}").api(api::projects::create),
+        def(M::GET, "/api/v1/projects/{id}", Roles(PROJECT_PARTIES), "A project with its documents, milestones, evidence, payments and history").on(O::Project).api(api::projects::project),
+        def(M::POST, "/api/v1/projects/{id}/transitions", Roles(PROJECT_PARTIES), "A project step: {action, reason, version, diagnosis, plan, contract, filing_no}").on(O::Project).api(api::projects::transition),
+        def(M::POST, "/api/v1/projects/{id}/milestones", Roles(ENTERPRISE_PROVIDER), "Add a milestone: {title, due_date}").on(O::Project).api(api::projects::add_milestone),
+        def(M::POST, "/api/v1/projects/{id}/milestones/done", Roles(ENTERPRISE_PROVIDER), "Mark a milestone done (evidence required): {milestone_id}").on(O::Project).api(api::projects::finish_milestone),
+        def(M::POST, "/api/v1/projects/{id}/files", Roles(ENTERPRISE_PROVIDER), "Upload evidence (multipart field file; ?kind=&milestone_id=)").on(O::Project).upload().api(api::projects::upload),
+        def(M::POST, "/api/v1/projects/{id}/payments", Roles(ENTERPRISE_PROVIDER), "Record an invoice or payment: {kind, category, number, amount, date}").on(O::Project).api(api::projects::record_payment),
+        def(M::GET, "/api/v1/projects/{id}/acceptance", Roles(ACCEPTANCE_PARTIES), "Acceptance: material checklist, criteria evaluation, history, integrity flags (officers), subsidies").on(O::Project).api(api::acceptance::show),
+        def(M::POST, "/api/v1/projects/{id}/acceptance", Roles(ENTERPRISE_ONLY), "Apply for acceptance: {declare, bank_account, summary}").on(O::Project).api(api::acceptance::apply),
+        def(M::POST, "/api/v1/projects/{id}/acceptance/transitions", Roles(OFFICER_ENTERPRISE), "An acceptance step: {action, reason, version, onsite_assessment_id, finance_eligible, finance_note, declare}").on(O::Project).api(api::acceptance::transition),
+        def(M::GET, "/api/v1/projects/{id}/bundle", Roles(OFFICER_ENTERPRISE), "The acceptance bundle (一企一档) as a ZIP with a manifest of SHA-256 and SM3 hashes").on(O::Project).api(api::acceptance::download_bundle),
+        def(M::POST, "/api/v1/projects/{id}/subsidies", Roles(OFFICER), "Compute a subsidy and reserve it from the pool: {stage}").on(O::Project).api(api::acceptance::compute),
+        def(M::POST, "/api/v1/projects/{id}/integrity-flags/clear", Roles(OFFICER), "Clear an integrity flag with a reason: {flag_id, reason}").on(O::Project).api(api::acceptance::clear_flag),
+        def(M::GET, "/api/v1/integrity-flags", Roles(OFFICER_AUDIT), "Integrity flags in the region (?cleared=true for cleared ones)").api(api::integrity::flags),
+        def(M::GET, "/api/v1/subsidies", Roles(OFFICER_AUDIT), "Subsidies in the region (?status=)").api(api::subsidies::subsidies),
+        def(M::GET, "/api/v1/subsidies/{id}", Roles(OFFICER_ENTERPRISE), "A subsidy: trace, 公示, objections, payments, ledger transfers").on(O::Subsidy).api(api::subsidies::subsidy),
+        def(M::POST, "/api/v1/subsidies/{id}/transitions", Roles(OFFICER), "A subsidy step: {action: publicise|approve|cancel, reason, version}").on(O::Subsidy).api(api::subsidies::subsidy_transition),
+        def(M::POST, "/api/v1/subsidies/{id}/payments", Roles(OFFICER), "Pay an approved subsidy exactly once: Idempotency-Key header, {voucher}").on(O::Subsidy).api(api::subsidies::pay),
+        def(M::POST, "/api/v1/subsidies/{id}/reversal", Roles(OFFICER), "Reverse a payment by a compensating transfer: {payment_id, reason}").on(O::Subsidy).api(api::subsidies::reverse),
+        def(M::POST, "/api/v1/subsidies/{id}/objection-decisions", Roles(OFFICER), "Uphold (cancels the subsidy) or dismiss an objection: {objection_id, uphold, reason}").on(O::Subsidy).api(api::subsidies::resolve_objection),
+        def(M::GET, "/api/v1/open-data/ocds", Public, "Open data: OCDS 1.1 release package of filed projects (?after=&limit=)").api(api::open::ocds),
+        def(M::GET, "/api/v1/open-data/ocds/extension.json", Public, "Open data: metadata of Dengta's OCDS extension (subsidy fields)").api(api::open::ocds_extension),
+        def(M::GET, "/api/v1/open-data/ocds/release-schema.json", Public, "Open data: the extension's patch of the OCDS release schema").api(api::open::ocds_extension_schema),
+        def(M::GET, "/api/v1/open-data/projects.csv", Public, "Open data: filed projects as CSV").api(api::open::open_csv),
+        def(M::GET, "/api/v1/public/subsidies", Public, "Public: subsidies under 公示 and decided, with their computation").api(api::subsidies::public_subsidies),
+        def(M::POST, "/api/v1/public/subsidies/{id}/objections", Public, "Public: object to a subsidy during 公示: {name, contact, body}").on(O::Subsidy).public_form().api(api::subsidies::object),
+        def(M::GET, "/api/v1/dashboard", Roles(OFFICER_AUDIT), "Dashboard of a region in scope (?region=): counters, drill-down, sub-industries against target, trends").api(api::dashboard::dashboard),
+        def(M::GET, "/api/v1/dashboard/export", Roles(OFFICER_AUDIT), "One dashboard tile as .xlsx (?tile=regions|sub_industries|levels|months|money&region=)").api(api::dashboard::dashboard_export),
+        def(M::POST, "/api/v1/dashboard/targets", Roles(OFFICER), "Set a target for the officer's region: {metric: cloud|assessed|level_ge2|filed|accepted, value}").api(api::dashboard::set_target),
+        def(M::GET, "/api/v1/reports/export", Roles(OFFICER), "Upward report: the signed (Ed25519) package of the region's dashboard counters, no personal data").api(api::dashboard::report_export),
+        def(M::GET, "/api/v1/reports/key", Roles(OFFICER), "This instance's public key for upward reports").api(api::dashboard::report_key),
+        def(M::POST, "/api/v1/reports/keys", Roles(OFFICER), "Trust a lower instance's public key for a region below: {region_code, public_key, valid_days}").api(api::dashboard::report_trust),
+        def(M::GET, "/api/v1/reports/keys", Roles(OFFICER), "Keys trusted for the regions below, with expiry and revocation").api(api::dashboard::report_keys),
+        def(M::POST, "/api/v1/reports/keys/revoke", Roles(OFFICER), "Revoke a trusted key: {region_code, public_key, reason}; packages it signs are refused").api(api::dashboard::report_revoke),
+        def(M::POST, "/api/v1/reports/import", Roles(OFFICER), "Import a signed package from below (tampered or untrusted packages are refused)").api(api::dashboard::report_import),
+        def(M::GET, "/api/v1/reports", Roles(OFFICER), "Packages imported from the instances below").api(api::dashboard::reports),
+        def(M::GET, "/api/v1/cases", Roles(OFFICER_EXPERT), "Typical cases and 小灯塔 nominations in the region").api(api::open::cases),
+        def(M::POST, "/api/v1/cases", Roles(OFFICER_ENTERPRISE), "Nominate a typical case or 小灯塔 enterprise: {kind, enterprise_id, project_id, title, summary, outcome}").api(api::open::nominate),
+        def(M::GET, "/api/v1/cases/{id}", Roles(CASE_READERS), "A nomination with its history").on(O::Case).api(api::open::case),
+        def(M::POST, "/api/v1/cases/{id}/transitions", Roles(OFFICER_EXPERT), "Review, decline, publish or revoke: {action, opinion, version}").on(O::Case).api(api::open::case_transition),
+        def(M::GET, "/api/v1/public/cases", Public, "Public: published typical cases (?kind=typical_case) or 小灯塔 enterprises (?kind=lighthouse)").api(api::open::public_cases),
+        def(M::GET, "/api/v1/ledger/pools", Roles(OFFICER_AUDIT), "Budget pools: planned, allocated, available, committed, payable, disbursed (?programme=)").api(api::ledger::pools),
+        def(M::POST, "/api/v1/ledger/allocations", Roles(OFFICER), "Allocate budget to a pool: {programme_id, pool, amount, reference}, Idempotency-Key").api(api::ledger::allocate),
+        def(M::GET, "/api/v1/ledger/reconciliation", Roles(OFFICER_AUDIT), "Reconcile the ledger: legs vs balances, subsidies vs accounts").api(api::ledger::reconciliation),
+        def(M::GET, "/api/v1/demand", Roles(OFFICER_PROVIDER), "Aggregated weak scenes by industry division and sub-industry (region)").api(api::catalogue::demand),
+        def(M::GET, "/api/v1/regions", Anyone, "Regions in the caller's subtree").api(api::directory::regions),
+        def(M::GET, "/api/v1/users", Roles(ACCOUNT_ADMINS), "Users in scope").api(api::accounts::users),
+        def(M::POST, "/api/v1/users", Roles(SYS), "Create a user").api(api::accounts::create_user),
+        def(M::GET, "/api/v1/users/{id}", Roles(ACCOUNT_ADMINS), "One user").on(O::User).api(api::accounts::user),
+        def(M::GET, "/api/v1/account-requests", Roles(ACCOUNT_ADMINS), "Two-person account requests in scope, with whether the caller may decide").api(api::account_requests::list),
+        def(M::POST, "/api/v1/account-requests", Roles(ACCOUNT_ADMINS), "Request an administrator-account change: {action, target_user_id | username, display_name, role, region; reason}").api(api::account_requests::create),
+        def(M::POST, "/api/v1/account-requests/{id}/decision", Roles(ACCOUNT_ADMINS), "Approve ({approve: true}; answers a one-time password for create/reset) or reject").api(api::account_requests::decide),
+        def(M::GET, "/api/v1/audit", Roles(AUDIT), "Search the audit trail").api(api::audit::audit),
+        def(M::GET, "/api/v1/audit/verify", Roles(AUDIT), "Verify the audit chain").api(api::audit::audit_verify),
+        def(M::GET, "/api/v1/audit/anchor", Roles(AUDIT), "An anchor of the audit chain's head, to keep outside the system (audited)").api(api::audit::audit_anchor),
     ]
 }
 
@@ -553,10 +575,10 @@ async fn limit_public_form(req: Request, next: Next) -> Response {
 /// Refuses an API request whose query names a parameter the route does not take, or a `limit`
 /// that is not a whole number of at least 1 — instead of ignoring it. The plain-text refusal
 /// becomes a problem in the caller's language (`resolve::framework_rejection`).
-async fn strict_query(State(allowed): State<&'static [&'static str]>, req: Request, next: Next) -> Response {
+async fn strict_query(State(allowed): State<Arc<Vec<String>>>, req: Request, next: Next) -> Response {
     if let Some(q) = req.uri().query() {
         for (name, value) in form_urlencoded::parse(q.as_bytes()) {
-            if !allowed.contains(&name.as_ref()) {
+            if !allowed.iter().any(|a| *a == name) {
                 let known = if allowed.is_empty() { "（无）".to_owned() } else { allowed.join(", ") };
                 let text = format!("unknown query parameter “{name}” (this operation takes: {known})");
                 return (StatusCode::BAD_REQUEST, text).into_response();
@@ -576,7 +598,7 @@ pub fn router() -> Router<App> {
     for (d, mr) in table() {
         let mr = if d.upload { mr.layer(DefaultBodyLimit::max(UPLOAD_LIMIT)) } else { mr };
         let mr = if d.public_form { mr.layer(middleware::from_fn(limit_public_form)) } else { mr };
-        let mr = if d.is_api() { mr.route_layer(middleware::from_fn_with_state(d.query, strict_query)) } else { mr };
+        let mr = if d.is_api() { mr.route_layer(middleware::from_fn_with_state(Arc::new(d.query_names()), strict_query)) } else { mr };
         let guarded = mr.route_layer(middleware::from_fn_with_state((d.access, d.open_to_applicants()), enforce));
         match by_path.iter_mut().find(|(p, _)| *p == d.path) {
             Some((_, existing)) => *existing = std::mem::take(existing).merge(guarded),

@@ -15,7 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 ///
 /// Parsing bounds the magnitude to 10^12, so sums over any instrument (a few hundred terms)
 /// cannot overflow; that is why `+` and `-` are plain integer operations.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, schemars::JsonSchema)]
 pub struct Decimal(i64);
 
 /// Largest absolute value accepted by the parsers, in whole units.

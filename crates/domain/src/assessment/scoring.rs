@@ -16,7 +16,7 @@ use super::level::{self, Level, LevelCheck};
 
 /// An enterprise's answers, keyed by the instrument's ids. Stored as given, so a result can be
 /// recomputed and an on-site assessor can recheck the raw figures.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Answers {
     /// Question id → selected option ids (one for a single choice).

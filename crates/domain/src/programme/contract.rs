@@ -14,7 +14,7 @@ use super::rules::{Date, Programme, SpendCategory};
 use crate::money::Fen;
 
 /// A party's role in the contract.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PartyRole {
     LeadUnit,
@@ -31,7 +31,7 @@ coded!(PartyRole [code, label_zh], pub fn parse(code | label_zh) {
 });
 
 /// A supplier party and the part of the contract price it receives.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Party {
     pub uscc: String,
     pub name: String,
@@ -40,7 +40,7 @@ pub struct Party {
 }
 
 /// One line of the itemised investment list (投入清单).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct InvestmentLine {
     pub category: SpendCategory,
     pub description: String,
@@ -48,7 +48,7 @@ pub struct InvestmentLine {
 }
 
 /// Who pays the contract total.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CostSplit {
     pub enterprise: Fen,
     pub provider_discount: Fen,
@@ -62,7 +62,7 @@ impl CostSplit {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ContractDraft {
     pub sign_date: Date,
     pub parties: Vec<Party>,

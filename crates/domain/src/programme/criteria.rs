@@ -9,7 +9,7 @@ use super::level_zh;
 use crate::money::Fen;
 
 /// Acceptance criteria as data.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Criterion {
     /// The third-party on-site assessment (现场评测) reaches at least `level` (二级 per §5.7).

@@ -12,7 +12,7 @@ const MS_PER_DAY: i64 = 86_400_000;
 const BEIJING_OFFSET_MS: i64 = 8 * 3_600_000;
 
 /// A calendar day. Ordered chronologically; prints and parses as `YYYY-MM-DD`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct Date {
     // Field order matters: the derived `Ord` compares year, then month, then day.

@@ -78,7 +78,7 @@ pub async fn download_bundle(State(app): State<App>, ctx: Ctx, Path(id): Path<i6
         .into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct Compute {
     #[serde(default)]
     stage: String,
@@ -97,7 +97,7 @@ pub async fn compute(
     Ok((StatusCode::CREATED, Json(subsidy_json(&f))).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct ClearFlag {
     #[serde(default)]
     flag_id: i64,

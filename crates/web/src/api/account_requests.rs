@@ -34,7 +34,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(json!({ "id": id, "status": "pending" }))).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[schemars(rename = "AccountRequestDecision")]
 pub struct Decision {
     #[serde(default)]
     pub approve: bool,

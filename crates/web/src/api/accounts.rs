@@ -57,7 +57,7 @@ pub async fn user(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Resu
     Ok(Json(UserJson::from(accounts::get_user(&app, ctx.principal()?, id).await?)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct CreateUser {
     username: String,
     #[serde(default)]
@@ -90,7 +90,7 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, Json(UserJson::from(u))).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct PasswordChange {
     current: String,
     new: String,
@@ -146,7 +146,7 @@ pub async fn user_tokens(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) 
     Ok(Json(json!({ "items": rows.into_iter().map(TokenJson::from).collect::<Vec<_>>() })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct RevokeToken {
     id: i64,
 }

@@ -38,7 +38,7 @@ struct Stored<'a> {
     result: Option<asm::FullResult<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct AssessBody {
     enterprise_id: i64,
     #[serde(default)]

@@ -41,7 +41,7 @@ pub async fn solution(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> 
     Ok(Json(json!({ "solution": s, "items": items })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct SolutionUpdate {
     #[serde(default)]
     version: i64,
@@ -61,7 +61,7 @@ pub async fn update_solution(
     Ok(Json(json!({ "solution": s, "items": items })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct SolutionStep {
     #[serde(default)]
     action: String,
@@ -80,7 +80,7 @@ pub async fn solution_transition(
     Ok(Json(json!({ "id": id, "status": to })).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct MatchQuery {
     /// Yuan.
     budget: Option<String>,
@@ -108,7 +108,7 @@ pub async fn contacts(State(app): State<App>, ctx: Ctx) -> Result<Response, Http
     Ok(Json(json!({ "items": cat::contacts(&app, &ctx.actor()).await? })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct NewContact {
     #[serde(default)]
     provider_id: i64,
@@ -128,7 +128,7 @@ pub async fn request_contact(
     Ok((StatusCode::CREATED, Json(json!({ "id": id, "consented": false }))).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct Consent {
     #[serde(default)]
     give: bool,
@@ -145,7 +145,7 @@ pub async fn consent(
     Ok(Json(json!({ "id": id, "consented": c.give })).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct RegionQuery {
     region: Option<String>,
 }

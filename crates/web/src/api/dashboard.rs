@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::ctx::Ctx;
 use crate::error::HttpError;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct DashboardQuery {
     #[serde(default)]
     region: Option<String>,
@@ -51,7 +51,7 @@ pub async fn dashboard_export(
         .into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct Target {
     #[serde(default)]
     metric: String,
@@ -81,7 +81,7 @@ pub async fn report_key(State(app): State<App>, ctx: Ctx) -> Result<Response, Ht
         .into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct TrustKey {
     #[serde(default)]
     region_code: String,
@@ -92,7 +92,7 @@ pub struct TrustKey {
     valid_days: Option<i64>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct RevokeKey {
     #[serde(default)]
     region_code: String,

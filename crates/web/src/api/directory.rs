@@ -44,7 +44,7 @@ pub async fn providers(
     Ok(Json(paged(rows, q.limit(), |p| p.id.to_string())).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct ProviderFilter {
     status: Option<String>,
 }

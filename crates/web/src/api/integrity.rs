@@ -10,7 +10,7 @@ use crate::app::{App, integrity};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct FlagQuery {
     #[serde(default)]
     cleared: bool,

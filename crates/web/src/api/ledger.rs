@@ -13,7 +13,7 @@ use crate::app::subsidies::{self, Allocation};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct PoolQuery {
     #[serde(default)]
     programme: Option<String>,
@@ -34,7 +34,7 @@ pub async fn pools(State(app): State<App>, ctx: Ctx, Query(q): Query<PoolQuery>)
     Ok(Json(json!({ "items": out })).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct NewAllocation {
     #[serde(default)]
     programme_id: String,

@@ -17,7 +17,7 @@ fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     b.map(|Json(v)| v).map_err(|e| AppError::invalid("error.bad_request", e.body_text()))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct Unread {
     #[serde(default)]
     unread: bool,
@@ -31,7 +31,7 @@ pub async fn list(State(app): State<App>, ctx: Ctx, Query(q): Query<Unread>) -> 
     Ok(Json(json!({ "unread": unread, "items": items })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MarkRead {
     /// One message; absent: all of them.
@@ -54,7 +54,7 @@ pub async fn mutes(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpErr
     Ok(Json(json!({ "muted": muted, "kinds": notifications::kinds() })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetMutes {
     muted: Vec<String>,
@@ -96,7 +96,7 @@ pub async fn webhooks(State(app): State<App>, ctx: Ctx) -> Result<Response, Http
     Ok(Json(json!({ "items": webhooks::list(&app, &ctx.actor()).await? })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
     url: String,
@@ -116,7 +116,7 @@ pub async fn create_webhook(
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Active {
     active: Option<bool>,
@@ -137,7 +137,7 @@ pub async fn deliveries(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -
     Ok(Json(json!({ "items": webhooks::deliveries(&app, &ctx.actor(), id).await? })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Replay {
     delivery: Option<i64>,

@@ -18,6 +18,7 @@ pub mod programmes;
 pub mod projects;
 pub mod providers;
 pub mod subsidies;
+pub mod takes;
 pub mod v1;
 
 /// A JSON body, or the extractor's complaint as a 422 in the caller's language.

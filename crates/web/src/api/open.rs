@@ -13,7 +13,7 @@ use crate::app::{App, AppError};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct OpenQuery {
     #[serde(default)]
     after: Option<i64>,
@@ -106,7 +106,7 @@ pub async fn case_transition(
     Ok(Json(json!({ "id": id, "state": to, "state_label": to.label_zh() })).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct KindQuery {
     #[serde(default)]
     kind: Option<String>,

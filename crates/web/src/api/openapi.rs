@@ -5,11 +5,14 @@ use axum::Json;
 use axum::http::Method;
 use serde_json::{Map, Value, json};
 
+use super::takes;
 use crate::routes::{self, Access};
 
 pub fn build() -> Value {
     let mut paths = Map::new();
+    let mut generator = takes::generator();
     for d in routes::defs().into_iter().filter(|d| d.is_api()) {
+        let takes = d.takes.map(|f| f(&mut generator)).unwrap_or_default();
         let mut op = Map::new();
         op.insert("summary".into(), json!(d.summary));
         op.insert("operationId".into(), json!(operation_id(&d.method, d.path)));
@@ -17,16 +20,16 @@ pub fn build() -> Value {
         if d.path.contains("{id}") {
             params.push(json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "format": "int64" } }));
         }
-        // Exactly the parameters the route takes: any other is refused.
-        params.extend(d.query.iter().map(|name| query_param(name)));
+        // Exactly the parameters the handler's query types take: any other is refused.
+        params.extend(takes.params().into_iter().map(|(name, schema)| query_param(name, schema)));
         if !params.is_empty() {
             op.insert("parameters".into(), Value::Array(params));
         }
-        if d.method == Method::POST {
-            op.insert(
-                "requestBody".into(),
-                json!({ "required": true, "content": { "application/json": { "schema": { "type": "object" } } } }),
-            );
+        if let Some(body) = takes.body {
+            op.insert("requestBody".into(), json!({ "required": true, "content": { "application/json": { "schema": body } } }));
+        } else if takes.multipart {
+            let file = json!({ "type": "object", "required": ["file"], "properties": { "file": { "type": "string", "contentMediaType": "application/octet-stream" } } });
+            op.insert("requestBody".into(), json!({ "required": true, "content": { "multipart/form-data": { "schema": file } } }));
         }
         let roles = match d.access {
             Access::Public => "public".to_owned(),
@@ -83,9 +86,17 @@ pub fn build() -> Value {
                     "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
                 }
             },
-            "schemas": {
-                "Problem": {
-                    "type": "object",
+            "schemas": schemas(generator.take_definitions(true)),
+        }
+    })
+}
+
+/// The request types' schemas (named by schemars after the Rust types) and the problem's.
+fn schemas(mut defs: Map<String, Value>) -> Value {
+    defs.insert(
+        "Problem".into(),
+        json!({
+            "type": "object",
                     "required": ["type", "title", "status", "code", "request_id"],
                     "properties": {
                         "type": { "type": "string" },
@@ -95,10 +106,9 @@ pub fn build() -> Value {
                         "code": { "type": "string", "description": "stable machine code, e.g. error.not_found" },
                         "request_id": { "type": "string" }
                     }
-                }
-            }
-        }
-    })
+        }),
+    );
+    Value::Object(defs)
 }
 
 /// What a GET answers with: JSON, except the files (CSV open data, Excel exports, ZIP bundles).
@@ -114,22 +124,19 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-/// A query parameter as documented: its type, and what it means where that is not obvious.
-fn query_param(name: &str) -> Value {
-    let (schema, description) = match name {
-        "limit" => (
-            json!({ "type": "integer", "minimum": 1 }),
-            "how many at most (larger values are reduced to the list's maximum)",
-        ),
-        "after" => (json!({ "type": "string" }), "keyset: continue after this key (next_after of the previous page)"),
-        "before" => (json!({ "type": "integer", "format": "int64" }), "keyset: continue before this id"),
-        "milestone_id" => (json!({ "type": "integer", "format": "int64" }), "the milestone the file is evidence of"),
-        "cleared" | "unread" => (json!({ "type": "boolean" }), ""),
-        _ => (json!({ "type": "string" }), ""),
-    };
+/// A query parameter as documented: the schema of its field in the handler's query type (its
+/// doc comment is the description), never null (a query string cannot say null).
+fn query_param(name: String, mut schema: Value) -> Value {
+    if let Some(Value::Array(types)) = schema.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            schema["type"] = types[0].clone();
+        }
+    }
+    let description = schema.as_object_mut().and_then(|m| m.remove("description"));
     let mut p = json!({ "name": name, "in": "query", "required": false, "schema": schema });
-    if !description.is_empty() {
-        p["description"] = json!(description);
+    if let Some(d) = description {
+        p["description"] = d;
     }
     p
 }

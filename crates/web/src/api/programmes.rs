@@ -39,7 +39,7 @@ pub async fn programmes() -> Result<Response, HttpError> {
     Ok(Json(json!({ "items": items })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct NewEnrolment {
     #[serde(default)]
     programme_id: String,
@@ -64,7 +64,7 @@ fn file_json(f: &programmes::EnrolmentFile) -> serde_json::Value {
     json!({ "enrolment": f.row, "programme": f.programme.rule_ref(), "eligibility": f.outcomes, "history": f.steps })
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct StatusFilter {
     status: Option<String>,
 }
@@ -97,7 +97,8 @@ pub async fn transition(
     Ok(Json(json!({ "id": id, "state": to, "state_label": to.label_zh() })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "EnrolmentObjectionDecision")]
 pub struct ObjectionDecision {
     #[serde(default)]
     objection_id: i64,

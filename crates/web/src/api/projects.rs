@@ -57,7 +57,7 @@ pub async fn transition(
     Ok(Json(json!({ "id": id, "state": to, "state_label": to.label_zh() })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct NewMilestone {
     #[serde(default)]
     title: String,
@@ -76,7 +76,7 @@ pub async fn add_milestone(
     Ok((StatusCode::CREATED, Json(json!({ "id": mid }))).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct Done {
     #[serde(default)]
     milestone_id: i64,
@@ -93,7 +93,7 @@ pub async fn finish_milestone(
     Ok(Json(json!({ "milestone_id": d.milestone_id, "done": true })).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct UploadQuery {
     kind: Option<String>,
     milestone_id: Option<i64>,

@@ -78,7 +78,7 @@ pub async fn transition(
     Ok(Json(json!({ "id": id, "state": to, "state_label": to.label_zh() })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct Experts {
     #[serde(default)]
     experts: Vec<i64>,
@@ -111,7 +111,8 @@ pub async fn object(
     Ok((StatusCode::CREATED, Json(json!({ "id": oid, "status": "open" }))).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "ProviderObjectionDecision")]
 pub struct ObjectionDecision {
     #[serde(default)]
     objection_id: i64,
@@ -160,7 +161,7 @@ pub async fn sheets(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpEr
     Ok(Json(json!({ "items": items })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct Declaration {
     #[serde(default)]
     conflict: bool,
@@ -179,7 +180,7 @@ pub async fn declare(
     Ok(Json(json!({ "id": id, "conflict": if d.conflict { "declared" } else { "none" } })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct Scores {
     #[serde(default)]
     scores: BTreeMap<String, u32>,
@@ -200,7 +201,7 @@ pub async fn sub_industries(State(app): State<App>, ctx: Ctx) -> Result<Response
     Ok(Json(json!({ "items": pool::sub_industries_in_scope(&app, ctx.principal()?).await? })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct NewSubIndustry {
     #[serde(default)]
     name: String,

@@ -17,7 +17,7 @@ use crate::app::{App, AppError};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct SubsidyQuery {
     #[serde(default)]
     status: Option<String>,
@@ -70,7 +70,7 @@ pub async fn pay(
     Ok(Json(receipt).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct Reversal {
     #[serde(default)]
     payment_id: i64,
@@ -94,7 +94,8 @@ pub async fn reverse(
     Ok(Json(json!({ "payment_id": r.payment_id, "status": "reversed", "reversal_transfer_id": tid })).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[schemars(rename = "SubsidyObjectionDecision")]
 pub struct Decision {
     #[serde(default)]
     objection_id: i64,

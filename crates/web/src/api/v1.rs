@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::app::AppError;
 use crate::ctx::Ctx;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct ListQuery {
     pub after: Option<String>,
     pub limit: Option<i64>,

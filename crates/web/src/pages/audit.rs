@@ -12,7 +12,7 @@ use crate::ctx::Ctx;
 use crate::error::HttpError;
 use crate::layout::Layout;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct AuditQuery {
     pub user: Option<String>,
     pub action: Option<String>,

@@ -24,7 +24,7 @@ coded!(ProgrammeLevel [code, label_zh], pub fn parse(code | label_zh) {
 /// What an investment line buys. The first five are the usual eligible spend (programme.md §5.3
 /// Yinchuan, §10.3); the last four are the usual exclusions (Xi'an). Each programme lists its own
 /// exclusions in [`Programme::excluded_categories`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SpendCategory {
     Software,
