@@ -351,15 +351,20 @@ pub struct SearchQuery {
     #[serde(default)]
     pub scene: Option<String>,
     #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::industry")]
     pub industry: Option<String>,
     /// Yuan.
     #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::yuan")]
     pub max_price: Option<String>,
     #[serde(default)]
+    #[schemars(regex(pattern = r"^[0-9]{1,9}$"))]
     pub min_stars: Option<String>,
     #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::flag")]
     pub xkqz: Option<String>,
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub after: Option<i64>,
 }
 

@@ -52,16 +52,21 @@ pub struct EnterpriseFilters {
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::industry")]
     pub industry: Option<String>,
     #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::size_class")]
     pub size_class: Option<String>,
     /// "yes" / "no"
     #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::yes_no")]
     pub cloud: Option<String>,
     #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::srdi_tier")]
     pub srdi: Option<String>,
     /// Narrow to a region node inside the caller's own subtree.
     #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::region")]
     pub region: Option<String>,
 }
 

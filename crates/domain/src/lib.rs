@@ -23,4 +23,5 @@ pub mod programme;
 pub mod provider;
 pub mod region;
 pub mod role;
+pub mod schema;
 pub mod workbench;

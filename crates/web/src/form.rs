@@ -220,6 +220,7 @@ pub fn account_from(f: &UserForm) -> Result<NewAccount, AppError> {
 pub struct Personal {
     /// `true` (or `1`) to include personal data unmasked; the read is then audited.
     #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::flag")]
     pub personal: Option<String>,
 }
 

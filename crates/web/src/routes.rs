@@ -15,8 +15,8 @@ use axum::handler::Handler;
 use axum::routing::{MethodRouter, delete, get, post, put};
 use dengta_domain::role::Role;
 
-use super::ctx::Ctx;
 use super::api::takes::{Documented, TakesFn};
+use super::ctx::Ctx;
 use super::{api, assets, pages};
 use crate::app::{App, AppError};
 
@@ -598,7 +598,11 @@ pub fn router() -> Router<App> {
     for (d, mr) in table() {
         let mr = if d.upload { mr.layer(DefaultBodyLimit::max(UPLOAD_LIMIT)) } else { mr };
         let mr = if d.public_form { mr.layer(middleware::from_fn(limit_public_form)) } else { mr };
-        let mr = if d.is_api() { mr.route_layer(middleware::from_fn_with_state(Arc::new(d.query_names()), strict_query)) } else { mr };
+        let mr = if d.is_api() {
+            mr.route_layer(middleware::from_fn_with_state(Arc::new(d.query_names()), strict_query))
+        } else {
+            mr
+        };
         let guarded = mr.route_layer(middleware::from_fn_with_state((d.access, d.open_to_applicants()), enforce));
         match by_path.iter_mut().find(|(p, _)| *p == d.path) {
             Some((_, existing)) => *existing = std::mem::take(existing).merge(guarded),

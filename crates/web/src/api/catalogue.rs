@@ -83,7 +83,9 @@ pub async fn solution_transition(
 #[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct MatchQuery {
     /// Yuan.
+    #[schemars(schema_with = "dengta_domain::schema::yuan")]
     budget: Option<String>,
+    #[schemars(range(min = 1))]
     limit: Option<usize>,
 }
 
@@ -147,6 +149,7 @@ pub async fn consent(
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct RegionQuery {
+    #[schemars(schema_with = "dengta_domain::schema::region")]
     region: Option<String>,
 }
 

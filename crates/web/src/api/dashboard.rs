@@ -16,8 +16,10 @@ use crate::error::HttpError;
 #[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct DashboardQuery {
     #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::region")]
     region: Option<String>,
     #[serde(default)]
+    #[schemars(extend("enum" = ["regions", "sub industries", "levels", "months", "money"]))]
     tile: Option<String>,
 }
 

@@ -46,6 +46,7 @@ pub async fn providers(
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct ProviderFilter {
+    #[schemars(schema_with = "dengta_domain::schema::provider_state")]
     status: Option<String>,
 }
 

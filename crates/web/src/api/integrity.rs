@@ -17,6 +17,7 @@ pub struct FlagQuery {
     #[serde(default)]
     before: Option<i64>,
     #[serde(default)]
+    #[schemars(range(min = 1))]
     limit: Option<i64>,
 }
 

@@ -16,8 +16,10 @@ use crate::error::HttpError;
 #[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct OpenQuery {
     #[serde(default)]
+    #[schemars(range(min = 0))]
     after: Option<i64>,
     #[serde(default)]
+    #[schemars(range(min = 1))]
     limit: Option<i64>,
 }
 
@@ -109,6 +111,7 @@ pub async fn case_transition(
 #[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct KindQuery {
     #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::case_kind")]
     kind: Option<String>,
 }
 

@@ -26,10 +26,16 @@ pub fn build() -> Value {
             op.insert("parameters".into(), Value::Array(params));
         }
         if let Some(body) = takes.body {
-            op.insert("requestBody".into(), json!({ "required": true, "content": { "application/json": { "schema": body } } }));
+            op.insert(
+                "requestBody".into(),
+                json!({ "required": true, "content": { "application/json": { "schema": body } } }),
+            );
         } else if takes.multipart {
             let file = json!({ "type": "object", "required": ["file"], "properties": { "file": { "type": "string", "contentMediaType": "application/octet-stream" } } });
-            op.insert("requestBody".into(), json!({ "required": true, "content": { "multipart/form-data": { "schema": file } } }));
+            op.insert(
+                "requestBody".into(),
+                json!({ "required": true, "content": { "multipart/form-data": { "schema": file } } }),
+            );
         }
         let roles = match d.access {
             Access::Public => "public".to_owned(),

@@ -66,6 +66,7 @@ fn file_json(f: &programmes::EnrolmentFile) -> serde_json::Value {
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct StatusFilter {
+    #[schemars(schema_with = "dengta_domain::schema::enrolment_state")]
     status: Option<String>,
 }
 

@@ -95,6 +95,7 @@ pub async fn finish_milestone(
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct UploadQuery {
+    #[schemars(schema_with = "evidence_kind")]
     kind: Option<String>,
     milestone_id: Option<i64>,
 }
@@ -134,4 +135,9 @@ pub async fn record_payment(
     let p = super::json_body(b)?;
     let (pid, excluded) = projects::record_payment(&app, &ctx.actor(), id, &p).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": pid, "excluded": excluded }))).into_response())
+}
+
+/// What an uploaded file may be for, as the document lists it.
+fn evidence_kind(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "string", "enum": projects::EVIDENCE_KINDS })
 }

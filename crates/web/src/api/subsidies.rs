@@ -20,10 +20,12 @@ use crate::error::HttpError;
 #[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct SubsidyQuery {
     #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::subsidy_state")]
     status: Option<String>,
     #[serde(default)]
     before: Option<i64>,
     #[serde(default)]
+    #[schemars(range(min = 1))]
     limit: Option<i64>,
 }
 

@@ -10,7 +10,9 @@ use crate::ctx::Ctx;
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct ListQuery {
+    #[schemars(schema_with = "dengta_domain::schema::key")]
     pub after: Option<String>,
+    #[schemars(range(min = 1))]
     pub limit: Option<i64>,
     pub name: Option<String>,
 }

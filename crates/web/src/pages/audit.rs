@@ -17,7 +17,9 @@ pub struct AuditQuery {
     pub user: Option<String>,
     pub action: Option<String>,
     /// YYYY-MM-DD (Beijing time)
+    #[schemars(schema_with = "dengta_domain::schema::date")]
     pub from: Option<String>,
+    #[schemars(schema_with = "dengta_domain::schema::date")]
     pub to: Option<String>,
     pub before: Option<i64>,
 }
