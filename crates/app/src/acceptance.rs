@@ -245,7 +245,7 @@ pub async fn apply(app: &App, actor: &Actor, project_id: i64, a: &Application) -
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[schemars(rename = "AcceptanceStep")]
 pub struct Step {
-    #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::acceptance_action")]
     pub action: String,
     #[serde(default)]
     pub reason: String,

@@ -19,7 +19,7 @@ use crate::db::{self, DbError};
 /// What an administrator asks for.
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct RequestForm {
-    #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::account_action")]
     pub action: String,
     /// The account acted on (every action but `create`).
     #[serde(default)]

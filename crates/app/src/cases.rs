@@ -27,6 +27,7 @@ fn in_region(p: &Principal, code: &str) -> bool {
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct Nomination {
     #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::case_kind")]
     pub kind: String,
     #[serde(default)]
     pub enterprise_id: i64,
@@ -107,7 +108,7 @@ pub async fn nominate(app: &App, actor: &Actor, n: &Nomination) -> AppResult<i64
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[schemars(rename = "CaseStep")]
 pub struct Step {
-    #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::case_action")]
     pub action: String,
     #[serde(default)]
     pub opinion: String,

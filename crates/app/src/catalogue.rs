@@ -308,6 +308,8 @@ pub async fn decide(app: &App, actor: &Actor, id: i64, action: &str, note: &str)
         (Role::Officer, "publish") => (&["submitted"], "published"),
         (Role::Officer, "reject") => (&["submitted"], "rejected"),
         (Role::Officer, "withdraw") => (&["published"], "withdrawn"),
+        // A step of the other party's is not this caller's to take.
+        (Role::Provider | Role::Officer, "submit" | "publish" | "reject") => return Err(AppError::Forbidden),
         (Role::Provider | Role::Officer, _) => return Err(AppError::invalid("error.bad_request", action)),
         _ => return Err(AppError::Forbidden),
     };
@@ -358,7 +360,7 @@ pub struct SearchQuery {
     #[schemars(schema_with = "dengta_domain::schema::yuan")]
     pub max_price: Option<String>,
     #[serde(default)]
-    #[schemars(regex(pattern = r"^[0-9]{1,9}$"))]
+    #[schemars(regex(pattern = r"^[0-9]{1,9}$"), length(min = 1, max = 9))]
     pub min_stars: Option<String>,
     #[serde(default)]
     #[schemars(schema_with = "dengta_domain::schema::flag")]

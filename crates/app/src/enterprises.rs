@@ -28,18 +28,23 @@ pub fn size_rules() -> AppResult<&'static SizeRules> {
 
 /// What a person types into the registration or edit form.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
+#[schemars(extend("required" = ["uscc", "name", "industry"]))]
 pub struct EnterpriseInput {
     #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::uscc")]
     pub uscc: String,
     /// Set when an authority accepts a code whose check character fails.
     #[serde(default)]
     pub legacy_reason: String,
     #[serde(default)]
+    #[schemars(length(min = 1, max = 100))]
     pub name: String,
-    /// Empty: taken from the code's positions 3–8.
+    /// Empty or absent: taken from the code's positions 3–8.
     #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::region")]
     pub region: String,
     #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::industry")]
     pub industry: String,
     #[serde(default)]
     pub address: String,

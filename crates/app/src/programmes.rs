@@ -208,7 +208,7 @@ pub async fn list(
 #[derive(Clone, Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 #[schemars(rename = "EnrolmentStep")]
 pub struct Step {
-    #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::enrolment_action")]
     pub action: String,
     #[serde(default)]
     pub reason: String,

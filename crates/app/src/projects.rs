@@ -175,7 +175,7 @@ impl Plan {
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[schemars(rename = "ProjectStep")]
 pub struct Step {
-    #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::project_action")]
     pub action: String,
     #[serde(default)]
     pub reason: String,

@@ -324,7 +324,7 @@ pub async fn experts(app: &App, p: &Principal) -> AppResult<Vec<(i64, String, St
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[schemars(rename = "ProviderStep")]
 pub struct Step {
-    #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::provider_action")]
     pub action: String,
     #[serde(default)]
     pub reason: String,

@@ -28,6 +28,7 @@ pub const FORMAT: &str = "dengta-report/1";
 /// What is signed: everything but the signature.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Payload {
+    #[schemars(extend("const" = FORMAT))]
     pub format: String,
     pub region_code: String,
     pub region_name: String,

@@ -409,7 +409,7 @@ pub async fn compute(app: &App, actor: &Actor, project_id: i64, stage: &str) -> 
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[schemars(rename = "SubsidyStep")]
 pub struct Step {
-    #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::subsidy_action")]
     pub action: String,
     #[serde(default)]
     pub reason: String,

@@ -2,23 +2,25 @@
 //! patterns of codes (region, credit code, industry, money) and the closed lists of states,
 //! actions and kinds, taken from the enums themselves so the document follows the code.
 
-use schemars::{Schema, SchemaGenerator, json_schema};
+use std::borrow::Cow;
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+use crate::codes::industries::IndustryList;
+use crate::codes::regions::RegionList;
+use crate::duties::AccountAction;
 use crate::enterprise::profile::SrdiTier;
 use crate::enterprise::size_class::SizeClass;
 use crate::programme::acceptance::{AcceptanceAction, SubsidyAction, SubsidyState};
 use crate::programme::cases::{CaseAction, CaseKind};
 use crate::programme::workflow::{EnrolmentAction, EnrolmentState, ProjectAction};
 use crate::provider::lifecycle::{ProviderAction, ProviderState};
+use crate::region::NATIONAL;
 use crate::role::Role;
 
-/// 行政区划代码 (GB/T 2260): six digits.
-pub const REGION: &str = r"^[0-9]{6}$";
 /// 统一社会信用代码 (GB 32100): 18 characters of its alphabet (the check digit is checked on the
 /// server).
 pub const USCC: &str = r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$";
-/// 国民经济行业分类 (GB/T 4754-2017): a section letter, or a division, group or class code.
-pub const INDUSTRY: &str = r"^([A-T]|[0-9]{2}|[0-9]{3}|[0-9]{4})$";
 /// An amount in yuan with at most two decimals (`1234.56`).
 pub const YUAN: &str = r"^[0-9]{1,13}(\.[0-9]{1,2})?$";
 /// A keyset position: digits (an id or a code), empty for the first page.
@@ -31,27 +33,58 @@ fn one_of(codes: impl IntoIterator<Item = &'static str>) -> Schema {
     json_schema!({ "type": "string", "enum": codes })
 }
 
-fn pattern(p: &str) -> Schema {
-    json_schema!({ "type": "string", "pattern": p })
+/// A code by its pattern and its length bounds. The bounds repeat what the pattern says, so a
+/// client whose regular expressions let `$` match before a final newline (Python's) still
+/// generates and checks only what the server accepts.
+fn pattern(p: &str, min: usize, max: usize) -> Schema {
+    json_schema!({ "type": "string", "pattern": p, "minLength": min, "maxLength": max })
 }
 
-pub fn region(_: &mut SchemaGenerator) -> Schema {
-    pattern(REGION)
+/// The codes of the GB/T 2260 list the binary carries (and the national root), once under
+/// `#/components/schemas/RegionCode`: a well-formed code that names no division is not valid.
+struct RegionCodes;
+
+impl JsonSchema for RegionCodes {
+    fn schema_name() -> Cow<'static, str> {
+        "RegionCode".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let mut codes = vec![NATIONAL];
+        codes.extend(RegionList::embedded().iter().map(|r| r.code.as_str()));
+        json_schema!({ "type": "string", "enum": codes, "description": "行政区划代码 (GB/T 2260)" })
+    }
+}
+
+/// The codes of the GB/T 4754-2017 classification, once under `#/components/schemas/IndustryCode`.
+struct IndustryCodes;
+
+impl JsonSchema for IndustryCodes {
+    fn schema_name() -> Cow<'static, str> {
+        "IndustryCode".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let codes: Vec<&str> = IndustryList::embedded().iter().map(|i| i.code.as_str()).collect();
+        json_schema!({ "type": "string", "enum": codes, "description": "国民经济行业分类 (GB/T 4754-2017)" })
+    }
+}
+
+pub fn region(g: &mut SchemaGenerator) -> Schema {
+    g.subschema_for::<RegionCodes>()
 }
 pub fn uscc(_: &mut SchemaGenerator) -> Schema {
-    pattern(USCC)
+    pattern(USCC, 18, 18)
 }
-pub fn industry(_: &mut SchemaGenerator) -> Schema {
-    pattern(INDUSTRY)
+pub fn industry(g: &mut SchemaGenerator) -> Schema {
+    g.subschema_for::<IndustryCodes>()
 }
 pub fn yuan(_: &mut SchemaGenerator) -> Schema {
-    pattern(YUAN)
+    pattern(YUAN, 1, 16)
 }
 pub fn key(_: &mut SchemaGenerator) -> Schema {
-    pattern(KEY)
+    pattern(KEY, 0, 18)
 }
 pub fn date(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({ "type": "string", "pattern": DATE, "format": "date" })
+    json_schema!({ "type": "string", "pattern": DATE, "format": "date", "minLength": 10, "maxLength": 10 })
 }
 /// A yes/no filter.
 pub fn yes_no(_: &mut SchemaGenerator) -> Schema {
@@ -85,8 +118,14 @@ pub fn acceptance_action(_: &mut SchemaGenerator) -> Schema {
 pub fn subsidy_state(_: &mut SchemaGenerator) -> Schema {
     one_of(SubsidyState::ALL.map(SubsidyState::code))
 }
+/// The subsidy steps taken through its transitions (payment and reversal have their own calls).
 pub fn subsidy_action(_: &mut SchemaGenerator) -> Schema {
-    one_of(SubsidyAction::ALL.map(SubsidyAction::code))
+    let steps = SubsidyAction::ALL.into_iter().filter(|a| !matches!(a, SubsidyAction::Pay | SubsidyAction::Reverse));
+    one_of(steps.map(SubsidyAction::code))
+}
+/// What may be done to a catalogue solution (who may do which is the use case's rule).
+pub fn solution_action(_: &mut SchemaGenerator) -> Schema {
+    one_of(["submit", "withdraw", "publish", "reject"])
 }
 pub fn provider_state(_: &mut SchemaGenerator) -> Schema {
     one_of(ProviderState::ALL.map(ProviderState::code))
@@ -99,4 +138,12 @@ pub fn case_kind(_: &mut SchemaGenerator) -> Schema {
 }
 pub fn case_action(_: &mut SchemaGenerator) -> Schema {
     one_of(CaseAction::ALL.map(CaseAction::code))
+}
+/// The dashboard metrics a region may set a target for.
+pub const TARGET_METRICS: [&str; 5] = ["cloud", "assessed", "level_ge2", "filed", "accepted"];
+pub fn target_metric(_: &mut SchemaGenerator) -> Schema {
+    one_of(TARGET_METRICS)
+}
+pub fn account_action(_: &mut SchemaGenerator) -> Schema {
+    one_of(AccountAction::ALL.map(AccountAction::code))
 }

@@ -27,6 +27,11 @@ impl From<&AppError> for Problem {
             AppError::NotFound | AppError::Db(DbError::NotFound) => {
                 p(StatusCode::NOT_FOUND, "error.not_found", String::new())
             }
+            // A request that does not follow the API's contract (its documented schema) is
+            // malformed: 400. Any other refusal is a rule refusing well-formed input: 422.
+            AppError::Invalid { key: "error.bad_request", detail } => {
+                p(StatusCode::BAD_REQUEST, "error.bad_request", detail.clone())
+            }
             AppError::Invalid { key, detail } => p(StatusCode::UNPROCESSABLE_ENTITY, key, detail.clone()),
             AppError::Conflict(key) => p(StatusCode::CONFLICT, key, String::new()),
             AppError::Db(DbError::Conflict(_) | DbError::Stale) => {

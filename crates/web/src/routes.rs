@@ -15,6 +15,8 @@ use axum::handler::Handler;
 use axum::routing::{MethodRouter, delete, get, post, put};
 use dengta_domain::role::Role;
 
+use super::api::integral::integral_numbers;
+use super::api::params::Param;
 use super::api::takes::{Documented, TakesFn};
 use super::ctx::Ctx;
 use super::{api, assets, pages};
@@ -161,9 +163,12 @@ impl RouteDef {
     }
 
     /// The query parameters the route takes, by name (none for a page).
-    pub fn query_names(&self) -> Vec<String> {
+    /// The query parameters the handler takes, each with the rule of its documented schema.
+    pub fn query_params(&self) -> Vec<Param> {
         let Some(takes) = self.takes else { return Vec::new() };
-        takes(&mut crate::api::takes::generator()).params().into_iter().map(|(n, _)| n).collect()
+        let mut g = crate::api::takes::generator();
+        let params = takes(&mut g).params();
+        params.iter().map(|(name, schema)| Param::from_schema(name, schema, g.definitions())).collect()
     }
 
     fn on(mut self, o: Object) -> Self {
@@ -572,19 +577,27 @@ async fn limit_public_form(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// Refuses an API request whose query names a parameter the route does not take, or a `limit`
-/// that is not a whole number of at least 1 — instead of ignoring it. The plain-text refusal
-/// becomes a problem in the caller's language (`resolve::framework_rejection`).
-async fn strict_query(State(allowed): State<Arc<Vec<String>>>, req: Request, next: Next) -> Response {
+/// Refuses an API request whose query names a parameter the route does not take, names one
+/// twice, or gives a value its documented schema does not allow — instead of ignoring it. The
+/// plain-text refusal becomes a problem in the caller's language (`resolve::framework_rejection`).
+async fn strict_query(State(params): State<Arc<Vec<Param>>>, req: Request, next: Next) -> Response {
     if let Some(q) = req.uri().query() {
+        let mut seen: Vec<String> = Vec::new();
         for (name, value) in form_urlencoded::parse(q.as_bytes()) {
-            if !allowed.iter().any(|a| *a == name) {
-                let known = if allowed.is_empty() { "（无）".to_owned() } else { allowed.join(", ") };
+            let Some(param) = params.iter().find(|p| p.name == name) else {
+                let known = if params.is_empty() {
+                    "（无）".to_owned()
+                } else {
+                    params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+                };
                 let text = format!("unknown query parameter “{name}” (this operation takes: {known})");
                 return (StatusCode::BAD_REQUEST, text).into_response();
+            };
+            if seen.iter().any(|s| *s == name) {
+                return (StatusCode::BAD_REQUEST, format!("query parameter “{name}” given twice")).into_response();
             }
-            if name == "limit" && !value.parse::<i64>().is_ok_and(|n| n >= 1) {
-                let text = format!("limit: a whole number of at least 1, not “{value}”");
+            seen.push(name.into_owned());
+            if let Err(text) = param.check(&value) {
                 return (StatusCode::BAD_REQUEST, text).into_response();
             }
         }
@@ -599,7 +612,8 @@ pub fn router() -> Router<App> {
         let mr = if d.upload { mr.layer(DefaultBodyLimit::max(UPLOAD_LIMIT)) } else { mr };
         let mr = if d.public_form { mr.layer(middleware::from_fn(limit_public_form)) } else { mr };
         let mr = if d.is_api() {
-            mr.route_layer(middleware::from_fn_with_state(Arc::new(d.query_names()), strict_query))
+            let mr = if d.method == Method::GET { mr } else { mr.route_layer(middleware::from_fn(integral_numbers)) };
+            mr.route_layer(middleware::from_fn_with_state(Arc::new(d.query_params()), strict_query))
         } else {
             mr
         };

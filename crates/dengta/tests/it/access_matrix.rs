@@ -5,6 +5,7 @@
 use axum::http::Method;
 use dengta::web::routes::{self, Access, Object, RouteDef};
 use dengta_domain::role::Role;
+use serde_json::{Value, json};
 
 use crate::support::{Fixture, Store, TestApp, fixture};
 
@@ -45,12 +46,52 @@ fn concrete(d: &RouteDef, id: i64) -> String {
     d.path.replace("{id}", &id.to_string()).replace("{file}", "app.css").replace("{code}", "en")
 }
 
+/// The smallest body the route's documented schema allows: each required property with its
+/// first allowed value. A well-formed body gets past the schema, so what answers is the access
+/// rule and the scope, which is what this test is about.
+fn minimal_body(d: &RouteDef) -> Value {
+    static DOC: std::sync::LazyLock<Value> = std::sync::LazyLock::new(dengta::web::api::openapi::build);
+    let doc = &*DOC;
+    let method = d.method.as_str().to_lowercase();
+    let schema = &doc["paths"][d.path][method.as_str()]["requestBody"]["content"]["application/json"]["schema"];
+    minimal(doc, schema)
+}
+
+fn minimal(doc: &Value, schema: &Value) -> Value {
+    if let Some(name) = schema["$ref"].as_str().and_then(|r| r.rsplit('/').next()) {
+        return minimal(doc, &doc["components"]["schemas"][name]);
+    }
+    if let Some(v) = schema.get("const") {
+        return v.clone();
+    }
+    if let Some(first) = schema["enum"].as_array().and_then(|e| e.first()) {
+        return first.clone();
+    }
+    let kind = match &schema["type"] {
+        Value::Array(ts) => ts.first().and_then(Value::as_str).unwrap_or("object"),
+        t => t.as_str().unwrap_or("object"),
+    };
+    match kind {
+        "integer" | "number" => json!(0),
+        "boolean" => json!(false),
+        "string" => json!(""),
+        "array" => json!([]),
+        _ => {
+            let mut body = serde_json::Map::new();
+            for name in schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+                body.insert(name.to_owned(), minimal(doc, &schema["properties"][name]));
+            }
+            Value::Object(body)
+        }
+    }
+}
+
 async fn call(t: &TestApp, c: &reqwest::Client, csrf: &str, d: &RouteDef, path: &str) -> reqwest::StatusCode {
     let url = t.url(path);
     let req = if d.method == Method::GET {
         c.get(url)
     } else if d.is_api() {
-        c.request(d.method.clone(), url).header("x-csrf-token", csrf).json(&serde_json::json!({}))
+        c.request(d.method.clone(), url).header("x-csrf-token", csrf).json(&minimal_body(d))
     } else {
         c.request(d.method.clone(), url).form(&[("_csrf", csrf)])
     };

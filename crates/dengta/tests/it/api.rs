@@ -120,7 +120,7 @@ async fn errors_are_problem_json_in_chinese(store: Store) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 422);
+    assert_eq!(res.status(), 400, "a body that is not JSON is malformed");
     let res = c
         .post(t.url("/api/v1/users"))
         .bearer_auth(&admin)

@@ -86,7 +86,7 @@ async fn solutions_are_reviewed_then_found(store: Store) {
     assert!(names(&found).is_empty());
     // The provider submits; publication is the officer's, a rejection needs a reason.
     let path = format!("/api/v1/solutions/{id}/transitions");
-    assert_eq!(post(&t, &provider, &path, json!({"action": "publish"})).await.0, 422);
+    assert_eq!(post(&t, &provider, &path, json!({"action": "publish"})).await.0, 403, "publication is not the provider's");
     assert_eq!(post(&t, &provider, &path, json!({"action": "submit"})).await.0, 200);
     assert_eq!(post(&t, &officer, &path, json!({"action": "reject"})).await.0, 422);
     assert_eq!(post(&t, &officer, &path, json!({"action": "reject", "note": "请补充分项报价"})).await.0, 200);
@@ -133,8 +133,9 @@ async fn solutions_are_reviewed_then_found(store: Store) {
     assert!(v["items"].as_array().unwrap().iter().all(|s| s["provider_stars"].as_i64().unwrap() >= 4));
     let (_, v) = get(&t, &enterprise, "/api/v1/solutions?xkqz=1").await;
     assert!(!names(&v).contains(&"产品设计与工艺协同平台".to_owned()));
+    // An industry the classification does not list is outside the documented code list.
     let (s, _) = get(&t, &enterprise, "/api/v1/solutions?industry=Q99").await;
-    assert_eq!(s, 422);
+    assert_eq!(s, 400);
 
     // Withdrawal takes it out of the catalogue; so does the provider leaving the pool.
     assert_eq!(post(&t, &provider, &path, json!({"action": "withdraw"})).await.0, 200);
@@ -196,7 +197,7 @@ async fn matching_explains_and_respects_the_budget(store: Store) {
     assert!(!recs.is_empty());
     assert!(recs.iter().all(|r| r["solution"]["price_fen"].as_i64().unwrap() <= 3_000_000));
     assert!(recs[0]["reasons_zh"].to_string().contains("预算"), "{}", recs[0]["reasons_zh"]);
-    assert_eq!(get(&t, &enterprise, &format!("/api/v1/enterprises/{own}/matches?budget=abc")).await.0, 422);
+    assert_eq!(get(&t, &enterprise, &format!("/api/v1/enterprises/{own}/matches?budget=abc")).await.0, 400);
 
     // Scope: another enterprise's gaps are not the enterprise user's to see; an officer sees its city.
     assert_eq!(get(&t, &enterprise, &format!("/api/v1/enterprises/{other}/matches")).await.0, 404);
@@ -354,7 +355,7 @@ async fn demand_counts_weak_scenes_without_identities(store: Store) {
     // Enterprise users do not read demand; bad regions are refused.
     let enterprise = token(&t, "demo-enterprise").await;
     assert_eq!(get(&t, &enterprise, "/api/v1/demand").await.0, 403);
-    assert_eq!(get(&t, &provider, "/api/v1/demand?region=12").await.0, 422);
+    assert_eq!(get(&t, &provider, "/api/v1/demand?region=12").await.0, 400);
 }
 
 on_both_stores!(

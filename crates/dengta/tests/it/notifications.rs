@@ -111,7 +111,7 @@ async fn steps_tell_people_and_signed_webhooks(store: Store) {
 
     // A muted kind is not told; an unknown kind cannot be muted.
     let (s, _) = post(&t, &enterprise, "/api/v1/notifications/mutes", json!({"muted": ["no.such"]})).await;
-    assert_eq!(s, 422);
+    assert_eq!(s, 400);
     let (s, _) =
         post(&t, &enterprise, "/api/v1/notifications/mutes", json!({"muted": ["enrolment.city_approve"]})).await;
     assert_eq!(s, 204);

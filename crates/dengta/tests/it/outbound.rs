@@ -271,7 +271,7 @@ async fn contact_details_are_checked_and_private(store: Store) {
         let v: Value = res.await.unwrap().json().await.unwrap();
         assert!(v["title"].as_str().unwrap().contains(en), "{body} → {v}");
     }
-    assert_eq!(post(&t, &enterprise, path, json!({"phone": MOBILE})).await.0, 422, "unknown fields are refused");
+    assert_eq!(post(&t, &enterprise, path, json!({"phone": MOBILE})).await.0, 400, "unknown fields are refused");
     assert_eq!(get(&t, &enterprise, path).await.1, stored, "nothing changed");
 
     // The account page: a refused form shows the message and what was typed, and saves nothing.

@@ -44,12 +44,12 @@ async fn framework_refusals_are_problems(store: Store) {
         }
         r.send()
     };
-    // Bodies are read by the handlers, which answer 422 with the parser's reason.
+    // Bodies are read by the handlers, which answer 400 (malformed) with the parser's reason.
     let (s, v) = problem(post("{not json", Some("application/json")).await.unwrap()).await;
-    assert_eq!(s, 422, "{v}");
+    assert_eq!(s, 400, "{v}");
     assert!(v["detail"].as_str().unwrap().contains("JSON"), "{v}");
     let (s, v) = problem(post("{}", None).await.unwrap()).await;
-    assert_eq!(s, 422, "{v}");
+    assert_eq!(s, 400, "{v}");
     assert!(v["detail"].as_str().unwrap().to_lowercase().contains("content-type"), "{v}");
 
     // A page answers with the error page, not plain text.

@@ -15,8 +15,24 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 ///
 /// Parsing bounds the magnitude to 10^12, so sums over any instrument (a few hundred terms)
 /// cannot overflow; that is why `+` and `-` are plain integer operations.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Decimal(i64);
+
+/// In JSON: a whole number, or text with at most three decimals ("9.1"), within ±10^12.
+impl schemars::JsonSchema for Decimal {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Decimal".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": ["integer", "string"],
+            "pattern": r"^-?[0-9]{1,12}(\.[0-9]{1,3})?$",
+            "maxLength": 17,
+            "minimum": -999_999_999_999_i64,
+            "maximum": 999_999_999_999_i64
+        })
+    }
+}
 
 /// Largest absolute value accepted by the parsers, in whole units.
 const MAX_WHOLE: i64 = 1_000_000_000_000;
@@ -94,7 +110,7 @@ impl Decimal {
     }
 
     pub fn from_i64(n: i64) -> Result<Decimal, DecimalError> {
-        if n.abs() > MAX_WHOLE {
+        if n.unsigned_abs() > MAX_WHOLE.unsigned_abs() {
             return Err(DecimalError::OutOfRange(n.to_string()));
         }
         Ok(Decimal(n * SCALE))
@@ -177,6 +193,13 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::parse(s).unwrap()
+    }
+
+    #[test]
+    fn the_extreme_integers_are_out_of_range_not_a_panic() {
+        assert!(matches!(Decimal::from_i64(i64::MIN), Err(DecimalError::OutOfRange(_))));
+        assert!(matches!(Decimal::from_i64(i64::MAX), Err(DecimalError::OutOfRange(_))));
+        assert_eq!(Decimal::from_i64(-7).map(|d| d.to_string()), Ok("-7".to_owned()));
     }
 
     #[test]

@@ -12,13 +12,23 @@ const MS_PER_DAY: i64 = 86_400_000;
 const BEIJING_OFFSET_MS: i64 = 8 * 3_600_000;
 
 /// A calendar day. Ordered chronologically; prints and parses as `YYYY-MM-DD`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Date {
     // Field order matters: the derived `Ord` compares year, then month, then day.
     year: i32,
     month: u8,
     day: u8,
+}
+
+/// In JSON: `YYYY-MM-DD`, a day that exists.
+impl schemars::JsonSchema for Date {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Date".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        crate::schema::date(g)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

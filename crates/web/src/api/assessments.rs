@@ -44,7 +44,9 @@ pub struct AssessBody {
     #[serde(default)]
     instrument_id: String,
     answers: Answers,
+    /// The 真实性承诺: an assessment is taken only with it.
     #[serde(default)]
+    #[schemars(required, extend("const" = true))]
     pledge: bool,
     #[serde(default)]
     adjust_reason: String,

@@ -63,7 +63,7 @@ pub async fn update_solution(
 
 #[derive(Deserialize, schemars::JsonSchema)]
 pub struct SolutionStep {
-    #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::solution_action")]
     action: String,
     #[serde(default)]
     note: String,
@@ -99,7 +99,7 @@ pub async fn matches(
         Some(b) => Some(Fen::parse_yuan(b).map_err(|e| AppError::invalid("error.budget", e.to_string()))?),
         None => None,
     };
-    if budget.is_some_and(|b| b.0 <= 0) {
+    if budget.is_some_and(|b| b.0 < 0) {
         return Err(AppError::invalid("error.budget", q.budget.unwrap_or_default()).into());
     }
     let m = cat::matches(&app, ctx.principal()?, id, budget, q.limit.unwrap_or(20).clamp(1, 100)).await?;

@@ -55,9 +55,9 @@ pub async fn dashboard_export(
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct Target {
-    #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::target_metric")]
     metric: String,
-    #[serde(default)]
+    #[schemars(range(min = 0, max = 100_000_000))]
     value: i64,
 }
 
@@ -85,7 +85,7 @@ pub async fn report_key(State(app): State<App>, ctx: Ctx) -> Result<Response, Ht
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct TrustKey {
-    #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::region")]
     region_code: String,
     #[serde(default)]
     public_key: String,
@@ -96,7 +96,7 @@ pub struct TrustKey {
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct RevokeKey {
-    #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::region")]
     region_code: String,
     #[serde(default)]
     public_key: String,

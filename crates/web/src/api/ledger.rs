@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -45,12 +45,12 @@ pub struct NewAllocation {
 pub async fn allocate(
     State(app): State<App>,
     ctx: Ctx,
-    headers: HeaderMap,
+    super::IdempotencyKey(key): super::IdempotencyKey,
     b: Result<Json<NewAllocation>, JsonRejection>,
 ) -> Result<Response, HttpError> {
     let mut a = super::json_body(b)?;
-    if let Some(k) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
-        a.allocation.idempotency_key = k.to_owned();
+    if let Some(k) = key {
+        a.allocation.idempotency_key = k;
     }
     let tid = subsidies::allocate(&app, &ctx.actor(), a.programme_id.trim(), &a.allocation).await?;
     Ok((StatusCode::CREATED, Json(json!({ "transfer_id": tid }))).into_response())

@@ -57,6 +57,7 @@ pub async fn mutes(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpErr
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetMutes {
+    #[schemars(schema_with = "mute_kinds")]
     muted: Vec<String>,
 }
 
@@ -152,4 +153,10 @@ pub async fn replay(
     let b = body(b)?;
     webhooks::replay(&app, &ctx.actor(), id, b.delivery).await?;
     Ok(StatusCode::ACCEPTED.into_response())
+}
+
+/// The kinds a person may mute, as the notifications list them.
+fn mute_kinds(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let kinds = crate::app::notifications::kinds();
+    schemars::json_schema!({ "type": "array", "items": { "type": "string", "enum": kinds } })
 }

@@ -22,6 +22,7 @@ pub fn build() -> Value {
         }
         // Exactly the parameters the handler's query types take: any other is refused.
         params.extend(takes.params().into_iter().map(|(name, schema)| query_param(name, schema)));
+        params.extend(takes.headers.iter().cloned());
         if !params.is_empty() {
             op.insert("parameters".into(), Value::Array(params));
         }
@@ -61,6 +62,9 @@ pub fn build() -> Value {
             // A POST either creates a record (201) or takes a step on one (200).
             responses["201"] = json!({ "description": "Created", "content": body });
             responses["200"] = json!({ "description": "Step taken", "content": body });
+            responses["204"] = json!({ "description": "Done; nothing to return" });
+            responses["413"] = json!({ "$ref": "#/components/responses/Problem" });
+            responses["415"] = json!({ "$ref": "#/components/responses/Problem" });
         } else {
             responses["200"] = json!({ "description": "OK", "content": body });
         }
@@ -138,6 +142,12 @@ fn query_param(name: String, mut schema: Value) -> Value {
         if types.len() == 1 {
             schema["type"] = types[0].clone();
         }
+    }
+    // `default: null` only says the field is optional, which `required: false` already does.
+    if schema.get("default") == Some(&Value::Null)
+        && let Some(m) = schema.as_object_mut()
+    {
+        m.remove("default");
     }
     let description = schema.as_object_mut().and_then(|m| m.remove("description"));
     let mut p = json!({ "name": name, "in": "query", "required": false, "schema": schema });

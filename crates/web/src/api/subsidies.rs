@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use dengta_domain::programme::acceptance::SubsidyState;
 use serde::Deserialize;
@@ -61,12 +61,12 @@ pub async fn pay(
     State(app): State<App>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    super::IdempotencyKey(key): super::IdempotencyKey,
     b: Result<Json<PayRequest>, JsonRejection>,
 ) -> Result<Response, HttpError> {
     let mut r = super::json_body(b)?;
-    if let Some(k) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
-        r.idempotency_key = k.to_owned();
+    if let Some(k) = key {
+        r.idempotency_key = k;
     }
     let receipt = subsidies::pay(&app, &ctx.actor(), id, &r).await?;
     Ok(Json(receipt).into_response())

@@ -20,6 +20,8 @@ pub struct Takes {
     pub body: Option<Schema>,
     /// A multipart upload (field `file`) instead of a JSON body.
     pub multipart: bool,
+    /// Header parameters, as OpenAPI parameter objects.
+    pub headers: Vec<serde_json::Value>,
 }
 
 impl Takes {
@@ -59,6 +61,15 @@ impl Arg for Result<Multipart, MultipartRejection> {
     }
 }
 impl<S> Arg for State<S> {}
+impl Arg for super::IdempotencyKey {
+    fn describe(_g: &mut SchemaGenerator, t: &mut Takes) {
+        t.headers.push(serde_json::json!({
+            "name": "Idempotency-Key", "in": "header", "required": true,
+            "description": "Any text the client chooses per payment; a retry with the same key gets the same result",
+            "schema": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x21-\\x7e]+$" }
+        }));
+    }
+}
 impl<T> Arg for Path<T> {}
 
 impl<T: JsonSchema> Arg for Query<T> {

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Fuzzes the JSON API from outside with schemathesis (property-based, every check) as four
+# callers of the demo city: the city officer, an enterprise, a provider and an anonymous
+# visitor. Exits non-zero if any check fails for any of them.
+#   DENGTA_BIN=target/debug/dengta scripts/api-fuzz/run.sh [DATABASE_URL]
+# Without a URL the server runs on a fresh SQLite file; give a postgres:// URL of an empty
+# database to fuzz the PostgreSQL store. Schemathesis comes from PyPI (pinned versions in
+# requirements.txt) into target/api-fuzz-venv; the run itself needs no network.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+VENV=target/api-fuzz-venv
+PY="${PYTHON:-python3}"
+if ! "$VENV/bin/st" --version >/dev/null 2>&1 || ! cmp -s scripts/api-fuzz/requirements.txt "$VENV/.requirements"; then
+  rm -rf "$VENV"
+  "$PY" -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r scripts/api-fuzz/requirements.txt
+  cp scripts/api-fuzz/requirements.txt "$VENV/.requirements"
+fi
+
+BIN="${DENGTA_BIN:-target/debug/dengta}"
+WORK=$(mktemp -d)
+DB="${1:-sqlite://$WORK/fuzz.db}"
+PORT="${FUZZ_PORT:-18830}"
+EXAMPLES="${FUZZ_EXAMPLES:-10}"
+"$BIN" serve --listen "127.0.0.1:$PORT" --database-url "$DB" --demo --demo-enterprises 0 >"$WORK/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+for _ in $(seq 1 200); do
+  curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
+  kill -0 $SERVER 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
+  sleep 0.2
+done
+
+LOGS=target/test-logs/api-fuzz
+mkdir -p "$LOGS"
+failed=()
+for who in demo-officer demo-enterprise demo-provider anonymous; do
+  auth=()
+  if [ "$who" != anonymous ]; then
+    token=$("$BIN" token create --database-url "$DB" --user "$who" --name api-fuzz | tail -1)
+    auth=(-H "Authorization: Bearer $token")
+  fi
+  echo "--- schemathesis as $who ($EXAMPLES examples per operation)"
+  if ! "$VENV/bin/st" --config-file scripts/api-fuzz/schemathesis.toml --no-color run \
+    "http://127.0.0.1:$PORT/api/openapi.json" --checks all "${auth[@]}" \
+    --max-examples "$EXAMPLES" --seed 20261206 >"$LOGS/$who.txt" 2>&1; then
+    failed+=("$who")
+    sed -n '/= FAILURES =/,$p' "$LOGS/$who.txt"
+  fi
+  tail -1 "$LOGS/$who.txt"
+done
+if grep -q "panicked" "$WORK/server.log"; then
+  echo "the server panicked:"; grep -A5 panicked "$WORK/server.log" | head -40
+  failed+=("server panic")
+fi
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "api fuzz FAILED for: ${failed[*]}"
+  exit 1
+fi
+echo "api fuzz: no failure on any check for the officer, enterprise, provider and anonymous callers"
