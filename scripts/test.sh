@@ -126,6 +126,38 @@ else
   fi
 fi
 
+# --- the API from outside, with Python tools from PyPI ---------------------------------
+# schemathesis fuzzes every operation as the demo city's officer, enterprise, provider and an
+# anonymous caller (scripts/api-fuzz); openapi-python-client generates a client from the served
+# document and drives register → assess → match with it (scripts/api-client). Both stores.
+outside() {  # $1 = step, $2 = store label, $3 = port, $4 = database URL (empty: fresh SQLite)
+  say "$1 ($2)"
+  local rc
+  DENGTA_BIN="$PWD/target/debug/dengta" FUZZ_PORT="$3" CLIENT_PORT="$3" "scripts/$1/run.sh" $4 2>&1 | tee "$LOG_DIR/$1-$2.log"
+  rc=${PIPESTATUS[0]}
+  if [ "$rc" = 0 ]; then
+    passed_total=$((passed_total + 1))
+  else
+    failed_total=$((failed_total + 1)); failed_steps+=("$1 $2")
+  fi
+}
+if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  missing "Python 3 with venv (for schemathesis and the generated client)"
+elif ! cargo build -p dengta; then
+  failed_steps+=("build for the API checks")
+else
+  port=18830
+  for step in api-fuzz api-client; do
+    outside "$step" sqlite $port ""
+    if $PG_OK; then
+      db="${step//-/_}_$$"
+      psql "$DENGTA_TEST_PG_URL" -q -c "CREATE DATABASE $db" >/dev/null
+      outside "$step" postgres $((port + 1)) "${DENGTA_TEST_PG_URL%/*}/$db"
+    fi
+    port=$((port + 10))
+  done
+fi
+
 # --- summary ------------------------------------------------------------------
 echo
 if [ ${#failed_steps[@]} -gt 0 ]; then

@@ -8,30 +8,20 @@
 # requirements.txt) into target/api-fuzz-venv; the run itself needs no network.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/python-tools.sh
 VENV=target/api-fuzz-venv
-PY="${PYTHON:-python3}"
-if ! "$VENV/bin/st" --version >/dev/null 2>&1 || ! cmp -s scripts/api-fuzz/requirements.txt "$VENV/.requirements"; then
-  rm -rf "$VENV"
-  "$PY" -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r scripts/api-fuzz/requirements.txt
-  cp scripts/api-fuzz/requirements.txt "$VENV/.requirements"
-fi
+python_venv "$VENV" scripts/api-fuzz/requirements.txt
 
 BIN="${DENGTA_BIN:-target/debug/dengta}"
 WORK=$(mktemp -d)
 DB="${1:-sqlite://$WORK/fuzz.db}"
 PORT="${FUZZ_PORT:-18830}"
 EXAMPLES="${FUZZ_EXAMPLES:-10}"
-"$BIN" serve --listen "127.0.0.1:$PORT" --database-url "$DB" --demo --demo-enterprises 0 >"$WORK/server.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
-for _ in $(seq 1 200); do
-  curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
-  kill -0 $SERVER 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
-  sleep 0.2
-done
+SERVER=
+trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
+start_demo "$BIN" "$DB" "$PORT" "$WORK"
 
-LOGS=target/test-logs/api-fuzz
+LOGS="target/test-logs/api-fuzz/$PORT"
 mkdir -p "$LOGS"
 failed=()
 for who in demo-officer demo-enterprise demo-provider anonymous; do

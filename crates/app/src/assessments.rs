@@ -253,16 +253,17 @@ pub fn result_of(row: &AssessmentRow) -> Option<ScoreResult> {
 
 /// The result as returned by the API and the CLI: the score result, its level trace and the
 /// ranked improvement steps (serialized as it stands, without an intermediate JSON tree).
-#[derive(Serialize)]
-pub struct FullResult<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct FullResult {
     #[serde(flatten)]
-    pub result: &'a ScoreResult,
+    pub result: ScoreResult,
     pub trace: Vec<String>,
     pub improvements: Vec<dengta_domain::assessment::Improvement>,
 }
 
-pub fn full_result<'a>(inst: &Instrument, r: &'a ScoreResult) -> FullResult<'a> {
-    FullResult { result: r, trace: r.trace(), improvements: improvements(inst, r).unwrap_or_default() }
+pub fn full_result(inst: &Instrument, r: ScoreResult) -> FullResult {
+    let (trace, improvements) = (r.trace(), improvements(inst, &r).unwrap_or_default());
+    FullResult { result: r, trace, improvements }
 }
 
 /// Scores answers, with every problem as one clear error.

@@ -411,7 +411,7 @@ pub async fn search(app: &App, q: &SearchQuery, limit: i64) -> AppResult<(Vec<So
 // ---- matching -----------------------------------------------------------------
 
 /// A ranked recommendation with its solution row, for display.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Match {
     pub solution: SolutionRow,
     pub score: u32,
@@ -421,7 +421,7 @@ pub struct Match {
 }
 
 /// The need behind the matches, for display.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Matches {
     pub enterprise_id: i64,
     pub assessment_id: Option<i64>,

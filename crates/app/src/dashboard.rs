@@ -484,8 +484,7 @@ pub async fn set_target(app: &App, actor: &super::Actor, metric: &str, value: i6
     if p.role != Role::Officer {
         return Err(AppError::Forbidden);
     }
-    if !dengta_domain::schema::TARGET_METRICS.contains(&metric) || !(0..=100_000_000).contains(&value)
-    {
+    if !dengta_domain::schema::TARGET_METRICS.contains(&metric) || !(0..=100_000_000).contains(&value) {
         return Err(AppError::invalid("error.target", format!("{metric} = {value}")));
     }
     let mut tx = app.db.begin().await?;

@@ -12,7 +12,7 @@ use super::personal::mask_personal;
 use super::{Actor, App, AppError, AppResult, check};
 use crate::db::{self, enterprises::EnterpriseRow, providers::ProviderRow, regions::RegionRow};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct EnterpriseView {
     pub id: i64,
     pub uscc: String,

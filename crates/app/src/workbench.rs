@@ -24,7 +24,7 @@ const PER_QUEUE: i64 = 200;
 const DONE: i64 = 20;
 
 /// One to-do.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Todo {
     /// The queue's key (`domain::workbench::QUEUES`).
     pub queue: &'static str,
@@ -51,7 +51,7 @@ impl Todo {
 }
 
 /// A step the caller took.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Done {
     pub subject: String,
     pub subject_id: i64,
@@ -61,7 +61,7 @@ pub struct Done {
     pub href: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Workbench {
     pub todos: Vec<Todo>,
     /// Queues that hold more than could be listed.

@@ -5,7 +5,7 @@ use super::providers::IN_POOL;
 use super::{Arg, Conn, DbResult, now_ms};
 use crate::args;
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct SolutionRow {
     pub id: i64,
     pub provider_id: i64,

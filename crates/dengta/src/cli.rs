@@ -579,7 +579,7 @@ fn assess_score(instrument: &str, file: &Path) -> anyhow::Result<ExitCode> {
     };
     match dengta_domain::assessment::score(inst, &answers) {
         Ok(r) => {
-            println!("{}", serde_json::to_string_pretty(&asm::full_result(inst, &r))?);
+            println!("{}", serde_json::to_string_pretty(&asm::full_result(inst, r))?);
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {

@@ -194,7 +194,7 @@ pub const JOURNEY: [(&str, &str, &str); 6] = [
 
 /// Where an enterprise stands: how many steps are done (0–6) and what it should do next
 /// (a (zh, en) sentence and the page it starts on, relative to the enterprise's own pages).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Journey {
     pub done: usize,
     pub next_zh: &'static str,

@@ -49,7 +49,6 @@ pub fn router(app: App) -> Router {
         SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
     };
     routes::router()
-        .layer(middleware::from_fn(csrf::protect))
         .layer(middleware::from_fn_with_state(app.clone(), resolve::resolve))
         .layer(sec("content-security-policy", CSP))
         .layer(sec("x-content-type-options", "nosniff"))

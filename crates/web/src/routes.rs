@@ -19,7 +19,7 @@ use super::api::integral::integral_numbers;
 use super::api::params::Param;
 use super::api::takes::{Documented, TakesFn};
 use super::ctx::Ctx;
-use super::{api, assets, pages};
+use super::{api, assets, csrf, pages};
 use crate::app::{App, AppError};
 
 /// Who may reach a route at all; object scope is then the policy's business.
@@ -618,6 +618,10 @@ pub fn router() -> Router<App> {
             mr
         };
         let guarded = mr.route_layer(middleware::from_fn_with_state((d.access, d.open_to_applicants()), enforce));
+        // A change needs the CSRF token; checked once the route matched, so a method no route
+        // takes answers 405 (with Allow) rather than a CSRF refusal.
+        let guarded =
+            if d.method == Method::GET { guarded } else { guarded.route_layer(middleware::from_fn(csrf::protect)) };
         match by_path.iter_mut().find(|(p, _)| *p == d.path) {
             Some((_, existing)) => *existing = std::mem::take(existing).merge(guarded),
             None => by_path.push((d.path, guarded)),

@@ -86,7 +86,11 @@ async fn solutions_are_reviewed_then_found(store: Store) {
     assert!(names(&found).is_empty());
     // The provider submits; publication is the officer's, a rejection needs a reason.
     let path = format!("/api/v1/solutions/{id}/transitions");
-    assert_eq!(post(&t, &provider, &path, json!({"action": "publish"})).await.0, 403, "publication is not the provider's");
+    assert_eq!(
+        post(&t, &provider, &path, json!({"action": "publish"})).await.0,
+        403,
+        "publication is not the provider's"
+    );
     assert_eq!(post(&t, &provider, &path, json!({"action": "submit"})).await.0, 200);
     assert_eq!(post(&t, &officer, &path, json!({"action": "reject"})).await.0, 422);
     assert_eq!(post(&t, &officer, &path, json!({"action": "reject", "note": "请补充分项报价"})).await.0, 200);

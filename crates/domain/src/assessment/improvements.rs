@@ -16,7 +16,7 @@ use super::instrument::{Instrument, LevelRow, QuestionKind, SceneLevel};
 use super::level::{LevelCheck, check_row};
 use super::scoring::{ScoreResult, ScoredAnswer};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Improvement {
     pub step: Step,
     /// Points added to the total; 0 for scene steps, which carry no points.
@@ -28,26 +28,19 @@ pub struct Improvement {
     pub explanation: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+// Inline: a generated client names a shared component's one-of members twice.
+#[schemars(inline)]
 pub enum Step {
-    Scene {
-        scene: String,
-        binding: bool,
-        from: SceneLevel,
-        to: SceneLevel,
-    },
+    #[schemars(title = "SceneStep")]
+    Scene { scene: String, binding: bool, from: SceneLevel, to: SceneLevel },
     /// Select `option`: added to a multiple choice, or replacing the answer of a single choice.
-    Choose {
-        question: String,
-        option: String,
-    },
+    #[schemars(title = "ChooseStep")]
+    Choose { question: String, option: String },
     /// Raise a ratio into band `to_band`; `min_numerator` is the smallest whole count that does it
     /// when the numerator is a count.
-    RaiseRatio {
-        question: String,
-        to_band: usize,
-        min_numerator: Option<i64>,
-    },
+    #[schemars(title = "RaiseRatioStep")]
+    RaiseRatio { question: String, to_band: usize, min_numerator: Option<i64> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

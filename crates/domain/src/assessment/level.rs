@@ -13,14 +13,14 @@ use super::decimal::Decimal;
 use super::instrument::{LevelRow, LevelRule, SceneLevel};
 
 /// The outcome: rank 1–4 with the rule's name (一级…四级), or rank 0 (未达一级).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Level {
     pub rank: u8,
     pub name: String,
 }
 
 /// How one level's conditions compare with the enterprise's figures.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LevelCheck {
     pub rank: u8,
     pub name: String,
@@ -30,7 +30,7 @@ pub struct LevelCheck {
 }
 
 /// Scenes at `at_least` or above: how many there are and how many the level needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SceneCheck {
     pub at_least: SceneLevel,
     pub count: u32,

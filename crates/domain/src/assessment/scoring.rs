@@ -124,7 +124,7 @@ impl fmt::Display for AnswerError {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScoreResult {
     /// Which rules produced this result: id, data version and SM3 fingerprint of the file.
     pub instrument_id: String,
@@ -139,7 +139,7 @@ pub struct ScoreResult {
     pub checks: Vec<LevelCheck>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DimensionScore {
     pub id: String,
     pub name: String,
@@ -149,7 +149,7 @@ pub struct DimensionScore {
     pub sub_dimensions: Vec<SubDimensionScore>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SubDimensionScore {
     pub id: String,
     pub name: String,
@@ -158,7 +158,7 @@ pub struct SubDimensionScore {
     pub indicators: Vec<IndicatorScore>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IndicatorScore {
     pub id: String,
     pub name: String,
@@ -167,7 +167,7 @@ pub struct IndicatorScore {
     pub questions: Vec<QuestionScore>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct QuestionScore {
     pub id: String,
     pub title: String,
@@ -176,15 +176,19 @@ pub struct QuestionScore {
     pub answer: ScoredAnswer,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+// Inline: a generated client names a shared component's one-of members twice.
+#[schemars(inline)]
 pub enum ScoredAnswer {
     /// Selected option ids, in the instrument's option order.
+    #[schemars(title = "ChoiceAnswer")]
     Choice { selected: Vec<String> },
     /// The raw figures and the band (index into the question's bands) they fall in.
+    #[schemars(title = "RatioAnswer")]
     Ratio { numerator: Decimal, denominator: Decimal, band: usize },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SceneResult {
     pub id: String,
     pub name: String,

@@ -20,7 +20,7 @@ pub const BUILTIN_TOML: &str = include_str!("../../../../data/rules/matching.tom
 const TOP_LEVEL: u8 = 4;
 
 /// One of the enterprise's scenes below L4.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SceneGap {
     pub scene: String,
     pub name: String,
@@ -129,7 +129,7 @@ impl MatchWeights {
 }
 
 /// How closely a solution's industries fit the enterprise's code, best first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IndustryFit {
     /// The same code.
@@ -154,7 +154,7 @@ pub struct Recommendation {
 }
 
 /// One fact behind a recommendation's score, renderable as a sentence.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reason {
     LiftsScene {

@@ -12,7 +12,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use dengta_domain::assessment::Answers;
 use serde::{Deserialize, Serialize};
 
@@ -22,20 +21,21 @@ use crate::ctx::Ctx;
 use crate::error::HttpError;
 
 /// The stored assessment with its full result.
-#[derive(Serialize)]
-struct Stored<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Stored {
     id: i64,
     enterprise_id: i64,
-    kind: &'a str,
-    status: &'a str,
-    instrument_id: &'a str,
+    /// `self` (the enterprise's own) or `onsite` (an officer's rating).
+    kind: String,
+    status: String,
+    instrument_id: String,
     instrument_version: i64,
-    pledge_by: Option<&'a str>,
+    pledge_by: Option<String>,
     pledge_at: Option<i64>,
     previous_id: Option<i64>,
-    adjust_reason: Option<&'a str>,
+    adjust_reason: Option<String>,
     report_url: String,
-    result: Option<asm::FullResult<'a>>,
+    result: Option<asm::FullResult>,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -56,24 +56,25 @@ pub async fn create(
     State(app): State<App>,
     ctx: Ctx,
     body: Result<Json<AssessBody>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<(StatusCode, Json<Stored>), HttpError> {
     let Json(b) = body.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
     let pledge = Pledge { confirmed: b.pledge, adjust_reason: &b.adjust_reason };
     let (row, scored) = asm::assess(&app, &ctx.actor(), b.enterprise_id, &b.instrument_id, &b.answers, &pledge).await?;
     let inst = asm::frozen_instrument(&row)?;
+    let report_url = format!("/assessments/{}/report", row.id);
     let body = Stored {
         id: row.id,
         enterprise_id: row.enterprise_id,
-        kind: &row.kind,
-        status: &row.status,
-        instrument_id: &row.instrument_id,
+        kind: row.kind,
+        status: row.status,
+        instrument_id: row.instrument_id,
         instrument_version: row.instrument_version,
-        pledge_by: row.pledge_by.as_deref(),
+        pledge_by: row.pledge_by,
         pledge_at: row.pledge_at,
         previous_id: row.previous_id,
-        adjust_reason: row.adjust_reason.as_deref(),
-        report_url: format!("/assessments/{}/report", row.id),
-        result: Some(asm::full_result(inst, &scored)),
+        adjust_reason: row.adjust_reason,
+        report_url,
+        result: Some(asm::full_result(inst, scored)),
     };
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    Ok((StatusCode::CREATED, Json(body)))
 }

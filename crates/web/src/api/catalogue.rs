@@ -94,7 +94,7 @@ pub async fn matches(
     ctx: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<MatchQuery>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<cat::Matches>, HttpError> {
     let budget = match q.budget.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(b) => Some(Fen::parse_yuan(b).map_err(|e| AppError::invalid("error.budget", e.to_string()))?),
         None => None,
@@ -103,7 +103,7 @@ pub async fn matches(
         return Err(AppError::invalid("error.budget", q.budget.unwrap_or_default()).into());
     }
     let m = cat::matches(&app, ctx.principal()?, id, budget, q.limit.unwrap_or(20).clamp(1, 100)).await?;
-    Ok(Json(m).into_response())
+    Ok(Json(m))
 }
 
 pub async fn contacts(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {

@@ -30,8 +30,8 @@ pub async fn enterprise(
     ctx: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<Personal>,
-) -> Result<Response, HttpError> {
-    Ok(Json(directory::get_enterprise(&app, &ctx.actor(), id, q.reveal()).await?).into_response())
+) -> Result<Json<directory::EnterpriseView>, HttpError> {
+    Ok(Json(directory::get_enterprise(&app, &ctx.actor(), id, q.reveal()).await?))
 }
 
 pub async fn providers(
@@ -59,11 +59,11 @@ pub async fn create_enterprise(
     State(app): State<App>,
     ctx: Ctx,
     body: Result<Json<crate::app::enterprises::EnterpriseInput>, axum::extract::rejection::JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<(StatusCode, Json<directory::EnterpriseView>), HttpError> {
     let Json(input) = body.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
     let id = crate::app::enterprises::register(&app, &ctx.actor(), &input).await?;
     let e = directory::get_enterprise(&app, &ctx.actor(), id, false).await?;
-    Ok((StatusCode::CREATED, Json(e)).into_response())
+    Ok((StatusCode::CREATED, Json(e)))
 }
 
 /// Bulk cloud reports: each item answers on its own (id or reason).

@@ -47,7 +47,11 @@ pub fn build() -> Value {
             "description".into(),
             json!(format!("Roles: {roles}. Objects outside the caller's scope answer 404.")),
         );
-        let body = json!({ content_type(d.path): { "schema": { "type": "object" } } });
+        // The success body's schema when the handler's return type names it.
+        // (`Json<Value>` says only "any JSON", a `true` schema; every such handler answers an object.)
+        let answer = takes.answer.clone().map(|s| s.to_value()).filter(Value::is_object);
+        let answer = answer.unwrap_or_else(|| json!({ "type": "object" }));
+        let body = json!({ content_type(d.path): { "schema": answer } });
         let mut responses = json!({
                 "400": { "$ref": "#/components/responses/Problem" },
                 "401": { "$ref": "#/components/responses/Problem" },

@@ -22,6 +22,8 @@ pub struct Takes {
     pub multipart: bool,
     /// Header parameters, as OpenAPI parameter objects.
     pub headers: Vec<serde_json::Value>,
+    /// The success body, when the handler's return type names it (`Json<T>`).
+    pub answer: Option<Schema>,
 }
 
 impl Takes {
@@ -91,6 +93,29 @@ impl<T: JsonSchema> Arg for Json<T> {
     }
 }
 
+/// What a handler answers with: the schema of its success body when its type says it
+/// (`Json<T>`, `(StatusCode, Json<T>)`), nothing for a `Response` built by hand.
+pub trait Answer {
+    fn describe(_g: &mut SchemaGenerator, _t: &mut Takes) {}
+}
+
+impl Answer for axum::response::Response {}
+impl<T: JsonSchema> Answer for Json<T> {
+    fn describe(g: &mut SchemaGenerator, t: &mut Takes) {
+        t.answer = Some(g.subschema_for::<T>());
+    }
+}
+impl<T: JsonSchema> Answer for (axum::http::StatusCode, Json<T>) {
+    fn describe(g: &mut SchemaGenerator, t: &mut Takes) {
+        t.answer = Some(g.subschema_for::<T>());
+    }
+}
+impl<A: Answer, E> Answer for Result<A, E> {
+    fn describe(g: &mut SchemaGenerator, t: &mut Takes) {
+        A::describe(g, t);
+    }
+}
+
 /// A handler whose every argument is an [`Arg`]; `M` is the tuple of its argument types.
 pub trait Documented<M> {
     fn takes(g: &mut SchemaGenerator) -> Takes;
@@ -101,11 +126,14 @@ macro_rules! documented {
         impl<F, Fut, $($a: Arg,)*> Documented<($($a,)*)> for F
         where
             F: FnOnce($($a),*) -> Fut,
+            Fut: std::future::Future,
+            Fut::Output: Answer,
         {
             #[allow(unused_variables, unused_mut)]
             fn takes(g: &mut SchemaGenerator) -> Takes {
                 let mut t = Takes::default();
                 $( $a::describe(g, &mut t); )*
+                <Fut::Output as Answer>::describe(g, &mut t);
                 t
             }
         }
@@ -128,5 +156,51 @@ pub fn generator() -> SchemaGenerator {
             s.definitions_path = "/components/schemas".into();
             s.meta_schema = None;
         })
+        .with_transform(schemars::transform::RecursiveTransform(drop_unfit_default))
+        .with_transform(schemars::transform::RecursiveTransform(consts_as_enum))
         .into_generator()
+}
+
+/// A unit-variant enum whose variants carry doc comments comes out as a `oneOf` of constants
+/// with descriptions; clients read a plain `enum` far better (generators turn it into one enum
+/// type). The variants' descriptions are kept in the schema's own description.
+fn consts_as_enum(schema: &mut Schema) {
+    let Some(obj) = schema.as_object_mut() else { return };
+    let Some(members) = obj.get("oneOf").and_then(|m| m.as_array()) else { return };
+    let mut values = Vec::new();
+    let mut notes = Vec::new();
+    for m in members {
+        let Some(m) = m.as_object() else { return };
+        if m.keys().any(|k| !matches!(k.as_str(), "const" | "type" | "description")) {
+            return;
+        }
+        let Some(v) = m.get("const").and_then(|v| v.as_str()) else { return };
+        if let Some(d) = m.get("description").and_then(|d| d.as_str()) {
+            notes.push(format!("`{v}`: {d}"));
+        }
+        values.push(serde_json::Value::from(v));
+    }
+    obj.remove("oneOf");
+    obj.insert("type".into(), "string".into());
+    obj.insert("enum".into(), values.into());
+    if !notes.is_empty() {
+        let head = obj.get("description").and_then(|d| d.as_str()).map(|d| format!("{d}\n\n")).unwrap_or_default();
+        obj.insert("description".into(), format!("{head}{}", notes.join("; ")).into());
+    }
+}
+
+/// Removes a `default` the schema itself may not allow. A field that serde fills in when absent
+/// (an empty text, 0) can still be constrained to a code list or a pattern; the default then
+/// says only "may be omitted", which `required` already says, and a generated client would
+/// refuse the document for it.
+fn drop_unfit_default(schema: &mut Schema) {
+    let Some(obj) = schema.as_object_mut() else { return };
+    let Some(default) = obj.get("default") else { return };
+    let fits = match obj.get("enum").and_then(|e| e.as_array()) {
+        Some(allowed) => allowed.contains(default),
+        None => !["const", "$ref", "pattern", "minLength", "minimum", "maximum"].iter().any(|k| obj.contains_key(*k)),
+    };
+    if !fits {
+        obj.remove("default");
+    }
 }

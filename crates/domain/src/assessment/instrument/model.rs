@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::assessment::decimal::Decimal;
 
 /// A scene's digital level: 0 (未开展) or L1–L4.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(into = "u8", try_from = "u8")]
 pub enum SceneLevel {
     None,
