@@ -5,10 +5,13 @@
 // enterprise sees where it stands and its next step.
 
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
 import { describe, test } from 'node:test';
 import { clickAndLoad, login, navCounts, open, pathOf, useStack } from './helpers.mjs';
 
-const env = useStack('workbench');
+// Webhook retries come quickly here so a failed delivery is seen retried within the test.
+const env = useStack('workbench', { env: { DENGTA_WEBHOOKS__POLL_MS: '100', DENGTA_WEBHOOKS__RETRY_BASE_MS: '300' } });
 
 const text = async (locator) => (await locator.textContent()).trim();
 const number = (s) => Number(s.replace(/[^0-9.]/g, ''));
@@ -120,6 +123,72 @@ describe('workbench and front page', () => {
       await page.goto('/admin/webhooks');
       assert.equal(await page.locator('#webhook-secret').count(), 0, 'the secret is shown once');
       assert.match(await text(page.locator('#webhook-list')), /http:\/\/127\.0\.0\.1:9\/hook/);
+    });
+  });
+
+  test('a receiver subscribed in the browser gets signed events, and a failed delivery is retried', async (t) => {
+    // A receiver that fails the first request and accepts the rest.
+    const got = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        got.push({ headers: req.headers, body });
+        res.statusCode = got.length === 1 ? 500 : 200;
+        res.end();
+      });
+    });
+    await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    t.after(() => receiver.close());
+    const url = `http://127.0.0.1:${receiver.address().port}/dengta-events`;
+
+    let secret = '';
+    await env.withPage(t, async (page) => {
+      await login(page, 'demo-sysadmin');
+      await page.goto('/admin/webhooks');
+      await page.locator('#wurl').fill(url);
+      await page.locator('#wregion').fill('320100');
+      const r = await clickAndLoad(page, page.locator('#new-webhook button'));
+      assert.equal(r.status, 200);
+      secret = await text(page.locator('#webhook-secret code'));
+    });
+
+    // The city officer takes the next step on the demo's application from the workbench.
+    await env.withPage(t, async (page) => {
+      await login(page, 'demo-officer');
+      const rows = await todoRows(page);
+      const step = rows.find(([task]) => task === '市级审核试点企业申请' || task === '发布试点企业公示');
+      assert.ok(step, `the officer has an application to review or publicise: ${JSON.stringify(rows)}`);
+      await clickAndLoad(page, page.locator(`#todos a[href="${step[1]}"]`).first());
+      if (step[0] === '市级审核试点企业申请') {
+        await page.fill('#reason-city_approve', '破格：本市电子信息产业链重点配套企业');
+        await clickAndLoad(page, page.locator('form[data-action="city_approve"] button'));
+      } else {
+        await clickAndLoad(page, page.locator('form[data-action="publicise"] button'));
+      }
+    });
+
+    const deadline = Date.now() + 20_000;
+    while (got.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(got.length >= 2, `the failed delivery was retried (${got.length} requests)`);
+    const [first, second] = got;
+    assert.equal(first.headers['x-dengta-delivery'], second.headers['x-dengta-delivery'], 'a retry is the same delivery');
+    for (const { headers, body } of [first, second]) {
+      const [, ts, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(headers['x-dengta-signature']) ?? [];
+      assert.ok(ts && v1, headers['x-dengta-signature']);
+      assert.equal(v1, createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex'), 'signed with the secret shown once');
+      assert.equal(JSON.parse(body).kind, headers['x-dengta-event']);
+      assert.match(headers['x-dengta-event'], /^enrolment\./);
+    }
+
+    // The delivery log says it arrived on the second attempt.
+    await env.withPage(t, async (page) => {
+      await login(page, 'demo-sysadmin');
+      await page.goto('/admin/webhooks');
+      await clickAndLoad(page, page.locator('#webhook-list a', { hasText: url }));
+      const row = page.locator('#deliveries tbody tr').first();
+      assert.equal(await row.getAttribute('data-status'), 'delivered');
+      assert.equal(number(await text(row.locator('td').nth(3))), 2);
     });
   });
 

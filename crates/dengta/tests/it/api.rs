@@ -182,4 +182,74 @@ async fn health_and_openapi(store: Store) {
     assert!(refs > 2, "the page's links and assets were found ({refs})");
 }
 
-on_both_stores!(api_lists_are_scoped_and_paged, errors_are_problem_json_in_chinese, health_and_openapi);
+/// The document says what the server does: answers are described by the types they are made
+/// from, codes by the lists the server checks them against, and numbers as JSON reads them.
+async fn the_document_is_the_contract(store: Store) {
+    let t = TestApp::spawn(store).await;
+    let c = reqwest::Client::new();
+    let officer = token_for(&t, "demo-officer").await;
+    let doc: serde_json::Value = c.get(t.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let schemas = &doc["components"]["schemas"];
+
+    // An enterprise as the API answers it has exactly the documented properties.
+    let op = &doc["paths"]["/api/v1/enterprises/{id}"]["get"]["responses"]["200"]["content"]["application/json"];
+    assert_eq!(op["schema"]["$ref"], "#/components/schemas/EnterpriseView", "{op}");
+    let view = &schemas["EnterpriseView"];
+    let list: serde_json::Value =
+        c.get(t.url("/api/v1/enterprises")).bearer_auth(&officer).send().await.unwrap().json().await.unwrap();
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    let one: serde_json::Value = c
+        .get(t.url(&format!("/api/v1/enterprises/{id}")))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut sent: Vec<&String> = one.as_object().unwrap().keys().collect();
+    let mut documented: Vec<&String> = view["properties"].as_object().unwrap().keys().collect();
+    sent.sort();
+    documented.sort();
+    assert_eq!(sent, documented, "the answer and its schema name the same fields");
+    for r in view["required"].as_array().unwrap() {
+        assert!(one.get(r.as_str().unwrap()).is_some(), "required {r} is sent");
+    }
+
+    // Region codes are the embedded GB/T 2260 list: a well-formed code naming no division is
+    // outside the contract (400), a real one outside the officer's city is not found (404).
+    let region = doc["paths"]["/api/v1/dashboard"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "region")
+        .unwrap()
+        .clone();
+    assert_eq!(region["schema"]["$ref"], "#/components/schemas/RegionCode");
+    let codes = schemas["RegionCode"]["enum"].as_array().unwrap();
+    assert!(codes.iter().any(|c| c == "320102") && !codes.iter().any(|c| c == "000000"));
+    let status = |path: &'static str| {
+        let req = c.get(t.url(path)).bearer_auth(&officer);
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status("/api/v1/dashboard?region=000000").await, 400);
+    assert_eq!(status("/api/v1/dashboard?region=110000").await, 404);
+    assert_eq!(status("/api/v1/dashboard?region=320102").await, 200);
+    assert_eq!(status("/api/v1/dashboard?region=320102&region=320104").await, 400, "a parameter given twice");
+    assert_eq!(status("/api/v1/solutions?xkqz=null").await, 400, "a value outside the documented enum");
+
+    // JSON Schema counts 3.0 as an integer, so the server reads it as one; 3.5 is not.
+    let read = |body: serde_json::Value| {
+        let req = c.post(t.url("/api/v1/notifications/read")).bearer_auth(&officer).json(&body);
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(read(serde_json::json!({ "id": 1.0 })).await, 200);
+    assert_eq!(read(serde_json::json!({ "id": 1.5 })).await, 400);
+}
+
+on_both_stores!(
+    api_lists_are_scoped_and_paged,
+    errors_are_problem_json_in_chinese,
+    health_and_openapi,
+    the_document_is_the_contract
+);
