@@ -8,6 +8,7 @@
 # requirements.txt) into target/api-fuzz-venv; the run itself needs no network.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+ROOT=$PWD
 source scripts/python-tools.sh
 VENV=target/api-fuzz-venv
 python_venv "$VENV" scripts/api-fuzz/requirements.txt
@@ -31,9 +32,10 @@ for who in demo-officer demo-enterprise demo-provider anonymous; do
     auth=(-H "Authorization: Bearer $token")
   fi
   echo "--- schemathesis as $who ($EXAMPLES examples per operation)"
-  if ! "$VENV/bin/st" --config-file scripts/api-fuzz/schemathesis.toml --no-color run \
+  # From the temporary directory: schemathesis keeps its cache in the working directory.
+  if ! (cd "$WORK" && "$ROOT/$VENV/bin/st" --config-file "$ROOT/scripts/api-fuzz/schemathesis.toml" --no-color run \
     "http://127.0.0.1:$PORT/api/openapi.json" --checks all "${auth[@]}" \
-    --max-examples "$EXAMPLES" --seed 20261206 >"$LOGS/$who.txt" 2>&1; then
+    --max-examples "$EXAMPLES" --seed 20261206) >"$LOGS/$who.txt" 2>&1; then
     failed+=("$who")
     sed -n '/= FAILURES =/,$p' "$LOGS/$who.txt"
   fi
