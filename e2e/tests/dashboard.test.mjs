@@ -159,9 +159,9 @@ describe('dashboard (数据看板)', () => {
         assert.equal(r.magic, 'PK', `${tile}: a zip (xlsx) body`);
         assert.ok(r.size > 100);
       }
-      // An unknown tile is refused.
+      // An unknown tile is a malformed request.
       const bad = await page.evaluate(async () => (await fetch('/dashboard/export?tile=nope')).status);
-      assert.equal(bad, 422);
+      assert.equal(bad, 400);
     });
   });
 

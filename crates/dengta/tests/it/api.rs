@@ -237,6 +237,20 @@ async fn the_document_is_the_contract(store: Store) {
     assert_eq!(status("/api/v1/dashboard?region=320102").await, 200);
     assert_eq!(status("/api/v1/dashboard?region=320102&region=320104").await, 400, "a parameter given twice");
     assert_eq!(status("/api/v1/solutions?xkqz=null").await, 400, "a value outside the documented enum");
+    // Every value the document offers is one the server takes.
+    let tiles = doc["paths"]["/api/v1/dashboard/export"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "tile")
+        .unwrap()["schema"]["enum"]
+        .clone();
+    assert_eq!(tiles.as_array().map(Vec::len), Some(5), "{tiles}");
+    for tile in tiles.as_array().unwrap() {
+        let path = format!("/api/v1/dashboard/export?tile={}", tile.as_str().unwrap());
+        let res = c.get(t.url(&path)).bearer_auth(&officer).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+    }
 
     // JSON Schema counts 3.0 as an integer, so the server reads it as one; 3.5 is not.
     let read = |body: serde_json::Value| {

@@ -19,8 +19,14 @@ pub struct DashboardQuery {
     #[schemars(schema_with = "dengta_domain::schema::region")]
     region: Option<String>,
     #[serde(default)]
-    #[schemars(extend("enum" = ["regions", "sub industries", "levels", "months", "money"]))]
+    #[schemars(schema_with = "tile_ids")]
     tile: Option<String>,
+}
+
+/// The dashboard's tiles, as the export knows them.
+fn tile_ids(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let ids: Vec<&str> = crate::app::dashboard::TILES.iter().map(|(id, _)| *id).collect();
+    schemars::json_schema!({ "type": "string", "enum": ids })
 }
 
 /// The dashboard of a region in the caller's subtree: every counter, the drill-down to child
