@@ -27,3 +27,13 @@ start_demo() {
   echo "the server did not answer on port $port" >&2
   return 1
 }
+
+# serve_demo DATABASE_URL PORT: a temporary WORK directory, DB (the URL, or a fresh SQLite file in
+# WORK when empty) and the demo served on PORT from $BIN; everything is removed on exit.
+serve_demo() {
+  WORK=$(mktemp -d)
+  DB="${1:-sqlite://$WORK/demo.db}"
+  SERVER=
+  trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
+  start_demo "$BIN" "$DB" "$2" "$WORK"
+}

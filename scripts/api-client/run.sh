@@ -10,12 +10,8 @@ VENV=target/api-client-venv
 python_venv "$VENV" scripts/api-client/requirements.txt
 
 BIN="${DENGTA_BIN:-target/debug/dengta}"
-WORK=$(mktemp -d)
-DB="${1:-sqlite://$WORK/client.db}"
 PORT="${CLIENT_PORT:-18840}"
-SERVER=
-trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
-start_demo "$BIN" "$DB" "$PORT" "$WORK"
+serve_demo "${1:-}" "$PORT"
 
 curl -sf "http://127.0.0.1:$PORT/api/openapi.json" -o "$WORK/openapi.json"
 # Every schema must be usable: a schema the generator has to drop is a failure here.

@@ -94,30 +94,31 @@ pub fn yes_no(_: &mut SchemaGenerator) -> Schema {
 pub fn flag(_: &mut SchemaGenerator) -> Schema {
     one_of(["true", "false", "1", "0"])
 }
-pub fn size_class(_: &mut SchemaGenerator) -> Schema {
-    one_of(SizeClass::ALL.map(SizeClass::code))
+/// One schema function per coded enum: its codes, from the enum itself.
+macro_rules! code_lists {
+    ($($name:ident => $ty:ty),* $(,)?) => {
+        $(pub fn $name(_: &mut SchemaGenerator) -> Schema {
+            one_of(<$ty>::ALL.map(<$ty>::code))
+        })*
+    };
 }
-pub fn srdi_tier(_: &mut SchemaGenerator) -> Schema {
-    one_of(SrdiTier::ALL.map(SrdiTier::code))
+
+code_lists! {
+    size_class => SizeClass,
+    srdi_tier => SrdiTier,
+    role => Role,
+    enrolment_state => EnrolmentState,
+    enrolment_action => EnrolmentAction,
+    project_action => ProjectAction,
+    acceptance_action => AcceptanceAction,
+    subsidy_state => SubsidyState,
+    provider_state => ProviderState,
+    provider_action => ProviderAction,
+    case_kind => CaseKind,
+    case_action => CaseAction,
+    account_action => AccountAction,
 }
-pub fn role(_: &mut SchemaGenerator) -> Schema {
-    one_of(Role::ALL.map(Role::code))
-}
-pub fn enrolment_state(_: &mut SchemaGenerator) -> Schema {
-    one_of(EnrolmentState::ALL.map(EnrolmentState::code))
-}
-pub fn enrolment_action(_: &mut SchemaGenerator) -> Schema {
-    one_of(EnrolmentAction::ALL.map(EnrolmentAction::code))
-}
-pub fn project_action(_: &mut SchemaGenerator) -> Schema {
-    one_of(ProjectAction::ALL.map(ProjectAction::code))
-}
-pub fn acceptance_action(_: &mut SchemaGenerator) -> Schema {
-    one_of(AcceptanceAction::ALL.map(AcceptanceAction::code))
-}
-pub fn subsidy_state(_: &mut SchemaGenerator) -> Schema {
-    one_of(SubsidyState::ALL.map(SubsidyState::code))
-}
+
 /// The subsidy steps taken through its transitions (payment and reversal have their own calls).
 pub fn subsidy_action(_: &mut SchemaGenerator) -> Schema {
     let steps = SubsidyAction::ALL.into_iter().filter(|a| !matches!(a, SubsidyAction::Pay | SubsidyAction::Reverse));
@@ -127,23 +128,8 @@ pub fn subsidy_action(_: &mut SchemaGenerator) -> Schema {
 pub fn solution_action(_: &mut SchemaGenerator) -> Schema {
     one_of(["submit", "withdraw", "publish", "reject"])
 }
-pub fn provider_state(_: &mut SchemaGenerator) -> Schema {
-    one_of(ProviderState::ALL.map(ProviderState::code))
-}
-pub fn provider_action(_: &mut SchemaGenerator) -> Schema {
-    one_of(ProviderAction::ALL.map(ProviderAction::code))
-}
-pub fn case_kind(_: &mut SchemaGenerator) -> Schema {
-    one_of(CaseKind::ALL.map(CaseKind::code))
-}
-pub fn case_action(_: &mut SchemaGenerator) -> Schema {
-    one_of(CaseAction::ALL.map(CaseAction::code))
-}
 /// The dashboard metrics a region may set a target for.
 pub const TARGET_METRICS: [&str; 5] = ["cloud", "assessed", "level_ge2", "filed", "accepted"];
 pub fn target_metric(_: &mut SchemaGenerator) -> Schema {
     one_of(TARGET_METRICS)
-}
-pub fn account_action(_: &mut SchemaGenerator) -> Schema {
-    one_of(AccountAction::ALL.map(AccountAction::code))
 }

@@ -3,7 +3,7 @@
 
 use dengta::web::routes;
 
-use crate::support::{Store, TestApp, fixture};
+use crate::support::{Store, TestApp, fixture, get};
 
 async fn token_for(t: &TestApp, user: &str) -> String {
     dengta::app::accounts::create_token(&t.app, &dengta::app::Actor::cli(), user, "test").await.unwrap()
@@ -195,18 +195,9 @@ async fn the_document_is_the_contract(store: Store) {
     let op = &doc["paths"]["/api/v1/enterprises/{id}"]["get"]["responses"]["200"]["content"]["application/json"];
     assert_eq!(op["schema"]["$ref"], "#/components/schemas/EnterpriseView", "{op}");
     let view = &schemas["EnterpriseView"];
-    let list: serde_json::Value =
-        c.get(t.url("/api/v1/enterprises")).bearer_auth(&officer).send().await.unwrap().json().await.unwrap();
+    let (_, list) = get(&t, &officer, "/api/v1/enterprises").await;
     let id = list["items"][0]["id"].as_i64().unwrap();
-    let one: serde_json::Value = c
-        .get(t.url(&format!("/api/v1/enterprises/{id}")))
-        .bearer_auth(&officer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, one) = get(&t, &officer, &format!("/api/v1/enterprises/{id}")).await;
     let mut sent: Vec<&String> = one.as_object().unwrap().keys().collect();
     let mut documented: Vec<&String> = view["properties"].as_object().unwrap().keys().collect();
     sent.sort();

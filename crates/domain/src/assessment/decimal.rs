@@ -28,8 +28,8 @@ impl schemars::JsonSchema for Decimal {
             "type": ["integer", "string"],
             "pattern": r"^-?[0-9]{1,12}(\.[0-9]{1,3})?$",
             "maxLength": 17,
-            "minimum": -999_999_999_999_i64,
-            "maximum": 999_999_999_999_i64
+            "minimum": -MAX_WHOLE,
+            "maximum": MAX_WHOLE
         })
     }
 }

@@ -27,6 +27,10 @@ pub async fn integral_numbers(req: Request, next: Next) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, JSON_LIMIT).await else {
         return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
     };
+    // Without a '.', 'e' or 'E' no number in the body is written as a float: nothing to do.
+    if !bytes.iter().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+        return next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    }
     let bytes = match serde_json::from_slice::<Value>(&bytes) {
         Ok(mut v) => {
             if integralise(&mut v) {

@@ -3,6 +3,8 @@
 //! server accepts are one thing: a value the document calls invalid is refused with 400, never
 //! quietly ignored or read as "no filter".
 
+use std::collections::HashSet;
+
 use regex::Regex;
 use serde_json::{Map, Value};
 
@@ -17,7 +19,8 @@ pub struct Param {
 enum Rule {
     Integer { min: Option<i64>, max: Option<i64> },
     Boolean,
-    Text { one_of: Option<Vec<String>>, pattern: Option<Regex>, min_len: Option<usize>, max_len: Option<usize> },
+    // A set: a region parameter's list holds every GB/T 2260 code.
+    Text { one_of: Option<HashSet<String>>, pattern: Option<Regex>, min_len: Option<usize>, max_len: Option<usize> },
 }
 
 impl Param {
@@ -75,9 +78,12 @@ impl Param {
             },
             Rule::Text { one_of, pattern, min_len, max_len } => {
                 if let Some(codes) = one_of
-                    && !codes.iter().any(|c| c == value)
+                    && !codes.contains(value)
                 {
-                    return Err(format!("{name}: one of {}, not “{value}”", codes.join(", ")));
+                    let mut listed: Vec<&str> = codes.iter().map(String::as_str).take(12).collect();
+                    listed.sort_unstable();
+                    let more = if codes.len() > listed.len() { ", …" } else { "" };
+                    return Err(format!("{name}: one of {}{more}, not “{value}”", listed.join(", ")));
                 }
                 let chars = value.chars().count();
                 if min_len.is_some_and(|m| chars < m) || max_len.is_some_and(|m| chars > m) {
