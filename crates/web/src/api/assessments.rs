@@ -11,10 +11,10 @@
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::http::StatusCode;
 use dengta_domain::assessment::Answers;
 use serde::{Deserialize, Serialize};
 
+use super::takes::Created;
 use crate::app::assessments::{self as asm, Pledge};
 use crate::app::{App, AppError};
 use crate::ctx::Ctx;
@@ -56,7 +56,7 @@ pub async fn create(
     State(app): State<App>,
     ctx: Ctx,
     body: Result<Json<AssessBody>, JsonRejection>,
-) -> Result<(StatusCode, Json<Stored>), HttpError> {
+) -> Result<Created<Stored>, HttpError> {
     let Json(b) = body.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
     let pledge = Pledge { confirmed: b.pledge, adjust_reason: &b.adjust_reason };
     let (row, scored) = asm::assess(&app, &ctx.actor(), b.enterprise_id, &b.instrument_id, &b.answers, &pledge).await?;
@@ -76,5 +76,5 @@ pub async fn create(
         report_url,
         result: Some(asm::full_result(inst, scored)),
     };
-    Ok((StatusCode::CREATED, Json(body)))
+    Ok(Created(body))
 }

@@ -3,11 +3,11 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::takes::Created;
 use super::v1::{ListQuery, paged};
 use crate::app::{App, AppError, directory};
 use crate::ctx::Ctx;
@@ -59,11 +59,11 @@ pub async fn create_enterprise(
     State(app): State<App>,
     ctx: Ctx,
     body: Result<Json<crate::app::enterprises::EnterpriseInput>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<directory::EnterpriseView>), HttpError> {
+) -> Result<Created<directory::EnterpriseView>, HttpError> {
     let Json(input) = body.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
     let id = crate::app::enterprises::register(&app, &ctx.actor(), &input).await?;
     let e = directory::get_enterprise(&app, &ctx.actor(), id, false).await?;
-    Ok((StatusCode::CREATED, Json(e)))
+    Ok(Created(e))
 }
 
 /// Bulk cloud reports: each item answers on its own (id or reason).

@@ -63,14 +63,22 @@ pub fn build() -> Value {
                 "503": { "$ref": "#/components/responses/Problem" }
         });
         if d.method == Method::POST {
-            // A POST either creates a record (201) or takes a step on one (200).
-            responses["201"] = json!({ "description": "Created", "content": body });
-            responses["200"] = json!({ "description": "Step taken", "content": body });
-            responses["204"] = json!({ "description": "Done; nothing to return" });
             responses["413"] = json!({ "$ref": "#/components/responses/Problem" });
             responses["415"] = json!({ "$ref": "#/components/responses/Problem" });
-        } else {
-            responses["200"] = json!({ "description": "OK", "content": body });
+        }
+        match takes.status {
+            // The handler's return type names its success status.
+            Some(204) => responses["204"] = json!({ "description": "Done; nothing to return" }),
+            Some(201) => responses["201"] = json!({ "description": "Created", "content": body }),
+            Some(_) => responses["200"] = json!({ "description": "OK", "content": body }),
+            // A response built by hand: a POST either creates a record (201), takes a step on
+            // one (200) or answers nothing (204).
+            None if d.method == Method::POST => {
+                responses["201"] = json!({ "description": "Created", "content": body });
+                responses["200"] = json!({ "description": "Step taken", "content": body });
+                responses["204"] = json!({ "description": "Done; nothing to return" });
+            }
+            None => responses["200"] = json!({ "description": "OK", "content": body }),
         }
         op.insert("responses".into(), responses);
         if d.access != Access::Public {

@@ -24,6 +24,9 @@ pub struct Takes {
     pub headers: Vec<serde_json::Value>,
     /// The success body, when the handler's return type names it (`Json<T>`).
     pub answer: Option<Schema>,
+    /// The success status, when the return type names it: 200 for `Json<T>`, 201 for
+    /// [`Created`], 204 for [`NoContent`].
+    pub status: Option<u16>,
 }
 
 impl Takes {
@@ -93,8 +96,8 @@ impl<T: JsonSchema> Arg for Json<T> {
     }
 }
 
-/// What a handler answers with: the schema of its success body when its type says it
-/// (`Json<T>`, `(StatusCode, Json<T>)`), nothing for a `Response` built by hand.
+/// What a handler answers with: the status and the schema of its success body when its type
+/// says them (`Json<T>`, [`Created<T>`], [`NoContent`]), nothing for a `Response` built by hand.
 pub trait Answer {
     fn describe(_g: &mut SchemaGenerator, _t: &mut Takes) {}
 }
@@ -103,16 +106,41 @@ impl Answer for axum::response::Response {}
 impl<T: JsonSchema> Answer for Json<T> {
     fn describe(g: &mut SchemaGenerator, t: &mut Takes) {
         t.answer = Some(g.subschema_for::<T>());
+        t.status = Some(200);
     }
 }
-impl<T: JsonSchema> Answer for (axum::http::StatusCode, Json<T>) {
+impl<T: JsonSchema> Answer for Created<T> {
     fn describe(g: &mut SchemaGenerator, t: &mut Takes) {
         t.answer = Some(g.subschema_for::<T>());
+        t.status = Some(201);
+    }
+}
+impl Answer for NoContent {
+    fn describe(_g: &mut SchemaGenerator, t: &mut Takes) {
+        t.status = Some(204);
     }
 }
 impl<A: Answer, E> Answer for Result<A, E> {
     fn describe(g: &mut SchemaGenerator, t: &mut Takes) {
         A::describe(g, t);
+    }
+}
+
+/// A record was created: 201 with its JSON.
+pub struct Created<T>(pub T);
+
+impl<T: serde::Serialize> axum::response::IntoResponse for Created<T> {
+    fn into_response(self) -> axum::response::Response {
+        (axum::http::StatusCode::CREATED, Json(self.0)).into_response()
+    }
+}
+
+/// Done, and nothing to say: 204.
+pub struct NoContent;
+
+impl axum::response::IntoResponse for NoContent {
+    fn into_response(self) -> axum::response::Response {
+        axum::http::StatusCode::NO_CONTENT.into_response()
     }
 }
 
