@@ -48,7 +48,11 @@ pub fn router(app: App) -> Router {
     let sec = |name: &'static str, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
     };
-    routes::router()
+    let routes = routes::router();
+    // Test builds hold every JSON answer to its documented schema (see `api::answers`).
+    #[cfg(feature = "check-answers")]
+    let routes = routes.layer(middleware::from_fn(api::answers::check));
+    routes
         .layer(middleware::from_fn_with_state(app.clone(), resolve::resolve))
         .layer(sec("content-security-policy", CSP))
         .layer(sec("x-content-type-options", "nosniff"))

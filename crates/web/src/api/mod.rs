@@ -3,6 +3,8 @@
 pub mod acceptance;
 pub mod account_requests;
 pub mod accounts;
+#[cfg(feature = "check-answers")]
+pub mod answers;
 pub mod assessments;
 pub mod audit;
 pub mod catalogue;
