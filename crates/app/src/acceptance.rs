@@ -417,8 +417,7 @@ pub async fn step(app: &App, actor: &Actor, project_id: i64, s: &Step) -> AppRes
         }
         AcceptanceAction::Reject | AcceptanceAction::Return => {}
     }
-    let to =
-        workflow::transition(from, action, &guard).map_err(|e| AppError::invalid("error.transition", e.to_string()))?;
+    let to = workflow::transition(from, action, &guard).map_err(crate::refused)?;
     change.status = to.code();
     change.decided = matches!(to, AcceptanceState::Accepted | AcceptanceState::Rejected);
     if !store::set_state(&mut tx, id, acc.version, &change).await? {

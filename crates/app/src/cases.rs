@@ -25,6 +25,7 @@ fn in_region(p: &Principal, code: &str) -> bool {
 }
 
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[schemars(extend("required" = ["kind"]))]
 pub struct Nomination {
     #[serde(default)]
     #[schemars(schema_with = "dengta_domain::schema::case_kind")]
@@ -133,8 +134,8 @@ pub async fn step(app: &App, actor: &Actor, id: i64, s: &Step) -> AppResult<Case
     }
     let from = CaseState::parse(&row.status).ok_or_else(|| AppError::Internal(row.status.clone()))?;
     let opinion = s.opinion.trim();
-    let to = workflow::transition(from, action, &CaseGuard { has_reason: !opinion.is_empty() })
-        .map_err(|e| AppError::invalid("error.transition", e.to_string()))?;
+    let to =
+        workflow::transition(from, action, &CaseGuard { has_reason: !opinion.is_empty() }).map_err(crate::refused)?;
     let reviewed = matches!(action, CaseAction::Review | CaseAction::Decline).then_some((opinion, actor.name.as_str()));
     if !store::set_state(&mut tx, id, row.version, to.code(), reviewed, action == CaseAction::Publish).await? {
         return Err(AppError::Conflict("error.stale"));

@@ -207,6 +207,32 @@ impl AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// A workflow's refusal of a step. The record's present state does not allow it: a conflict
+/// with that state (`error.state`, 409 — reload and see where the record stands). A guard
+/// refused it (a reason missing, a 公示 still running): a rule on the request
+/// (`error.transition`, 422).
+pub trait StepRefusal: std::fmt::Display {
+    fn state_conflict(&self) -> bool;
+}
+
+impl StepRefusal for dengta_domain::programme::workflow::TransitionError {
+    fn state_conflict(&self) -> bool {
+        matches!(self, Self::NotAllowed { .. })
+    }
+}
+
+impl StepRefusal for dengta_domain::provider::TransitionError {
+    fn state_conflict(&self) -> bool {
+        matches!(self, Self::NotAllowed { .. })
+    }
+}
+
+/// The error a refused step becomes (see [`StepRefusal`]).
+pub fn refused(e: impl StepRefusal) -> AppError {
+    let key = if e.state_conflict() { "error.state" } else { "error.transition" };
+    AppError::invalid(key, e.to_string())
+}
+
 /// Turns a policy decision into a result: the one bridge from `domain::policy`.
 pub fn check(d: Decision) -> AppResult<()> {
     match d {

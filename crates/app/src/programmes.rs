@@ -274,8 +274,7 @@ async fn apply_step(
         override_reason: overriding,
         has_reason: !reason.is_empty(),
     };
-    let to =
-        workflow::transition(from, action, &guard).map_err(|e| AppError::invalid("error.transition", e.to_string()))?;
+    let to = workflow::transition(from, action, &guard).map_err(crate::refused)?;
     let publicity_ends_at = match action {
         EnrolmentAction::Publicise => Some(now + super::providers::publicity_ms(settings)?),
         _ => row.publicity_ends_at,

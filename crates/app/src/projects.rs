@@ -285,8 +285,7 @@ pub async fn step(app: &App, actor: &Actor, id: i64, s: &Step) -> AppResult<Proj
         milestones_done: !milestones.is_empty() && milestones.iter().all(|m| m.done_at.is_some()),
         has_reason: !reason.is_empty(),
     };
-    let to =
-        workflow::transition(from, action, &guard).map_err(|e| AppError::invalid("error.transition", e.to_string()))?;
+    let to = workflow::transition(from, action, &guard).map_err(crate::refused)?;
     if matches!(action, ProjectAction::SubmitDiagnosis | ProjectAction::ReturnDiagnosis) {
         store::set_diagnosis_submitted(&mut tx, id, docs.diagnosis_submitted).await?;
     }

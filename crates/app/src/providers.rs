@@ -419,8 +419,7 @@ async fn apply_step(
         has_reason: !reason.is_empty(),
         deadline_ms: deadline,
     };
-    let to = lifecycle::transition(from, action, &guard)
-        .map_err(|e| AppError::invalid("error.transition", e.to_string()))?;
+    let to = lifecycle::transition(from, action, &guard).map_err(crate::refused)?;
 
     if action == ProviderAction::StartReview {
         start_review(tx, actor, pr, "admission", experts).await?;
@@ -531,10 +530,8 @@ pub async fn start_evaluation(app: &App, actor: &Actor, id: i64, experts: &[i64]
     let mut tx = app.db.begin().await?;
     let pr = load(&mut tx, p, id, Action::Update).await?;
     if !state_of(&pr)?.in_pool() {
-        return Err(AppError::invalid(
-            "error.transition",
-            ProviderState::parse(&pr.status).map_or("", |s| s.label_zh()),
-        ));
+        // Only a provider in the pool is evaluated: any other state conflicts with the request.
+        return Err(AppError::invalid("error.state", ProviderState::parse(&pr.status).map_or("", |s| s.label_zh())));
     }
     let rid = start_review(&mut tx, actor, &pr, "evaluation", experts).await?;
     tx.commit().await?;
@@ -611,7 +608,7 @@ pub async fn finish_review(app: &App, actor: &Actor, id: i64) -> AppResult<Revie
     } else {
         let from = state_of(&pr)?;
         let to = lifecycle::transition(from, ProviderAction::Evaluate, &Guard { now_ms: now_ms(), ..Guard::default() })
-            .map_err(|e| AppError::invalid("error.transition", e.to_string()))?;
+            .map_err(crate::refused)?;
         store::set_rating(&mut tx, pr.id, combined.hundredths, i64::from(combined.stars)).await?;
         store::add_event(
             &mut tx,

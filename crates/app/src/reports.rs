@@ -30,6 +30,7 @@ pub const FORMAT: &str = "dengta-report/1";
 pub struct Payload {
     #[schemars(extend("const" = FORMAT))]
     pub format: String,
+    #[schemars(schema_with = "dengta_domain::schema::region")]
     pub region_code: String,
     pub region_name: String,
     pub generated_at: i64,

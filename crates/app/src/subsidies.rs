@@ -468,8 +468,7 @@ async fn apply_step(
         open_flags: u32::try_from(db::acceptance::open_flags(tx, s.project_id).await?).unwrap_or(u32::MAX),
         has_reason: !reason.is_empty(),
     };
-    let to =
-        workflow::transition(from, action, &guard).map_err(|e| AppError::invalid("error.transition", e.to_string()))?;
+    let to = workflow::transition(from, action, &guard).map_err(crate::refused)?;
     let key = pool_key(&s.programme_id, &s.pool_id);
     let amount = Fen(s.amount_fen);
     let movement = match (action, from) {
@@ -635,8 +634,7 @@ async fn pay_once(
     super::duties::take(&mut tx, actor, Duty::SubsidyPay, &[("subsidy", s.id), ("project", s.project_id)]).await?;
     let from = SubsidyState::parse(&s.status).ok_or_else(|| AppError::Internal(s.status.clone()))?;
     let guard = SubsidyGuard { now_ms: now_ms(), ..Default::default() };
-    let to = workflow::transition(from, SubsidyAction::Pay, &guard)
-        .map_err(|e| AppError::invalid("error.transition", e.to_string()))?;
+    let to = workflow::transition(from, SubsidyAction::Pay, &guard).map_err(crate::refused)?;
     let acc = db::acceptance::of_project(&mut tx, s.project_id).await?;
     let bank = acc.map(|a| a.bank_account).unwrap_or_default();
     let pool = pool_key(&s.programme_id, &s.pool_id);
@@ -686,14 +684,14 @@ pub async fn reverse(app: &App, actor: &Actor, payment_id: i64, reason: &str) ->
     let (s, _) = load_for_officer(&mut tx, p, pay.subsidy_id).await?;
     let pstate = PaymentState::parse(&pay.status).ok_or_else(|| AppError::Internal(pay.status.clone()))?;
     workflow::transition(pstate, PaymentAction::Reverse, &PaymentGuard { has_reason: !reason.is_empty() })
-        .map_err(|e| AppError::invalid("error.transition", e.to_string()))?;
+        .map_err(crate::refused)?;
     let from = SubsidyState::parse(&s.status).ok_or_else(|| AppError::Internal(s.status.clone()))?;
     let to = workflow::transition(
         from,
         SubsidyAction::Reverse,
         &SubsidyGuard { now_ms: now_ms(), has_reason: true, ..Default::default() },
     )
-    .map_err(|e| AppError::invalid("error.transition", e.to_string()))?;
+    .map_err(crate::refused)?;
     let original = ledger::transfer(&mut tx, pay.transfer_id).await?.ok_or(AppError::NotFound)?;
     let legs = ledger::legs(&mut tx, original.id).await?;
     let t = Transfer {

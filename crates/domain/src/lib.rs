@@ -9,6 +9,7 @@ pub mod assessment;
 pub mod audit;
 pub mod catalogue;
 pub mod chart;
+mod coded_schemas;
 pub mod codes;
 pub mod dashboard;
 pub mod disclosure;

@@ -28,7 +28,7 @@ pub const KEY: &str = r"^[0-9]{0,18}$";
 /// A calendar day.
 pub const DATE: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 
-fn one_of(codes: impl IntoIterator<Item = &'static str>) -> Schema {
+pub(crate) fn one_of(codes: impl IntoIterator<Item = &'static str>) -> Schema {
     let codes: Vec<&str> = codes.into_iter().collect();
     json_schema!({ "type": "string", "enum": codes })
 }
@@ -86,6 +86,10 @@ pub fn key(_: &mut SchemaGenerator) -> Schema {
 pub fn date(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "type": "string", "pattern": DATE, "format": "date", "minLength": 10, "maxLength": 10 })
 }
+/// One or more GB/T 4754 codes.
+pub fn industry_codes(g: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "array", "items": industry(g), "minItems": 1 })
+}
 /// A yes/no filter.
 pub fn yes_no(_: &mut SchemaGenerator) -> Schema {
     one_of(["yes", "no"])
@@ -132,59 +136,4 @@ pub fn solution_action(_: &mut SchemaGenerator) -> Schema {
 pub const TARGET_METRICS: [&str; 5] = ["cloud", "assessed", "level_ge2", "filed", "accepted"];
 pub fn target_metric(_: &mut SchemaGenerator) -> Schema {
     one_of(TARGET_METRICS)
-}
-
-/// The coded enums as they appear in answers: each serialises as its `code` (the enums' own
-/// tests check serde and code agree), so its schema is that closed list, under the enum's name.
-macro_rules! coded_schemas {
-    ($($ty:path),* $(,)?) => {
-        $(impl JsonSchema for $ty {
-            fn schema_name() -> Cow<'static, str> {
-                stringify!($ty).rsplit("::").next().unwrap_or(stringify!($ty)).trim().into()
-            }
-            fn json_schema(_: &mut SchemaGenerator) -> Schema {
-                one_of(<$ty>::ALL.map(<$ty>::code))
-            }
-        })*
-    };
-}
-
-coded_schemas! {
-    crate::enterprise::size_class::SizeClass,
-    crate::enterprise::profile::SrdiTier,
-    crate::enterprise::profile::CreditKind,
-    crate::enterprise::cloud::CloudLayer,
-    crate::enterprise::cloud::CloudCategory,
-    crate::enterprise::cloud::CloudStatus,
-    crate::role::Role,
-    crate::provider::ProviderKind,
-    crate::provider::lifecycle::ProviderState,
-    crate::provider::lifecycle::ProviderAction,
-    crate::programme::cases::CaseKind,
-    crate::programme::cases::CaseState,
-    crate::programme::cases::CaseAction,
-    crate::programme::eligibility::EligibilityRule,
-    crate::programme::rules::ProgrammeLevel,
-    crate::programme::rules::PoolPurpose,
-    crate::programme::rules::InstalmentStage,
-    crate::programme::rules::DatedStep,
-    crate::programme::rules::PoolOrder,
-    crate::programme::workflow::ObjectionState,
-    crate::programme::workflow::ObjectionAction,
-    crate::programme::workflow::ProjectState,
-    crate::programme::workflow::ProjectAction,
-    crate::programme::workflow::ProjectActor,
-    crate::programme::workflow::EnrolmentState,
-    crate::programme::workflow::EnrolmentAction,
-    crate::programme::workflow::EnrolmentActor,
-    crate::programme::acceptance::SubsidyState,
-    crate::programme::acceptance::SubsidyAction,
-    crate::programme::acceptance::PaymentState,
-    crate::programme::acceptance::PaymentAction,
-    crate::programme::acceptance::AcceptanceState,
-    crate::programme::acceptance::AcceptanceAction,
-    crate::programme::acceptance::AcceptanceActor,
-    crate::integrity::FlagKind,
-    crate::duties::AccountAction,
-    crate::provider::rubric::CombineRule,
 }

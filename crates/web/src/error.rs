@@ -32,6 +32,8 @@ impl From<&AppError> for Problem {
             AppError::Invalid { key: "error.bad_request", detail } => {
                 p(StatusCode::BAD_REQUEST, "error.bad_request", detail.clone())
             }
+            // A step the record's present state does not allow conflicts with that state.
+            AppError::Invalid { key: "error.state", detail } => p(StatusCode::CONFLICT, "error.state", detail.clone()),
             AppError::Invalid { key, detail } => p(StatusCode::UNPROCESSABLE_ENTITY, key, detail.clone()),
             AppError::Conflict(key) => p(StatusCode::CONFLICT, key, String::new()),
             AppError::Db(DbError::Conflict(_) | DbError::Stale) => {

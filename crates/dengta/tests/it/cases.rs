@@ -54,7 +54,7 @@ async fn nominate_review_publish_revoke(store: Store) {
     assert_eq!(post(&t, &officer, &path, json!({"action": "revoke"})).await.0, 422);
     assert_eq!(post(&t, &officer, &path, json!({"action": "revoke", "opinion": "成效数据有误"})).await.0, 200);
     assert!(public(&t, "lighthouse").await["items"].as_array().unwrap().is_empty(), "revoked cases leave the portal");
-    assert_eq!(post(&t, &officer, &path, json!({"action": "publish"})).await.0, 422, "revoked is final");
+    assert_eq!(post(&t, &officer, &path, json!({"action": "publish"})).await.0, 409, "revoked is final");
 }
 
 on_both_stores!(nominate_review_publish_revoke);

@@ -4,6 +4,7 @@
 //! `dengta serve` killed with SIGKILL under mixed writes loses no acknowledged write, a full
 //! disk during an upload or an import leaves nothing half-written.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -362,11 +363,11 @@ async fn write_until_killed(
     project: i64,
     enterprise: i64,
     round: usize,
+    acked: Arc<Mutex<Vec<Acked>>>,
 ) -> Vec<Acked> {
     let [officer, ent, provider] = tokens;
     let answers: serde_json::Value =
         serde_json::from_str(include_str!("../../../../data/demo-assessment.json")).unwrap();
-    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut tasks = Vec::new();
     for kind in 0..4 {
         let (base, officer, ent, provider, answers, acked) =
@@ -455,8 +456,17 @@ async fn kill_9_loses_no_acknowledged_write(store: Store) {
             .unwrap();
         let enterprise =
             db.scalar("SELECT enterprise_id FROM users WHERE username = 'demo-enterprise'", vec![]).await.unwrap();
-        let writes = tokio::spawn(write_until_killed(base.clone(), tokens, project, enterprise, round));
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let acked = Arc::new(Mutex::new(Vec::new()));
+        let writes = tokio::spawn(write_until_killed(base.clone(), tokens, project, enterprise, round, acked.clone()));
+        // Kill in the middle of the load: once some writes are acknowledged (however slow the
+        // machine), and a little later, while more are in flight.
+        for _ in 0..600 {
+            if acked.lock().unwrap().len() > 4 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         let acked = writes.await.unwrap();

@@ -304,7 +304,7 @@ async fn acceptance_to_payment(store: Store) {
 
     // 公示 first; approval waits for the period, the objection and the flags.
     let sp = format!("/api/v1/subsidies/{sid}/transitions");
-    assert_eq!(post(&t, &approver, &sp, json!({"action": "approve"})).await.0, 422);
+    assert_eq!(post(&t, &approver, &sp, json!({"action": "approve"})).await.0, 409, "approval comes after 公示");
     assert_eq!(post(&t, &city, &sp, json!({"action": "publicise"})).await.0, 200);
     let v: Value = reqwest::get(t.url("/api/v1/public/subsidies")).await.unwrap().json().await.unwrap();
     let s = 200;
@@ -374,8 +374,8 @@ async fn acceptance_to_payment(store: Store) {
     assert_eq!(posted, 1, "posted exactly once");
     // Another key for the same subsidy is refused (already paid); the same key with another body too.
     let pay = format!("/api/v1/subsidies/{sid}/payments");
-    let (s, _) = post(&t, &payer, &pay, json!({"idempotency_key": "pay-2026-0002"})).await;
-    assert_eq!(s, 422);
+    let (s, v) = post(&t, &payer, &pay, json!({"idempotency_key": "pay-2026-0002"})).await;
+    assert_eq!((s, v["code"].as_str()), (409, Some("error.state")), "a paid subsidy is not paid again: {v}");
     let (s, _) = post(&t, &payer, &pay, json!({"idempotency_key": "pay-2026-0001", "voucher": "PZ-9999"})).await;
     assert_eq!(s, 409);
     reconciled(&t, &city).await;
@@ -386,7 +386,7 @@ async fn acceptance_to_payment(store: Store) {
     assert_eq!(post(&t, &city, &rev, json!({"payment_id": pid})).await.0, 422);
     let (s, v) = post(&t, &city, &rev, json!({"payment_id": pid, "reason": "收款账户户名不符，银行退回"})).await;
     assert_eq!(s, 200, "{v}");
-    assert_eq!(post(&t, &city, &rev, json!({"payment_id": pid, "reason": "again"})).await.0, 422);
+    assert_eq!(post(&t, &city, &rev, json!({"payment_id": pid, "reason": "again"})).await.0, 409, "reversed once");
     let (s, v) = get(&t, &enterprise, &format!("/api/v1/subsidies/{sid}")).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["state"], "approved");

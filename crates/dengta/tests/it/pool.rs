@@ -354,7 +354,7 @@ async fn lifecycle_with_sanctions_and_appeal(store: Store) {
     );
     // Steps not allowed from a state are refused and change nothing.
     let (s, _) = post(&t, &officer, &path, step("publicise", json!({}))).await;
-    assert_eq!(s, 422);
+    assert_eq!(s, 409, "a step the state does not allow conflicts with it");
     assert_eq!(state(&t, &officer, id).await, "active");
     // Stars come from a periodic evaluation review.
     assert_eq!(post(&t, &officer, &path, step("evaluate", json!({}))).await.0, 422);

@@ -82,7 +82,7 @@ async fn enrolment_from_application_to_listing(store: Store) {
     let path = format!("/api/v1/enrolments/{id}/transitions");
     // The city cannot skip the district's review; the enterprise cannot review itself.
     let (s, v) = post(&t, &city, &path, json!({"action": "city_approve"})).await;
-    assert_eq!(s, 422, "{v}");
+    assert_eq!((s, v["code"].as_str()), (409, Some("error.state")), "{v}");
     assert_eq!(post(&t, &enterprise, &path, json!({"action": "district_approve"})).await.0, 403);
     // The district reviews first; the city approves; 公示.
     let (s, v) = post(&t, &district, &path, json!({"action": "district_approve"})).await;
@@ -239,7 +239,7 @@ async fn failed_rules_are_named_and_overrides_flagged(store: Store) {
         200
     );
     assert_eq!(state(&t, &city, qh_id).await, "rejected");
-    assert_eq!(post(&t, &city, &qh_path, json!({"action": "city_approve", "reason": "x"})).await.0, 422);
+    assert_eq!(post(&t, &city, &qh_path, json!({"action": "city_approve", "reason": "x"})).await.0, 409);
     // Scope: an enterprise user sees only its own; another district sees nothing of 江宁.
     assert_eq!(get(&t, &qh, &format!("/api/v1/enrolments/{id}")).await.0, 404);
     let xuanwu = token(&t, "demo-district").await;

@@ -37,9 +37,17 @@ pub async fn pools(State(app): State<App>, ctx: Ctx, Query(q): Query<PoolQuery>)
 #[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct NewAllocation {
     #[serde(default)]
+    #[schemars(schema_with = "programme_ids")]
     programme_id: String,
     #[serde(flatten)]
     allocation: Allocation,
+}
+
+/// The programmes this server has loaded, by id.
+fn programme_ids(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let ids: Vec<String> = crate::app::programmes::programmes()
+        .map_or_else(|_| Vec::new(), |ps| ps.iter().map(|p| p.id().to_owned()).collect());
+    schemars::json_schema!({ "type": "string", "enum": ids })
 }
 
 pub async fn allocate(

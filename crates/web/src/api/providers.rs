@@ -80,8 +80,16 @@ pub async fn transition(
 
 #[derive(Deserialize, schemars::JsonSchema)]
 pub struct Experts {
+    /// The experts' user ids: at least as many as the rubric asks for.
     #[serde(default)]
+    #[schemars(schema_with = "experts_schema")]
     experts: Vec<i64>,
+}
+
+/// As many distinct experts as the published rubric needs.
+fn experts_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let min = pool::rubric().map_or(1, |r| r.min_experts());
+    schemars::json_schema!({ "type": "array", "items": { "type": "integer", "format": "int64" }, "minItems": min, "uniqueItems": true })
 }
 
 pub async fn start_evaluation(
@@ -203,9 +211,13 @@ pub async fn sub_industries(State(app): State<App>, ctx: Ctx) -> Result<Response
 
 #[derive(Deserialize, schemars::JsonSchema)]
 pub struct NewSubIndustry {
+    /// The name, at most 50 characters (spaces around it do not count).
     #[serde(default)]
+    #[schemars(length(min = 1, max = 50), regex(pattern = r"\S"))]
     name: String,
+    /// The GB/T 4754 codes it covers.
     #[serde(default)]
+    #[schemars(schema_with = "dengta_domain::schema::industry_codes")]
     codes: Vec<String>,
 }
 
