@@ -29,6 +29,7 @@ pub fn size_rules() -> AppResult<&'static SizeRules> {
 /// What a person types into the registration or edit form.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[schemars(extend("required" = ["uscc", "name", "industry"]))]
+#[schemars(example = enterprise_example())]
 pub struct EnterpriseInput {
     #[serde(default)]
     #[schemars(schema_with = "dengta_domain::schema::uscc")]
@@ -56,6 +57,14 @@ pub struct EnterpriseInput {
     pub above_scale: Option<String>,
     #[serde(default)]
     pub srdi_tier: String,
+}
+
+/// A registration as the document shows it (the demo city's first enterprise).
+fn enterprise_example() -> serde_json::Value {
+    serde_json::json!({
+        "uscc": "91320102MA1X2Y3B1X", "name": "南京玄武精密机械有限公司", "region": "320102",
+        "industry": "C3484", "legal_rep": "张伟", "contact_phone": "13912345678"
+    })
 }
 
 fn opt(s: &str) -> Option<String> {

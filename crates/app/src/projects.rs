@@ -51,6 +51,7 @@ async fn load(c: &mut impl Conn, p: &Principal, id: i64) -> AppResult<(ProjectRo
 
 /// The enterprise starts a project under its listed enrolment, with a provider from the pool.
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[schemars(example = serde_json::json!({ "enrolment_id": 12, "provider_id": 3, "title": "设备联网与生产管理系统改造" }))]
 pub struct NewProject {
     #[serde(default)]
     pub enrolment_id: i64,

@@ -118,4 +118,22 @@ mod tests {
         assert!(operation("/api/v1/no-such-thing", "GET").is_none());
         assert!(operation("/api/v1/enterprises/42/extra", "GET").is_none());
     }
+
+    #[test]
+    fn every_example_in_the_document_is_valid() {
+        let doc = super::super::openapi::build();
+        let components = &doc["components"];
+        let mut seen = 0;
+        for (name, schema) in components["schemas"].as_object().expect("schemas") {
+            for example in schema["examples"].as_array().into_iter().flatten() {
+                let rooted =
+                    json!({ "allOf": [{ "$ref": format!("#/components/schemas/{name}") }], "components": components });
+                let v = jsonschema::validator_for(&rooted).expect("a schema");
+                let errors: Vec<String> = v.iter_errors(example).map(|e| e.to_string()).collect();
+                assert!(errors.is_empty(), "the example of {name} is not valid: {errors:?}");
+                seen += 1;
+            }
+        }
+        assert!(seen >= 3, "the main flows' requests carry examples ({seen} found)");
+    }
 }

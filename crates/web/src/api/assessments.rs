@@ -39,6 +39,7 @@ pub struct Stored {
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(example = assess_example())]
 pub struct AssessBody {
     enterprise_id: i64,
     #[serde(default)]
@@ -50,6 +51,13 @@ pub struct AssessBody {
     pledge: bool,
     #[serde(default)]
     adjust_reason: String,
+}
+
+/// An assessment as the document shows it: the demo enterprise's answers to the 2024 instrument.
+fn assess_example() -> serde_json::Value {
+    let answers: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../data/demo-assessment.json")).unwrap_or_default();
+    serde_json::json!({ "enterprise_id": 1, "instrument_id": "mfg-2024", "answers": answers, "pledge": true })
 }
 
 pub async fn create(
