@@ -20,10 +20,14 @@ use crate::db::programmes::{self as store, EnrolmentRow, StepRow};
 use crate::db::{self, Conn};
 
 static PROGRAMMES: LazyLock<Result<Vec<(Programme, &'static str)>, String>> = LazyLock::new(|| {
-    dengta_domain::programme::rules::BUILTIN_FILES
+    let all: Vec<(Programme, &'static str)> = dengta_domain::programme::rules::BUILTIN_FILES
         .iter()
         .map(|(_, text)| Programme::from_toml(text).map(|p| (p, *text)).map_err(|e| e.to_string()))
-        .collect()
+        .collect::<Result<_, _>>()?;
+    // Across the files: no city joins a batch that excludes the batch it already ran.
+    let batches = dengta_domain::programme::rules::Batches::builtin().map_err(|e| e.to_string())?;
+    batches.check(&all.iter().map(|(p, _)| p).collect::<Vec<_>>()).map_err(|e| e.to_string())?;
+    Ok(all)
 });
 
 pub fn programmes() -> AppResult<Vec<&'static Programme>> {

@@ -33,7 +33,17 @@ pub struct ProgrammeView {
 impl ProgrammeView {
     pub fn window(&self) -> String {
         let (a, b) = self.p.window();
-        format!("{a} — {b}")
+        match self.p.plan_approved() {
+            Some(approved) => format!("{a} — {b}（自方案批复之日 {approved} 起算）"),
+            None => format!("{a} — {b}"),
+        }
+    }
+    /// The batch by its name and document when it is one of the national city-pilot batches.
+    pub fn batch(&self) -> String {
+        let known = dengta_domain::programme::rules::Batches::builtin().ok().and_then(|all| {
+            all.get(self.p.batch()).map(|b| format!("{}（{}，{}）", self.p.batch(), b.name, b.document))
+        });
+        known.unwrap_or_else(|| self.p.batch().to_owned())
     }
     pub fn subsidy(&self) -> String {
         let s = self.p.subsidy();

@@ -29,18 +29,24 @@ fn line_note(line: &Option<usize>) -> String {
     line.map_or_else(|| "位置不明".to_owned(), |l| format!("第{l}行"))
 }
 
-fn invalid(place: impl Into<String>, problem: impl Into<String>) -> RulesError {
+pub(super) fn invalid(place: impl Into<String>, problem: impl Into<String>) -> RulesError {
     RulesError::Invalid { place: place.into(), problem: problem.into() }
 }
 
 impl Programme {
-    /// Parses and validates a programme file; errors name the field in Chinese.
+    /// Parses and validates a programme file against the shipped batches; errors name the
+    /// field in Chinese.
     pub fn from_toml(text: &str) -> Result<Programme, RulesError> {
+        Programme::from_toml_with(text, &Batches::builtin()?)
+    }
+
+    /// Parses and validates a programme file against the given batches.
+    pub fn from_toml_with(text: &str, batches: &Batches) -> Result<Programme, RulesError> {
         let raw: RawProgramme = toml::from_str(text).map_err(|e| RulesError::Parse {
             line: e.span().map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1),
             message: e.message().trim().to_owned(),
         })?;
-        raw.validate(fingerprint(text))
+        raw.validate(fingerprint(text), batches)
     }
 
     /// The programmes shipped in the binary; fails if any is invalid or two share an id and version.
@@ -54,6 +60,7 @@ impl Programme {
             }
             out.push(p);
         }
+        Batches::builtin()?.check(&out.iter().collect::<Vec<_>>())?;
         Ok(out)
     }
 }
@@ -68,13 +75,13 @@ fn fingerprint(text: &str) -> String {
 /// A date written as a TOML string ("2024-10-18") or a bare TOML date (2024-10-18).
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum RawDate {
+pub(super) enum RawDate {
     Text(String),
     Toml(toml::value::Datetime),
 }
 
 impl RawDate {
-    fn resolve(&self, place: &str) -> Result<Date, RulesError> {
+    pub(super) fn resolve(&self, place: &str) -> Result<Date, RulesError> {
         let text = match self {
             RawDate::Text(s) => s.clone(),
             RawDate::Toml(dt) => match (dt.date, dt.time, dt.offset) {
@@ -116,8 +123,14 @@ struct RawProgramme {
     level: ProgrammeLevel,
     region: String,
     batch: String,
-    window_start: RawDate,
-    window_end: RawDate,
+    /// A batch whose window counts from each city's plan approval: that date (the window
+    /// follows from it). Otherwise the window's own first and last day.
+    #[serde(default)]
+    plan_approved: Option<RawDate>,
+    #[serde(default)]
+    window_start: Option<RawDate>,
+    #[serde(default)]
+    window_end: Option<RawDate>,
     #[serde(default)]
     completion_months: Option<u32>,
     min_enterprise_share_pct: u32,
@@ -290,7 +303,7 @@ fn cap_of(
 }
 
 impl RawProgramme {
-    fn validate(self, fingerprint: String) -> Result<Programme, RulesError> {
+    fn validate(self, fingerprint: String, batches: &Batches) -> Result<Programme, RulesError> {
         if !check_id(&self.id) {
             return Err(invalid("规则标识（id）", format!("应为小写字母、数字和连字符，收到“{}”", self.id)));
         }
@@ -309,8 +322,35 @@ impl RawProgramme {
         if batch.is_empty() {
             return Err(invalid("批次（batch）", "不能为空"));
         }
-        let start = self.window_start.resolve("实施期起始日（window_start）")?;
-        let end = self.window_end.resolve("实施期截止日（window_end）")?;
+        let known = batches.get(&batch);
+        if self.level == ProgrammeLevel::City && known.is_none() {
+            let ids: Vec<&str> = batches.all().iter().map(|b| b.id.as_str()).collect();
+            return Err(invalid("批次（batch）", format!("城市试点的批次应为 {} 之一，收到“{batch}”", ids.join("、"))));
+        }
+        let plan_approved =
+            self.plan_approved.as_ref().map(|d| d.resolve("方案批复日期（plan_approved）")).transpose()?;
+        let (start, end) = match (known, plan_approved, &self.window_start, &self.window_end) {
+            (_, Some(_), Some(_), _) | (_, Some(_), _, Some(_)) => {
+                return Err(invalid("实施期（window_start、window_end）", "已由方案批复日期推算，不要另填"));
+            }
+            (Some(b), Some(approved), None, None) => Batches::window(b, approved),
+            (None, Some(_), None, None) => {
+                return Err(invalid(
+                    "方案批复日期（plan_approved）",
+                    format!("批次“{batch}”未规定实施年限，请直接填写实施期"),
+                ));
+            }
+            (Some(b), None, _, _) if b.window_from_plan_approval => {
+                return Err(invalid(
+                    "方案批复日期（plan_approved）",
+                    format!("{}的实施期自方案批复之日起算（{}），请填写批复日期", b.name, b.document),
+                ));
+            }
+            (_, None, Some(s), Some(e)) => {
+                (s.resolve("实施期起始日（window_start）")?, e.resolve("实施期截止日（window_end）")?)
+            }
+            (_, None, _, _) => return Err(invalid("实施期（window_start、window_end）", "起止日期都要填写")),
+        };
         if start > end {
             return Err(invalid("实施期截止日（window_end）", format!("{end} 早于起始日 {start}")));
         }
@@ -364,6 +404,7 @@ impl RawProgramme {
             level: self.level,
             region,
             batch,
+            plan_approved,
             window: (start, end),
             sub_industries,
             targets: self.targets,

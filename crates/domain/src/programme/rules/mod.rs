@@ -9,11 +9,13 @@
 //! `kinds` holds the coded enums, `parts` the rule parts, `model` the validated [`Programme`] and
 //! its accessors, `load` the file format and its validation.
 
+mod batches;
 mod kinds;
 mod load;
 mod model;
 mod parts;
 
+pub use batches::{BUILTIN_BATCHES, Batch, Batches};
 pub use kinds::*;
 pub use load::RulesError;
 pub use model::*;

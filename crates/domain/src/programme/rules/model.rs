@@ -17,6 +17,8 @@ pub struct Programme {
     pub(super) level: ProgrammeLevel,
     pub(super) region: RegionCode,
     pub(super) batch: String,
+    /// When the city's plan was approved, for a batch whose window counts from it.
+    pub(super) plan_approved: Option<Date>,
     pub(super) window: (Date, Date),
     pub(super) sub_industries: Vec<SubIndustryRule>,
     pub(super) targets: Targets,
@@ -68,6 +70,11 @@ impl Programme {
     /// e.g. "2024".
     pub fn batch(&self) -> &str {
         &self.batch
+    }
+
+    /// The approval of the city's plan, where the batch counts the window from it.
+    pub fn plan_approved(&self) -> Option<Date> {
+        self.plan_approved
     }
 
     /// First and last day of the eligible window, inclusive.
