@@ -20,6 +20,7 @@ use super::{App, AppError, AppResult};
 use crate::db::dashboard::{self as store, ENTERPRISE, Facts, PROJECT};
 use crate::db::{self, Conn};
 use dengta_db::args;
+use dengta_domain::enterprise::profile::SrdiTier;
 
 fn month_of(ms: i64) -> String {
     let d = Date::from_unix_ms_beijing(ms);
@@ -43,6 +44,7 @@ struct EnterpriseSource {
     above_scale: bool,
     cloud_verified: bool,
     created_at: i64,
+    srdi_tier: String,
 }
 
 /// The latest submitted self-assessment as the dashboards need it: its level and its result.
@@ -65,11 +67,13 @@ fn enterprise_facts(e: &EnterpriseSource, latest: Option<&Latest>) -> Enterprise
         cloud: e.cloud_verified,
         division: e.industry_code.chars().take(3).collect(),
         gaps: gaps_of(result),
+        // 专精特新: the provincial 专精特新 SMEs and the national 小巨人 (not the 创新型 tier below).
+        srdi: matches!(SrdiTier::from_code(&e.srdi_tier), Some(SrdiTier::Srdi | SrdiTier::LittleGiant)),
     }
 }
 
 const ENTERPRISE_SOURCE: &str =
-    "SELECT id, region_code, industry_code, above_scale, cloud_verified, created_at FROM enterprises";
+    "SELECT id, region_code, industry_code, above_scale, cloud_verified, created_at, srdi_tier FROM enterprises";
 
 async fn enterprise_from_records(c: &mut impl Conn, id: i64) -> AppResult<Option<EnterpriseFacts>> {
     let Some(e): Option<EnterpriseSource> =

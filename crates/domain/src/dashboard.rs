@@ -32,6 +32,9 @@ pub struct EnterpriseFacts {
     /// Scenes rated below 二级 in its latest submitted self-assessment: where it needs solutions.
     #[serde(default)]
     pub gaps: Vec<String>,
+    /// A 专精特新 enterprise (any tier): the 2025–27 plan wants every one transformed.
+    #[serde(default)]
+    pub srdi: bool,
 }
 
 /// One transformation project as the dashboards count it.
@@ -78,6 +81,12 @@ pub fn enterprise_contributions(f: &EnterpriseFacts) -> BTreeMap<String, i64> {
     }
     if f.cloud {
         add(&mut out, "cloud".into(), 1);
+    }
+    if f.srdi {
+        add(&mut out, "srdi".into(), 1);
+        if ge2 {
+            add(&mut out, "srdi_ge2".into(), 1);
+        }
     }
     for scene in &f.gaps {
         add(&mut out, format!("gap:{scene}:{}", f.division), 1);
@@ -273,6 +282,8 @@ mod tests {
                     proptest::collection::vec(0usize..3, 0..3),
                 )
                     .prop_map(|(r, level, above_scale, cloud, sub, gaps)| EnterpriseFacts {
+                        // 专精特新 follows the region index so both values occur.
+                        srdi: r == 1,
                         region_code: ["320102", "320104", "320205"][r].into(),
                         registered_month: "2026-11".into(),
                         sub_industry: sub.map(|s| ["智能装备", "电子信息"][s].into()),
