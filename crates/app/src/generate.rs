@@ -175,6 +175,12 @@ pub async fn generate(database: &Db, spec: Spec, progress: impl Fn(u64)) -> AppR
             let above_scale = rng.chance(15);
             let cloud = rng.chance(30);
             let created = now - rng.below(730) as i64 * DAY - rng.below(DAY as u64) as i64;
+            // 专精特新: about one in five 规上 enterprises and a few others, a third of them 小巨人.
+            let srdi = if rng.chance(if above_scale { 20 } else { 3 }) {
+                *rng.pick(&["srdi", "srdi", "little_giant"])
+            } else {
+                "none"
+            };
             rows.push(vec![
                 Arg::I64(id),
                 Arg::Str(uscc.as_str().to_owned()),
@@ -184,6 +190,7 @@ pub async fn generate(database: &Db, spec: Spec, progress: impl Fn(u64)) -> AppR
                 Arg::Bool(above_scale),
                 Arg::Bool(cloud),
                 Arg::I64(created),
+                Arg::Str(srdi.to_owned()),
             ]);
             if rng.chance(assessed_pct) {
                 let mut answers = base.clone();
@@ -249,16 +256,16 @@ async fn insert_enterprises(c: &mut impl Conn, rows: Vec<Vec<Arg>>) -> AppResult
         let chunk: Vec<Vec<Arg>> = it.by_ref().take(per).collect();
         let mut sql = String::from(
             "INSERT INTO enterprises (id, uscc, name, region_code, industry_code, above_scale, cloud_verified, created_at, \
-             updated_at, pi_collected_at, is_demo) VALUES ",
+             updated_at, pi_collected_at, is_demo, srdi_tier) VALUES ",
         );
-        let mut args = Vec::with_capacity(chunk.len() * 8);
+        let mut args = Vec::with_capacity(chunk.len() * 9);
         for (i, row) in chunk.into_iter().enumerate() {
             if i > 0 {
                 sql.push_str(", ");
             }
-            let b = i * 8;
+            let b = i * 9;
             sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, FALSE)",
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, FALSE, ${})",
                 b + 1,
                 b + 2,
                 b + 3,
@@ -268,7 +275,8 @@ async fn insert_enterprises(c: &mut impl Conn, rows: Vec<Vec<Arg>>) -> AppResult
                 b + 7,
                 b + 8,
                 b + 8,
-                b + 8
+                b + 8,
+                b + 9
             ));
             args.extend(row);
         }

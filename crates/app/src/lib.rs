@@ -19,6 +19,7 @@ pub mod demo;
 pub mod directory;
 pub mod duties;
 pub mod enterprises;
+pub mod evaluation;
 pub mod export;
 pub mod files;
 pub mod front;

@@ -113,7 +113,10 @@ impl IndicatorSet {
                     target_pct: match r.target {
                         Some(t @ 1..=100) => t,
                         other => {
-                            return Err(invalid(place("目标（target）"), format!("应为1至100的百分数，收到 {other:?}")));
+                            return Err(invalid(
+                                place("目标（target）"),
+                                format!("应为1至100的百分数，收到 {other:?}"),
+                            ));
                         }
                     },
                 },
@@ -192,7 +195,7 @@ fn pct(num: i64, den: i64) -> Option<f64> {
 }
 
 /// What one indicator came to.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     pub id: String,
     pub name: String,
@@ -212,7 +215,7 @@ pub struct Finding {
     pub sub_industries: Vec<SubFinding>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SubFinding {
     pub name: String,
     pub value: Option<f64>,
@@ -221,7 +224,7 @@ pub struct SubFinding {
 }
 
 /// The whole evaluation of a region.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Evaluation {
     /// The indicator set it was read against, e.g. "city-evaluation v1".
     pub rule: String,

@@ -41,6 +41,7 @@ mod dashboard;
 mod demo;
 mod duties;
 mod enterprise_file;
+mod evaluation;
 mod faults;
 mod forms;
 mod generate;

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod dashboard;
 pub mod directory;
+pub mod evaluation;
 pub mod health;
 pub mod integral;
 pub mod integrity;

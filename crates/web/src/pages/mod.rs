@@ -11,6 +11,7 @@ pub mod claims;
 pub mod dashboard;
 pub mod directory;
 pub mod enterprises;
+pub mod evaluation;
 pub mod fmt;
 pub mod home;
 pub mod imports;
