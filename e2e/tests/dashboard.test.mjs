@@ -210,6 +210,34 @@ describe('dashboard (数据看板)', () => {
     });
   });
 
+  test('the officer opens the city’s performance evaluation from the dashboard and prints it', async (t) => {
+    await env.withPage(t, async (page) => {
+      await login(page, 'demo-officer');
+      await openDashboardFromNav(page);
+      const res = await clickAndLoad(page, page.locator('#dash-evaluation'));
+      assert.equal(res.status, 200);
+      assert.equal(res.path, '/dashboard/evaluation');
+      assert.equal((await pageFacts(page)).h1, '城市试点绩效评价');
+      assert.match(await text(page.locator('#h-evaluation')), new RegExp(CITY.name));
+      // Every indicator of the set has its row; the figures match the API's for the same region.
+      const api = await page.evaluate(async (code) => (await fetch(`/api/v1/dashboard/evaluation?region=${code}`)).json(), CITY.code);
+      for (const f of api.evaluation.findings) {
+        const row = page.locator(`#findings tr[data-indicator="${f.id}"]`);
+        assert.equal(await row.count(), 1, `${f.id} has a row`);
+        assert.equal(await text(row.locator('td').nth(2)), f.basis, `${f.id}: counts`);
+        assert.equal(await row.getAttribute('data-met'), f.met === null ? 'unknown' : String(f.met), `${f.id}: result`);
+      }
+      assert.equal(await text(page.locator('#score strong')), String(api.evaluation.score));
+      // The city's pilot sub-industries under the 规上 indicator.
+      assert.ok((await page.locator('#findings tr.sub').count()) >= 3, 'the sub-industries are listed');
+      // Printable: navigation hidden, the table kept.
+      await page.emulateMedia({ media: 'print' });
+      assert.equal(await page.locator('nav.side').isVisible(), false);
+      assert.equal(await page.locator('#findings').isVisible(), true);
+      await page.emulateMedia({ media: 'screen' });
+    });
+  });
+
   test('the audit administrator reads the dashboard without forms or enterprise links', async (t) => {
     await env.withPage(t, async (page) => {
       await login(page, 'demo-auditadmin');
