@@ -756,3 +756,83 @@ pub async fn demand(app: &App, p: &Principal, region: &str) -> AppResult<(Vec<De
     by_sub.sort_by(|a, b| a.sub_industry.cmp(&b.sub_industry).then(b.enterprises.cmp(&a.enterprises)));
     Ok((out, by_sub))
 }
+
+// ---- supply gaps ------------------------------------------------------------------------
+
+/// One weak scene of one industry division against what the catalogue offers for it: where
+/// demand is strong and supply short, a city can fund providers to build 小快轻准 products
+/// (财办建〔2024〕23号).
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+pub struct SupplyGap {
+    pub division: String,
+    pub division_name: String,
+    pub scene: String,
+    pub scene_name: String,
+    /// Enterprises of the region whose latest self-assessment rates the scene below 二级.
+    pub enterprises: i64,
+    /// Published solutions for the scene that serve the division (or every industry).
+    pub solutions: i64,
+    /// Of those, 小快轻准 products.
+    pub xkqz_solutions: i64,
+    /// Lowest and median price of those solutions, in fen; None without any.
+    pub price_min_fen: Option<i64>,
+    pub price_median_fen: Option<i64>,
+    /// Enterprises per solution on offer, plus one: the higher, the shorter the supply.
+    pub gap_index: f64,
+}
+
+/// Whether a solution's industry code covers a division (a section, the division, or a
+/// class or group inside it).
+fn covers(code: &str, division: &str) -> bool {
+    division.starts_with(code) || code.starts_with(division)
+}
+
+/// The region's weak scenes ranked by how short the catalogue's supply is for them. Cells under
+/// [`SUPPRESS_BELOW`] enterprises are left out, as on the demand page.
+pub async fn supply_gaps(app: &App, p: &Principal, region: &str) -> AppResult<Vec<SupplyGap>> {
+    if p.role != Role::Officer {
+        return Err(AppError::Forbidden);
+    }
+    let (demand, _) = demand(app, p, region).await?;
+    let mut c = app.db.clone();
+    let mut by_scene: std::collections::BTreeMap<String, Vec<store::SceneSupply>> = Default::default();
+    let mut out = Vec::new();
+    for d in demand {
+        let Some(enterprises) = d.enterprises else { continue };
+        if !by_scene.contains_key(&d.scene) {
+            by_scene.insert(d.scene.clone(), store::scene_supply(&mut c, &d.scene).await?);
+        }
+        let offer: Vec<&store::SceneSupply> = by_scene[&d.scene]
+            .iter()
+            .filter(|s| s.all_industries || s.codes.split_whitespace().any(|code| covers(code, &d.division)))
+            .collect();
+        let mut prices: Vec<i64> = offer.iter().map(|s| s.price_fen).collect();
+        prices.sort_unstable();
+        let solutions = i64::try_from(offer.len()).unwrap_or(i64::MAX);
+        out.push(SupplyGap {
+            division: d.division,
+            division_name: d.division_name,
+            scene: d.scene,
+            scene_name: d.scene_name,
+            enterprises,
+            solutions,
+            xkqz_solutions: i64::try_from(offer.iter().filter(|s| s.is_xkqz).count()).unwrap_or(i64::MAX),
+            price_min_fen: prices.first().copied(),
+            price_median_fen: prices.get(prices.len() / 2).copied(),
+            gap_index: (enterprises as f64 * 10.0 / (solutions as f64 + 1.0)).round() / 10.0,
+        });
+    }
+    out.sort_by(|a, b| {
+        b.gap_index.total_cmp(&a.gap_index).then(b.enterprises.cmp(&a.enterprises)).then(a.division.cmp(&b.division))
+    });
+    Ok(out)
+}
+
+#[cfg(test)]
+mod supply_tests {
+    #[test]
+    fn an_industry_code_covers_its_division_from_above_and_below() {
+        assert!(super::covers("C", "C34") && super::covers("C34", "C34") && super::covers("C3484", "C34"));
+        assert!(!super::covers("C35", "C34") && !super::covers("I", "C34"));
+    }
+}

@@ -531,3 +531,26 @@ pub async fn gap_rollups(c: &mut impl Conn, region_code: &str) -> DbResult<Vec<(
     )
     .await
 }
+
+/// A published solution for a scene, as the supply-gap analysis counts it.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
+pub struct SceneSupply {
+    pub solution_id: i64,
+    pub price_fen: i64,
+    pub is_xkqz: bool,
+    pub all_industries: bool,
+    /// Its GB/T 4754 codes, space-separated.
+    pub codes: String,
+}
+
+/// Every published solution for a scene (once, whatever levels it targets), with its codes.
+pub async fn scene_supply(c: &mut impl Conn, scene: &str) -> DbResult<Vec<SceneSupply>> {
+    c.fetch_all(
+        "SELECT m.solution_id, MIN(m.price_fen) AS price_fen, MAX(CASE WHEN m.is_xkqz THEN 1 ELSE 0 END) = 1 AS is_xkqz, \
+         MAX(CASE WHEN m.all_industries THEN 1 ELSE 0 END) = 1 AS all_industries, \
+         COALESCE((SELECT s.industries_text FROM solutions s WHERE s.id = m.solution_id), '') AS codes \
+         FROM solution_match m WHERE m.scene = $1 GROUP BY m.solution_id ORDER BY m.solution_id",
+        args![scene],
+    )
+    .await
+}

@@ -462,6 +462,7 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         def(M::GET, "/api/v1/ledger/pools", Roles(OFFICER_AUDIT), "Budget pools: planned, allocated, available, committed, payable, disbursed (?programme=)").api(api::ledger::pools),
         def(M::POST, "/api/v1/ledger/allocations", Roles(OFFICER), "Allocate budget to a pool: {programme_id, pool, amount, reference}, Idempotency-Key").api(api::ledger::allocate),
         def(M::GET, "/api/v1/ledger/reconciliation", Roles(OFFICER_AUDIT), "Reconcile the ledger: legs vs balances, subsidies vs accounts").api(api::ledger::reconciliation),
+        def(M::GET, "/api/v1/supply-gaps", Roles(OFFICER), "Supply gaps: the region's weak scenes by industry division against the published solutions serving them (number, 小快轻准, prices), shortest supply first (?region=)").api(api::supply::gaps),
         def(M::GET, "/api/v1/demand", Roles(OFFICER_PROVIDER), "Aggregated weak scenes by industry division and sub-industry (region)").api(api::catalogue::demand),
         def(M::GET, "/api/v1/regions", Anyone, "Regions in the caller's subtree").api(api::directory::regions),
         def(M::GET, "/api/v1/users", Roles(ACCOUNT_ADMINS), "Users in scope").api(api::accounts::users),

@@ -61,4 +61,5 @@ mod rejections;
 mod reports;
 mod resources;
 mod schema;
+mod supply_gaps;
 mod workbench;

@@ -23,6 +23,7 @@ pub mod programmes;
 pub mod projects;
 pub mod providers;
 pub mod subsidies;
+pub mod supply;
 pub mod takes;
 pub mod v1;
 

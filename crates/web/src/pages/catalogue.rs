@@ -495,7 +495,15 @@ struct DemandPage {
     region: String,
     rows: Vec<DemandRow>,
     subs: Vec<SubIndustryDemand>,
+    /// For an officer: the weak scenes ranked by how short the catalogue's supply is.
+    gaps: Option<Vec<cat::SupplyGap>>,
     error: Option<String>,
+}
+
+impl DemandPage {
+    fn yuan(&self, fen: &Option<i64>) -> String {
+        fen.map_or_else(|| "—".to_owned(), |f| dengta_domain::money::Fen(f).to_string())
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -510,9 +518,20 @@ pub async fn demand(State(app): State<App>, ctx: Ctx, Query(q): Query<RegionQuer
         Ok((r, s)) => (r, s, None),
         Err(e) => (Vec::new(), Vec::new(), Some(refusal(&ctx, e)?)),
     };
+    let gaps = match (p.role, &error) {
+        (dengta_domain::role::Role::Officer, None) => Some(cat::supply_gaps(&app, p, &region).await?),
+        _ => None,
+    };
     let failed = error.is_some();
     render_form(
-        &DemandPage { l: Layout::new(&ctx, "demand.title", &[("/demand", "nav.demand")]), region, rows, subs, error },
+        &DemandPage {
+            l: Layout::new(&ctx, "demand.title", &[("/demand", "nav.demand")]),
+            region,
+            rows,
+            subs,
+            gaps,
+            error,
+        },
         failed,
     )
 }
