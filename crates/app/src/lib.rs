@@ -63,6 +63,7 @@ pub mod records {
     pub use dengta_db::assessments::AssessmentRow;
     pub use dengta_db::cases::CaseRow;
     pub use dengta_db::catalogue::{ItemRow, SolutionRow};
+    pub use dengta_db::duties::RequestRow;
     pub use dengta_db::enterprise_file::ClaimRow;
     pub use dengta_db::enterprises::EnterpriseRow;
     pub use dengta_db::events::{DeliveryRow, WebhookRow};
