@@ -68,7 +68,7 @@ pub mod records {
     pub use dengta_db::enterprises::EnterpriseRow;
     pub use dengta_db::events::{DeliveryRow, WebhookRow};
     pub use dengta_db::imports::JobRow;
-    pub use dengta_db::programmes::EnrolmentRow;
+    pub use dengta_db::programmes::{EnrolmentRow, StepRow};
     pub use dengta_db::projects::ProjectRow;
     pub use dengta_db::providers::{AssignmentRow, ObjectionRow, ProviderRow, ReviewRow, SubIndustryRow};
     pub use dengta_db::regions::RegionRow;
