@@ -69,7 +69,7 @@ pub mod records {
     pub use dengta_db::events::{DeliveryRow, WebhookRow};
     pub use dengta_db::imports::JobRow;
     pub use dengta_db::programmes::{EnrolmentRow, StepRow};
-    pub use dengta_db::projects::ProjectRow;
+    pub use dengta_db::projects::{EvidenceRow, MilestoneRow, PaymentRow as ProjectPaymentRow, ProjectRow};
     pub use dengta_db::providers::{AssignmentRow, ObjectionRow, ProviderRow, ReviewRow, SubIndustryRow};
     pub use dengta_db::regions::RegionRow;
     pub use dengta_db::subsidies::SubsidyRow;
