@@ -191,10 +191,13 @@ pub struct BulkItem {
 }
 
 /// The outcome of each item of a bulk report: the new id or the reason.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct BulkResult {
+    /// The item's position in the request, from 0.
     pub index: usize,
+    /// The stored record, when the item was taken.
     pub id: Option<i64>,
+    /// Why it was refused.
     pub error: Option<String>,
 }
 

@@ -319,7 +319,8 @@ pub async fn ensure_built(database: &db::Db) -> AppResult<()> {
 // ───────────────────────────── reading ─────────────────────────────
 
 /// One row of the drill-down: a child region with its key figures.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "DashboardRegion")]
 pub struct RegionRow {
     pub code: String,
     pub name: String,
@@ -327,7 +328,8 @@ pub struct RegionRow {
 }
 
 /// One pilot sub-industry of the region: 规上 enterprises, how many reach 二级, against the target.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "DashboardSubIndustry")]
 pub struct SubIndustryRow {
     pub name: String,
     pub codes: Vec<String>,
@@ -338,7 +340,9 @@ pub struct SubIndustryRow {
     pub target_pct: u32,
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// A region's dashboard: its counters, the drill-down to its child regions and pilot
+/// sub-industries, monthly trends and targets.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Dashboard {
     pub region_code: String,
     pub region_name: String,
@@ -350,6 +354,7 @@ pub struct Dashboard {
     /// (month, enterprises registered, projects filed, projects accepted, yuan disbursed)
     pub months: Vec<(String, i64, i64, i64, i64)>,
     pub cloud_target: Option<i64>,
+    /// (stars, providers with that many)
     pub provider_stars: Vec<(i64, i64)>,
     pub avg_days_accept_to_pay: Option<f64>,
     pub share_l2_above_scale_pct: Option<f64>,

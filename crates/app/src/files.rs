@@ -14,7 +14,7 @@ use crate::db::{Conn, now_ms};
 pub const MAX_FILE_BYTES: usize = 50 * 1024 * 1024;
 
 /// A stored file: its hashes, size and detected type.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct StoredFile {
     pub sha256: String,
     pub sm3: String,

@@ -64,12 +64,13 @@ pub mod records {
     pub use dengta_db::assessments::AssessmentRow;
     pub use dengta_db::cases::CaseRow;
     pub use dengta_db::catalogue::{ItemRow, SolutionRow};
+    pub use dengta_db::duties::RequestRow;
     pub use dengta_db::enterprise_file::ClaimRow;
     pub use dengta_db::enterprises::EnterpriseRow;
     pub use dengta_db::events::{DeliveryRow, WebhookRow};
     pub use dengta_db::imports::JobRow;
-    pub use dengta_db::programmes::EnrolmentRow;
-    pub use dengta_db::projects::ProjectRow;
+    pub use dengta_db::programmes::{EnrolmentRow, StepRow};
+    pub use dengta_db::projects::{EvidenceRow, MilestoneRow, PaymentRow as ProjectPaymentRow, ProjectRow};
     pub use dengta_db::providers::{AssignmentRow, ObjectionRow, ProviderRow, ReviewRow, SubIndustryRow};
     pub use dengta_db::regions::RegionRow;
     pub use dengta_db::subsidies::SubsidyRow;

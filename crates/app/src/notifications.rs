@@ -74,7 +74,8 @@ pub fn kinds() -> Vec<String> {
     out
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// A message (站内信) about a step on something the person deals with.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Message {
     pub id: i64,
     pub kind: String,

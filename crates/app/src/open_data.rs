@@ -3,8 +3,11 @@
 //! and subsidy payments as transactions — in release packages, plus a flat CSV. Personal data
 //! (contact persons, phones, bank accounts) is never included.
 
+use std::collections::BTreeMap;
+
 use dengta_domain::money::Fen;
 use dengta_domain::programme::ContractDraft;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::programmes::programme;
@@ -32,11 +35,66 @@ fn day(d: &str) -> String {
 pub const EXTENSION_JSON: &str = include_str!("../../../data/ocds-extension/extension.json");
 pub const EXTENSION_RELEASE_SCHEMA: &str = include_str!("../../../data/ocds-extension/release-schema.json");
 
+/// The metadata of an OCDS extension (`extension.json`, the OCDS extension metadata format):
+/// its texts by language code.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(rename = "OcdsExtension")]
+pub struct ExtensionMetadata {
+    pub name: BTreeMap<String, String>,
+    pub description: BTreeMap<String, String>,
+    pub documentation_url: BTreeMap<String, String>,
+    /// The OCDS versions the extension works with.
+    pub compatibility: Vec<String>,
+    /// The schema patches it consists of, relative to this file.
+    pub schemas: Vec<String>,
+}
+
 /// The extension's metadata with its documentation URL made absolute.
-pub fn extension_metadata(base_url: &str) -> Value {
-    let mut v: Value = serde_json::from_str(EXTENSION_JSON).unwrap_or_default();
-    v["documentationUrl"]["en"] = json!(format!("{base_url}/open-data"));
-    v
+pub fn extension_metadata(base_url: &str) -> AppResult<ExtensionMetadata> {
+    let mut m: ExtensionMetadata =
+        serde_json::from_str(EXTENSION_JSON).map_err(|e| AppError::Internal(format!("extension.json: {e}")))?;
+    m.documentation_url.insert("en".into(), format!("{base_url}/open-data"));
+    Ok(m)
+}
+
+/// One page of the open data: an OCDS 1.1 release package
+/// (<https://standard.open-contracting.org/1.1/en/schema/release_package/>).
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(rename = "OcdsReleasePackage")]
+pub struct ReleasePackage {
+    pub uri: String,
+    #[schemars(extend("const" = "1.1"))]
+    pub version: String,
+    /// The extensions the releases use (Dengta's subsidy fields): URLs of their metadata.
+    pub extensions: Vec<String>,
+    /// RFC 3339 date-time.
+    pub published_date: String,
+    pub publisher: Publisher,
+    pub license: String,
+    pub publication_policy: String,
+    /// One release per filed project. Each is an OCDS 1.1 release with the extensions above;
+    /// the OCDS release schema and the extension's patch describe it, so this document leaves
+    /// it an open object.
+    #[schemars(with = "Vec<serde_json::Map<String, Value>>")]
+    pub releases: Vec<Value>,
+    pub links: Links,
+}
+
+/// Who publishes the data.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "OcdsPublisher")]
+pub struct Publisher {
+    pub name: String,
+}
+
+/// Where the data goes on.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "OcdsLinks")]
+pub struct Links {
+    /// The next page; `null` on the last one.
+    pub next: Option<String>,
 }
 
 fn amount(f: Fen) -> Value {
@@ -152,8 +210,8 @@ async fn release(c: &mut impl Conn, row: &ProjectRow) -> AppResult<Value> {
     }))
 }
 
-/// One page of the release package, after project id `after`; also returns the next key.
-pub async fn package(app: &App, base_url: &str, after: i64, limit: i64) -> AppResult<(Value, Option<i64>)> {
+/// One page of the release package, after project id `after`, linking to the next.
+pub async fn package(app: &App, base_url: &str, after: i64, limit: i64) -> AppResult<ReleasePackage> {
     let mut c = app.db.clone();
     let mut rows = store::published(&mut c, after, limit + 1).await?;
     let next = (rows.len() as i64 > limit).then(|| rows.get(limit as usize - 1).map(|r| r.id)).flatten();
@@ -162,17 +220,17 @@ pub async fn package(app: &App, base_url: &str, after: i64, limit: i64) -> AppRe
     for r in &rows {
         releases.push(release(&mut c, r).await?);
     }
-    let pkg = json!({
-        "uri": format!("{base_url}/api/v1/open-data/ocds?after={after}"),
-        "version": "1.1",
-        "extensions": [format!("{base_url}/api/v1/open-data/ocds/extension.json")],
-        "publishedDate": iso(db::now_ms()),
-        "publisher": { "name": "灯塔 Dengta 中小企业数字化转型平台" },
-        "license": "https://creativecommons.org/licenses/by/4.0/",
-        "publicationPolicy": format!("{base_url}/open-data"),
-        "releases": releases,
-    });
-    Ok((pkg, next))
+    Ok(ReleasePackage {
+        uri: format!("{base_url}/api/v1/open-data/ocds?after={after}"),
+        version: "1.1".into(),
+        extensions: vec![format!("{base_url}/api/v1/open-data/ocds/extension.json")],
+        published_date: iso(db::now_ms()),
+        publisher: Publisher { name: "灯塔 Dengta 中小企业数字化转型平台".into() },
+        license: "https://creativecommons.org/licenses/by/4.0/".into(),
+        publication_policy: format!("{base_url}/open-data"),
+        releases,
+        links: Links { next: next.map(|n| format!("{base_url}/api/v1/open-data/ocds?after={n}&limit={limit}")) },
+    })
 }
 
 /// Every published project as one CSV row (UTF-8 with BOM), streamed page by page into a buffer.
@@ -226,4 +284,16 @@ pub async fn csv(app: &App) -> AppResult<Vec<u8>> {
         after = last;
     }
     w.finish().map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_extension_metadata_reads_whole() {
+        let m = extension_metadata("https://example.org").expect("extension.json has the metadata's fields only");
+        assert_eq!(m.documentation_url.get("en").map(String::as_str), Some("https://example.org/open-data"));
+        assert_eq!(m.schemas, ["release-schema.json"]);
+    }
 }

@@ -52,7 +52,8 @@ pub fn valid_email(s: &str) -> bool {
 }
 
 /// Where the caller wants notices, and whether; and which channels this installation sends by.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "NoticeContact")]
 pub struct Contact {
     pub email: String,
     pub mobile: String,
@@ -62,7 +63,8 @@ pub struct Contact {
     pub channels: Channels,
 }
 
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "NoticeChannels")]
 pub struct Channels {
     pub email: bool,
     pub sms: bool,
@@ -140,7 +142,8 @@ pub async fn publish_channels(db: &Db, settings: &Settings) -> AppResult<()> {
 }
 
 /// One line of the outbound log, its address masked.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "OutboundMessage")]
 pub struct LogLine {
     pub id: i64,
     pub channel: String,

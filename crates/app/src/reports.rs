@@ -229,7 +229,7 @@ pub async fn revoke(app: &App, actor: &Actor, region: &str, public_key: &str, re
 }
 
 /// The keys trusted here, for the officer's subtree: region, key, expiry, revocation.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow, serde::Deserialize)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, serde::Deserialize, schemars::JsonSchema)]
 pub struct TrustedKey {
     pub region_code: String,
     pub public_key: String,

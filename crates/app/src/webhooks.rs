@@ -49,9 +49,11 @@ async fn own(app: &App, p: &Principal, id: i64) -> AppResult<WebhookRow> {
 }
 
 /// A new subscription and its secret, shown once.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "WebhookCreated")]
 pub struct Created {
     pub webhook: WebhookRow,
+    /// The key the deliveries are signed with (HMAC-SHA256); not shown again.
     pub secret: String,
 }
 

@@ -6,7 +6,7 @@ use dengta_domain::audit::{AuditFields, StoredRecord, chain_hash};
 use super::{Conn, DbResult, Tx};
 use crate::args;
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct AuditRow {
     pub seq: i64,
     pub at_ms: i64,

@@ -3,7 +3,7 @@
 use super::{Conn, DbResult, now_ms};
 use crate::args;
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct CaseRow {
     pub id: i64,
     pub kind: String,

@@ -38,7 +38,8 @@ pub async fn held(
     Ok(row.map(|(s,)| s))
 }
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "AccountRequest")]
 pub struct RequestRow {
     pub id: i64,
     pub action: String,

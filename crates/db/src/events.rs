@@ -173,11 +173,13 @@ pub async fn set_mutes(c: &mut impl Conn, user_id: i64, kinds: &[String]) -> DbR
     Ok(())
 }
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Webhook")]
 pub struct WebhookRow {
     pub id: i64,
     pub url: String,
     #[serde(skip_serializing)]
+    #[schemars(skip)]
     pub secret: String,
     pub region_code: String,
     pub kinds: String,
@@ -232,7 +234,8 @@ pub async fn set_active(c: &mut impl Conn, id: i64, active: bool) -> DbResult<u6
     c.execute("UPDATE webhooks SET active = $2 WHERE id = $1", args![id, active]).await
 }
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "WebhookDelivery")]
 pub struct DeliveryRow {
     pub id: i64,
     pub webhook_id: i64,

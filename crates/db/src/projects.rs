@@ -4,7 +4,7 @@
 use super::{Conn, DbResult, now_ms};
 use crate::args;
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct ProjectRow {
     pub id: i64,
     pub programme_id: String,
@@ -199,7 +199,7 @@ pub async fn set_report(c: &mut impl Conn, id: i64, sha256: &str) -> DbResult<()
 
 // ---- milestones -----------------------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct MilestoneRow {
     pub id: i64,
     pub title: String,
@@ -236,7 +236,7 @@ pub async fn finish_milestone(c: &mut impl Conn, project_id: i64, id: i64, by: &
 
 // ---- evidence -----------------------------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct EvidenceRow {
     pub id: i64,
     pub milestone_id: Option<i64>,
@@ -303,7 +303,8 @@ pub async fn evidence(c: &mut impl Conn, project_id: i64) -> DbResult<Vec<Eviden
 
 // ---- invoices and payments ---------------------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ProjectPaymentRow")]
 pub struct PaymentRow {
     pub id: i64,
     pub kind: String,

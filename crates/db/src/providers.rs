@@ -4,7 +4,7 @@
 use super::{Arg, Conn, DbResult, now_ms};
 use crate::args;
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct ProviderRow {
     pub id: i64,
     pub uscc: String,
@@ -22,10 +22,13 @@ pub struct ProviderRow {
     pub cases: String,
     pub attachments: String,
     #[serde(skip_serializing)]
+    #[schemars(skip)]
     pub contact_name: Option<String>,
     #[serde(skip_serializing)]
+    #[schemars(skip)]
     pub contact_phone: Option<String>,
     #[serde(skip_serializing)]
+    #[schemars(skip)]
     pub bank_account: Option<String>,
     pub applied_at: Option<i64>,
     pub created_at: i64,

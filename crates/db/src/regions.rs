@@ -3,7 +3,7 @@
 use super::{Conn, DbResult};
 use crate::args;
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct RegionRow {
     pub code: String,
     pub name: String,

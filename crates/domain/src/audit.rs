@@ -91,9 +91,11 @@ pub enum ChainBreak {
 /// system. A chain rewritten in full (every hash recomputed) still verifies on its own;
 /// against an anchor kept elsewhere it does not, because the record at the anchor's
 /// sequence number no longer carries the anchor's hash.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "AuditAnchor")]
 pub struct Anchor {
     /// Always [`Anchor::FORMAT`]: lets a reader refuse a file that is not an anchor.
+    #[schemars(extend("const" = Anchor::FORMAT))]
     pub format: String,
     /// Sequence number of the last record covered (also the count of records: seq starts at 1).
     pub seq: i64,

@@ -11,6 +11,7 @@ use crate::codes::regions::RegionList;
 use crate::duties::AccountAction;
 use crate::enterprise::profile::SrdiTier;
 use crate::enterprise::size_class::SizeClass;
+use crate::programme::Date;
 use crate::programme::acceptance::{AcceptanceAction, SubsidyAction, SubsidyState};
 use crate::programme::cases::{CaseAction, CaseKind};
 use crate::programme::workflow::{EnrolmentAction, EnrolmentState, ProjectAction};
@@ -26,7 +27,7 @@ pub const YUAN: &str = r"^[0-9]{1,13}(\.[0-9]{1,2})?$";
 /// A keyset position: digits (an id or a code), empty for the first page.
 pub const KEY: &str = r"^[0-9]{0,18}$";
 /// A calendar day.
-pub const DATE: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+pub const DATE: &str = Date::PATTERN;
 
 pub(crate) fn one_of(codes: impl IntoIterator<Item = &'static str>) -> Schema {
     let codes: Vec<&str> = codes.into_iter().collect();
@@ -83,8 +84,8 @@ pub fn yuan(_: &mut SchemaGenerator) -> Schema {
 pub fn key(_: &mut SchemaGenerator) -> Schema {
     pattern(KEY, 0, 18)
 }
-pub fn date(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({ "type": "string", "pattern": DATE, "format": "date", "minLength": 10, "maxLength": 10 })
+pub fn date(g: &mut SchemaGenerator) -> Schema {
+    Date::json_schema(g)
 }
 /// One or more GB/T 4754 codes.
 pub fn industry_codes(g: &mut SchemaGenerator) -> Schema {

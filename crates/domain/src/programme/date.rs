@@ -26,8 +26,10 @@ impl schemars::JsonSchema for Date {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Date".into()
     }
-    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        crate::schema::date(g)
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string", "pattern": Date::PATTERN, "format": "date", "minLength": 10, "maxLength": 10
+        })
     }
 }
 
@@ -40,6 +42,9 @@ pub enum DateError {
 }
 
 impl Date {
+    /// The form of a date in text (whether the day exists is checked on parsing).
+    pub const PATTERN: &'static str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+
     /// A date if it exists (`2024-02-29` does, `2023-02-29` does not).
     pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
         let ok = (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month);

@@ -2,30 +2,33 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
-use super::v1::{ListQuery, paged};
+use super::takes::{Created, NoContent};
+use super::v1::{ListQuery, Page, paged};
 use crate::app::records::UserRow;
 use crate::app::{App, AppError, accounts};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
 use crate::form::{UserForm, account_from};
 
-#[derive(Serialize)]
+/// A user account as the administrators see it (never its password or second factor).
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "User")]
 pub struct UserJson {
     id: i64,
     username: String,
     display_name: String,
     role: String,
+    /// The region node of the account's scope (行政区划代码).
     region: String,
     enterprise_id: Option<i64>,
     provider_id: Option<i64>,
     disabled: bool,
+    /// Locked for now after failed sign-ins.
     locked: bool,
     must_change_password: bool,
+    /// Whether a second factor (TOTP) is enrolled.
     totp: bool,
 }
 
@@ -47,14 +50,18 @@ impl From<UserRow> for UserJson {
     }
 }
 
-pub async fn users(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Response, HttpError> {
+pub async fn users(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Page<UserJson>>, HttpError> {
     let rows = accounts::list_users(&app, ctx.principal()?, q.after_id()?, q.limit() + 1).await?;
     let items: Vec<UserJson> = rows.into_iter().map(UserJson::from).collect();
-    Ok(Json(paged(items, q.limit(), |u| u.id.to_string())).into_response())
+    Ok(Json(paged(items, q.limit(), |u| u.id.to_string())))
 }
 
-pub async fn user(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, HttpError> {
-    Ok(Json(UserJson::from(accounts::get_user(&app, ctx.principal()?, id).await?)).into_response())
+pub async fn user(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Json<UserJson>, HttpError> {
+    Ok(Json(UserJson::from(accounts::get_user(&app, ctx.principal()?, id).await?)))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -73,7 +80,7 @@ pub async fn create_user(
     State(app): State<App>,
     ctx: Ctx,
     body: Result<Json<CreateUser>, axum::extract::rejection::JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Created<UserJson>, HttpError> {
     let Json(b) = body.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
     let form = UserForm {
         username: b.username,
@@ -87,7 +94,7 @@ pub async fn create_user(
     let account = account_from(&form)?;
     let id = accounts::create_user(&app, &ctx.actor(), &account).await?;
     let u = accounts::get_user(&app, ctx.principal()?, id).await?;
-    Ok((StatusCode::CREATED, Json(UserJson::from(u))).into_response())
+    Ok(Created(UserJson::from(u)))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -101,13 +108,15 @@ pub async fn change_password(
     State(app): State<App>,
     ctx: Ctx,
     body: Result<Json<PasswordChange>, axum::extract::rejection::JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<NoContent, HttpError> {
     let Json(b) = body.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
     accounts::change_password(&app, &ctx.actor(), &b.current, &b.new).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(NoContent)
 }
 
-#[derive(Serialize)]
+/// An API token (never its secret).
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ApiToken")]
 pub struct TokenJson {
     id: i64,
     user_id: i64,
@@ -116,7 +125,20 @@ pub struct TokenJson {
     created_at: i64,
     expires_at: Option<i64>,
     revoked_at: Option<i64>,
+    /// Neither revoked nor expired.
     active: bool,
+}
+
+/// A user's API tokens.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ApiTokens {
+    items: Vec<TokenJson>,
+}
+
+impl ApiTokens {
+    fn of(rows: Vec<crate::app::records::TokenRow>) -> Self {
+        ApiTokens { items: rows.into_iter().map(TokenJson::from).collect() }
+    }
 }
 
 impl From<crate::app::records::TokenRow> for TokenJson {
@@ -135,15 +157,13 @@ impl From<crate::app::records::TokenRow> for TokenJson {
     }
 }
 
-pub async fn my_tokens(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
+pub async fn my_tokens(State(app): State<App>, ctx: Ctx) -> Result<Json<ApiTokens>, HttpError> {
     let p = ctx.principal()?;
-    let rows = accounts::list_tokens(&app, p, p.user_id).await?;
-    Ok(Json(json!({ "items": rows.into_iter().map(TokenJson::from).collect::<Vec<_>>() })).into_response())
+    Ok(Json(ApiTokens::of(accounts::list_tokens(&app, p, p.user_id).await?)))
 }
 
-pub async fn user_tokens(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, HttpError> {
-    let rows = accounts::list_tokens(&app, ctx.principal()?, id).await?;
-    Ok(Json(json!({ "items": rows.into_iter().map(TokenJson::from).collect::<Vec<_>>() })).into_response())
+pub async fn user_tokens(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Json<ApiTokens>, HttpError> {
+    Ok(Json(ApiTokens::of(accounts::list_tokens(&app, ctx.principal()?, id).await?)))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -155,8 +175,8 @@ pub async fn revoke_token(
     State(app): State<App>,
     ctx: Ctx,
     body: Result<Json<RevokeToken>, axum::extract::rejection::JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<NoContent, HttpError> {
     let Json(b) = body.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
     accounts::revoke_token(&app, &ctx.actor(), b.id).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(NoContent)
 }

@@ -4,12 +4,14 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
+use super::takes::Created;
 use crate::app::App;
+use crate::app::dashboard::Dashboard;
+use crate::app::reports::{Package, TrustedKey};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
 
@@ -35,9 +37,8 @@ pub async fn dashboard(
     State(app): State<App>,
     ctx: Ctx,
     Query(q): Query<DashboardQuery>,
-) -> Result<Response, HttpError> {
-    let d = crate::app::dashboard::dashboard(&app, ctx.principal()?, q.region.as_deref()).await?;
-    Ok(Json(d).into_response())
+) -> Result<Json<Dashboard>, HttpError> {
+    Ok(Json(crate::app::dashboard::dashboard(&app, ctx.principal()?, q.region.as_deref()).await?))
 }
 
 /// One dashboard tile as .xlsx (`?tile=regions|sub_industries|levels|months|money&region=`).
@@ -67,26 +68,41 @@ pub struct Target {
     value: i64,
 }
 
+/// The target set, as sent.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct TargetSet {
+    metric: String,
+    value: i64,
+}
+
 pub async fn set_target(
     State(app): State<App>,
     ctx: Ctx,
     b: Result<Json<Target>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<TargetSet>, HttpError> {
     let t = super::json_body(b)?;
     crate::app::dashboard::set_target(&app, &ctx.actor(), t.metric.trim(), t.value).await?;
-    Ok(Json(json!({ "metric": t.metric, "value": t.value })).into_response())
+    Ok(Json(TargetSet { metric: t.metric, value: t.value }))
 }
 
 /// Upward reporting: this instance's signed package of its region's counters.
-pub async fn report_export(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
-    let pkg = crate::app::reports::export(&app, &ctx.actor()).await?;
-    Ok(Json(pkg).into_response())
+pub async fn report_export(State(app): State<App>, ctx: Ctx) -> Result<Json<Package>, HttpError> {
+    Ok(Json(crate::app::reports::export(&app, &ctx.actor()).await?))
 }
 
-pub async fn report_key(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
+/// This instance's key for upward reports, for the instance above to trust.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ReportKey {
+    /// The region this instance reports for (the caller's).
+    region_code: String,
+    /// The Ed25519 public key, hex.
+    public_key: String,
+}
+
+pub async fn report_key(State(app): State<App>, ctx: Ctx) -> Result<Json<ReportKey>, HttpError> {
     let p = ctx.principal()?;
-    Ok(Json(json!({ "region_code": p.region.as_str(), "public_key": crate::app::reports::public_key(&app)? }))
-        .into_response())
+    let public_key = crate::app::reports::public_key(&app)?;
+    Ok(Json(ReportKey { region_code: p.region.as_str().to_owned(), public_key }))
 }
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
@@ -110,45 +126,91 @@ pub struct RevokeKey {
     reason: String,
 }
 
+/// A key revoked: packages it signs are refused from now on.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct KeyRevoked {
+    region_code: String,
+    public_key: String,
+    #[schemars(extend("const" = true))]
+    revoked: bool,
+}
+
 pub async fn report_revoke(
     State(app): State<App>,
     ctx: Ctx,
     b: Result<Json<RevokeKey>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<KeyRevoked>, HttpError> {
     let k = super::json_body(b)?;
     crate::app::reports::revoke(&app, &ctx.actor(), &k.region_code, &k.public_key, &k.reason).await?;
-    Ok(Json(json!({ "region_code": k.region_code, "public_key": k.public_key, "revoked": true })).into_response())
+    Ok(Json(KeyRevoked { region_code: k.region_code, public_key: k.public_key, revoked: true }))
 }
 
-pub async fn report_keys(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
-    let rows = crate::app::reports::keys(&app, &ctx.actor()).await?;
-    Ok(Json(json!({ "items": rows })).into_response())
+/// The keys trusted for the regions below.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct TrustedKeys {
+    items: Vec<TrustedKey>,
+}
+
+pub async fn report_keys(State(app): State<App>, ctx: Ctx) -> Result<Json<TrustedKeys>, HttpError> {
+    Ok(Json(TrustedKeys { items: crate::app::reports::keys(&app, &ctx.actor()).await? }))
+}
+
+/// A key trusted for a region below.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct KeyTrusted {
+    region_code: String,
+    #[schemars(extend("const" = true))]
+    trusted: bool,
 }
 
 pub async fn report_trust(
     State(app): State<App>,
     ctx: Ctx,
     b: Result<Json<TrustKey>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Created<KeyTrusted>, HttpError> {
     let k = super::json_body(b)?;
     crate::app::reports::trust(&app, &ctx.actor(), &k.region_code, &k.public_key, k.valid_days).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "region_code": k.region_code, "trusted": true }))).into_response())
+    Ok(Created(KeyTrusted { region_code: k.region_code, trusted: true }))
+}
+
+/// A package imported: its region and how many region nodes it carried.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ReportImported {
+    region_code: String,
+    nodes: usize,
 }
 
 pub async fn report_import(
     State(app): State<App>,
     ctx: Ctx,
-    b: Result<Json<crate::app::reports::Package>, JsonRejection>,
-) -> Result<Response, HttpError> {
+    b: Result<Json<Package>, JsonRejection>,
+) -> Result<Created<ReportImported>, HttpError> {
     let pkg = super::json_body(b)?;
     let nodes = crate::app::reports::import(&app, &ctx.actor(), &pkg).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "region_code": pkg.payload.region_code, "nodes": nodes }))).into_response())
+    Ok(Created(ReportImported { region_code: pkg.payload.region_code, nodes }))
 }
 
-pub async fn reports(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
+/// The packages imported from the instances below, the latest per region.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ImportedReports {
+    items: Vec<ImportedReport>,
+}
+
+/// The latest package imported for a region below.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ImportedReport {
+    region_code: String,
+    /// When the lower instance signed it (ms since the Unix epoch).
+    generated_at: i64,
+    imported_at: i64,
+}
+
+pub async fn reports(State(app): State<App>, ctx: Ctx) -> Result<Json<ImportedReports>, HttpError> {
     ctx.principal()?;
     let rows = crate::app::reports::imported(&app).await?;
-    let items: Vec<_> =
-        rows.iter().map(|(r, g, i)| json!({ "region_code": r, "generated_at": g, "imported_at": i })).collect();
-    Ok(Json(json!({ "items": items })).into_response())
+    let items = rows
+        .into_iter()
+        .map(|(region_code, generated_at, imported_at)| ImportedReport { region_code, generated_at, imported_at })
+        .collect();
+    Ok(Json(ImportedReports { items }))
 }

@@ -3,12 +3,12 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::takes::Created;
-use super::v1::{ListQuery, paged};
+use super::v1::{ListQuery, Page, paged};
+use crate::app::cloud::BulkResult;
+use crate::app::records::{ProviderRow, RegionRow};
 use crate::app::{App, AppError, directory};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
@@ -19,10 +19,10 @@ pub async fn enterprises(
     ctx: Ctx,
     Query(q): Query<ListQuery>,
     Query(filters): Query<directory::EnterpriseFilters>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<Page<directory::EnterpriseView>>, HttpError> {
     let p = ctx.principal()?;
     let rows = directory::list_enterprises(&app, p, &filters, q.after_id()?, q.limit() + 1).await?;
-    Ok(Json(paged(rows, q.limit(), |e| e.id.to_string())).into_response())
+    Ok(Json(paged(rows, q.limit(), |e| e.id.to_string())))
 }
 
 pub async fn enterprise(
@@ -39,9 +39,9 @@ pub async fn providers(
     ctx: Ctx,
     Query(q): Query<ListQuery>,
     Query(f): Query<ProviderFilter>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<Page<ProviderRow>>, HttpError> {
     let rows = directory::list_providers(&app, ctx.principal()?, f.status, q.after_id()?, q.limit() + 1).await?;
-    Ok(Json(paged(rows, q.limit(), |p| p.id.to_string())).into_response())
+    Ok(Json(paged(rows, q.limit(), |p| p.id.to_string())))
 }
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
@@ -50,9 +50,13 @@ pub struct ProviderFilter {
     status: Option<String>,
 }
 
-pub async fn regions(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Response, HttpError> {
+pub async fn regions(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Page<RegionRow>>, HttpError> {
     let rows = directory::list_regions(&app, ctx.principal()?, q.after.as_deref().unwrap_or(""), q.limit() + 1).await?;
-    Ok(Json(paged(rows, q.limit(), |r| r.code.clone())).into_response())
+    Ok(Json(paged(rows, q.limit(), |r| r.code.clone())))
 }
 
 pub async fn create_enterprise(
@@ -66,17 +70,26 @@ pub async fn create_enterprise(
     Ok(Created(e))
 }
 
+/// What a bulk cloud report did: how many items were taken and refused, and each item's outcome
+/// in the order sent.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct CloudBulkReport {
+    accepted: usize,
+    rejected: usize,
+    results: Vec<BulkResult>,
+}
+
 /// Bulk cloud reports: each item answers on its own (id or reason).
 pub async fn cloud_bulk(
     State(app): State<App>,
     ctx: Ctx,
     body: Result<Json<Vec<crate::app::cloud::BulkItem>>, axum::extract::rejection::JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<CloudBulkReport>, HttpError> {
     let Json(items) = body.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
     if items.len() > 10_000 {
         return Err(AppError::invalid("error.too_many_items", "10000").into());
     }
     let results = crate::app::cloud::report_bulk(&app, &ctx.actor(), &items).await?;
     let accepted = results.iter().filter(|r| r.id.is_some()).count();
-    Ok(Json(json!({ "accepted": accepted, "rejected": results.len() - accepted, "results": results })).into_response())
+    Ok(Json(CloudBulkReport { accepted, rejected: results.len() - accepted, results }))
 }

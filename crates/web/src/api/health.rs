@@ -28,8 +28,18 @@ pub async fn readyz(State(app): State<App>) -> Response {
     }
 }
 
+/// The engine's figures for the system administrator.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct SystemStats {
+    /// The store.
+    #[schemars(extend("enum" = ["sqlite", "postgres"]))]
+    database: String,
+    /// How many statements this process has run.
+    statements: u64,
+}
+
 /// The engine's figures for the system administrator: which store, and how many statements
 /// this process has run (the benchmark reads it before and after a workload).
-pub async fn stats(State(app): State<App>) -> Json<serde_json::Value> {
-    Json(json!({ "database": app.backend_name(), "statements": app.statements_run() }))
+pub async fn stats(State(app): State<App>) -> Json<SystemStats> {
+    Json(SystemStats { database: app.backend_name(), statements: app.statements_run() })
 }

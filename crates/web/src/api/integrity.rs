@@ -2,10 +2,9 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
+use crate::app::records::FlagRow;
 use crate::app::{App, integrity};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
@@ -21,8 +20,18 @@ pub struct FlagQuery {
     limit: Option<i64>,
 }
 
-pub async fn flags(State(app): State<App>, ctx: Ctx, Query(q): Query<FlagQuery>) -> Result<Response, HttpError> {
+/// Integrity flags, newest first.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct IntegrityFlags {
+    items: Vec<FlagRow>,
+}
+
+pub async fn flags(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<FlagQuery>,
+) -> Result<Json<IntegrityFlags>, HttpError> {
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
-    let rows = integrity::list(&app, ctx.principal()?, q.cleared, q.before.unwrap_or(i64::MAX), limit).await?;
-    Ok(Json(json!({ "items": rows })).into_response())
+    let items = integrity::list(&app, ctx.principal()?, q.cleared, q.before.unwrap_or(i64::MAX), limit).await?;
+    Ok(Json(IntegrityFlags { items }))
 }

@@ -4,11 +4,12 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
+use super::takes::{Accepted, Created, NoContent};
+use crate::app::notifications::Message;
+use crate::app::outbound::{Contact, LogLine};
+use crate::app::records::{DeliveryRow, WebhookRow};
 use crate::app::{App, AppError, notifications, outbound, webhooks};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
@@ -23,12 +24,20 @@ pub struct Unread {
     unread: bool,
 }
 
+/// The caller's messages, newest first, and how many are unread.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Messages {
+    /// Unread messages in all (not only those listed).
+    unread: i64,
+    items: Vec<Message>,
+}
+
 /// The caller's messages, newest first (`?unread=true`: unread only), and the unread count.
-pub async fn list(State(app): State<App>, ctx: Ctx, Query(q): Query<Unread>) -> Result<Response, HttpError> {
+pub async fn list(State(app): State<App>, ctx: Ctx, Query(q): Query<Unread>) -> Result<Json<Messages>, HttpError> {
     let p = ctx.principal()?;
     let items = notifications::messages(&app, p, q.unread).await?;
     let unread = notifications::unread(&app, p).await?;
-    Ok(Json(json!({ "unread": unread, "items": items })).into_response())
+    Ok(Json(Messages { unread, items }))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -38,20 +47,33 @@ pub struct MarkRead {
     id: Option<i64>,
 }
 
+/// How many messages were marked read.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Marked {
+    marked: u64,
+}
+
 pub async fn mark_read(
     State(app): State<App>,
     ctx: Ctx,
     b: Result<Json<MarkRead>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<Marked>, HttpError> {
     let b = body(b)?;
-    let changed = notifications::mark_read(&app, ctx.principal()?, b.id).await?;
-    Ok(Json(json!({ "marked": changed })).into_response())
+    let marked = notifications::mark_read(&app, ctx.principal()?, b.id).await?;
+    Ok(Json(Marked { marked }))
+}
+
+/// The kinds of event the caller muted, and every kind there is (`subject.action`).
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Mutes {
+    muted: Vec<String>,
+    kinds: Vec<String>,
 }
 
 /// The kinds the caller muted, and every kind there is.
-pub async fn mutes(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
+pub async fn mutes(State(app): State<App>, ctx: Ctx) -> Result<Json<Mutes>, HttpError> {
     let muted = notifications::mutes(&app, ctx.principal()?).await?;
-    Ok(Json(json!({ "muted": muted, "kinds": notifications::kinds() })).into_response())
+    Ok(Json(Mutes { muted, kinds: notifications::kinds() }))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -65,16 +87,16 @@ pub async fn set_mutes(
     State(app): State<App>,
     ctx: Ctx,
     b: Result<Json<SetMutes>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<NoContent, HttpError> {
     let b = body(b)?;
     notifications::set_mutes(&app, ctx.principal()?, &b.muted).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(NoContent)
 }
 
 /// The caller's own e-mail address and mobile for notices, and whether each is on (only the
 /// caller reads them: there is no way to ask for another user's).
-pub async fn contact(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
-    Ok(Json(outbound::contact(&app, &ctx.actor()).await?).into_response())
+pub async fn contact(State(app): State<App>, ctx: Ctx) -> Result<Json<Contact>, HttpError> {
+    Ok(Json(outbound::contact(&app, &ctx.actor()).await?))
 }
 
 /// Sets them: `{email, mobile, email_on, sms_on}`, each optional; notices come in the caller's
@@ -83,18 +105,30 @@ pub async fn set_contact(
     State(app): State<App>,
     ctx: Ctx,
     b: Result<Json<outbound::ContactInput>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<Contact>, HttpError> {
     let b = body(b)?;
-    Ok(Json(outbound::set_contact(&app, &ctx.actor(), ctx.lang, &b).await?).into_response())
+    Ok(Json(outbound::set_contact(&app, &ctx.actor(), ctx.lang, &b).await?))
+}
+
+/// Mail and SMS sent, newest first, addresses masked.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct OutboundLog {
+    items: Vec<LogLine>,
 }
 
 /// Mail and SMS sent to the people of the administrator's region, addresses masked.
-pub async fn outbound_log(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
-    Ok(Json(json!({ "items": outbound::log(&app, &ctx.actor()).await? })).into_response())
+pub async fn outbound_log(State(app): State<App>, ctx: Ctx) -> Result<Json<OutboundLog>, HttpError> {
+    Ok(Json(OutboundLog { items: outbound::log(&app, &ctx.actor()).await? }))
 }
 
-pub async fn webhooks(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
-    Ok(Json(json!({ "items": webhooks::list(&app, &ctx.actor()).await? })).into_response())
+/// Webhook subscriptions (never their secrets).
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Webhooks {
+    items: Vec<WebhookRow>,
+}
+
+pub async fn webhooks(State(app): State<App>, ctx: Ctx) -> Result<Json<Webhooks>, HttpError> {
+    Ok(Json(Webhooks { items: webhooks::list(&app, &ctx.actor()).await? }))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -111,10 +145,9 @@ pub async fn create_webhook(
     State(app): State<App>,
     ctx: Ctx,
     b: Result<Json<NewWebhook>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Created<webhooks::Created>, HttpError> {
     let b = body(b)?;
-    let created = webhooks::create(&app, &ctx.actor(), &b.url, &b.region, &b.kinds).await?;
-    Ok((StatusCode::CREATED, Json(created)).into_response())
+    Ok(Created(webhooks::create(&app, &ctx.actor(), &b.url, &b.region, &b.kinds).await?))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -128,14 +161,24 @@ pub async fn set_active(
     ctx: Ctx,
     Path(id): Path<i64>,
     b: Result<Json<Active>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<NoContent, HttpError> {
     let b = body(b)?;
     webhooks::set_active(&app, &ctx.actor(), id, b.active).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(NoContent)
 }
 
-pub async fn deliveries(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, HttpError> {
-    Ok(Json(json!({ "items": webhooks::deliveries(&app, &ctx.actor(), id).await? })).into_response())
+/// A webhook's delivery log, newest first.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct WebhookDeliveries {
+    items: Vec<DeliveryRow>,
+}
+
+pub async fn deliveries(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<WebhookDeliveries>, HttpError> {
+    Ok(Json(WebhookDeliveries { items: webhooks::deliveries(&app, &ctx.actor(), id).await? }))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -149,10 +192,10 @@ pub async fn replay(
     ctx: Ctx,
     Path(id): Path<i64>,
     b: Result<Json<Replay>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Accepted, HttpError> {
     let b = body(b)?;
     webhooks::replay(&app, &ctx.actor(), id, b.delivery).await?;
-    Ok(StatusCode::ACCEPTED.into_response())
+    Ok(Accepted)
 }
 
 /// The kinds a person may mute, as the notifications list them.

@@ -4,11 +4,15 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
+use dengta_domain::programme::cases::{CaseKind, CaseState};
+use schemars::{SchemaGenerator, json_schema};
+use serde::{Deserialize, Serialize};
 
+use super::takes::{Answer, Created, Takes};
+use crate::app::open_data::{ExtensionMetadata, ReleasePackage};
+use crate::app::records::{CaseRow, StepRow};
 use crate::app::{App, AppError};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
@@ -40,22 +44,42 @@ pub async fn ocds(
     State(app): State<App>,
     headers: HeaderMap,
     Query(q): Query<OpenQuery>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<ReleasePackage>, HttpError> {
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
     let base = base_url(&app, &headers);
-    let (mut pkg, next) = crate::app::open_data::package(&app, &base, q.after.unwrap_or(0), limit).await?;
-    pkg["links"] = json!({ "next": next.map(|n| format!("{base}/api/v1/open-data/ocds?after={n}&limit={limit}")) });
-    Ok(Json(pkg).into_response())
+    Ok(Json(crate::app::open_data::package(&app, &base, q.after.unwrap_or(0), limit).await?))
 }
 
 /// Open data: the metadata of Dengta's OCDS extension (the subsidy fields), named in each package.
-pub async fn ocds_extension(State(app): State<App>, headers: HeaderMap) -> Response {
-    Json(crate::app::open_data::extension_metadata(&base_url(&app, &headers))).into_response()
+pub async fn ocds_extension(State(app): State<App>, headers: HeaderMap) -> Result<Json<ExtensionMetadata>, HttpError> {
+    Ok(Json(crate::app::open_data::extension_metadata(&base_url(&app, &headers))?))
+}
+
+/// The extension's JSON Merge Patch on the OCDS release schema: the file, byte for byte.
+pub struct ReleaseSchemaPatch;
+
+impl IntoResponse for ReleaseSchemaPatch {
+    fn into_response(self) -> Response {
+        ([(header::CONTENT_TYPE, "application/json")], crate::app::open_data::EXTENSION_RELEASE_SCHEMA).into_response()
+    }
+}
+
+impl Answer for ReleaseSchemaPatch {
+    fn describe(_: &mut SchemaGenerator, t: &mut Takes) {
+        t.answer = Some(json_schema!({
+            "type": "object",
+            "description": "A JSON Merge Patch (RFC 7396) on the OCDS 1.1 release schema: the fields the extension \
+                adds, as JSON Schema. Itself a schema, it is not described further here.",
+            "required": ["properties", "definitions"],
+            "properties": { "properties": { "type": "object" }, "definitions": { "type": "object" } }
+        }));
+        t.status = Some(200);
+    }
 }
 
 /// Open data: the extension's JSON Merge Patch on the OCDS release schema.
-pub async fn ocds_extension_schema() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], crate::app::open_data::EXTENSION_RELEASE_SCHEMA).into_response()
+pub async fn ocds_extension_schema() -> ReleaseSchemaPatch {
+    ReleaseSchemaPatch
 }
 
 /// Open data: one CSV row per filed project.
@@ -71,30 +95,60 @@ pub async fn open_csv(State(app): State<App>) -> Result<Response, HttpError> {
         .into_response())
 }
 
-pub async fn cases(State(app): State<App>, ctx: Ctx, Query(q): Query<OpenQuery>) -> Result<Response, HttpError> {
-    let rows = crate::app::cases::list(
+/// Nominations in the caller's region, newest first.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Cases {
+    items: Vec<CaseRow>,
+}
+
+pub async fn cases(State(app): State<App>, ctx: Ctx, Query(q): Query<OpenQuery>) -> Result<Json<Cases>, HttpError> {
+    let items = crate::app::cases::list(
         &app,
         ctx.principal()?,
         q.after.unwrap_or(i64::MAX),
         q.limit.unwrap_or(50).clamp(1, 200),
     )
     .await?;
-    Ok(Json(json!({ "items": rows })).into_response())
+    Ok(Json(Cases { items }))
+}
+
+/// A nomination filed.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct CaseNominated {
+    id: i64,
+    /// Always `nominated`.
+    state: CaseState,
 }
 
 pub async fn nominate(
     State(app): State<App>,
     ctx: Ctx,
     b: Result<Json<crate::app::cases::Nomination>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Created<CaseNominated>, HttpError> {
     let n = super::json_body(b)?;
     let id = crate::app::cases::nominate(&app, &ctx.actor(), &n).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id, "state": "nominated" }))).into_response())
+    Ok(Created(CaseNominated { id, state: CaseState::Nominated }))
 }
 
-pub async fn case(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, HttpError> {
-    let (row, history) = crate::app::cases::file(&app, ctx.principal()?, id).await?;
-    Ok(Json(json!({ "case": row, "history": history })).into_response())
+/// A nomination with its history, oldest step first.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct CaseFile {
+    case: CaseRow,
+    history: Vec<StepRow>,
+}
+
+pub async fn case(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Json<CaseFile>, HttpError> {
+    let (case, history) = crate::app::cases::file(&app, ctx.principal()?, id).await?;
+    Ok(Json(CaseFile { case, history }))
+}
+
+/// The state a nomination's step led to.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct CaseStepTaken {
+    id: i64,
+    state: CaseState,
+    /// The state's name in Chinese.
+    state_label: &'static str,
 }
 
 pub async fn case_transition(
@@ -102,10 +156,10 @@ pub async fn case_transition(
     ctx: Ctx,
     Path(id): Path<i64>,
     b: Result<Json<crate::app::cases::Step>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<CaseStepTaken>, HttpError> {
     let s = super::json_body(b)?;
     let to = crate::app::cases::step(&app, &ctx.actor(), id, &s).await?;
-    Ok(Json(json!({ "id": id, "state": to, "state_label": to.label_zh() })).into_response())
+    Ok(Json(CaseStepTaken { id, state: to, state_label: to.label_zh() }))
 }
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
@@ -115,21 +169,46 @@ pub struct KindQuery {
     kind: Option<String>,
 }
 
+/// Published cases of one kind, as the public portal shows them.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct PublicCases {
+    kind: CaseKind,
+    items: Vec<PublicCase>,
+}
+
+/// A published typical case or 小灯塔 enterprise.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct PublicCase {
+    id: i64,
+    kind: String,
+    title: String,
+    /// The enterprise's name.
+    enterprise: String,
+    region_code: String,
+    summary: String,
+    outcome: String,
+    published_at: Option<i64>,
+}
+
 /// Public: published typical cases or 小灯塔 enterprises.
-pub async fn public_cases(State(app): State<App>, Query(q): Query<KindQuery>) -> Result<Response, HttpError> {
-    use dengta_domain::programme::cases::CaseKind;
+pub async fn public_cases(State(app): State<App>, Query(q): Query<KindQuery>) -> Result<Json<PublicCases>, HttpError> {
     let kind = match q.kind.as_deref() {
         Some(k) => CaseKind::parse(k).ok_or_else(|| AppError::invalid("error.case_kind", k))?,
         None => CaseKind::TypicalCase,
     };
     let rows = crate::app::cases::published(&app, kind, 200).await?;
-    let items: Vec<_> = rows
-        .iter()
-        .map(|c| {
-            json!({ "id": c.id, "kind": c.kind, "title": c.title, "enterprise": c.enterprise_name,
-                    "region_code": c.region_code, "summary": c.summary, "outcome": c.outcome,
-                    "published_at": c.published_at })
+    let items = rows
+        .into_iter()
+        .map(|c| PublicCase {
+            id: c.id,
+            kind: c.kind,
+            title: c.title,
+            enterprise: c.enterprise_name,
+            region_code: c.region_code,
+            summary: c.summary,
+            outcome: c.outcome,
+            published_at: c.published_at,
         })
         .collect();
-    Ok(Json(json!({ "kind": kind, "items": items })).into_response())
+    Ok(Json(PublicCases { kind, items }))
 }

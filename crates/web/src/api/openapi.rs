@@ -69,6 +69,7 @@ pub fn build() -> Value {
         match takes.status {
             // The handler's return type names its success status.
             Some(204) => responses["204"] = json!({ "description": "Done; nothing to return" }),
+            Some(202) => responses["202"] = json!({ "description": "Accepted; done in the background" }),
             Some(201) => responses["201"] = json!({ "description": "Created", "content": body }),
             Some(_) => responses["200"] = json!({ "description": "OK", "content": body }),
             // A response built by hand: a POST either creates a record (201), takes a step on

@@ -25,7 +25,7 @@ pub struct Takes {
     /// The success body, when the handler's return type names it (`Json<T>`).
     pub answer: Option<Schema>,
     /// The success status, when the return type names it: 200 for `Json<T>`, 201 for
-    /// [`Created`], 204 for [`NoContent`].
+    /// [`Created`], 202 for [`Accepted`], 204 for [`NoContent`].
     pub status: Option<u16>,
 }
 
@@ -97,7 +97,8 @@ impl<T: JsonSchema> Arg for Json<T> {
 }
 
 /// What a handler answers with: the status and the schema of its success body when its type
-/// says them (`Json<T>`, [`Created<T>`], [`NoContent`]), nothing for a `Response` built by hand.
+/// says them (`Json<T>`, [`Created<T>`], [`Accepted`], [`NoContent`]), nothing for a `Response`
+/// built by hand.
 pub trait Answer {
     fn describe(_g: &mut SchemaGenerator, _t: &mut Takes) {}
 }
@@ -118,6 +119,11 @@ impl<T: JsonSchema> Answer for Created<T> {
 impl Answer for NoContent {
     fn describe(_g: &mut SchemaGenerator, t: &mut Takes) {
         t.status = Some(204);
+    }
+}
+impl Answer for Accepted {
+    fn describe(_g: &mut SchemaGenerator, t: &mut Takes) {
+        t.status = Some(202);
     }
 }
 impl<A: Answer, E> Answer for Result<A, E> {
@@ -141,6 +147,15 @@ pub struct NoContent;
 impl axum::response::IntoResponse for NoContent {
     fn into_response(self) -> axum::response::Response {
         axum::http::StatusCode::NO_CONTENT.into_response()
+    }
+}
+
+/// Taken, to be done in the background, and nothing to say: 202.
+pub struct Accepted;
+
+impl axum::response::IntoResponse for Accepted {
+    fn into_response(self) -> axum::response::Response {
+        axum::http::StatusCode::ACCEPTED.into_response()
     }
 }
 

@@ -2,8 +2,8 @@
 //! (`/api/v1/me`). Handlers use the same use-cases and policies as the pages.
 
 use axum::Json;
+use dengta_domain::role::Role;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::app::AppError;
 use crate::ctx::Ctx;
@@ -30,17 +30,19 @@ impl ListQuery {
 }
 
 /// A page of items and the key to continue after (`null` at the end).
-#[derive(Serialize)]
-pub struct Paged<T> {
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "{T}Page")]
+pub struct Page<T> {
     pub items: Vec<T>,
+    /// Pass as `after` for the next page; `null` on the last one.
     pub next_after: Option<String>,
 }
 
-pub fn paged<T>(mut items: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Paged<T> {
+pub fn paged<T>(mut items: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Page<T> {
     let more = items.len() as i64 > limit;
     items.truncate(limit as usize);
     let next_after = if more { items.last().map(key) } else { None };
-    Paged { items, next_after }
+    Page { items, next_after }
 }
 
 /// The caller's workbench (see `app::workbench`).
@@ -52,15 +54,32 @@ pub async fn workbench(
     Ok(Json(crate::app::workbench::workbench(&app, p).await?))
 }
 
-pub async fn me(ctx: Ctx) -> Result<Json<serde_json::Value>, crate::error::HttpError> {
+/// Who the caller is: identity, role and scope.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Me {
+    pub user_id: i64,
+    pub username: String,
+    /// The role's code. (Not `Role` itself: serde spells `sys_admin` where the code is `sysadmin`.)
+    #[schemars(with = "Role")]
+    pub role: &'static str,
+    /// The region node the caller's scope is (行政区划代码).
+    pub region: String,
+    pub enterprise_id: Option<i64>,
+    pub provider_id: Option<i64>,
+    /// The token state changes must echo in `X-CSRF-Token`, for a browser session; `null` for a
+    /// caller with an API token.
+    pub csrf_token: Option<String>,
+}
+
+pub async fn me(ctx: Ctx) -> Result<Json<Me>, crate::error::HttpError> {
     let p = ctx.principal()?;
-    Ok(Json(json!({
-        "user_id": p.user_id,
-        "username": p.username,
-        "role": p.role.code(),
-        "region": p.region.as_str(),
-        "enterprise_id": p.enterprise_id,
-        "provider_id": p.provider_id,
-        "csrf_token": if ctx.via_token { None } else { Some(&ctx.csrf) },
-    })))
+    Ok(Json(Me {
+        user_id: p.user_id,
+        username: p.username.clone(),
+        role: p.role.code(),
+        region: p.region.as_str().to_owned(),
+        enterprise_id: p.enterprise_id,
+        provider_id: p.provider_id,
+        csrf_token: if ctx.via_token { None } else { Some(ctx.csrf.clone()) },
+    }))
 }
