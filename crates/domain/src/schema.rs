@@ -26,7 +26,7 @@ pub const YUAN: &str = r"^[0-9]{1,13}(\.[0-9]{1,2})?$";
 /// A keyset position: digits (an id or a code), empty for the first page.
 pub const KEY: &str = r"^[0-9]{0,18}$";
 /// A calendar day.
-pub const DATE: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+pub const DATE: &str = crate::programme::date::PATTERN;
 
 fn one_of(codes: impl IntoIterator<Item = &'static str>) -> Schema {
     let codes: Vec<&str> = codes.into_iter().collect();
@@ -83,8 +83,8 @@ pub fn yuan(_: &mut SchemaGenerator) -> Schema {
 pub fn key(_: &mut SchemaGenerator) -> Schema {
     pattern(KEY, 0, 18)
 }
-pub fn date(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({ "type": "string", "pattern": DATE, "format": "date", "minLength": 10, "maxLength": 10 })
+pub fn date(g: &mut SchemaGenerator) -> Schema {
+    crate::programme::date::Date::json_schema(g)
 }
 /// A yes/no filter.
 pub fn yes_no(_: &mut SchemaGenerator) -> Schema {

@@ -21,13 +21,17 @@ pub struct Date {
     day: u8,
 }
 
-/// In JSON: `YYYY-MM-DD`, a day that exists.
+/// A calendar day in JSON, as a pattern.
+pub const PATTERN: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+
+/// In JSON: `YYYY-MM-DD`, a day that exists. (Defined here, not in `crate::schema`, which names
+/// the programme's coded enums: the date module stays below them.)
 impl schemars::JsonSchema for Date {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Date".into()
     }
-    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        crate::schema::date(g)
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "pattern": PATTERN, "format": "date", "minLength": 10, "maxLength": 10 })
     }
 }
 
