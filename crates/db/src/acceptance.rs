@@ -151,7 +151,7 @@ pub async fn set_state(c: &mut impl Conn, id: i64, version: i64, ch: &Change<'_>
 
 // ---- integrity flags ----------------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct FlagRow {
     pub id: i64,
     pub project_id: i64,

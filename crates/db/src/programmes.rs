@@ -26,7 +26,7 @@ pub async fn record_programme(c: &mut impl Conn, p: &ProgrammeVersion<'_>) -> Db
     Ok(())
 }
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct EnrolmentRow {
     pub id: i64,
     pub programme_id: String,
@@ -143,7 +143,7 @@ pub async fn set_enrolment_state(c: &mut impl Conn, id: i64, version: i64, s: &E
 
 // ---- workflow history ---------------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct StepRow {
     pub id: i64,
     pub action: String,

@@ -4,7 +4,7 @@
 use super::{Arg, Conn, DbResult, now_ms};
 use crate::args;
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct ProviderRow {
     pub id: i64,
     pub uscc: String,
@@ -22,10 +22,13 @@ pub struct ProviderRow {
     pub cases: String,
     pub attachments: String,
     #[serde(skip_serializing)]
+    #[schemars(skip)]
     pub contact_name: Option<String>,
     #[serde(skip_serializing)]
+    #[schemars(skip)]
     pub contact_phone: Option<String>,
     #[serde(skip_serializing)]
+    #[schemars(skip)]
     pub bank_account: Option<String>,
     pub applied_at: Option<i64>,
     pub created_at: i64,
@@ -187,7 +190,8 @@ pub async fn set_rating(c: &mut impl Conn, id: i64, score_hundredths: i64, stars
 
 // ---- sub-industries -------------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SubIndustry")]
 pub struct SubIndustryRow {
     pub id: i64,
     pub region_code: String,
@@ -300,7 +304,8 @@ pub async fn quota_used(c: &mut impl Conn, sub_industry_id: i64, kind: &str) -> 
 
 // ---- lifecycle events -----------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ProviderEvent")]
 pub struct EventRow {
     pub id: i64,
     pub provider_id: i64,
@@ -343,7 +348,7 @@ pub async fn events(c: &mut impl Conn, provider_id: i64) -> DbResult<Vec<EventRo
 
 // ---- expert reviews -------------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct ReviewRow {
     pub id: i64,
     pub provider_id: i64,
@@ -418,7 +423,7 @@ pub async fn close_review(c: &mut impl Conn, id: i64, version: i64, r: &Closing<
     Ok(n == 1)
 }
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct AssignmentRow {
     pub id: i64,
     pub review_id: i64,
@@ -497,13 +502,14 @@ pub async fn submit_scores(c: &mut impl Conn, id: i64, version: i64, scores_json
 
 // ---- objections -----------------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct ObjectionRow {
     pub id: i64,
     pub subject: String,
     pub subject_id: i64,
     pub lodged_by: String,
     #[serde(skip_serializing)]
+    #[schemars(skip)]
     pub contact: String,
     pub body: String,
     pub status: String,
