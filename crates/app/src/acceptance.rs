@@ -263,7 +263,7 @@ pub struct Step {
 }
 
 /// One criterion of the contract with its outcome and where its evidence is.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CriterionResult {
     pub criterion: String,
     pub passed: bool,
@@ -272,7 +272,8 @@ pub struct CriterionResult {
     pub evidence: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "AcceptanceEvaluation")]
 pub struct Evaluation {
     pub results: Vec<CriterionResult>,
     pub passed: bool,
@@ -450,7 +451,7 @@ pub async fn step(app: &App, actor: &Actor, project_id: i64, s: &Step) -> AppRes
 /// An acceptance as one audience sees it: the bank account and the finance note are there only
 /// for those the disclosure table lets see them (`data/rules/disclosure.toml`), so the API, the
 /// page and the bundle cannot serve them to a provider or an expert by mistake.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct AcceptanceView {
     pub id: i64,
     pub project_id: i64,

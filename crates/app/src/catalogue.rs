@@ -646,7 +646,8 @@ pub async fn consent(app: &App, actor: &Actor, id: i64, give: bool) -> AppResult
 
 /// A contact request as its reader may see it: the contact details only for the provider with
 /// live consent, or for the enterprise itself.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ContactRequest")]
 pub struct ContactView {
     #[serde(flatten)]
     pub row: ContactRow,
@@ -690,7 +691,7 @@ pub async fn contacts(app: &App, actor: &Actor) -> AppResult<Vec<ContactView>> {
 /// told apart in a small county or industry.
 pub const SUPPRESS_BELOW: i64 = 3;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct DemandRow {
     /// GB/T 4754 division (大类), e.g. "C34".
     pub division: String,
@@ -701,7 +702,7 @@ pub struct DemandRow {
     pub enterprises: Option<i64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SubIndustryDemand {
     pub sub_industry: String,
     pub scene: String,

@@ -69,11 +69,14 @@ pub mod records {
     pub use dengta_db::enterprises::EnterpriseRow;
     pub use dengta_db::events::{DeliveryRow, WebhookRow};
     pub use dengta_db::imports::JobRow;
+    pub use dengta_db::ledger::{LegRow, TransferRow};
     pub use dengta_db::programmes::{EnrolmentRow, StepRow};
     pub use dengta_db::projects::{EvidenceRow, MilestoneRow, PaymentRow as ProjectPaymentRow, ProjectRow};
-    pub use dengta_db::providers::{AssignmentRow, ObjectionRow, ProviderRow, ReviewRow, SubIndustryRow};
+    pub use dengta_db::providers::{
+        AssignmentRow, EventRow as ProviderEventRow, ObjectionRow, ProviderRow, ReviewRow, SubIndustryRow,
+    };
     pub use dengta_db::regions::RegionRow;
-    pub use dengta_db::subsidies::SubsidyRow;
+    pub use dengta_db::subsidies::{PaymentRow as SubsidyPaymentRow, SubsidyRow};
     pub use dengta_db::tokens::TokenRow;
     pub use dengta_db::users::UserRow;
 }

@@ -161,7 +161,8 @@ pub struct EnrolmentFile {
 }
 
 /// A stored eligibility check as read back for display.
-#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "EligibilityOutcome")]
 pub struct OutcomeView {
     pub rule: String,
     pub passed: bool,

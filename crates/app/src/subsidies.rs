@@ -165,7 +165,7 @@ pub async fn allocate(app: &App, actor: &Actor, programme_id: &str, a: &Allocati
 }
 
 /// The balances of one pool, each one indexed row.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct PoolBalances {
     pub programme_id: String,
     pub pool_id: String,
@@ -558,7 +558,8 @@ pub struct PayRequest {
 }
 
 /// What every submission of the same payment request gets back.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "PaymentReceipt")]
 pub struct Receipt {
     pub payment_id: i64,
     pub subsidy_id: i64,
@@ -859,7 +860,7 @@ pub async fn public(app: &App, before: i64, limit: i64) -> AppResult<Vec<Subsidy
 
 /// Reconciliation: the ledger summed from its legs against the stored balances, and the
 /// subsidies' amounts by state against the pool accounts.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ReconciliationReport {
     pub ledger: db::ledger::Reconciliation,
     /// (pool, account, ledger balance, sum of subsidies in the matching state)

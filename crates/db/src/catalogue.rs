@@ -40,7 +40,8 @@ const COLS: &str = "s.id, s.provider_id, p.name AS provider_name, p.stars AS pro
      s.review_note, s.created_at, s.updated_at, s.published_at, s.version";
 const FROM: &str = "solutions s JOIN providers p ON p.id = s.provider_id";
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SolutionItem")]
 pub struct ItemRow {
     pub seq: i64,
     pub name: String,
@@ -439,7 +440,8 @@ pub async fn submitted_in(c: &mut impl Conn, bounds: &(String, String), limit: i
 
 // ---- contact requests -----------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ContactRequestRow")]
 pub struct ContactRow {
     pub id: i64,
     pub enterprise_id: i64,
@@ -453,8 +455,10 @@ pub struct ContactRow {
     pub consent_at: Option<i64>,
     pub consent_revoked_at: Option<i64>,
     #[serde(skip_serializing)]
+    #[schemars(skip)]
     pub contact_name: Option<String>,
     #[serde(skip_serializing)]
+    #[schemars(skip)]
     pub contact_phone: Option<String>,
     pub created_at: i64,
     pub version: i64,

@@ -17,7 +17,7 @@ pub struct AccountRow {
     pub balance_fen: i64,
 }
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct TransferRow {
     pub id: i64,
     pub idem_key: Option<String>,
@@ -29,7 +29,7 @@ pub struct TransferRow {
     pub at: i64,
 }
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct LegRow {
     pub transfer_id: i64,
     pub kind: String,
@@ -222,7 +222,8 @@ pub async fn transfers_of_account(c: &mut impl Conn, a: &Account, limit: i64) ->
 
 /// What reconciliation found: accounts whose stored balance differs from the sum of their legs,
 /// transfers whose legs do not sum to zero, and the sum of every balance (zero when sound).
-#[derive(Clone, Debug, Default, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "LedgerReconciliation")]
 pub struct Reconciliation {
     pub accounts: i64,
     pub transfers: i64,

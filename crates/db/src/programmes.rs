@@ -26,7 +26,7 @@ pub async fn record_programme(c: &mut impl Conn, p: &ProgrammeVersion<'_>) -> Db
     Ok(())
 }
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct EnrolmentRow {
     pub id: i64,
     pub programme_id: String,

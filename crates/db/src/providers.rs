@@ -190,7 +190,8 @@ pub async fn set_rating(c: &mut impl Conn, id: i64, score_hundredths: i64, stars
 
 // ---- sub-industries -------------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SubIndustry")]
 pub struct SubIndustryRow {
     pub id: i64,
     pub region_code: String,
@@ -303,7 +304,8 @@ pub async fn quota_used(c: &mut impl Conn, sub_industry_id: i64, kind: &str) -> 
 
 // ---- lifecycle events -----------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ProviderEvent")]
 pub struct EventRow {
     pub id: i64,
     pub provider_id: i64,
@@ -346,7 +348,7 @@ pub async fn events(c: &mut impl Conn, provider_id: i64) -> DbResult<Vec<EventRo
 
 // ---- expert reviews -------------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct ReviewRow {
     pub id: i64,
     pub provider_id: i64,
@@ -421,7 +423,7 @@ pub async fn close_review(c: &mut impl Conn, id: i64, version: i64, r: &Closing<
     Ok(n == 1)
 }
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct AssignmentRow {
     pub id: i64,
     pub review_id: i64,
@@ -500,13 +502,14 @@ pub async fn submit_scores(c: &mut impl Conn, id: i64, version: i64, scores_json
 
 // ---- objections -----------------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct ObjectionRow {
     pub id: i64,
     pub subject: String,
     pub subject_id: i64,
     pub lodged_by: String,
     #[serde(skip_serializing)]
+    #[schemars(skip)]
     pub contact: String,
     pub body: String,
     pub status: String,

@@ -3,7 +3,7 @@
 use super::{Conn, DbResult, now_ms};
 use crate::args;
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct SubsidyRow {
     pub id: i64,
     pub project_id: i64,
@@ -173,7 +173,8 @@ pub async fn set_state(c: &mut impl Conn, id: i64, version: i64, ch: &Change<'_>
 
 // ---- payments -----------------------------------------------------------------
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SubsidyPayment")]
 pub struct PaymentRow {
     pub id: i64,
     pub subsidy_id: i64,

@@ -121,7 +121,7 @@ pub struct MaterialFacts {
 
 /// One item of the checklist judged against the facts, with a Chinese note saying what is
 /// present or what is missing.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MaterialCheck {
     pub id: String,
     pub section: String,

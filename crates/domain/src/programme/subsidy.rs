@@ -68,7 +68,7 @@ impl SubsidyInput {
 }
 
 /// One step of the computation, in Chinese.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TraceLine {
     pub label: String,
     pub amount: Option<Fen>,

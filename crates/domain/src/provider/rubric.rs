@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 pub const BUILTIN_TOML: &str = include_str!("../../../../data/rules/provider-rubric-2024.toml");
 
 /// One scored criterion: an expert gives whole points 0..=max, guided by `guide`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "RubricCriterion")]
 pub struct Criterion {
     pub id: String,
     pub name: String,
@@ -25,7 +26,7 @@ pub struct Criterion {
 }
 
 /// A dimension (维度) whose maximum is the sum of its criteria.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RubricDimension {
     pub id: String,

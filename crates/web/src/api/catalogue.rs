@@ -4,14 +4,13 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use dengta_domain::money::Fen;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
-use super::v1::ListQuery;
-use crate::app::catalogue::{self as cat, SearchQuery, SolutionInput};
+use super::takes::Created;
+use super::v1::{Items, ListQuery, Page};
+use crate::app::catalogue::{self as cat, ContactView, DemandRow, SearchQuery, SolutionInput, SubIndustryDemand};
+use crate::app::records::{ItemRow, SolutionRow};
 use crate::app::{App, AppError};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
@@ -20,25 +19,37 @@ pub async fn search(
     State(app): State<App>,
     Query(q): Query<SearchQuery>,
     Query(l): Query<ListQuery>,
-) -> Result<Response, HttpError> {
-    let (rows, next) = cat::search(&app, &q, l.limit()).await?;
-    Ok(Json(json!({ "items": rows, "next_after": next.map(|n| n.to_string()) })).into_response())
+) -> Result<Json<Page<SolutionRow>>, HttpError> {
+    let (items, next) = cat::search(&app, &q, l.limit()).await?;
+    Ok(Json(Page { items, next_after: next.map(|n| n.to_string()) }))
+}
+
+/// A solution with its price items.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Solution {
+    solution: SolutionRow,
+    items: Vec<ItemRow>,
+}
+
+impl Solution {
+    async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<Solution, HttpError> {
+        let (solution, items) = cat::get(app, ctx.principal()?, id).await?;
+        Ok(Solution { solution, items })
+    }
 }
 
 pub async fn create_solution(
     State(app): State<App>,
     ctx: Ctx,
     b: Result<Json<SolutionInput>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Created<Solution>, HttpError> {
     let f = super::json_body(b)?;
     let id = cat::create(&app, &ctx.actor(), &f).await?;
-    let (s, items) = cat::get(&app, ctx.principal()?, id).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "solution": s, "items": items }))).into_response())
+    Ok(Created(Solution::get(&app, &ctx, id).await?))
 }
 
-pub async fn solution(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, HttpError> {
-    let (s, items) = cat::get(&app, ctx.principal()?, id).await?;
-    Ok(Json(json!({ "solution": s, "items": items })).into_response())
+pub async fn solution(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Json<Solution>, HttpError> {
+    Ok(Json(Solution::get(&app, &ctx, id).await?))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -54,11 +65,10 @@ pub async fn update_solution(
     ctx: Ctx,
     Path(id): Path<i64>,
     b: Result<Json<SolutionUpdate>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<Solution>, HttpError> {
     let u = super::json_body(b)?;
     cat::update(&app, &ctx.actor(), id, u.version, &u.input).await?;
-    let (s, items) = cat::get(&app, ctx.principal()?, id).await?;
-    Ok(Json(json!({ "solution": s, "items": items })).into_response())
+    Ok(Json(Solution::get(&app, &ctx, id).await?))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -74,10 +84,17 @@ pub async fn solution_transition(
     ctx: Ctx,
     Path(id): Path<i64>,
     b: Result<Json<SolutionStep>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<SolutionStatus>, HttpError> {
     let s = super::json_body(b)?;
-    let to = cat::decide(&app, &ctx.actor(), id, &s.action, &s.note).await?;
-    Ok(Json(json!({ "id": id, "status": to })).into_response())
+    let status = cat::decide(&app, &ctx.actor(), id, &s.action, &s.note).await?;
+    Ok(Json(SolutionStatus { id, status }))
+}
+
+/// A solution's status after a step (`submitted`, `published`, `rejected` or `withdrawn`).
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct SolutionStatus {
+    id: i64,
+    status: String,
 }
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
@@ -106,8 +123,8 @@ pub async fn matches(
     Ok(Json(m))
 }
 
-pub async fn contacts(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
-    Ok(Json(json!({ "items": cat::contacts(&app, &ctx.actor()).await? })).into_response())
+pub async fn contacts(State(app): State<App>, ctx: Ctx) -> Result<Json<Items<ContactView>>, HttpError> {
+    Ok(Json(Items::of(cat::contacts(&app, &ctx.actor()).await?)))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -124,10 +141,17 @@ pub async fn request_contact(
     State(app): State<App>,
     ctx: Ctx,
     b: Result<Json<NewContact>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Created<Consented>, HttpError> {
     let n = super::json_body(b)?;
     let id = cat::request_contact(&app, &ctx.actor(), n.provider_id, n.solution_id, &n.message).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id, "consented": false }))).into_response())
+    Ok(Created(Consented { id, consented: false }))
+}
+
+/// A contact request and whether the enterprise consents to share its contact details.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Consented {
+    id: i64,
+    consented: bool,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -141,10 +165,10 @@ pub async fn consent(
     ctx: Ctx,
     Path(id): Path<i64>,
     b: Result<Json<Consent>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<Consented>, HttpError> {
     let c = super::json_body(b)?;
     cat::consent(&app, &ctx.actor(), id, c.give).await?;
-    Ok(Json(json!({ "id": id, "consented": c.give })).into_response())
+    Ok(Json(Consented { id, consented: c.give }))
 }
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
@@ -153,9 +177,19 @@ pub struct RegionQuery {
     region: Option<String>,
 }
 
-pub async fn demand(State(app): State<App>, ctx: Ctx, Query(q): Query<RegionQuery>) -> Result<Response, HttpError> {
+/// Demand signals at one region node: weak scenes counted per industry division and per
+/// sub-industry; a count under `suppressed_below` is `null`.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Demand {
+    region: String,
+    suppressed_below: i64,
+    by_division: Vec<DemandRow>,
+    by_sub_industry: Vec<SubIndustryDemand>,
+}
+
+pub async fn demand(State(app): State<App>, ctx: Ctx, Query(q): Query<RegionQuery>) -> Result<Json<Demand>, HttpError> {
     let p = ctx.principal()?;
     let region = q.region.unwrap_or_else(|| p.region.to_string());
-    let (rows, subs) = cat::demand(&app, p, &region).await?;
-    Ok(Json(json!({ "region": region, "suppressed_below": cat::SUPPRESS_BELOW, "by_division": rows, "by_sub_industry": subs })).into_response())
+    let (by_division, by_sub_industry) = cat::demand(&app, p, &region).await?;
+    Ok(Json(Demand { region, suppressed_below: cat::SUPPRESS_BELOW, by_division, by_sub_industry }))
 }

@@ -3,13 +3,12 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
+use super::takes::Created;
+use super::v1::Items;
 use crate::app::App;
-use crate::app::subsidies::{self, Allocation};
+use crate::app::subsidies::{self, Allocation, PoolBalances, ReconciliationReport};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
 
@@ -20,7 +19,11 @@ pub struct PoolQuery {
 }
 
 /// Pool balances (each an O(1) read) of the programmes the officer's region decides or lies in.
-pub async fn pools(State(app): State<App>, ctx: Ctx, Query(q): Query<PoolQuery>) -> Result<Response, HttpError> {
+pub async fn pools(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<PoolQuery>,
+) -> Result<Json<Items<PoolBalances>>, HttpError> {
     let p = ctx.principal()?;
     let mut out = Vec::new();
     for prog in crate::app::programmes::programmes()? {
@@ -31,7 +34,7 @@ pub async fn pools(State(app): State<App>, ctx: Ctx, Query(q): Query<PoolQuery>)
             out.extend(b);
         }
     }
-    Ok(Json(json!({ "items": out })).into_response())
+    Ok(Json(Items::of(out)))
 }
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
@@ -55,16 +58,22 @@ pub async fn allocate(
     ctx: Ctx,
     super::IdempotencyKey(key): super::IdempotencyKey,
     b: Result<Json<NewAllocation>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Created<Allocated>, HttpError> {
     let mut a = super::json_body(b)?;
     if let Some(k) = key {
         a.allocation.idempotency_key = k;
     }
-    let tid = subsidies::allocate(&app, &ctx.actor(), a.programme_id.trim(), &a.allocation).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "transfer_id": tid }))).into_response())
+    let transfer_id = subsidies::allocate(&app, &ctx.actor(), a.programme_id.trim(), &a.allocation).await?;
+    Ok(Created(Allocated { transfer_id }))
+}
+
+/// Budget allocated to a pool: the ledger transfer that moved it.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Allocated {
+    transfer_id: i64,
 }
 
 /// Sums the ledger and compares it with the stored balances and the subsidies' states.
-pub async fn reconciliation(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
-    Ok(Json(subsidies::reconciliation(&app, ctx.principal()?).await?).into_response())
+pub async fn reconciliation(State(app): State<App>, ctx: Ctx) -> Result<Json<ReconciliationReport>, HttpError> {
+    Ok(Json(subsidies::reconciliation(&app, ctx.principal()?).await?))
 }

@@ -32,7 +32,8 @@ pub fn build() -> Value {
                 json!({ "required": true, "content": { "application/json": { "schema": body } } }),
             );
         } else if takes.multipart {
-            let file = json!({ "type": "object", "required": ["file"], "properties": { "file": { "type": "string", "contentMediaType": "application/octet-stream" } } });
+            // Only the part `file` is read; a form with others is not one the document allows.
+            let file = json!({ "type": "object", "required": ["file"], "additionalProperties": false, "properties": { "file": { "type": "string", "contentMediaType": "application/octet-stream" } } });
             op.insert(
                 "requestBody".into(),
                 json!({ "required": true, "content": { "multipart/form-data": { "schema": file } } }),

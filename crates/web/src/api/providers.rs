@@ -6,65 +6,125 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
+use dengta_domain::provider::lifecycle::ProviderState;
+use dengta_domain::provider::rubric::RubricDimension;
+use serde::{Deserialize, Serialize};
 
-use super::v1::{ListQuery, paged};
+use super::takes::Created;
+use super::v1::{Items, ListQuery, NewId, ObjectionDecided, ObjectionLodged, Page, StateChange, paged};
 use crate::app::objections::ObjectionForm;
-use crate::app::providers::{self as pool, Application, ProviderFile, Step};
+use crate::app::providers::{self as pool, Application, Step};
+use crate::app::records::{AssignmentRow, ObjectionRow, ProviderEventRow, ProviderRow, ReviewRow, SubIndustryRow};
 use crate::app::{App, AppError};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
 
-fn file_json(f: &ProviderFile, with_sheets: bool) -> serde_json::Value {
-    json!({
-        "provider": f.provider,
-        "state": f.state,
-        "state_label": f.state.label_zh(),
-        "sub_industries": f.sub_industries,
-        "events": f.events,
-        "outcomes": {
-            "decided": f.outcomes.decided, "accepted": f.outcomes.accepted, "rejected": f.outcomes.rejected,
-            "returned": f.outcomes.returned, "pass_rate_pct": f.outcomes.pass_rate(),
-            "avg_days_to_acceptance": f.outcomes.avg_days(),
-        },
-        "reviews": f.reviews.iter().map(|(r, a)| json!({
-            "review": r,
-            "sheets": if with_sheets { json!(a) } else { json!([]) },
-        })).collect::<Vec<_>>(),
-        "objections": f.objections,
-    })
+/// A provider's file: its record and state, sub-industries, lifecycle events, acceptance
+/// outcomes of its projects, expert reviews and 公示 objections.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ProviderFile {
+    provider: ProviderRow,
+    state: ProviderState,
+    state_label: &'static str,
+    sub_industries: Vec<SubIndustryRow>,
+    events: Vec<ProviderEventRow>,
+    outcomes: ProviderOutcomes,
+    reviews: Vec<ProviderReview>,
+    objections: Vec<ObjectionRow>,
+}
+
+/// The acceptance outcomes of a provider's projects.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ProviderOutcomes {
+    decided: i64,
+    accepted: i64,
+    rejected: i64,
+    returned: i64,
+    /// Accepted of decided, in per cent with one decimal; `null` before any decision.
+    pass_rate_pct: Option<f64>,
+    /// Average days from application to acceptance; `null` before any acceptance.
+    avg_days_to_acceptance: Option<f64>,
+}
+
+/// An expert review of a provider with the experts' sheets (officers only; empty for others).
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ProviderReview {
+    review: ReviewRow,
+    sheets: Vec<AssignmentRow>,
+}
+
+impl ProviderFile {
+    fn of(f: pool::ProviderFile, with_sheets: bool) -> ProviderFile {
+        let o = &f.outcomes;
+        let outcomes = ProviderOutcomes {
+            decided: o.decided,
+            accepted: o.accepted,
+            rejected: o.rejected,
+            returned: o.returned,
+            pass_rate_pct: o.pass_rate(),
+            avg_days_to_acceptance: o.avg_days(),
+        };
+        let reviews = f
+            .reviews
+            .into_iter()
+            .map(|(review, sheets)| ProviderReview { review, sheets: if with_sheets { sheets } else { Vec::new() } })
+            .collect();
+        ProviderFile {
+            state_label: f.state.label_zh(),
+            state: f.state,
+            provider: f.provider,
+            sub_industries: f.sub_industries,
+            events: f.events,
+            outcomes,
+            reviews,
+            objections: f.objections,
+        }
+    }
+}
+
+/// An application received: the new provider's id and its state (`applied`).
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ProviderApplied {
+    id: i64,
+    state: ProviderState,
 }
 
 pub async fn apply(
     State(app): State<App>,
     ctx: Ctx,
     b: Result<Json<Application>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Created<ProviderApplied>, HttpError> {
     let a = super::json_body(b)?;
     let id = pool::apply(&app, &a, &ctx.request_id).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id, "state": "applied" }))).into_response())
+    Ok(Created(ProviderApplied { id, state: ProviderState::Applied }))
 }
 
-pub async fn provider(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, HttpError> {
+pub async fn provider(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Json<ProviderFile>, HttpError> {
     let f = pool::file(&app, ctx.principal()?, id).await?;
-    Ok(Json(file_json(&f, ctx.principal()?.role == dengta_domain::role::Role::Officer)).into_response())
+    Ok(Json(ProviderFile::of(f, ctx.principal()?.role == dengta_domain::role::Role::Officer)))
 }
 
-pub async fn public_provider(State(app): State<App>, Path(id): Path<i64>) -> Result<Response, HttpError> {
+pub async fn public_provider(State(app): State<App>, Path(id): Path<i64>) -> Result<Json<ProviderFile>, HttpError> {
     let f = pool::public_file(&app, id).await?;
-    Ok(Json(file_json(&f, false)).into_response())
+    Ok(Json(ProviderFile::of(f, false)))
 }
 
-pub async fn public_providers(State(app): State<App>, Query(q): Query<ListQuery>) -> Result<Response, HttpError> {
+/// The public provider pool (paged) and the providers under 公示.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct PublicProviders {
+    pool: Page<ProviderRow>,
+    publicised: Vec<ProviderRow>,
+}
+
+pub async fn public_providers(
+    State(app): State<App>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<PublicProviders>, HttpError> {
     let rows = pool::public_list(&app, q.after_id()?, q.limit() + 1).await?;
-    Ok(Json(json!({
-        "pool": paged(rows, q.limit(), |p| p.id.to_string()),
-        "publicised": pool::publicised(&app).await?,
+    Ok(Json(PublicProviders {
+        pool: paged(rows, q.limit(), |p| p.id.to_string()),
+        publicised: pool::publicised(&app).await?,
     }))
-    .into_response())
 }
 
 pub async fn transition(
@@ -72,10 +132,10 @@ pub async fn transition(
     ctx: Ctx,
     Path(id): Path<i64>,
     b: Result<Json<Step>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<StateChange<ProviderState>>, HttpError> {
     let s = super::json_body(b)?;
     let to = pool::step(&app, &ctx.actor(), id, &s).await?;
-    Ok(Json(json!({ "id": id, "state": to, "state_label": to.label_zh() })).into_response())
+    Ok(Json(StateChange { id, state: to, state_label: to.label_zh() }))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -97,15 +157,24 @@ pub async fn start_evaluation(
     ctx: Ctx,
     Path(id): Path<i64>,
     b: Result<Json<Experts>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Created<EvaluationStarted>, HttpError> {
     let e = super::json_body(b)?;
-    let rid = pool::start_evaluation(&app, &ctx.actor(), id, &e.experts).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "review_id": rid }))).into_response())
+    let review_id = pool::start_evaluation(&app, &ctx.actor(), id, &e.experts).await?;
+    Ok(Created(EvaluationStarted { review_id }))
 }
 
-pub async fn finish_review(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, HttpError> {
-    let r = pool::finish_review(&app, &ctx.actor(), id).await?;
-    Ok(Json(r).into_response())
+/// A periodic evaluation started: the id of its expert review.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct EvaluationStarted {
+    review_id: i64,
+}
+
+pub async fn finish_review(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<ReviewRow>, HttpError> {
+    Ok(Json(pool::finish_review(&app, &ctx.actor(), id).await?))
 }
 
 pub async fn object(
@@ -113,10 +182,10 @@ pub async fn object(
     ctx: Ctx,
     Path(id): Path<i64>,
     b: Result<Json<ObjectionForm>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Created<ObjectionLodged>, HttpError> {
     let f = super::json_body(b)?;
     let oid = pool::object(&app, &ctx.actor(), id, &f).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": oid, "status": "open" }))).into_response())
+    Ok(Created(ObjectionLodged::new(oid)))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -135,38 +204,85 @@ pub async fn resolve_objection(
     ctx: Ctx,
     Path(id): Path<i64>,
     b: Result<Json<ObjectionDecision>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<ObjectionDecided>, HttpError> {
     let d = super::json_body(b)?;
     let belongs = pool::objection_against(&app, id, d.objection_id).await?;
     if !belongs {
         return Err(AppError::NotFound.into());
     }
     pool::resolve_objection(&app, &ctx.actor(), d.objection_id, d.uphold, &d.reason).await?;
-    Ok(Json(json!({ "objection_id": d.objection_id, "status": if d.uphold { "upheld" } else { "dismissed" } }))
-        .into_response())
+    Ok(Json(ObjectionDecided::new(d.objection_id, d.uphold)))
 }
 
-pub async fn rubric() -> Result<Response, HttpError> {
+/// The expert scoring rubric in force: its dimensions and criteria with their points.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct RubricInForce {
+    id: &'static str,
+    version: u32,
+    name: &'static str,
+    source: &'static str,
+    total: u32,
+    min_experts: usize,
+    pass_score: u32,
+    dimensions: &'static [RubricDimension],
+}
+
+pub async fn rubric() -> Result<Json<RubricInForce>, HttpError> {
     let r = pool::rubric()?;
-    Ok(Json(json!({
-        "id": r.id(), "version": r.version(), "name": r.name(), "source": r.source(), "total": r.total(),
-        "min_experts": r.min_experts(), "pass_score": r.pass_score(),
-        "dimensions": r.dimensions().iter().map(|d| json!({
-            "id": d.id, "name": d.name, "max": d.max,
-            "criteria": d.criteria.iter().map(|c| json!({"id": c.id, "name": c.name, "max": c.max, "guide": c.guide})).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
+    Ok(Json(RubricInForce {
+        id: r.id(),
+        version: r.version(),
+        name: r.name(),
+        source: r.source(),
+        total: r.total(),
+        min_experts: r.min_experts(),
+        pass_score: r.pass_score(),
+        dimensions: r.dimensions(),
     }))
-    .into_response())
 }
 
-pub async fn sheets(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
+/// An expert's review sheet: the conflict declaration, the total once scored, the review and
+/// the provider under review.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ReviewSheet {
+    id: i64,
+    conflict: String,
+    total: Option<i64>,
+    submitted_at: Option<i64>,
+    review: SheetReview,
+    provider: SheetProvider,
+}
+
+/// The review a sheet belongs to.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct SheetReview {
+    id: i64,
+    purpose: String,
+    status: String,
+}
+
+/// The provider a sheet reviews.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct SheetProvider {
+    id: i64,
+    name: String,
+    kind: String,
+}
+
+pub async fn sheets(State(app): State<App>, ctx: Ctx) -> Result<Json<Items<ReviewSheet>>, HttpError> {
     let rows = pool::my_sheets(&app, ctx.principal()?).await?;
-    let items: Vec<_> = rows
-        .iter()
-        .map(|(a, p, r)| json!({ "id": a.id, "conflict": a.conflict, "total": a.total, "submitted_at": a.submitted_at,
-            "review": { "id": r.id, "purpose": r.purpose, "status": r.status }, "provider": { "id": p.id, "name": p.name, "kind": p.kind } }))
+    let items = rows
+        .into_iter()
+        .map(|(a, p, r)| ReviewSheet {
+            id: a.id,
+            conflict: a.conflict,
+            total: a.total,
+            submitted_at: a.submitted_at,
+            review: SheetReview { id: r.id, purpose: r.purpose, status: r.status },
+            provider: SheetProvider { id: p.id, name: p.name, kind: p.kind },
+        })
         .collect();
-    Ok(Json(json!({ "items": items })).into_response())
+    Ok(Json(Items::of(items)))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -182,10 +298,28 @@ pub async fn declare(
     ctx: Ctx,
     Path(id): Path<i64>,
     b: Result<Json<Declaration>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<Declared>, HttpError> {
     let d = super::json_body(b)?;
     pool::declare(&app, &ctx.actor(), id, d.conflict, &d.note).await?;
-    Ok(Json(json!({ "id": id, "conflict": if d.conflict { "declared" } else { "none" } })).into_response())
+    Ok(Json(Declared {
+        id,
+        conflict: if d.conflict { ConflictOfInterest::Declared } else { ConflictOfInterest::None },
+    }))
+}
+
+/// A sheet's conflict-of-interest declaration, taken.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Declared {
+    id: i64,
+    conflict: ConflictOfInterest,
+}
+
+/// What the expert declared.
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictOfInterest {
+    Declared,
+    None,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -199,14 +333,21 @@ pub async fn score(
     ctx: Ctx,
     Path(id): Path<i64>,
     b: Result<Json<Scores>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<Scored>, HttpError> {
     let s = super::json_body(b)?;
     let total = pool::score(&app, &ctx.actor(), id, &s.scores).await?;
-    Ok(Json(json!({ "id": id, "total": total })).into_response())
+    Ok(Json(Scored { id, total }))
 }
 
-pub async fn sub_industries(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
-    Ok(Json(json!({ "items": pool::sub_industries_in_scope(&app, ctx.principal()?).await? })).into_response())
+/// A sheet scored: its total points.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Scored {
+    id: i64,
+    total: u32,
+}
+
+pub async fn sub_industries(State(app): State<App>, ctx: Ctx) -> Result<Json<Items<SubIndustryRow>>, HttpError> {
+    Ok(Json(Items::of(pool::sub_industries_in_scope(&app, ctx.principal()?).await?)))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -225,10 +366,10 @@ pub async fn add_sub_industry(
     State(app): State<App>,
     ctx: Ctx,
     b: Result<Json<NewSubIndustry>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Created<NewId>, HttpError> {
     let n = super::json_body(b)?;
     let id = pool::add_sub_industry(&app, &ctx.actor(), &n.name, &n.codes.join(" ")).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+    Ok(Created(NewId { id }))
 }
 
 // ---- catalogue -------------------------------------------------------------------------------

@@ -4,15 +4,15 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use dengta_domain::programme::acceptance::SubsidyState;
-use serde::Deserialize;
-use serde_json::json;
+use dengta_domain::programme::acceptance::{PaymentState, SubsidyAction, SubsidyState};
+use dengta_domain::programme::subsidy::TraceLine;
+use serde::{Deserialize, Serialize};
 
-use super::v1::{ListQuery, paged};
+use super::takes::Created;
+use super::v1::{Items, ListQuery, ObjectionLodged, Page, StateChange, paged};
 use crate::app::objections::ObjectionForm;
-use crate::app::subsidies::{self, PayRequest, SubsidyFile};
+use crate::app::records::{LegRow, ObjectionRow, StepRow, SubsidyPaymentRow, SubsidyRow, TransferRow};
+use crate::app::subsidies::{self, PayRequest, Receipt};
 use crate::app::{App, AppError};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
@@ -29,19 +29,23 @@ pub struct SubsidyQuery {
     limit: Option<i64>,
 }
 
-pub async fn subsidies(State(app): State<App>, ctx: Ctx, Query(q): Query<SubsidyQuery>) -> Result<Response, HttpError> {
+pub async fn subsidies(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<SubsidyQuery>,
+) -> Result<Json<Items<SubsidyRow>>, HttpError> {
     let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => Some(SubsidyState::parse(s).ok_or_else(|| AppError::invalid("error.bad_request", s))?),
         None => None,
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let rows = subsidies::list(&app, ctx.principal()?, status, q.before.unwrap_or(i64::MAX), limit).await?;
-    Ok(Json(json!({ "items": rows })).into_response())
+    Ok(Json(Items::of(rows)))
 }
 
-pub async fn subsidy(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, HttpError> {
+pub async fn subsidy(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Json<SubsidyFile>, HttpError> {
     let f = subsidies::file(&app, ctx.principal()?, id).await?;
-    Ok(Json(subsidy_json(&f)).into_response())
+    Ok(Json(SubsidyFile::from(f)))
 }
 
 pub async fn subsidy_transition(
@@ -49,10 +53,10 @@ pub async fn subsidy_transition(
     ctx: Ctx,
     Path(id): Path<i64>,
     b: Result<Json<subsidies::Step>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<StateChange<SubsidyState>>, HttpError> {
     let s = super::json_body(b)?;
     let to = subsidies::step(&app, &ctx.actor(), id, &s).await?;
-    Ok(Json(json!({ "id": id, "state": to, "state_label": to.label_zh() })).into_response())
+    Ok(Json(StateChange { id, state: to, state_label: to.label_zh() }))
 }
 
 /// Pays an approved subsidy. The idempotency key comes from the `Idempotency-Key` header or the
@@ -63,13 +67,12 @@ pub async fn pay(
     Path(id): Path<i64>,
     super::IdempotencyKey(key): super::IdempotencyKey,
     b: Result<Json<PayRequest>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<Receipt>, HttpError> {
     let mut r = super::json_body(b)?;
     if let Some(k) = key {
         r.idempotency_key = k;
     }
-    let receipt = subsidies::pay(&app, &ctx.actor(), id, &r).await?;
-    Ok(Json(receipt).into_response())
+    Ok(Json(subsidies::pay(&app, &ctx.actor(), id, &r).await?))
 }
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
@@ -85,7 +88,7 @@ pub async fn reverse(
     ctx: Ctx,
     Path(id): Path<i64>,
     b: Result<Json<Reversal>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<Reversed>, HttpError> {
     let r = super::json_body(b)?;
     // Scope first: the subsidy must be the officer's.
     subsidies::file(&app, ctx.principal()?, id).await?;
@@ -93,7 +96,15 @@ pub async fn reverse(
         return Err(AppError::NotFound.into());
     }
     let tid = subsidies::reverse(&app, &ctx.actor(), r.payment_id, &r.reason).await?;
-    Ok(Json(json!({ "payment_id": r.payment_id, "status": "reversed", "reversal_transfer_id": tid })).into_response())
+    Ok(Json(Reversed { payment_id: r.payment_id, status: PaymentState::Reversed, reversal_transfer_id: tid }))
+}
+
+/// A payment reversed, with the ledger transfer that reversed it.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Reversed {
+    payment_id: i64,
+    status: PaymentState,
+    reversal_transfer_id: i64,
 }
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
@@ -112,30 +123,66 @@ pub async fn resolve_objection(
     ctx: Ctx,
     Path(id): Path<i64>,
     b: Result<Json<Decision>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Json<SubsidyObjectionDecided>, HttpError> {
     let d = super::json_body(b)?;
     subsidies::resolve_objection(&app, &ctx.actor(), id, d.objection_id, d.uphold, &d.reason).await?;
-    Ok(Json(json!({ "objection_id": d.objection_id, "upheld": d.uphold })).into_response())
+    Ok(Json(SubsidyObjectionDecided { objection_id: d.objection_id, upheld: d.uphold }))
 }
 
-pub async fn public_subsidies(State(app): State<App>, Query(q): Query<ListQuery>) -> Result<Response, HttpError> {
+/// An objection to a subsidy decided: upheld (the subsidy is cancelled) or dismissed.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct SubsidyObjectionDecided {
+    objection_id: i64,
+    upheld: bool,
+}
+
+/// A subsidy on the public notice: enterprise, project, amount and how it was computed (no
+/// personal data).
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct PublicSubsidy {
+    id: i64,
+    enterprise: String,
+    uscc: String,
+    project: String,
+    programme_id: String,
+    stage: String,
+    amount_fen: i64,
+    rule: String,
+    status: String,
+    publicity_ends_at: Option<i64>,
+    /// The computation step by step; `null` if it cannot be read.
+    trace: Option<Vec<TraceLine>>,
+}
+
+impl From<SubsidyRow> for PublicSubsidy {
+    fn from(s: SubsidyRow) -> PublicSubsidy {
+        PublicSubsidy {
+            trace: serde_json::from_str(&s.trace_json).ok(),
+            id: s.id,
+            enterprise: s.enterprise_name,
+            uscc: s.enterprise_uscc,
+            project: s.project_title,
+            programme_id: s.programme_id,
+            stage: s.stage,
+            amount_fen: s.amount_fen,
+            rule: s.rule,
+            status: s.status,
+            publicity_ends_at: s.publicity_ends_at,
+        }
+    }
+}
+
+pub async fn public_subsidies(
+    State(app): State<App>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Page<PublicSubsidy>>, HttpError> {
     let before = match q.after_id()? {
         0 => i64::MAX,
         n => n,
     };
     let rows = subsidies::public(&app, before, q.limit() + 1).await?;
-    let items: Vec<_> = rows
-        .iter()
-        .map(|s| {
-            json!({
-                "id": s.id, "enterprise": s.enterprise_name, "uscc": s.enterprise_uscc, "project": s.project_title,
-                "programme_id": s.programme_id, "stage": s.stage, "amount_fen": s.amount_fen, "rule": s.rule,
-                "status": s.status, "publicity_ends_at": s.publicity_ends_at,
-                "trace": serde_json::from_str::<serde_json::Value>(&s.trace_json).unwrap_or_default(),
-            })
-        })
-        .collect();
-    Ok(Json(paged(items, q.limit(), |v| v["id"].to_string())).into_response())
+    let items = rows.into_iter().map(PublicSubsidy::from).collect();
+    Ok(Json(paged(items, q.limit(), |s| s.id.to_string())))
 }
 
 pub async fn object(
@@ -143,17 +190,48 @@ pub async fn object(
     ctx: Ctx,
     Path(id): Path<i64>,
     b: Result<Json<ObjectionForm>, JsonRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<Created<ObjectionLodged>, HttpError> {
     let f = super::json_body(b)?;
     let oid = subsidies::object(&app, &ctx.actor(), id, &f).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": oid, "status": "open" }))).into_response())
+    Ok(Created(ObjectionLodged::new(oid)))
 }
 
-pub fn subsidy_json(f: &SubsidyFile) -> serde_json::Value {
-    json!({
-        "subsidy": f.row, "state": f.state, "state_label": f.state.label_zh(), "trace": f.trace,
-        "payments": f.payments, "history": f.steps, "objections": f.objections,
-        "ledger": f.transfers.iter().map(|(t, legs)| json!({ "transfer": t, "legs": legs })).collect::<Vec<_>>(),
-        "open_integrity_flags": f.open_flags, "actions": f.actions.iter().map(|a| a.code()).collect::<Vec<_>>(),
-    })
+/// A subsidy's file: the record and its state, the computation, payments, history, objections,
+/// its ledger transfers, open integrity flags of the project and the steps the caller may take.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct SubsidyFile {
+    subsidy: SubsidyRow,
+    state: SubsidyState,
+    state_label: &'static str,
+    trace: Vec<TraceLine>,
+    payments: Vec<SubsidyPaymentRow>,
+    history: Vec<StepRow>,
+    objections: Vec<ObjectionRow>,
+    ledger: Vec<LedgerTransfer>,
+    open_integrity_flags: i64,
+    actions: Vec<SubsidyAction>,
+}
+
+/// A ledger transfer with its legs.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct LedgerTransfer {
+    transfer: TransferRow,
+    legs: Vec<LegRow>,
+}
+
+impl From<subsidies::SubsidyFile> for SubsidyFile {
+    fn from(f: subsidies::SubsidyFile) -> SubsidyFile {
+        SubsidyFile {
+            subsidy: f.row,
+            state: f.state,
+            state_label: f.state.label_zh(),
+            trace: f.trace,
+            payments: f.payments,
+            history: f.steps,
+            objections: f.objections,
+            ledger: f.transfers.into_iter().map(|(transfer, legs)| LedgerTransfer { transfer, legs }).collect(),
+            open_integrity_flags: f.open_flags,
+            actions: f.actions,
+        }
+    }
 }

@@ -199,6 +199,7 @@ pub fn generator() -> SchemaGenerator {
             s.definitions_path = "/components/schemas".into();
             s.meta_schema = None;
         })
+        .with_transform(schemars::transform::RecursiveTransform(bounded_integers))
         .with_transform(schemars::transform::RecursiveTransform(drop_unfit_default))
         .with_transform(schemars::transform::RecursiveTransform(consts_as_enum))
         .into_generator()
@@ -230,6 +231,19 @@ fn consts_as_enum(schema: &mut Schema) {
         let head = obj.get("description").and_then(|d| d.as_str()).map(|d| format!("{d}\n\n")).unwrap_or_default();
         obj.insert("description".into(), format!("{head}{}", notes.join("; ")).into());
     }
+}
+
+/// Gives 32-bit integers their bounds: schemars bounds `u8`, `u16`, `i8` and `i16`, but gives a
+/// `u32` only its minimum and an `i32` none, so the document allowed numbers serde refuses.
+fn bounded_integers(schema: &mut Schema) {
+    let Some(obj) = schema.as_object_mut() else { return };
+    let (min, max) = match obj.get("format").and_then(|f| f.as_str()) {
+        Some("uint32") => (0, i64::from(u32::MAX)),
+        Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        _ => return,
+    };
+    obj.entry("minimum").or_insert(min.into());
+    obj.entry("maximum").or_insert(max.into());
 }
 
 /// Removes a `default` the schema itself may not allow. A field that serde fills in when absent

@@ -2,6 +2,7 @@
 //! (`/api/v1/me`). Handlers use the same use-cases and policies as the pages.
 
 use axum::Json;
+use dengta_domain::programme::workflow::ObjectionState;
 use dengta_domain::role::Role;
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +37,61 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `after` for the next page; `null` on the last one.
     pub next_after: Option<String>,
+}
+
+/// A whole list, not paged.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "{T}List")]
+pub struct Items<T> {
+    pub items: Vec<T>,
+}
+
+impl<T> Items<T> {
+    pub fn of(items: Vec<T>) -> Items<T> {
+        Items { items }
+    }
+}
+
+/// A record's state after a step, with its Chinese label.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "{S}Change")]
+pub struct StateChange<S> {
+    pub id: i64,
+    pub state: S,
+    pub state_label: &'static str,
+}
+
+/// An objection lodged during a publicity period (公示): its id and state (`open`).
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ObjectionLodged {
+    pub id: i64,
+    pub status: ObjectionState,
+}
+
+impl ObjectionLodged {
+    pub fn new(id: i64) -> ObjectionLodged {
+        ObjectionLodged { id, status: ObjectionState::Open }
+    }
+}
+
+/// An objection decided: upheld or dismissed.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ObjectionDecided {
+    pub objection_id: i64,
+    pub status: ObjectionState,
+}
+
+impl ObjectionDecided {
+    pub fn new(objection_id: i64, upheld: bool) -> ObjectionDecided {
+        let status = if upheld { ObjectionState::Upheld } else { ObjectionState::Dismissed };
+        ObjectionDecided { objection_id, status }
+    }
+}
+
+/// A record created, by its id.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct NewId {
+    pub id: i64,
 }
 
 pub fn paged<T>(mut items: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Page<T> {

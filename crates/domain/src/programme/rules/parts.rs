@@ -9,7 +9,7 @@ use crate::programme::level_zh;
 
 /// A city-defined sub-industry (细分行业) and the GB/T 4754-2017 codes it covers, canonical
 /// (section letter first: "C36", "C3973").
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SubIndustryRule {
     pub name: String,
     pub codes: Vec<String>,
@@ -17,7 +17,7 @@ pub struct SubIndustryRule {
 
 /// What the on-site assessment (现场评测) behind acceptance must be (工信厅企业〔2024〕56号: pilot
 /// enterprises are rated on site against the 2024 instrument).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OnsiteRule {
     /// The instrument edition it must use, e.g. "2024"; `None` = any.
