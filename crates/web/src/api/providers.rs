@@ -142,7 +142,7 @@ pub async fn transition(
 pub struct Experts {
     /// The experts' user ids: at least as many as the rubric asks for.
     #[serde(default)]
-    #[schemars(schema_with = "experts_schema")]
+    #[schemars(required, schema_with = "experts_schema")]
     experts: Vec<i64>,
 }
 
