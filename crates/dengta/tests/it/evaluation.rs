@@ -19,14 +19,7 @@ const LATEST_LEVEL: &str = "(SELECT a.level FROM assessments a WHERE a.enterpris
      AND a.status = 'submitted' ORDER BY a.id DESC LIMIT 1)";
 
 async fn computed_from_a_generated_dataset(store: Store) {
-    let t = TestApp::spawn_prepared(store, |db| async move {
-        dengta::app::generate::generate(&db, dengta::app::generate::Spec::new(800, 7), |_| {})
-            .await
-            .expect("generates");
-        // The demo loads only beside demo data.
-        db.execute("UPDATE enterprises SET is_demo = TRUE", vec![]).await.unwrap();
-    })
-    .await;
+    let t = TestApp::spawn_generated(store, 800, 7).await;
     let nation = officer_token(&t, "nation-officer", "100000").await;
     let (s, e) = get(&t, &nation, "/api/v1/dashboard/evaluation").await;
     assert_eq!(s, 200, "{e}");

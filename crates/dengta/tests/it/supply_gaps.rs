@@ -4,14 +4,7 @@
 use crate::support::{Store, TestApp, get, officer_token, token};
 
 async fn ranked_and_counted_from_the_records(store: Store) {
-    let t = TestApp::spawn_prepared(store, |db| async move {
-        dengta::app::generate::generate(&db, dengta::app::generate::Spec::new(1500, 11), |_| {})
-            .await
-            .expect("generates");
-        // The demo loads only beside demo data.
-        db.execute("UPDATE enterprises SET is_demo = TRUE", vec![]).await.unwrap();
-    })
-    .await;
+    let t = TestApp::spawn_generated(store, 1500, 11).await;
     let nation = officer_token(&t, "gap-officer", "100000").await;
     let (s, v) = get(&t, &nation, "/api/v1/supply-gaps").await;
     assert_eq!(s, 200, "{v}");

@@ -87,6 +87,17 @@ impl TestApp {
         TestApp::start(store, |_| {}, prepare).await
     }
 
+    /// Like [`TestApp::spawn`], over `enterprises` generated enterprises (seed `seed`) marked as
+    /// demo data so the demo loads beside them.
+    pub async fn spawn_generated(store: Store, enterprises: u64, seed: u64) -> TestApp {
+        TestApp::spawn_prepared(store, |db| async move {
+            let spec = dengta::app::generate::Spec::new(enterprises, seed);
+            dengta::app::generate::generate(&db, spec, |_| {}).await.expect("generates");
+            db.execute("UPDATE enterprises SET is_demo = TRUE", vec![]).await.expect("marked as demo");
+        })
+        .await
+    }
+
     async fn start<F: Future<Output = ()>>(
         store: Store,
         tweak: impl FnOnce(&mut Settings),
