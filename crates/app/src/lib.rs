@@ -10,6 +10,7 @@ pub mod bundle;
 pub mod callers;
 pub mod cases;
 pub mod catalogue;
+pub mod chains;
 pub mod claims;
 pub mod cloud;
 pub mod codes;
@@ -64,6 +65,7 @@ pub mod records {
     pub use dengta_db::assessments::AssessmentRow;
     pub use dengta_db::cases::CaseRow;
     pub use dengta_db::catalogue::{ItemRow, SolutionRow};
+    pub use dengta_db::chains::{ChainRow, MemberRow};
     pub use dengta_db::duties::RequestRow;
     pub use dengta_db::enterprise_file::ClaimRow;
     pub use dengta_db::enterprises::EnterpriseRow;

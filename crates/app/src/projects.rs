@@ -72,19 +72,34 @@ pub async fn create(app: &App, actor: &Actor, n: &NewProject) -> AppResult<i64> 
         return Err(AppError::invalid("error.project_title", title));
     }
     let mut tx = app.db.begin().await?;
-    let enrolment = db::programmes::enrolment(&mut tx, n.enrolment_id).await?.ok_or(AppError::NotFound)?;
+    let (id, _) = open(&mut tx, actor, enterprise, n.enrolment_id, n.provider_id, title).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Opens a draft project for `enterprise` under its listed enrolment with a provider in the pool:
+/// the one way a project comes to exist (alone, or as a chain's lead or member line).
+pub(crate) async fn open(
+    tx: &mut db::Tx,
+    actor: &Actor,
+    enterprise: i64,
+    enrolment_id: i64,
+    provider_id: i64,
+    title: &str,
+) -> AppResult<(i64, db::programmes::EnrolmentRow)> {
+    let enrolment = db::programmes::enrolment(tx, enrolment_id).await?.ok_or(AppError::NotFound)?;
     if enrolment.enterprise_id != enterprise {
         return Err(AppError::NotFound);
     }
     if enrolment.status != "listed" {
         return Err(AppError::Conflict("error.enrolment_not_listed"));
     }
-    let provider = db::providers::get(&mut tx, n.provider_id).await?.ok_or(AppError::NotFound)?;
+    let provider = db::providers::get(tx, provider_id).await?.ok_or(AppError::NotFound)?;
     if !ProviderState::parse(&provider.status).is_some_and(ProviderState::in_pool) {
         return Err(AppError::Conflict("error.provider_not_in_pool"));
     }
     let id = store::insert(
-        &mut tx,
+        tx,
         &store::NewProject {
             programme_id: &enrolment.programme_id,
             programme_version: enrolment.programme_version,
@@ -97,19 +112,11 @@ pub async fn create(app: &App, actor: &Actor, n: &NewProject) -> AppResult<i64> 
         },
     )
     .await?;
-    add_step(&mut tx, actor, id, "create", "", ProjectState::Draft.code(), "").await?;
-    super::dashboard::refresh_project(&mut tx, id).await?;
-    record(
-        &mut tx,
-        actor,
-        "project.create",
-        &format!("project:{id}"),
-        Outcome::Ok,
-        &format!("provider:{}", provider.id),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
+    add_step(tx, actor, id, "create", "", ProjectState::Draft.code(), "").await?;
+    super::dashboard::refresh_project(tx, id).await?;
+    record(tx, actor, "project.create", &format!("project:{id}"), Outcome::Ok, &format!("provider:{}", provider.id))
+        .await?;
+    Ok((id, enrolment))
 }
 
 async fn add_step(

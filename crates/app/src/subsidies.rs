@@ -226,6 +226,10 @@ pub async fn compute(app: &App, actor: &Actor, project_id: i64, stage: &str) -> 
     if !prog.subsidy().instalments.iter().any(|i| i.stage == stage) {
         return Err(AppError::invalid("error.stage", stage.label_zh()));
     }
+    if let Some(id) = compute_lead(&mut tx, actor, &row, prog, stage).await? {
+        tx.commit().await?;
+        return Ok(id);
+    }
     let docs = db::projects::docs(&mut tx, project_id).await?;
     let contract: Option<ContractDraft> = docs.contract_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
     // The base is what the enterprise and the government actually pay: the contract's eligible
@@ -353,20 +357,145 @@ pub async fn compute(app: &App, actor: &Actor, project_id: i64, stage: &str) -> 
     }
     let mut trace = notes;
     trace.extend(result.trace.iter().cloned());
-    let trace_json = serde_json::to_string(&trace).map_err(|e| AppError::Internal(e.to_string()))?;
-    let id = store::insert(
+    // A chain's SME shares its award after acceptance with the lead, as the programme says.
+    let mut amount = amount;
+    let mut chain_lead = Fen::ZERO;
+    if let Some(bp) = super::chains::member_split(&mut tx, project_id, prog).await?
+        && stage == InstalmentStage::AfterAcceptance
+    {
+        let (sme, lead) = subsidy::split_for_lead(amount, bp);
+        trace.push(TraceLine {
+            label: "链式项目牵引单位分成".to_owned(),
+            amount: Some(sme),
+            note: format!(
+                "本企业参与链式/面状改造，按本试点规则本次 {amount} 元中 {} 计入牵引单位（{lead} 元，向下取整到分），本企业 {sme} 元",
+                dengta_domain::programme::rules::pct_of_bp(bp)
+            ),
+        });
+        amount = sme;
+        chain_lead = lead;
+    }
+    let id = reserve(
         &mut tx,
+        actor,
+        &row,
+        prog,
+        stage,
+        &Reserve { pool_id, key: &key, amount, award, bonus, rule: &result.rule, trace: &trace, chain_lead },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The lead's share of its chain (链式 / 面状), granted on the lead's project after acceptance once
+/// every SME of the cohort is decided: the sum of what each SME's award held back for it, limited
+/// by what is left in the pool. `None` if the project leads no chain.
+async fn compute_lead(
+    tx: &mut db::Tx,
+    actor: &Actor,
+    row: &db::projects::ProjectRow,
+    prog: &Programme,
+    stage: InstalmentStage,
+) -> AppResult<Option<i64>> {
+    if !matches!(db::chains::part_of(tx, row.id).await?, Some(db::chains::Part::Lead(_))) {
+        return Ok(None);
+    }
+    if stage != InstalmentStage::AfterAcceptance {
+        return Err(AppError::invalid("error.stage", stage.label_zh()));
+    }
+    let pool_id = enterprise_pool(prog)?;
+    let key = pool_key(prog.id(), pool_id);
+    let pool_remaining = ledger::lock(tx, &account(AccountKind::Pool, &key)).await?;
+    if store::of_project(tx, row.id).await?.iter().any(|r| r.stage == stage.code()) {
+        return Err(AppError::Conflict("error.subsidy_exists"));
+    }
+    let Some((share, lines)) = super::chains::lead_grant(tx, row.id).await? else {
+        return Ok(None);
+    };
+    let mut trace: Vec<TraceLine> = lines
+        .iter()
+        .filter(|m| m.lead_fen > 0)
+        .map(|m| TraceLine {
+            label: format!("第{}行 {}", m.line_no, m.enterprise_name),
+            amount: Some(Fen(m.lead_fen)),
+            note: format!("该企业验收通过后核定补助中计入牵引单位的部分（企业实得 {} 元）", Fen(m.sme_fen)),
+        })
+        .collect();
+    let amount = share.min(pool_remaining);
+    trace.push(TraceLine {
+        label: "牵引单位分成合计".to_owned(),
+        amount: Some(share),
+        note: format!("链内 {} 家企业全部完成验收决定；各企业分成之和", lines.len()),
+    });
+    if amount < share {
+        trace.push(TraceLine {
+            label: "资金池余额限制".to_owned(),
+            amount: Some(amount),
+            note: format!("资金池仅余 {pool_remaining} 元（总量控制、先到先补）"),
+        });
+    }
+    if amount.0 <= 0 {
+        return Err(if pool_remaining.0 == 0 && share.0 > 0 {
+            AppError::Conflict("error.pool_exhausted")
+        } else {
+            AppError::invalid("error.subsidy", "本次无应拨付金额")
+        });
+    }
+    let rule = prog.rule_ref();
+    let r = Reserve {
+        pool_id,
+        key: &key,
+        amount,
+        award: share,
+        bonus: Fen::ZERO,
+        rule: &rule,
+        trace: &trace,
+        chain_lead: Fen::ZERO,
+    };
+    Ok(Some(reserve(tx, actor, row, prog, stage, &r).await?))
+}
+
+/// What a computation reserves: the amount payable now, the award behind it and how it was found.
+struct Reserve<'a> {
+    pool_id: &'a str,
+    key: &'a str,
+    amount: Fen,
+    award: Fen,
+    bonus: Fen,
+    rule: &'a str,
+    trace: &'a [TraceLine],
+    /// A chain SME's share held back for the lead.
+    chain_lead: Fen,
+}
+
+/// Records a computed subsidy and reserves it from the pool (Pool → Commitment), as one step of
+/// the caller's transaction: the subsidy row, the ledger transfer, the duty, the history and the
+/// audit record, then the integrity scan and the roll-ups.
+async fn reserve(
+    tx: &mut db::Tx,
+    actor: &Actor,
+    row: &db::projects::ProjectRow,
+    prog: &Programme,
+    stage: InstalmentStage,
+    r: &Reserve<'_>,
+) -> AppResult<i64> {
+    let project_id = row.id;
+    let (amount, key) = (r.amount, r.key);
+    let trace_json = serde_json::to_string(r.trace).map_err(|e| AppError::Internal(e.to_string()))?;
+    let id = store::insert(
+        tx,
         &store::NewSubsidy {
             project_id,
             enterprise_id: row.enterprise_id,
             region_code: &row.region_code,
             programme_id: prog.id(),
             programme_version: i64::from(prog.version()),
-            pool_id,
+            pool_id: r.pool_id,
             stage: stage.code(),
             amount_fen: amount.0,
-            award_fen: award.0,
-            rule: &result.rule,
+            award_fen: r.award.0,
+            rule: r.rule,
             trace_json: &trace_json,
             created_by: &actor.name,
         },
@@ -377,30 +506,25 @@ pub async fn compute(app: &App, actor: &Actor, project_id: i64, stage: &str) -> 
         e => e.into(),
     })?;
     let t = Transfer::between(
-        account(AccountKind::Pool, &key),
-        account(AccountKind::Commitment, &key),
+        account(AccountKind::Pool, key),
+        account(AccountKind::Commitment, key),
         amount,
         format!("奖补核算：项目 {project_id}（{}）{}", row.title, stage.label_zh()),
     );
     let meta = ledger::Meta { subsidy_id: Some(id), actor: &actor.name, ..Default::default() };
-    ledger::post(&mut tx, &t, &meta).await.map_err(ledger_error)?;
-    super::duties::take(&mut tx, actor, Duty::SubsidyCompute, &[("subsidy", id), ("project", project_id)]).await?;
-    if bonus.0 > 0 {
-        store::set_bonus(&mut tx, id, bonus.0).await?;
+    ledger::post(tx, &t, &meta).await.map_err(ledger_error)?;
+    super::duties::take(tx, actor, Duty::SubsidyCompute, &[("subsidy", id), ("project", project_id)]).await?;
+    if r.bonus.0 > 0 {
+        store::set_bonus(tx, id, r.bonus.0).await?;
     }
-    add_step(&mut tx, actor, id, "compute", "", SubsidyState::Computed.code(), "").await?;
-    record(
-        &mut tx,
-        actor,
-        "subsidy.compute",
-        &format!("subsidy:{id}"),
-        Outcome::Ok,
-        &format!("{amount} {}", result.rule),
-    )
-    .await?;
-    super::integrity::scan(&mut tx, &row, None).await?;
-    super::dashboard::refresh_project(&mut tx, project_id).await?;
-    tx.commit().await?;
+    if r.chain_lead.0 > 0 {
+        store::set_chain_lead(tx, id, r.chain_lead.0).await?;
+    }
+    add_step(tx, actor, id, "compute", "", SubsidyState::Computed.code(), "").await?;
+    record(tx, actor, "subsidy.compute", &format!("subsidy:{id}"), Outcome::Ok, &format!("{amount} {}", r.rule))
+        .await?;
+    super::integrity::scan(tx, row, None).await?;
+    super::dashboard::refresh_project(tx, project_id).await?;
     Ok(id)
 }
 

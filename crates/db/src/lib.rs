@@ -12,6 +12,7 @@ pub mod assessments;
 pub mod audit;
 pub mod cases;
 pub mod catalogue;
+pub mod chains;
 pub mod changes;
 pub mod dashboard;
 pub mod duties;

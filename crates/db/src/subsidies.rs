@@ -277,6 +277,12 @@ pub async fn set_bonus(c: &mut impl Conn, id: i64, bonus_fen: i64) -> DbResult<(
     Ok(())
 }
 
+/// A chain SME's share of this award held back for the chain's lead.
+pub async fn set_chain_lead(c: &mut impl Conn, id: i64, lead_fen: i64) -> DbResult<()> {
+    c.execute("UPDATE subsidies SET chain_lead_fen = $1 WHERE id = $2", args![lead_fen, id]).await?;
+    Ok(())
+}
+
 pub async fn reverse_payment(
     c: &mut impl Conn,
     id: i64,

@@ -14,7 +14,7 @@ use crate::enterprise::size_class::SizeClass;
 use crate::programme::Date;
 use crate::programme::acceptance::{AcceptanceAction, SubsidyAction, SubsidyState};
 use crate::programme::cases::{CaseAction, CaseKind};
-use crate::programme::workflow::{EnrolmentAction, EnrolmentState, ProjectAction};
+use crate::programme::workflow::{ChainAction, ChainKind, EnrolmentAction, EnrolmentState, ProjectAction};
 use crate::provider::lifecycle::{ProviderAction, ProviderState};
 use crate::region::NATIONAL;
 use crate::role::Role;
@@ -121,6 +121,8 @@ code_lists! {
     provider_action => ProviderAction,
     case_kind => CaseKind,
     case_action => CaseAction,
+    chain_kind => ChainKind,
+    chain_action => ChainAction,
     account_action => AccountAction,
 }
 

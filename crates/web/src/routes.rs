@@ -70,6 +70,8 @@ pub enum Object {
     Subsidy,
     /// A typical case or 小灯塔 nomination (its enterprise, officers and experts over it).
     Case,
+    /// A chain or cluster project (its lead and members, its provider, officers and experts over it).
+    Chain,
     /// A webhook subscription (system administrators of its region or above).
     Webhook,
 }
@@ -289,6 +291,11 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         (def(M::POST, "/projects/{id}/step", Roles(PROJECT_PARTIES), "A project step without a document (diagnosis review, start, complete, cancel)").on(O::Project), post(pages::projects::step)),
         (def(M::POST, "/projects/{id}/files", Roles(ENTERPRISE_PROVIDER), "Upload evidence (multipart)").on(O::Project).upload(), post(pages::projects::upload)),
         (def(M::POST, "/projects", Roles(ENTERPRISE_ONLY), "Start a project under a listed enrolment"), post(pages::projects::create)),
+        (def(M::GET, "/chains", Roles(PROJECT_PARTIES), "Chain and cluster projects (链式 / 面状) in scope; a listed enterprise opens one or joins a forming one").nav("nav.chains"), get(pages::chains::list)),
+        (def(M::POST, "/chains", Roles(ENTERPRISE_ONLY), "Open a chain or cluster project as its lead (its frame project opens with it)"), post(pages::chains::create)),
+        (def(M::GET, "/chains/{id}", Roles(PROJECT_PARTIES), "A chain: the frame's lines, the cohort's acceptance, the split of the money, the steps").on(O::Chain), get(pages::chains::show)),
+        (def(M::POST, "/chains/{id}/members", Roles(ENTERPRISE_ONLY), "Join a forming chain with a listing in its programme").on(O::Chain), post(pages::chains::join)),
+        (def(M::POST, "/chains/{id}/transitions", Roles(OFFICER_ENTERPRISE), "Submit or withdraw (lead), approve or return (the programme's officer)").on(O::Chain), post(pages::chains::step)),
         (def(M::POST, "/projects/{id}/diagnosis", Roles(PROVIDER_ONLY), "Submit the diagnosis").on(O::Project), post(pages::projects::diagnosis)),
         (def(M::POST, "/projects/{id}/plan", Roles(PROVIDER_ONLY), "Submit the transformation plan").on(O::Project), post(pages::projects::plan)),
         (def(M::POST, "/projects/{id}/contract", Roles(ENTERPRISE_PROVIDER), "Sign the contract (checked against the programme)").on(O::Project), post(pages::projects::contract_form)),
@@ -454,6 +461,11 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         def(M::POST, "/api/v1/reports/keys/revoke", Roles(OFFICER), "Revoke a trusted key: {region_code, public_key, reason}; packages it signs are refused").api(api::dashboard::report_revoke),
         def(M::POST, "/api/v1/reports/import", Roles(OFFICER), "Import a signed package from below (tampered or untrusted packages are refused)").api(api::dashboard::report_import),
         def(M::GET, "/api/v1/reports", Roles(OFFICER), "Packages imported from the instances below").api(api::dashboard::reports),
+        def(M::GET, "/api/v1/chains", Roles(PROJECT_PARTIES), "Chain and cluster projects (链式 / 面状) in scope").api(api::chains::list),
+        def(M::POST, "/api/v1/chains", Roles(ENTERPRISE_ONLY), "Open a chain as its lead: {enrolment_id, provider_id, kind, name, park, target_members, target_l2_pct}").api(api::chains::create),
+        def(M::GET, "/api/v1/chains/{id}", Roles(PROJECT_PARTIES), "A chain: frame lines, cohort, split of the money, steps").on(O::Chain).api(api::chains::file),
+        def(M::POST, "/api/v1/chains/{id}/members", Roles(ENTERPRISE_ONLY), "Join a forming chain: {enrolment_id}; the SME's project (its line) opens with the chain's provider").on(O::Chain).api(api::chains::join),
+        def(M::POST, "/api/v1/chains/{id}/transitions", Roles(OFFICER_ENTERPRISE), "Submit, withdraw, approve or return a chain: {action, reason, version}").on(O::Chain).api(api::chains::step),
         def(M::GET, "/api/v1/cases", Roles(OFFICER_EXPERT), "Typical cases and 小灯塔 nominations in the region").api(api::open::cases),
         def(M::POST, "/api/v1/cases", Roles(OFFICER_ENTERPRISE), "Nominate a typical case or 小灯塔 enterprise: {kind, enterprise_id, project_id, title, summary, outcome}").api(api::open::nominate),
         def(M::GET, "/api/v1/cases/{id}", Roles(CASE_READERS), "A nomination with its history").on(O::Case).api(api::open::case),
@@ -507,7 +519,7 @@ pub const NAV_GROUPS: &[(&str, &[&str])] = &[
             "nav.demand",
         ],
     ),
-    ("nav.g_pilot", &["nav.programmes", "nav.enrolments", "nav.projects"]),
+    ("nav.g_pilot", &["nav.programmes", "nav.enrolments", "nav.projects", "nav.chains"]),
     ("nav.g_money", &["nav.subsidies", "nav.ledger", "nav.integrity"]),
     ("nav.g_system", &["nav.users", "duty.requests", "nav.regions", "nav.webhooks", "nav.instruments", "nav.audit"]),
     ("nav.g_account", &["nav.password"]),

@@ -38,6 +38,7 @@ fn ids(f: &Fixture, o: Object) -> (i64, i64) {
         Object::Project => (f.own_project, f.other_city_project),
         Object::Subsidy => (f.own_subsidy, f.other_city_subsidy),
         Object::Case => (f.own_case, f.other_city_case),
+        Object::Chain => (f.own_chain, f.other_city_chain),
         Object::Webhook => (f.own_webhook, f.other_city_webhook),
     }
 }

@@ -35,6 +35,7 @@ mod audit;
 mod audit_chain;
 mod cases;
 mod catalogue;
+mod chains;
 mod cli;
 mod csrf;
 mod dashboard;

@@ -18,7 +18,14 @@ fn noon(day: &str) -> i64 {
 }
 
 /// An enterprise of `region` enrolled (listed) in `programme`. Returns (enterprise, enrolment).
-async fn enrolled(t: &TestApp, programme: &str, uscc: &str, region: &str, industry: &str, sub: &str) -> (i64, i64) {
+pub(crate) async fn enrolled(
+    t: &TestApp,
+    programme: &str,
+    uscc: &str,
+    region: &str,
+    industry: &str,
+    sub: &str,
+) -> (i64, i64) {
     let mut c = t.db();
     let enterprise = db::enterprises::insert(
         &mut c,
@@ -53,14 +60,14 @@ async fn enrolled(t: &TestApp, programme: &str, uscc: &str, region: &str, indust
     (enterprise, enrolment)
 }
 
-async fn provider(t: &TestApp) -> i64 {
+pub(crate) async fn provider(t: &TestApp) -> i64 {
     t.db().scalar("SELECT id FROM providers WHERE uscc = $1", vec![Arg::from("91320104MA1X2Y8F6T")]).await.unwrap()
 }
 
 /// A filed project with a signed contract of `total_fen` (software lines; `discount_fen` of it the
 /// provider's discount) and `down_fen` down payment. Returns its id.
 #[allow(clippy::too_many_arguments)]
-async fn project(
+pub(crate) async fn project(
     t: &TestApp,
     programme: &str,
     (enterprise, enrolment): (i64, i64),
@@ -86,6 +93,14 @@ async fn project(
     )
     .await
     .unwrap();
+    sign_and_file(t, id, total_fen, discount_fen, down_fen).await;
+    id
+}
+
+/// Files a project with a signed contract of `total_fen` (software lines; `discount_fen` of it the
+/// provider's discount) and `down_fen` down payment.
+pub(crate) async fn sign_and_file(t: &TestApp, id: i64, total_fen: i64, discount_fen: i64, down_fen: i64) {
+    let c = t.db();
     c.execute(
         "UPDATE projects SET status = 'filed', filing_no = $1, filed_at = $2, contract_total_fen = $3 WHERE id = $4",
         vec![Arg::from(format!("F-{id}")), Arg::from(noon("2025-02-01")), Arg::from(total_fen), Arg::from(id)],
@@ -106,10 +121,9 @@ async fn project(
     )
     .await
     .unwrap();
-    id
 }
 
-async fn record_payment(t: &TestApp, project: i64, amount_fen: i64) {
+pub(crate) async fn record_payment(t: &TestApp, project: i64, amount_fen: i64) {
     db::projects::add_payment(
         &mut t.db(),
         project,
@@ -141,7 +155,7 @@ async fn assessment(t: &TestApp, enterprise: i64, instrument: &str, level: i64, 
 /// Completes the project on `completed`, and accepts it with the district check on `verified`,
 /// the on-site assessment at `level` on `assessed` and the audit and filing recorded on `filed`.
 #[allow(clippy::too_many_arguments)]
-async fn accepted(
+pub(crate) async fn accepted(
     t: &TestApp,
     project: i64,
     enterprise: i64,
@@ -186,12 +200,12 @@ async fn accepted(
     }
 }
 
-async fn compute(t: &TestApp, tok: &str, project: i64, stage: &str) -> (u16, Value) {
+pub(crate) async fn compute(t: &TestApp, tok: &str, project: i64, stage: &str) -> (u16, Value) {
     post(t, tok, &format!("/api/v1/projects/{project}/subsidies"), json!({"stage": stage})).await
 }
 
 /// What is reserved for a project in all (every subsidy not cancelled).
-async fn reserved(t: &TestApp, project: i64) -> i64 {
+pub(crate) async fn reserved(t: &TestApp, project: i64) -> i64 {
     t.db()
         .scalar(
             "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM subsidies WHERE project_id = $1 AND status <> 'cancelled'",
@@ -201,13 +215,13 @@ async fn reserved(t: &TestApp, project: i64) -> i64 {
         .unwrap()
 }
 
-async fn reconciled(t: &TestApp, tok: &str) {
+pub(crate) async fn reconciled(t: &TestApp, tok: &str) {
     let (s, v) = crate::support::get(t, tok, "/api/v1/ledger/reconciliation").await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["sound"], true, "ledger does not reconcile: {v}");
 }
 
-async fn allocate(t: &TestApp, tok: &str, programme: &str, yuan: &str) {
+pub(crate) async fn allocate(t: &TestApp, tok: &str, programme: &str, yuan: &str) {
     let body = json!({"programme_id": programme, "pool": "enterprise", "amount": yuan, "reference": "测试〔2026〕1号"});
     let (s, v) = post(t, tok, "/api/v1/ledger/allocations", body).await;
     assert_eq!(s, 201, "{v}");

@@ -188,6 +188,7 @@ fn id_for(s: &Scene, who: Who, o: Object) -> i64 {
         Object::Contact => s.f.own_contact,
         Object::Enrolment => s.f.own_enrolment,
         Object::Case => s.f.own_case,
+        Object::Chain => s.f.own_chain,
         Object::Webhook => s.f.own_webhook,
     }
 }

@@ -216,6 +216,8 @@ pub struct Fixture {
     pub own_case: i64,
     pub other_city_case: i64,
     /// A webhook of 南京 (demo-sysadmin's city) and one of 无锡.
+    pub own_chain: i64,
+    pub other_city_chain: i64,
     pub own_webhook: i64,
     pub other_city_webhook: i64,
 }
@@ -244,6 +246,35 @@ async fn case_of(db: &Db, enterprise_id: i64) -> i64 {
     )
     .await
     .expect("case")
+}
+
+/// A chain led by a project's enterprise with that project as its frame (made once per project).
+async fn chain_of(db: &Db, project_id: i64) -> i64 {
+    let c = db.clone();
+    if let Ok(id) = c.scalar("SELECT id FROM chains WHERE lead_project_id = $1", vec![db::Arg::from(project_id)]).await
+    {
+        return id;
+    }
+    let mut c = db.clone();
+    let j = db::projects::get(&mut c, project_id).await.expect("project").expect("exists");
+    db::chains::insert(
+        &mut c,
+        &db::chains::NewChain {
+            programme_id: &j.programme_id,
+            region_code: &j.region_code,
+            kind: "supply_chain",
+            name: "fixture chain",
+            park: "",
+            lead_enterprise_id: j.enterprise_id,
+            lead_project_id: project_id,
+            provider_id: j.provider_id,
+            target_members: None,
+            target_l2_pct: None,
+            created_by: "fixture",
+        },
+    )
+    .await
+    .expect("chain")
 }
 
 /// A computed subsidy row for a project (made once per project).
@@ -594,6 +625,8 @@ pub async fn fixture(db: &Db) -> Fixture {
         own_subsidy: subsidy_of(db, id("SELECT id FROM projects WHERE title = $1", "设备联网改造").await).await,
         other_city_subsidy: subsidy_of(db, id("SELECT id FROM projects WHERE title = $1", "纺织设备联网改造").await)
             .await,
+        own_chain: chain_of(db, id("SELECT id FROM projects WHERE title = $1", "设备联网改造").await).await,
+        other_city_chain: chain_of(db, id("SELECT id FROM projects WHERE title = $1", "纺织设备联网改造").await).await,
         own_webhook: webhook_in(db, "320100").await,
         other_city_webhook: webhook_in(db, "320200").await,
     }

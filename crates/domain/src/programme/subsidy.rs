@@ -121,6 +121,15 @@ fn share(amount: Fen, bp: u32) -> Fen {
     Fen(i64::try_from(v).unwrap_or(amount.0))
 }
 
+/// A chain member's award split between the SME and the chain's lead (链式项目, the programme's
+/// `chain.lead_share_bp`): the lead's share is rounded down to the fen and the SME keeps the rest,
+/// so the two always add up to `amount` exactly. Returns `(sme, lead)`.
+pub fn split_for_lead(amount: Fen, lead_share_bp: u32) -> (Fen, Fen) {
+    let amount = Fen(amount.0.max(0));
+    let lead = share(amount, lead_share_bp.min(FULL_BP));
+    (Fen(amount.0 - lead.0), lead)
+}
+
 /// Why a taper step applies or not, in Chinese: each condition with its date.
 fn taper_conditions(step: &TaperStep, completed_on: Date, steps: &StepDates) -> (Vec<String>, Option<String>) {
     let mut met = Vec::new();
@@ -347,6 +356,17 @@ pub fn compute(p: &Programme, input: &SubsidyInput) -> Result<SubsidyResult, Sub
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_chain_split_adds_up_to_the_fen() {
+        for (amount, bp) in [(0, 1000), (1, 1000), (9, 1000), (25_000_001, 1500), (123_457, 3333), (99_999_999, 5000)] {
+            let (sme, lead) = split_for_lead(Fen(amount), bp);
+            assert_eq!(sme.0 + lead.0, amount, "{amount} at {bp}");
+            assert_eq!(lead.0, amount * i64::from(bp) / 10_000, "the lead's share is rounded down");
+        }
+        assert_eq!(split_for_lead(Fen(10_000), 0), (Fen(10_000), Fen::ZERO));
+    }
+
     use super::*;
     use crate::programme::rules::Programme;
 

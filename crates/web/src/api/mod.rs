@@ -8,6 +8,7 @@ pub mod answers;
 pub mod assessments;
 pub mod audit;
 pub mod catalogue;
+pub mod chains;
 pub mod dashboard;
 pub mod directory;
 pub mod evaluation;

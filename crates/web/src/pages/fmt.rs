@@ -75,6 +75,29 @@ impl Fmt {
     pub fn kind(&self, c: &str) -> String {
         kind_label(self.lang, c)
     }
+    /// A coded label in the page's language, the code itself if unknown.
+    fn coded(&self, zh_en: Option<(&'static str, &'static str)>, c: &str) -> String {
+        match zh_en {
+            Some((_, en)) if self.lang == Lang::En => en.to_owned(),
+            Some((zh, _)) => zh.to_owned(),
+            None => c.to_owned(),
+        }
+    }
+    pub fn chain_kind(&self, c: &str) -> String {
+        use dengta_domain::programme::workflow::ChainKind as K;
+        self.coded(K::parse(c).map(|k| (k.label_zh(), k.label_en())), c)
+    }
+    pub fn chain_state(&self, c: &str) -> String {
+        use dengta_domain::programme::workflow::ChainState as S;
+        self.coded(S::parse(c).map(|k| (k.label_zh(), k.label_en())), c)
+    }
+    pub fn project_state(&self, c: &str) -> String {
+        use dengta_domain::programme::workflow::ProjectState as S;
+        self.coded(S::parse(c).map(|k| (k.label_zh(), k.label_en())), c)
+    }
+    pub fn acceptance_state(&self, c: &str) -> String {
+        self.coded(AcceptanceState::parse(c).map(|k| (k.label_zh(), k.label_en())), c)
+    }
     pub fn action(&self, c: &str) -> String {
         action_label(self.lang, c)
     }

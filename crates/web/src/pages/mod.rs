@@ -7,6 +7,7 @@ pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod catalogue;
+pub mod chains;
 pub mod claims;
 pub mod dashboard;
 pub mod directory;
@@ -76,6 +77,9 @@ impl Msg {
             "apply.done",
             "objection.done",
             "contacts.sent",
+            "chains.created",
+            "chains.joined",
+            "chains.stepped",
         ];
         ok.contains(&key).then(|| super::i18n::t(lang, key))
     }

@@ -150,6 +150,8 @@ struct RawProgramme {
     subsidy: RawSubsidy,
     #[serde(default, rename = "criterion")]
     criteria: Vec<Criterion>,
+    #[serde(default)]
+    chain: Option<ChainRule>,
 }
 
 #[derive(Deserialize)]
@@ -396,6 +398,9 @@ impl RawProgramme {
         for (i, c) in self.criteria.iter().enumerate() {
             c.check().map_err(|problem| invalid(format!("第{}个验收条件（[[criterion]]）", i + 1), problem))?;
         }
+        if let Some(c) = &self.chain {
+            validate_chain(c)?;
+        }
 
         Ok(Programme {
             id: self.id,
@@ -417,9 +422,35 @@ impl RawProgramme {
             completion_months: self.completion_months,
             subsidy,
             default_criteria: self.criteria,
+            chain: self.chain,
             fingerprint,
         })
     }
+}
+
+fn validate_chain(c: &ChainRule) -> Result<(), RulesError> {
+    if c.kinds.is_empty() {
+        return Err(invalid("链式/面状项目（chain.kinds）", "至少列出一种牵引方式；不设链式项目请删去 [chain]"));
+    }
+    let mut seen = HashSet::new();
+    if let Some(k) = c.kinds.iter().find(|k| !seen.insert(**k)) {
+        return Err(invalid("链式/面状项目（chain.kinds）", format!("“{}”重复", k.label_zh())));
+    }
+    if c.min_members < 2 {
+        return Err(invalid("链式/面状项目最少参与企业数（chain.min_members）", "应至少为2家"));
+    }
+    if let Some(max) = c.max_members
+        && max < c.min_members
+    {
+        return Err(invalid(
+            "链式/面状项目最多参与企业数（chain.max_members）",
+            format!("{max} 小于最少企业数 {}", c.min_members),
+        ));
+    }
+    if c.lead_share_bp > FULL_BP / 2 {
+        return Err(invalid("牵引单位分成（chain.lead_share_bp）", "应为0至5000个基点（不超过50%）"));
+    }
+    Ok(())
 }
 
 fn validate_sub_industries(raw: &[RawSubIndustry]) -> Result<Vec<SubIndustryRule>, RulesError> {
@@ -792,6 +823,26 @@ level = 2
         assert_eq!(place, "细分行业（[[sub_industry]]）");
         let p = Programme::from_toml(&no_subs.replace("sub_industry_required = true", "sub_industry_required = false"));
         assert!(p.unwrap().sub_industries().is_empty());
+    }
+
+    #[test]
+    fn a_chain_rule_is_checked_and_optional() {
+        assert_eq!(Programme::from_toml(MINIMAL).unwrap().chain(), None, "no [chain]: no chain projects");
+        let with = |c: &str| format!("{MINIMAL}\n[chain]\n{c}\n");
+        let ok = Programme::from_toml(&with("kinds = [\"cluster\"]\nmin_members = 3\nlead_share_bp = 1000")).unwrap();
+        let rule = ok.chain().unwrap();
+        assert_eq!((rule.min_members, rule.lead_share_bp, rule.max_members), (3, 1000, None));
+        for (body, place) in [
+            ("kinds = []\nmin_members = 3\nlead_share_bp = 0", "chain.kinds"),
+            ("kinds = [\"cluster\", \"cluster\"]\nmin_members = 3\nlead_share_bp = 0", "chain.kinds"),
+            ("kinds = [\"cluster\"]\nmin_members = 1\nlead_share_bp = 0", "chain.min_members"),
+            ("kinds = [\"cluster\"]\nmin_members = 5\nmax_members = 4\nlead_share_bp = 0", "chain.max_members"),
+            ("kinds = [\"cluster\"]\nmin_members = 3\nlead_share_bp = 5001", "chain.lead_share_bp"),
+        ] {
+            let (got, _) = problem(Programme::from_toml(&with(body)));
+            assert!(got.contains(place), "{body}: {got}");
+        }
+        assert!(Programme::from_toml(&with("kinds = [\"ring\"]\nmin_members = 3\nlead_share_bp = 0")).is_err());
     }
 
     #[test]

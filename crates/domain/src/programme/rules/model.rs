@@ -31,6 +31,7 @@ pub struct Programme {
     pub(super) completion_months: Option<u32>,
     pub(super) subsidy: SubsidyRule,
     pub(super) default_criteria: Vec<Criterion>,
+    pub(super) chain: Option<ChainRule>,
     pub(super) fingerprint: String,
 }
 
@@ -175,6 +176,11 @@ impl Programme {
 
     /// SM3 of the file text (line endings normalised), lower-case hex: proves which rules produced
     /// a result and detects a file edited after use.
+    /// Chain and cluster projects, if the programme has them.
+    pub fn chain(&self) -> Option<&ChainRule> {
+        self.chain.as_ref()
+    }
+
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
     }

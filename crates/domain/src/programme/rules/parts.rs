@@ -28,6 +28,23 @@ pub struct OnsiteRule {
     pub after_completion: bool,
 }
 
+/// Chain and cluster projects (链式 / 面状) in this programme: which leads it admits, how many SMEs a
+/// chain needs, and what share of each participating SME's award goes to the lead for organising
+/// the chain. A programme without this section has no chain projects.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChainRule {
+    pub kinds: Vec<crate::programme::workflow::ChainKind>,
+    /// A chain is submitted and approved only with at least this many participating SMEs.
+    pub min_members: u32,
+    /// And never more than this many.
+    #[serde(default)]
+    pub max_members: Option<u32>,
+    /// Share of each participating SME's award after acceptance that goes to the lead, in basis
+    /// points (1000 = 10%); 0 = the lead receives nothing through the chain.
+    pub lead_share_bp: u32,
+}
+
 /// Programme targets, for dashboards.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -5,6 +5,7 @@
 //! 2. The transformation project (改造项目) up to the point where acceptance starts: 草稿 → 诊断中 →
 //!    诊断完成 → 方案已提交 → 已签约 → 已备案 → 实施中 → 已完成, or 已取消 from any earlier state.
 //! 3. An objection (异议) raised during 公示: 待处理 → 异议成立 | 异议不成立.
+//! 4. A chain or cluster project (链式 / 面状): 组建中 → 已申报 → 已批准, or 已撤回.
 //!
 //! The server reads the state and the facts into the machine's guard, calls [`transition`] and
 //! writes the new state only if the stored one is still `from` (compare-and-set). [`transition`] and
@@ -15,6 +16,7 @@
 //! One file per machine (`enrolment`, `project`, `objection`); the trait, the error and the
 //! generic functions live here.
 
+mod chain;
 mod enrolment;
 mod objection;
 mod project;
@@ -23,6 +25,7 @@ pub(crate) mod testkit;
 
 use std::fmt::Debug;
 
+pub use chain::*;
 pub use enrolment::*;
 pub use objection::*;
 pub use project::*;
@@ -81,6 +84,8 @@ pub enum TransitionError {
     OpenFlags(u32),
     #[error("公示期至 {ends} 结束，结束前不能批准")]
     NoticeRunning { ends: String },
+    #[error("参与企业 {have} 家，本试点要求至少 {need} 家")]
+    TooFewMembers { have: u32, need: u32 },
 }
 
 /// The state after `action`, or why it may not happen now: first the table, then the guard.
