@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { login, open, pathOf, useStack } from './helpers.mjs';
+import { clickAndLoad, login, open, pathOf, useStack } from './helpers.mjs';
 
 const env = useStack('demo-city', { demoEnterprises: 'default' });
 
@@ -77,6 +77,139 @@ describe('the demo city', () => {
       assert.ok((await steps.count()) >= 6);
       assert.equal(await page.locator('#journey li.done').count(), await steps.count(), 'every step done');
       assert.match(await text(page.locator('#next-step')), /奖补已拨付/);
+    });
+  });
+  // Chain and cluster projects (链式 / 面状). The demo's chain is approved: its first SME's award
+  // is computed (split with the lead), the other two are accepted. The city computes theirs in the
+  // browser, then the lead's share; the chain's page adds up to the fen.
+  test("the city computes a chain's remaining awards and the lead's share, split to the fen", async (t) => {
+    await env.withPage(t, async (page) => {
+      await login(page, 'demo-officer');
+      await open(page, '/chains');
+      const link = page.locator('#chain-list tbody a', { hasText: '智能装备供应链链式数字化改造' });
+      const chainPath = await link.getAttribute('href');
+      await clickAndLoad(page, link);
+      assert.equal(pathOf(page), chainPath);
+      assert.equal(await page.locator('#chain-status').getAttribute('data-status'), 'approved');
+      const id = Number(chainPath.split('/').pop());
+      const before = await (await page.request.get(`/api/v1/chains/${id}`)).json();
+      assert.equal(before.lines.length, 3);
+      const pending = before.lines.filter((l) => l.sme_fen === 0);
+      assert.equal(pending.length, 2, 'two accepted SMEs wait for their award');
+      for (const line of pending) {
+        await open(page, `/projects/${line.project_id}`);
+        assert.match(await text(page.locator('#project-chain')), /智能装备供应链/);
+        const res = await clickAndLoad(page, page.locator('form#compute-subsidy button[type=submit]'));
+        assert.match(res.path, /^\/subsidies\/\d+$/, JSON.stringify(res));
+        const trace = await text(page.locator('#trace'));
+        assert.match(trace, /链式项目牵引单位分成/, 'the trace explains the split');
+      }
+      await open(page, chainPath);
+      await clickAndLoad(page, page.locator('#chain-lead-project'));
+      const compute = page.locator('form#compute-subsidy button[type=submit]');
+      assert.equal(await text(compute), '核算牵引单位分成');
+      const res = await clickAndLoad(page, compute);
+      assert.match(res.path, /^\/subsidies\/\d+$/, JSON.stringify(res));
+      const after = await (await page.request.get(`/api/v1/chains/${id}`)).json();
+      const subsidies = await (await page.request.get('/api/v1/subsidies?limit=200')).json();
+      const rows = subsidies.items ?? subsidies;
+      for (const line of after.lines) {
+        const award = rows.find((s) => s.project_id === line.project_id && s.stage === 'after_acceptance');
+        assert.ok(award, `line ${line.line_no} has its award`);
+        assert.equal(line.sme_fen + line.lead_fen, award.award_fen, `line ${line.line_no}: SME + lead = the award`);
+        assert.equal(line.lead_fen, Math.floor(award.award_fen / 10), `line ${line.line_no}: the lead's 10%, rounded down`);
+      }
+      const leadShare = after.lines.reduce((a, l) => a + l.lead_fen, 0);
+      assert.equal(after.cohort.lead_share_fen, leadShare);
+      assert.equal(after.cohort.lead_granted_fen, leadShare, 'the lead is granted exactly its shares');
+      assert.equal(after.cohort.complete, true);
+      await open(page, chainPath);
+      const yuan = (fen) => (fen / 100).toFixed(2);
+      const cell = async (k) => (await text(page.locator(`#chain-cohort td[data-k="${k}"]`))).replace(/[^0-9.]/g, '');
+      assert.equal(await cell('lead_granted'), yuan(leadShare));
+      assert.equal(await cell('sme_total'), yuan(after.cohort.sme_fen));
+      assert.equal(await page.locator('#chain-lines tbody tr').count(), 3);
+    });
+  });
+
+  test('a lead opens a chain in the browser, three SMEs join, the lead submits and the city approves', async (t) => {
+    // Four listed enterprises of the demo in no chain yet (秦淮, whose journey is checked above, aside).
+    const people = await env.withPage(t, async (page) => {
+      await login(page, 'demo-officer');
+      const engaged = new Set();
+      const chains = (await (await page.request.get('/api/v1/chains')).json()).items;
+      for (const c of chains) {
+        engaged.add(c.lead_enterprise_id);
+        const f = await (await page.request.get(`/api/v1/chains/${c.id}`)).json();
+        for (const l of f.lines) engaged.add(l.enterprise_id);
+      }
+      const enrolments = (await (await page.request.get('/api/v1/enrolments?limit=200')).json()).items;
+      const out = [];
+      for (const e of enrolments.filter((x) => x.status === 'listed' && !engaged.has(x.enterprise_id))) {
+        const ent = await (await page.request.get(`/api/v1/enterprises/${e.enterprise_id}`)).json();
+        const uscc = ent.uscc ?? ent.enterprise?.uscc;
+        if (!uscc || uscc === '91320104MA1X2Y4B86') continue;
+        out.push({ user: `ent-${uscc.slice(8, 17)}`, name: e.enterprise_name });
+        if (out.length === 4) break;
+      }
+      return out;
+    });
+    assert.equal(people.length, 4, JSON.stringify(people));
+    const [lead, ...smes] = people;
+    const NAME = '精密零部件产业集群面状改造';
+    let chainPath = '';
+    await env.withPage(t, async (page) => {
+      await login(page, lead.user);
+      await open(page, '/chains');
+      const form = page.locator('form#chain-new');
+      await form.locator('select[name=kind]').selectOption('cluster');
+      await form.locator('input[name=name]').fill(NAME);
+      await form.locator('input[name=target_members]').fill('3');
+      // A cluster names its park: refused, nothing made.
+      let res = await clickAndLoad(page, form.locator('button[type=submit]'));
+      assert.equal(res.status, 422);
+      assert.match(await text(page.locator('#form-error')), /园区/);
+      await page.locator('form#chain-new input[name=name]').fill(NAME);
+      await page.locator('form#chain-new select[name=kind]').selectOption('cluster');
+      await page.locator('form#chain-new input[name=park]').fill('江宁智能制造产业园');
+      res = await clickAndLoad(page, page.locator('form#chain-new button[type=submit]'));
+      assert.match(res.path, /^\/chains\/\d+$/, JSON.stringify(res));
+      chainPath = res.path;
+      assert.equal(await page.locator('#chain-status').getAttribute('data-status'), 'forming');
+      assert.match(await text(page.locator('#chain-facts')), /江宁智能制造产业园/);
+      // Too few SMEs to submit yet: the page says how many are needed.
+      res = await clickAndLoad(page, page.locator('form#chain-submit button[type=submit]'));
+      assert.equal(res.status, 422);
+      assert.match(await text(page.locator('#form-error')), /至少 3 家/);
+    });
+    for (const sme of smes) {
+      await env.withPage(t, async (page) => {
+        await login(page, sme.user);
+        await open(page, '/chains');
+        await clickAndLoad(page, page.locator('#chain-open tbody a', { hasText: NAME }));
+        const res = await clickAndLoad(page, page.locator('form#chain-join button[type=submit]'));
+        assert.equal(res.path, chainPath);
+        assert.equal(await page.locator('#chain-lines tbody tr', { hasText: sme.name }).count(), 1);
+        // Its own project opened with the chain's provider: the line links to it.
+        const href = await page.locator('#chain-lines tbody tr', { hasText: sme.name }).locator('a').getAttribute('href');
+        await open(page, href);
+        assert.match(await text(page.locator('#project-chain')), new RegExp(NAME));
+      });
+    }
+    await env.withPage(t, async (page) => {
+      await login(page, lead.user);
+      await open(page, chainPath);
+      assert.equal(await page.locator('#chain-lines tbody tr').count(), 3);
+      await clickAndLoad(page, page.locator('form#chain-submit button[type=submit]'));
+      assert.equal(await page.locator('#chain-status').getAttribute('data-status'), 'applied');
+    });
+    await env.withPage(t, async (page) => {
+      await login(page, 'demo-officer');
+      await open(page, chainPath);
+      await clickAndLoad(page, page.locator('form#chain-approve button[type=submit]'));
+      assert.equal(await page.locator('#chain-status').getAttribute('data-status'), 'approved');
+      const history = await text(page.locator('#chain-history'));
+      assert.match(history, /approve/);
     });
   });
 });

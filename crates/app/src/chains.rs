@@ -530,3 +530,24 @@ pub async fn start_options(app: &App, p: &Principal) -> AppResult<(Vec<(i64, Str
     let providers = super::providers::public_list(app, 0, 500).await?.into_iter().map(|r| (r.id, r.name)).collect();
     Ok((enrolments, providers))
 }
+
+/// How a project belongs to a chain, for its page.
+#[derive(Clone, Debug)]
+pub struct Membership {
+    pub chain_id: i64,
+    pub name: String,
+    /// The project is the lead's (the frame); otherwise an SME's line.
+    pub lead: bool,
+    pub approved: bool,
+}
+
+pub async fn membership(app: &App, project_id: i64) -> AppResult<Option<Membership>> {
+    let mut c = app.db.clone();
+    let (chain_id, lead) = match store::part_of(&mut c, project_id).await? {
+        Some(store::Part::Lead(id)) => (id, true),
+        Some(store::Part::Member(id)) => (id, false),
+        None => return Ok(None),
+    };
+    let chain = store::get(&mut c, chain_id).await?.ok_or(AppError::NotFound)?;
+    Ok(Some(Membership { chain_id, name: chain.name, lead, approved: chain.status == ChainState::Approved.code() }))
+}

@@ -20,7 +20,7 @@ use serde_json::json;
 
 use super::super::generate::{Rng, WORDS_A, WORDS_B, org_code};
 use super::super::{Actor, App, AppError, AppResult, acceptance, accounts, assessments, cases, cloud, enterprises};
-use super::super::{files, integrity, programmes, projects, subsidies};
+use super::super::{chains, files, integrity, programmes, projects, subsidies};
 use crate::db;
 
 const PROGRAMME: &str = "nanjing-2024";
@@ -119,6 +119,7 @@ pub async fn build(app: &App, enterprises: usize, hash: &str) -> AppResult<Summa
     let mut plan: Vec<(&Member, i64, Reach)> = NAMED_PLAN.iter().map(|r| (&named[0], qinhuai, *r)).collect();
     plan.extend(listed.iter().zip(PLAN.iter()).map(|((m, e), r)| (*m, *e, *r)));
     run_projects(app, &fast, &people, &plan, &mut s).await?;
+    demo_chain(app, &fast, &people, &listed, &mut s).await?;
     super::super::dashboard::set_target(app, &people.city, "cloud", 5000).await?;
     // The enterprises registered above are the demo's, like those of data/demo.toml.
     app.db.execute("UPDATE enterprises SET is_demo = TRUE WHERE is_demo = FALSE", dengta_db::args![]).await?;
@@ -634,7 +635,6 @@ async fn run_projects(
     plan: &[(&Member, i64, Reach)],
     s: &mut Summary,
 ) -> AppResult<()> {
-    let base = base_answers()?;
     let mut rng = Rng(7);
     let mut to_approve = Vec::new();
     for (k, &(m, enrolment, reach)) in plan.iter().enumerate() {
@@ -643,145 +643,9 @@ async fn run_projects(
         let new = projects::NewProject { enrolment_id: enrolment, provider_id: *provider_id, title: title.clone() };
         let id = projects::create(app, &m.actor, &new).await?;
         s.projects += 1;
-        let district = people.district(&m.region)?;
-        if reach == Reach::Cancelled {
-            project_step(app, &people.city, id, json!({"action": "cancel", "reason": "企业经营调整，申请终止项目"}))
-                .await?;
-            continue;
+        if let Some(sid) = drive(app, fast, people, m, (*provider_id, provider), id, k, reach, &mut rng).await? {
+            to_approve.push((sid, reach));
         }
-        if reach == Reach::Draft {
-            continue;
-        }
-        project_step(app, provider, id, json!({"action": "start_diagnosis"})).await?;
-        if reach == Reach::Diagnosing {
-            continue;
-        }
-        attach(app, provider, id, "diagnosis_report", None, "诊断报告").await?;
-        let diagnosis = json!({
-            "survey_date": "2025-03-02",
-            "surveyors": "王工、李工",
-            "gaps": "设备未联网，生产计划靠人工排产，质量数据纸质记录",
-            "recommendations": "部署数据采集网关与设备管理系统，排产与质检上云"
-        });
-        project_step(app, provider, id, json!({"action": "submit_diagnosis", "diagnosis": diagnosis})).await?;
-        if reach == Reach::DiagnosisSubmitted {
-            continue;
-        }
-        project_step(app, &people.expert, id, json!({"action": "approve_diagnosis"})).await?;
-        if reach == Reach::Diagnosed {
-            continue;
-        }
-        let money = lines(k);
-        let total: i64 = money.iter().map(|l| l.2).sum();
-        let plan_lines: Vec<_> =
-            money.iter().map(|(c, d, a)| json!({"category": c, "description": d, "amount": a})).collect();
-        let plan = json!({
-            "targets": [["equipment_management", 3], ["planning_scheduling", 2]],
-            "schedule": "第1月部署网关，第2月上线系统，第3月试运行与培训",
-            "lines": plan_lines
-        });
-        project_step(app, provider, id, json!({"action": "submit_plan", "plan": plan})).await?;
-        if reach == Reach::Planned {
-            continue;
-        }
-        let pr = db::providers::get(&mut app.db.clone(), *provider_id).await?.ok_or(AppError::NotFound)?;
-        let government = total * 4 / 10;
-        let contract = json!({
-            "sign_date": format!("2025-{:02}-{:02}", 4 + k % 6, 1 + k % 27),
-            "parties": [{"uscc": pr.uscc, "name": pr.name, "role": "integrator", "amount": total}],
-            "lines": plan_lines,
-            "split": {"enterprise": total - government, "provider_discount": 0, "government": government},
-            "criteria": [{"kind": "onsite_level_at_least", "level": 2}, {"kind": "milestones_done"}]
-        });
-        project_step(app, &m.actor, id, json!({"action": "sign_contract", "contract": contract})).await?;
-        if reach == Reach::Contracted {
-            continue;
-        }
-        let filing = format!("宁试点备〔2025〕{:03}号", id);
-        project_step(app, &people.city, id, json!({"action": "file", "filing_no": filing})).await?;
-        if reach == Reach::Filed {
-            continue;
-        }
-        project_step(app, &m.actor, id, json!({"action": "start"})).await?;
-        let m1 = projects::add_milestone(app, provider, id, "数据采集网关部署与设备联网", "2025-09-30").await?;
-        let m2 = projects::add_milestone(app, provider, id, "系统上线与试运行", "2026-03-31").await?;
-        attach(app, provider, id, "milestone", Some(m1), "设备联网验收记录").await?;
-        projects::finish_milestone(app, provider, id, m1).await?;
-        if reach == Reach::InProgress {
-            continue;
-        }
-        attach(app, provider, id, "milestone", Some(m2), "系统上线试运行报告").await?;
-        projects::finish_milestone(app, provider, id, m2).await?;
-        for (kind, prefix) in [("invoice", "FP"), ("payment", "FK")] {
-            for (n, (category, _, amount)) in money.iter().enumerate() {
-                let p = projects::PaymentInput {
-                    kind: kind.into(),
-                    category: (*category).into(),
-                    number: format!("{prefix}-2025-{id:04}-{n}"),
-                    amount: format!("{}.{:02}", amount / 100, amount % 100),
-                    date: format!("2025-{:02}-15", 10 + n),
-                };
-                projects::record_payment(app, &m.actor, id, &p).await?;
-            }
-            attach(app, &m.actor, id, kind, None, if kind == "invoice" { "发票" } else { "付款凭证" }).await?;
-        }
-        project_step(app, &m.actor, id, json!({"action": "complete"})).await?;
-        if reach == Reach::Completed {
-            continue;
-        }
-        // After completion: the enterprise assesses itself again, reports and applies.
-        let after = answers_at_least(&base, 2, &mut rng)?;
-        self_assess(app, &m.actor, m.id, &after).await?;
-        attach(app, &m.actor, id, "summary_report", None, "项目总结报告").await?;
-        let application = acceptance::Application {
-            declare: true,
-            bank_account: format!("62220210{:08}", m.id),
-            summary: "设备联网率由 20% 提升到 85%，计划排产由人工改为系统排程".into(),
-        };
-        acceptance::apply(app, &m.actor, id, &application).await?;
-        if reach == Reach::AcceptanceApplied {
-            continue;
-        }
-        acceptance_step(app, district, id, json!({"action": "verify"})).await?;
-        if reach == Reach::DistrictVerified {
-            continue;
-        }
-        // The third-party on-site rating, recorded by the city on the 2024 instrument.
-        let pledge = assessments::Pledge { confirmed: true, adjust_reason: "" };
-        let onsite = if reach == Reach::AcceptanceRejected { answers(&base, 1, &mut rng)? } else { after.clone() };
-        let pledge = if reach == Reach::AcceptanceRejected {
-            assessments::Pledge { adjust_reason: "现场核验：设备联网未覆盖主要产线", ..pledge }
-        } else {
-            pledge
-        };
-        let (row, _) = assessments::assess(app, &people.city, m.id, "mfg-2024", &onsite, &pledge).await?;
-        let eligible = format!("{}", total / 100);
-        let assess = json!({"action": "assess", "onsite_assessment_id": row.id, "finance_eligible": eligible,
-                            "finance_note": "专项审计：投入真实，票据齐全"});
-        acceptance_step(app, &people.city, id, assess).await?;
-        if reach == Reach::Assessed {
-            continue;
-        }
-        if reach == Reach::AcceptanceRejected {
-            let reject = json!({"action": "reject", "reason": "现场评测未达到合同约定的二级"});
-            acceptance_step(app, &people.approver, id, reject).await?;
-            continue;
-        }
-        acceptance_step(app, &people.approver, id, json!({"action": "accept"})).await?;
-        if reach == Reach::Accepted {
-            continue;
-        }
-        let sid = subsidies::compute(app, &people.city, id, "after_acceptance").await?;
-        if reach == Reach::SubsidyComputed {
-            continue;
-        }
-        if reach == Reach::SubsidyPublicised {
-            subsidy_step(app, &people.city, sid, "publicise").await?;
-            continue;
-        }
-        subsidy_step(fast, &people.city, sid, "publicise").await?;
-        clear_flags(app, people, id).await?;
-        to_approve.push((sid, reach));
     }
     if to_approve.is_empty() {
         return Ok(());
@@ -801,6 +665,206 @@ async fn run_projects(
     // A typical case from the first paid project, reviewed by an expert and published.
     typical_case(app, people).await?;
     Ok(())
+}
+
+/// A chain of the demo (链式): the last listed enterprise of the four leads the other three along
+/// its supply chain with the first provider; the city approves it. The first SME's award is
+/// computed (split with the lead as the programme says); the other two are accepted and wait for
+/// the city to compute theirs — and then the lead's share.
+async fn demo_chain(
+    app: &App,
+    fast: &App,
+    people: &People,
+    listed: &[(&Member, i64)],
+    s: &mut Summary,
+) -> AppResult<()> {
+    let Some(group) = listed.len().checked_sub(4).map(|from| &listed[from..]) else {
+        return Ok(());
+    };
+    let (lead, lead_enrolment) = group[0];
+    let (provider_id, provider) = &people.providers[0];
+    let new = chains::NewChain {
+        enrolment_id: lead_enrolment,
+        provider_id: *provider_id,
+        kind: "supply_chain".into(),
+        name: "智能装备供应链链式数字化改造".into(),
+        park: String::new(),
+        target_members: Some(3),
+        target_l2_pct: Some(80),
+    };
+    let chain = chains::create(app, &lead.actor, &new).await?;
+    s.projects += 1;
+    let mut lines = Vec::new();
+    for &(m, enrolment) in &group[1..] {
+        let line = chains::join(app, &m.actor, chain, &chains::Join { enrolment_id: enrolment }).await?;
+        lines.push((m, line.project_id));
+        s.projects += 1;
+    }
+    let step = |action: &str| chains::Step { action: action.into(), reason: String::new(), version: 0 };
+    chains::step(app, &lead.actor, chain, &step("submit")).await?;
+    chains::step(app, &people.city, chain, &step("approve")).await?;
+    let mut rng = Rng(11);
+    for (i, (m, id)) in lines.into_iter().enumerate() {
+        let reach = if i == 0 { Reach::SubsidyComputed } else { Reach::Accepted };
+        drive(app, fast, people, m, (*provider_id, provider), id, 40 + i, reach, &mut rng).await?;
+    }
+    Ok(())
+}
+
+/// Drives one demo project as far as `reach` (the `k`-th of the plan, which picks its money and
+/// dates). Returns the subsidy that waits for approval after its 公示, if it got that far.
+#[allow(clippy::too_many_arguments)]
+async fn drive(
+    app: &App,
+    fast: &App,
+    people: &People,
+    m: &Member,
+    (provider_id, provider): (i64, &Actor),
+    id: i64,
+    k: usize,
+    reach: Reach,
+    rng: &mut Rng,
+) -> AppResult<Option<i64>> {
+    let base = base_answers()?;
+    let district = people.district(&m.region)?;
+    if reach == Reach::Cancelled {
+        project_step(app, &people.city, id, json!({"action": "cancel", "reason": "企业经营调整，申请终止项目"}))
+            .await?;
+        return Ok(None);
+    }
+    if reach == Reach::Draft {
+        return Ok(None);
+    }
+    project_step(app, provider, id, json!({"action": "start_diagnosis"})).await?;
+    if reach == Reach::Diagnosing {
+        return Ok(None);
+    }
+    attach(app, provider, id, "diagnosis_report", None, "诊断报告").await?;
+    let diagnosis = json!({
+        "survey_date": "2025-03-02",
+        "surveyors": "王工、李工",
+        "gaps": "设备未联网，生产计划靠人工排产，质量数据纸质记录",
+        "recommendations": "部署数据采集网关与设备管理系统，排产与质检上云"
+    });
+    project_step(app, provider, id, json!({"action": "submit_diagnosis", "diagnosis": diagnosis})).await?;
+    if reach == Reach::DiagnosisSubmitted {
+        return Ok(None);
+    }
+    project_step(app, &people.expert, id, json!({"action": "approve_diagnosis"})).await?;
+    if reach == Reach::Diagnosed {
+        return Ok(None);
+    }
+    let money = lines(k);
+    let total: i64 = money.iter().map(|l| l.2).sum();
+    let plan_lines: Vec<_> =
+        money.iter().map(|(c, d, a)| json!({"category": c, "description": d, "amount": a})).collect();
+    let plan = json!({
+        "targets": [["equipment_management", 3], ["planning_scheduling", 2]],
+        "schedule": "第1月部署网关，第2月上线系统，第3月试运行与培训",
+        "lines": plan_lines
+    });
+    project_step(app, provider, id, json!({"action": "submit_plan", "plan": plan})).await?;
+    if reach == Reach::Planned {
+        return Ok(None);
+    }
+    let pr = db::providers::get(&mut app.db.clone(), provider_id).await?.ok_or(AppError::NotFound)?;
+    let government = total * 4 / 10;
+    let contract = json!({
+        "sign_date": format!("2025-{:02}-{:02}", 4 + k % 6, 1 + k % 27),
+        "parties": [{"uscc": pr.uscc, "name": pr.name, "role": "integrator", "amount": total}],
+        "lines": plan_lines,
+        "split": {"enterprise": total - government, "provider_discount": 0, "government": government},
+        "criteria": [{"kind": "onsite_level_at_least", "level": 2}, {"kind": "milestones_done"}]
+    });
+    project_step(app, &m.actor, id, json!({"action": "sign_contract", "contract": contract})).await?;
+    if reach == Reach::Contracted {
+        return Ok(None);
+    }
+    let filing = format!("宁试点备〔2025〕{:03}号", id);
+    project_step(app, &people.city, id, json!({"action": "file", "filing_no": filing})).await?;
+    if reach == Reach::Filed {
+        return Ok(None);
+    }
+    project_step(app, &m.actor, id, json!({"action": "start"})).await?;
+    let m1 = projects::add_milestone(app, provider, id, "数据采集网关部署与设备联网", "2025-09-30").await?;
+    let m2 = projects::add_milestone(app, provider, id, "系统上线与试运行", "2026-03-31").await?;
+    attach(app, provider, id, "milestone", Some(m1), "设备联网验收记录").await?;
+    projects::finish_milestone(app, provider, id, m1).await?;
+    if reach == Reach::InProgress {
+        return Ok(None);
+    }
+    attach(app, provider, id, "milestone", Some(m2), "系统上线试运行报告").await?;
+    projects::finish_milestone(app, provider, id, m2).await?;
+    for (kind, prefix) in [("invoice", "FP"), ("payment", "FK")] {
+        for (n, (category, _, amount)) in money.iter().enumerate() {
+            let p = projects::PaymentInput {
+                kind: kind.into(),
+                category: (*category).into(),
+                number: format!("{prefix}-2025-{id:04}-{n}"),
+                amount: format!("{}.{:02}", amount / 100, amount % 100),
+                date: format!("2025-{:02}-15", 10 + n),
+            };
+            projects::record_payment(app, &m.actor, id, &p).await?;
+        }
+        attach(app, &m.actor, id, kind, None, if kind == "invoice" { "发票" } else { "付款凭证" }).await?;
+    }
+    project_step(app, &m.actor, id, json!({"action": "complete"})).await?;
+    if reach == Reach::Completed {
+        return Ok(None);
+    }
+    // After completion: the enterprise assesses itself again, reports and applies.
+    let after = answers_at_least(&base, 2, rng)?;
+    self_assess(app, &m.actor, m.id, &after).await?;
+    attach(app, &m.actor, id, "summary_report", None, "项目总结报告").await?;
+    let application = acceptance::Application {
+        declare: true,
+        bank_account: format!("62220210{:08}", m.id),
+        summary: "设备联网率由 20% 提升到 85%，计划排产由人工改为系统排程".into(),
+    };
+    acceptance::apply(app, &m.actor, id, &application).await?;
+    if reach == Reach::AcceptanceApplied {
+        return Ok(None);
+    }
+    acceptance_step(app, district, id, json!({"action": "verify"})).await?;
+    if reach == Reach::DistrictVerified {
+        return Ok(None);
+    }
+    // The third-party on-site rating, recorded by the city on the 2024 instrument.
+    let pledge = assessments::Pledge { confirmed: true, adjust_reason: "" };
+    let onsite = if reach == Reach::AcceptanceRejected { answers(&base, 1, rng)? } else { after.clone() };
+    let pledge = if reach == Reach::AcceptanceRejected {
+        assessments::Pledge { adjust_reason: "现场核验：设备联网未覆盖主要产线", ..pledge }
+    } else {
+        pledge
+    };
+    let (row, _) = assessments::assess(app, &people.city, m.id, "mfg-2024", &onsite, &pledge).await?;
+    let eligible = format!("{}", total / 100);
+    let assess = json!({"action": "assess", "onsite_assessment_id": row.id, "finance_eligible": eligible,
+                        "finance_note": "专项审计：投入真实，票据齐全"});
+    acceptance_step(app, &people.city, id, assess).await?;
+    if reach == Reach::Assessed {
+        return Ok(None);
+    }
+    if reach == Reach::AcceptanceRejected {
+        let reject = json!({"action": "reject", "reason": "现场评测未达到合同约定的二级"});
+        acceptance_step(app, &people.approver, id, reject).await?;
+        return Ok(None);
+    }
+    acceptance_step(app, &people.approver, id, json!({"action": "accept"})).await?;
+    if reach == Reach::Accepted {
+        return Ok(None);
+    }
+    let sid = subsidies::compute(app, &people.city, id, "after_acceptance").await?;
+    if reach == Reach::SubsidyComputed {
+        return Ok(None);
+    }
+    if reach == Reach::SubsidyPublicised {
+        subsidy_step(app, &people.city, sid, "publicise").await?;
+        return Ok(None);
+    }
+    subsidy_step(fast, &people.city, sid, "publicise").await?;
+    clear_flags(app, people, id).await?;
+    Ok(Some(sid))
 }
 
 /// The integrity scan rightly flags a project filed and completed within minutes — the demo

@@ -476,6 +476,8 @@ pub struct AcceptanceSection {
     pub may_compute: bool,
     /// Missing required items of the checklist, named.
     pub missing: String,
+    /// The chain (链式 / 面状) the project belongs to, as its lead's frame or an SME's line.
+    pub chain: Option<crate::app::chains::Membership>,
 }
 
 impl AcceptanceSection {
@@ -484,7 +486,12 @@ impl AcceptanceSection {
         let flags = integrity_app::of_project(app, p, row).await?;
         let subsidies = subsidies_app::of_project(app, p, row.id).await?;
         let is_officer = p.role == Role::Officer;
-        let may_compute = is_officer && acc.state == Some(AcceptanceState::Accepted);
+        let chain = crate::app::chains::membership(app, row.id).await?;
+        // The lead's project is granted its share of the chain, not an award of its own.
+        let may_compute = match &chain {
+            Some(m) if m.lead => is_officer && m.approved && subsidies.is_empty(),
+            _ => is_officer && acc.state == Some(AcceptanceState::Accepted),
+        };
         let missing = dengta_domain::programme::materials::missing_zh(&acc.checklist);
         Ok(AcceptanceSection {
             acc,
@@ -495,7 +502,12 @@ impl AcceptanceSection {
             shown: p.role != Role::Expert,
             may_compute,
             missing,
+            chain,
         })
+    }
+    /// The project is a chain lead's frame: its subsidy is the lead's share.
+    pub fn lead_frame(&self) -> bool {
+        self.chain.as_ref().is_some_and(|c| c.lead)
     }
     pub fn state_label(&self) -> &'static str {
         self.acc.state.map_or("", |s| s.label_zh())
