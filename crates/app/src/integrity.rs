@@ -75,6 +75,19 @@ pub async fn scan(c: &mut impl Conn, row: &ProjectRow, bank: Option<&str>) -> Ap
         found.push((FlagKind::DoubleFunding, note));
     }
 
+    if let Some(db::chains::Part::Member(chain_id)) = db::chains::part_of(c, row.id).await?
+        && let Some(chain) = db::chains::get(c, chain_id).await?
+        && let Some(lead) = db::enterprises::get(c, chain.lead_enterprise_id).await?
+    {
+        let person = |e: &db::enterprises::EnterpriseRow| integrity::Person {
+            legal_rep: e.legal_rep.clone(),
+            phone: e.contact_phone.clone(),
+        };
+        if let Some(note) = integrity::chain_related(&person(&enterprise), &person(&lead)) {
+            found.push((FlagKind::ChainRelated, format!("{}：{note}", chain.name)));
+        }
+    }
+
     let reused: Vec<String> = projects::evidence(c, row.id)
         .await?
         .into_iter()

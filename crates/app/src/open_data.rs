@@ -109,6 +109,16 @@ fn uscc_party(id: &str, name: &str, roles: &[&str]) -> Value {
 }
 
 /// The OCDS release of one project.
+/// The chain (链式 / 面状) a project belongs to, and whether it is the lead's frame.
+async fn chain_of(c: &mut impl Conn, project_id: i64) -> AppResult<Option<(db::chains::ChainRow, bool)>> {
+    let (id, lead) = match db::chains::part_of(c, project_id).await? {
+        Some(db::chains::Part::Lead(id)) => (id, true),
+        Some(db::chains::Part::Member(id)) => (id, false),
+        None => return Ok(None),
+    };
+    Ok(db::chains::get(c, id).await?.map(|chain| (chain, lead)))
+}
+
 async fn release(c: &mut impl Conn, row: &ProjectRow) -> AppResult<Value> {
     let ocid = format!("{OCID_PREFIX}-{}-{}", row.programme_id, row.id);
     let (enterprise_code, provider_code) = store::party_codes(c, row.id).await?;
@@ -169,7 +179,21 @@ async fn release(c: &mut impl Conn, row: &ProjectRow) -> AppResult<Value> {
         .filter(|p| p["roles"].as_array().is_some_and(|r| r.iter().any(|x| x == "supplier")))
         .map(|p| json!({ "id": p["id"], "name": p["name"] }))
         .collect();
-    Ok(json!({
+    // A chain's SME line is a process under the lead's frame (OCDS relatedProcesses "framework").
+    let chain = chain_of(c, row.id).await?;
+    let related: Vec<Value> = match &chain {
+        Some((ch, false)) => {
+            let lead_ocid = format!("{OCID_PREFIX}-{}-{}", ch.programme_id, ch.lead_project_id);
+            vec![json!({ "id": format!("chain-{}", ch.id), "relationship": ["framework"], "title": ch.name,
+                         "scheme": "ocid", "identifier": lead_ocid })]
+        }
+        _ => Vec::new(),
+    };
+    let chain_json = chain.as_ref().map(|(ch, lead)| {
+        json!({ "id": ch.id, "name": ch.name, "kind": ch.kind, "role": if *lead { "lead" } else { "member" },
+                "leadOcid": format!("{OCID_PREFIX}-{}-{}", ch.programme_id, ch.lead_project_id) })
+    });
+    let mut release = json!({
         "ocid": ocid,
         "id": format!("{ocid}-{}", row.version),
         "date": iso(row.filed_at.unwrap_or(row.created_at)),
@@ -206,8 +230,12 @@ async fn release(c: &mut impl Conn, row: &ProjectRow) -> AppResult<Value> {
         }],
         "x_dengta": { "filingNumber": row.filing_no, "programme": row.programme_id,
                       "programmeVersion": row.programme_version, "projectStatus": row.status,
-                      "regionCode": row.region_code },
-    }))
+                      "regionCode": row.region_code, "chain": chain_json },
+    });
+    if !related.is_empty() {
+        release["relatedProcesses"] = json!(related);
+    }
+    Ok(release)
 }
 
 /// One page of the release package, after project id `after`, linking to the next.
@@ -251,6 +279,8 @@ pub async fn csv(app: &App) -> AppResult<Vec<u8>> {
         "签约日期",
         "备案编号",
         "项目状态",
+        "链式/面状项目",
+        "链内角色",
         "已拨付补助（元）",
     ])
     .map_err(err)?;
@@ -264,6 +294,7 @@ pub async fn csv(app: &App) -> AppResult<Vec<u8>> {
             let contract: Option<ContractDraft> =
                 docs.contract_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
             let paid = db::subsidies::paid_to_project(&mut c, r.id).await?;
+            let chain = chain_of(&mut c, r.id).await?;
             w.write_row(&[
                 format!("{OCID_PREFIX}-{}-{}", r.programme_id, r.id),
                 r.programme_id.clone(),
@@ -277,6 +308,8 @@ pub async fn csv(app: &App) -> AppResult<Vec<u8>> {
                 contract.as_ref().map(|c| c.sign_date.to_string()).unwrap_or_default(),
                 r.filing_no.clone().unwrap_or_default(),
                 r.status.clone(),
+                chain.as_ref().map(|(ch, _)| ch.name.clone()).unwrap_or_default(),
+                chain.as_ref().map(|(_, lead)| if *lead { "牵引" } else { "参与" }.to_owned()).unwrap_or_default(),
                 Fen(paid).plain_yuan(),
             ])
             .map_err(err)?;

@@ -26,6 +26,9 @@ pub enum FlagKind {
     DoubleFunding,
     /// The same evidence file appears in more than one enterprise's materials.
     ReusedEvidence,
+    /// An SME of a chain shares its legal representative or phone with the chain's lead: a related
+    /// party, so the lead's share of its award may flow back to itself.
+    ChainRelated,
 }
 
 coded!(FlagKind [code, label_zh, label_en], pub fn parse(code | label_zh) {
@@ -34,6 +37,7 @@ coded!(FlagKind [code, label_zh, label_en], pub fn parse(code | label_zh) {
     FastDelivery => "fast_delivery", "交付过快", "Delivered implausibly fast";
     DoubleFunding => "double_funding", "重复申报补助", "Funded twice for the same work";
     ReusedEvidence => "reused_evidence", "佐证材料重复使用", "Evidence reused across enterprises";
+    ChainRelated => "chain_related", "链式项目参与企业与牵引企业关联", "Chain participant related to its lead";
 });
 
 /// The thresholds of the checks, versioned so a stored flag can say which rules raised it.
@@ -129,6 +133,33 @@ fn mask_account(a: &str) -> String {
     format!("****{last}")
 }
 
+/// Who an enterprise is, for the chain check: its legal representative and phone as registered.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Person {
+    pub legal_rep: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Why a chain's SME looks related to the chain's lead (same legal representative, same phone),
+/// masked, or `None`. Empty values never match.
+pub fn chain_related(sme: &Person, lead: &Person) -> Option<String> {
+    let mut why = Vec::new();
+    let name = |p: &Person| p.legal_rep.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
+    if let (Some(a), Some(b)) = (name(sme), name(lead))
+        && a == b
+    {
+        let first: String = a.chars().take(1).collect();
+        why.push(format!("法定代表人相同（{first}**）"));
+    }
+    let phone = |p: &Person| p.phone.as_deref().map(norm_phone).filter(|v| !v.is_empty());
+    if let (Some(a), Some(b)) = (phone(sme), phone(lead))
+        && a == b
+    {
+        why.push(format!("联系电话 {} 相同", mask_phone(&a)));
+    }
+    (!why.is_empty()).then(|| format!("参与企业与牵引企业{}，牵引单位分成可能回流关联方", why.join("，")))
+}
+
 /// Values the enterprise and its provider both registered, one Chinese line each, masked, in the
 /// order phones, e-mails, bank accounts. Values are compared after normalising (phones and
 /// accounts: digits only; e-mails: trimmed, lower-case); empty values never match.
@@ -188,6 +219,20 @@ pub fn double_funding(scenes: &[String], others: &[(String, Vec<String>)]) -> Op
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_chain_participant_sharing_its_leads_representative_or_phone_is_related() {
+        let lead = Person { legal_rep: Some("张伟".into()), phone: Some("138-0000-5678".into()) };
+        let same_rep = Person { legal_rep: Some(" 张伟 ".into()), phone: Some("13911112222".into()) };
+        let why = chain_related(&same_rep, &lead).expect("related");
+        assert!(why.contains("法定代表人相同（张**）") && !why.contains("张伟"), "{why}");
+        let same_phone = Person { legal_rep: Some("李娜".into()), phone: Some("13800005678".into()) };
+        let why = chain_related(&same_phone, &lead).expect("related");
+        assert!(why.contains("联系电话") && !why.contains("13800005678"), "masked: {why}");
+        assert_eq!(chain_related(&Person::default(), &Person::default()), None, "empty values never match");
+        assert_eq!(chain_related(&Person { legal_rep: Some("王芳".into()), phone: None }, &lead), None);
+    }
+
     use super::*;
 
     fn rules() -> IntegrityRules {

@@ -182,6 +182,13 @@ async fn chain_from_application_to_a_split_subsidy(store: Store) {
     let (s, v) = compute(&t, &city, lead_project, "after_acceptance").await;
     assert_eq!(s, 422, "the accepted SMEs' awards are not computed yet: {v}");
 
+    // The fourth SME shares its legal representative with the lead: a related party.
+    for e in [lead.enterprise, smes[3].enterprise] {
+        t.db()
+            .execute("UPDATE enterprises SET legal_rep = '张伟' WHERE id = $1", vec![Arg::from(e)])
+            .await
+            .expect("legal rep");
+    }
     let (s, v) = compute(&t, &city, twin_project, "after_acceptance").await;
     assert_eq!(s, 201, "{v}");
     let whole = v["subsidy"]["amount_fen"].as_i64().expect("amount");
@@ -207,6 +214,19 @@ async fn chain_from_application_to_a_split_subsidy(store: Store) {
         sme_total += amount;
         lead_total += held;
     }
+    let related = |id: i64| {
+        let c = t.db();
+        async move {
+            c.scalar(
+                "SELECT COUNT(*) FROM integrity_flags WHERE project_id = $1 AND kind = 'chain_related' AND status = 'open'",
+                vec![Arg::from(id)],
+            )
+            .await
+            .expect("flags")
+        }
+    };
+    assert_eq!(related(projects[3]).await, 1, "the related SME is flagged");
+    assert_eq!(related(projects[0]).await, 0, "an unrelated SME is not");
     let (s, v) = compute(&t, &city, lead_project, "after_acceptance").await;
     assert_eq!(s, 201, "{v}");
     assert_eq!(v["subsidy"]["amount_fen"], lead_total, "the lead gets the sum of its shares: {v}");
@@ -235,6 +255,16 @@ async fn chain_from_application_to_a_split_subsidy(store: Store) {
     let (s, v) = get(&t, &city, "/api/v1/chains").await;
     assert_eq!(s, 200);
     assert!(v["items"].as_array().expect("items").iter().any(|r| r["id"] == chain), "{v}");
+    // Open data: each SME's release points at the lead's frame, and the CSV names the chain.
+    let pkg: Value = reqwest::get(t.url("/api/v1/open-data/ocds?limit=200")).await.unwrap().json().await.unwrap();
+    let ocid = |id: i64| format!("ocds-dengta-{PROGRAMME}-{id}");
+    let rel = pkg["releases"].as_array().expect("releases").iter().find(|r| r["ocid"] == ocid(projects[0])).expect("published");
+    assert_eq!(rel["relatedProcesses"][0]["identifier"], ocid(lead_project), "{rel}");
+    assert_eq!(rel["relatedProcesses"][0]["relationship"], json!(["framework"]));
+    assert_eq!(rel["x_dengta"]["chain"]["role"], "member");
+    let csv = reqwest::get(t.url("/api/v1/open-data/projects.csv")).await.unwrap().text().await.unwrap();
+    let line = csv.lines().find(|l| l.starts_with(&ocid(projects[1]))).expect("csv row");
+    assert!(line.contains("新能源汽车零部件链式改造,参与"), "{line}");
     reconciled(&t, &city).await;
 }
 
