@@ -85,7 +85,11 @@ describe('the demo city', () => {
   test("the city computes a chain's remaining awards and the lead's share, split to the fen", async (t) => {
     await env.withPage(t, async (page) => {
       await login(page, 'demo-officer');
-      await open(page, '/chains');
+      await open(page, '/dashboard?region=320100');
+      await clickAndLoad(page, page.locator('#dash-chains'));
+      assert.equal(pathOf(page), '/chains');
+      const row = page.locator('#chain-list tbody tr', { hasText: '智能装备供应链链式数字化改造' });
+      assert.equal(await text(row.locator('td[data-k="accepted"]')), '3', 'the three SMEs are accepted');
       const link = page.locator('#chain-list tbody a', { hasText: '智能装备供应链链式数字化改造' });
       const chainPath = await link.getAttribute('href');
       await clickAndLoad(page, link);

@@ -22,6 +22,9 @@ pub struct ChainRow {
     pub target_l2_pct: Option<i64>,
     pub status: String,
     pub members: i64,
+    /// Participants whose acceptance passed, and of them those rated ≥二级 on site.
+    pub accepted: i64,
+    pub accepted_l2: i64,
     pub created_at: i64,
     pub decided_at: Option<i64>,
     pub version: i64,
@@ -31,6 +34,11 @@ const COLS: &str = "c.id, c.programme_id, c.region_code, c.kind, c.name, c.park,
      e.name AS lead_enterprise_name, c.lead_project_id, c.provider_id, p.name AS provider_name, c.target_members, \
      c.target_l2_pct, c.status, \
      CAST((SELECT COUNT(*) FROM chain_members m WHERE m.chain_id = c.id) AS BIGINT) AS members, \
+     CAST((SELECT COUNT(*) FROM chain_members m JOIN acceptances a ON a.project_id = m.project_id \
+       WHERE m.chain_id = c.id AND a.status = 'accepted') AS BIGINT) AS accepted, \
+     CAST((SELECT COUNT(*) FROM chain_members m JOIN acceptances a ON a.project_id = m.project_id \
+       JOIN assessments s ON s.id = a.onsite_assessment_id \
+       WHERE m.chain_id = c.id AND a.status = 'accepted' AND s.level >= 2) AS BIGINT) AS accepted_l2, \
      c.created_at, c.decided_at, c.version";
 const FROM: &str =
     "chains c JOIN enterprises e ON e.id = c.lead_enterprise_id JOIN providers p ON p.id = c.provider_id";

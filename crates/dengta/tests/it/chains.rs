@@ -258,7 +258,12 @@ async fn chain_from_application_to_a_split_subsidy(store: Store) {
     // Open data: each SME's release points at the lead's frame, and the CSV names the chain.
     let pkg: Value = reqwest::get(t.url("/api/v1/open-data/ocds?limit=200")).await.unwrap().json().await.unwrap();
     let ocid = |id: i64| format!("ocds-dengta-{PROGRAMME}-{id}");
-    let rel = pkg["releases"].as_array().expect("releases").iter().find(|r| r["ocid"] == ocid(projects[0])).expect("published");
+    let rel = pkg["releases"]
+        .as_array()
+        .expect("releases")
+        .iter()
+        .find(|r| r["ocid"] == ocid(projects[0]))
+        .expect("published");
     assert_eq!(rel["relatedProcesses"][0]["identifier"], ocid(lead_project), "{rel}");
     assert_eq!(rel["relatedProcesses"][0]["relationship"], json!(["framework"]));
     assert_eq!(rel["x_dengta"]["chain"]["role"], "member");

@@ -34,6 +34,17 @@ struct ChainsPage {
     error: Option<String>,
 }
 
+impl ChainsPage {
+    /// Participants at ≥二级 after acceptance over all participants, against the chain's target.
+    fn share_l2(&self, c: &ChainRow) -> String {
+        let share = if c.members > 0 { format!("{}%", c.accepted_l2 * 100 / c.members) } else { "—".to_owned() };
+        match c.target_l2_pct {
+            Some(t) => format!("{share} / {t}%"),
+            None => share,
+        }
+    }
+}
+
 fn failure(ctx: &Ctx, e: AppError) -> Result<String, HttpError> {
     match e {
         AppError::Invalid { key, detail } => Ok(error_text(ctx, key, &detail)),
