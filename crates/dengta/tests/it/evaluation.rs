@@ -24,7 +24,7 @@ async fn computed_from_a_generated_dataset(store: Store) {
     let (s, e) = get(&t, &nation, "/api/v1/dashboard/evaluation").await;
     assert_eq!(s, 200, "{e}");
     assert_eq!(e["region_code"], "100000");
-    assert_eq!(e["evaluation"]["rule"], "city-evaluation v1");
+    assert_eq!(e["evaluation"]["rule"], "city-evaluation v2");
 
     // Every share is the records' own count over the records' own count.
     let cases = [
