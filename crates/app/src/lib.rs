@@ -40,6 +40,7 @@ pub mod projects;
 pub mod providers;
 pub mod ratelimit;
 pub mod reports;
+pub mod satisfaction;
 pub mod setup;
 pub mod subsidies;
 pub mod totp;

@@ -245,12 +245,15 @@ pub struct ProviderFile {
     pub objections: Vec<store::ObjectionRow>,
     /// Acceptance outcomes of its projects: pass rate, rework, time to acceptance.
     pub outcomes: crate::db::acceptance::OutcomeRow,
+    /// The enterprises' satisfaction with its service, as the reader may see it (none publicly).
+    pub satisfaction: Option<super::satisfaction::ProviderSatisfaction>,
 }
 
 pub async fn file(app: &App, p: &Principal, id: i64) -> AppResult<ProviderFile> {
     let mut c = app.db.clone();
     let provider = load(&mut c, p, id, Action::Read).await?;
     let mut f = file_of(&mut c, provider).await?;
+    f.satisfaction = Some(super::satisfaction::of_provider(&mut c, p, id).await?);
     // The reviewed provider never learns who reviewed it; it sees the combined result.
     if !super::need_to_know::may_see(p, None, dengta_domain::disclosure::Field::ExpertIdentity)? {
         for (_, a) in &mut f.reviews {
@@ -274,6 +277,7 @@ async fn file_of(c: &mut impl Conn, provider: ProviderRow) -> AppResult<Provider
         events: store::events(c, id).await?,
         objections: store::objections_of(c, "provider", id).await?,
         outcomes: crate::db::acceptance::outcomes(c, id).await?,
+        satisfaction: None,
         reviews,
         provider,
     })

@@ -15,6 +15,7 @@ use super::v1::{Items, ListQuery, NewId, ObjectionDecided, ObjectionLodged, Page
 use crate::app::objections::ObjectionForm;
 use crate::app::providers::{self as pool, Application, Step};
 use crate::app::records::{AssignmentRow, ObjectionRow, ProviderEventRow, ProviderRow, ReviewRow, SubIndustryRow};
+use crate::app::satisfaction::ProviderSatisfaction;
 use crate::app::{App, AppError};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
@@ -31,6 +32,9 @@ pub struct ProviderFile {
     outcomes: ProviderOutcomes,
     reviews: Vec<ProviderReview>,
     objections: Vec<ObjectionRow>,
+    /// The enterprises' satisfaction evaluations of its service: count and averages (officers;
+    /// the provider itself from three evaluations on); `null` on the public page.
+    satisfaction: Option<ProviderSatisfaction>,
 }
 
 /// The acceptance outcomes of a provider's projects.
@@ -78,6 +82,7 @@ impl ProviderFile {
             outcomes,
             reviews,
             objections: f.objections,
+            satisfaction: f.satisfaction,
         }
     }
 }
