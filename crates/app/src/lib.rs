@@ -41,6 +41,7 @@ pub mod providers;
 pub mod ratelimit;
 pub mod reports;
 pub mod satisfaction;
+pub mod scorecard;
 pub mod setup;
 pub mod subsidies;
 pub mod totp;

@@ -3,32 +3,22 @@
 //! on the form of `data/rules/satisfaction.toml`. A retry with the same scores finds the same
 //! record; a different second one is a conflict. Written with the audit record and the project's
 //! roll-ups (the city evaluation's `satisfaction` indicator) in one transaction.
-//!
-//! Who sees what: the enterprise and the officers over the project see the record on the project
-//! page; on the provider's page the officers see its averages, and the provider sees its own
-//! averages only from [`MIN_FOR_PROVIDER`] evaluations on (fewer, and it would know who said what).
+//! The enterprise and the officers over the project see the record on the project page; the
+//! provider's averages are `app::scorecard`'s.
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
 use dengta_domain::programme::acceptance::AcceptanceState;
 use dengta_domain::role::{Principal, Role};
-use dengta_domain::satisfaction::{self as rules, Averages, MIN_FOR_PROVIDER, SatisfactionRules};
+use dengta_domain::satisfaction::SatisfactionRules;
 use serde::{Deserialize, Serialize};
 
 use super::audit::{Outcome, record};
+pub use super::scorecard::satisfaction_form as form;
 use super::{Actor, App, AppError, AppResult};
 use crate::db::projects::ProjectRow;
 use crate::db::satisfaction::{self as store, NewSatisfaction, SatisfactionRow};
 use crate::db::{self, Conn, now_ms};
-
-static RULES: LazyLock<Result<SatisfactionRules, String>> =
-    LazyLock::new(|| SatisfactionRules::builtin().map_err(|e| e.to_string()));
-
-/// The satisfaction form shipped with Dengta, loaded once.
-pub fn form() -> AppResult<&'static SatisfactionRules> {
-    RULES.as_ref().map_err(|e| AppError::Internal(format!("satisfaction rules: {e}")))
-}
 
 /// What the enterprise submits: a score on the scale for every dimension, and a comment.
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -167,38 +157,4 @@ pub async fn of_project(app: &App, p: &Principal, project: &ProjectRow) -> AppRe
     let row = if reader { store::of_project(&mut c, project.id).await? } else { None };
     let may_submit = mine && row.is_none() && accepted(&mut c, project.id).await?;
     Ok(ProjectSatisfaction { form: form()?, record: row.map(Record::of), may_submit })
-}
-
-/// A provider's satisfaction as one reader may see it.
-#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
-#[schemars(rename = "ProviderSatisfaction")]
-pub struct ProviderSatisfaction {
-    /// How many evaluations it has.
-    pub count: i64,
-    /// The averages; `None` to the provider itself while it has fewer than `min_for_provider`.
-    pub averages: Option<Averages>,
-    pub min_for_provider: i64,
-    /// The dimensions' names by id, for the labels.
-    pub dimensions: BTreeMap<String, String>,
-}
-
-/// The provider's satisfaction averages for `p` (an officer over it, or the provider's own user;
-/// the caller has checked that `p` may read the provider).
-pub async fn of_provider(c: &mut impl Conn, p: &Principal, provider_id: i64) -> AppResult<ProviderSatisfaction> {
-    let rows = store::of_provider(c, provider_id).await?;
-    let parsed: Vec<(BTreeMap<String, u8>, i64)> =
-        rows.iter().map(|r| (serde_json::from_str(&r.scores_json).unwrap_or_default(), r.points)).collect();
-    let avg = rules::averages(parsed.iter().map(|(s, pts)| (s, *pts)));
-    let count = avg.count;
-    let shown = match p.role {
-        Role::Officer | Role::Expert => true,
-        Role::Provider => p.provider_id == Some(provider_id) && count >= MIN_FOR_PROVIDER,
-        _ => false,
-    };
-    Ok(ProviderSatisfaction {
-        count,
-        averages: shown.then_some(avg),
-        min_for_provider: MIN_FOR_PROVIDER,
-        dimensions: form()?.dimensions.iter().map(|d| (d.id.clone(), d.name.clone())).collect(),
-    })
 }

@@ -190,4 +190,179 @@ async fn once_only_by_its_own_enterprise_after_acceptance(store: Store) {
     assert_eq!(sat["met"].as_bool(), Some(avg >= 80.0), "{sat}");
 }
 
-on_both_stores!(once_only_by_its_own_enterprise_after_acceptance);
+/// A periodic evaluation by the five-dimension capability model, from its start to the stars:
+/// the officer chooses the rubric (an unknown one is refused), the review keeps its id and
+/// version, the experts' sheets show the rubric and the provider's record on the platform (equal
+/// to the records), sheets are scored and combined by that rubric.
+async fn five_dimension_evaluation_with_the_scorecard(store: Store) {
+    let t = TestApp::spawn(store).await;
+    let f = fixture(&t.db()).await;
+    let officer = token(&t, "demo-officer").await;
+    let enterprise = token(&t, "demo-enterprise").await;
+    let mut c = t.db();
+    // The fixture's open review is closed first: one open review at a time.
+    c.execute("UPDATE reviews SET status = 'closed' WHERE provider_id = $1", vec![Arg::from(f.own_provider)])
+        .await
+        .unwrap();
+    // The provider's record: two accepted projects rated, one rejected, one return for rework.
+    for (title, v) in [("记分一", [5, 5, 4, 4, 5]), ("记分二", [3, 4, 3, 3, 3])] {
+        let id = project_with_acceptance(&t, &f, title, "accepted").await;
+        let body = json!({"scores": scores(v)});
+        assert_eq!(post(&t, &enterprise, &format!("/api/v1/projects/{id}/satisfaction"), body).await.0, 201);
+    }
+    for (kind, days) in [("accepted", 12), ("accepted", 20), ("rejected", 0), ("returned", 0)] {
+        db::acceptance::add_outcome(&mut c, f.own_provider, kind, days).await.unwrap();
+    }
+
+    let (s, v) = get(&t, &officer, "/api/v1/rubrics").await;
+    assert_eq!(s, 200, "{v}");
+    let ids: Vec<&str> = v["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["provider-2024", "capability-2023"]);
+    let experts: Vec<i64> = {
+        let mut out = Vec::new();
+        for u in ["demo-expert", "demo-expert2", "demo-expert3"] {
+            out.push(db::users::by_username(&mut c, u).await.unwrap().unwrap().id);
+        }
+        out
+    };
+    let start = format!("/api/v1/providers/{}/evaluations", f.own_provider);
+    let (s, v) = post(&t, &officer, &start, json!({"experts": experts, "rubric": "capability-2099"})).await;
+    assert!(s == 400 || s == 422, "an unknown rubric is refused: {s} {v}");
+    assert_eq!(
+        count(&t, &format!("SELECT COUNT(*) FROM reviews WHERE provider_id = {} AND status = 'open'", f.own_provider))
+            .await,
+        0
+    );
+    let (s, v) = post(&t, &officer, &start, json!({"experts": experts, "rubric": "capability-2023"})).await;
+    assert_eq!(s, 201, "{v}");
+    let review = v["review_id"].as_i64().unwrap();
+    let (rid, rver): (String, i64) = c
+        .fetch_optional("SELECT rubric_id, rubric_version FROM reviews WHERE id = $1", vec![Arg::from(review)])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((rid.as_str(), rver), ("capability-2023", 1));
+
+    // What the records say, straight from the tables.
+    let (sum, n) = (
+        count(
+            &t,
+            &format!(
+                "SELECT CAST(SUM(points) AS BIGINT) FROM satisfaction_evaluations WHERE provider_id = {}",
+                f.own_provider
+            ),
+        )
+        .await,
+        count(&t, &format!("SELECT COUNT(*) FROM satisfaction_evaluations WHERE provider_id = {}", f.own_provider))
+            .await,
+    );
+    let outcome = |col: &str| format!("SELECT {col} FROM provider_outcomes WHERE provider_id = {}", f.own_provider);
+    let (accepted, rejected, returned, days) = (
+        count(&t, &outcome("accepted")).await,
+        count(&t, &outcome("rejected")).await,
+        count(&t, &outcome("returned")).await,
+        count(&t, &outcome("days_to_accept")).await,
+    );
+    assert!(
+        accepted >= 2 && rejected >= 1 && returned >= 1 && days >= 32 && n == 2,
+        "{accepted} {rejected} {returned} {days} {n}"
+    );
+
+    let mut stars = None;
+    for e in ["demo-expert", "demo-expert2", "demo-expert3"] {
+        let tok = token(&t, e).await;
+        let (_, sheets) = get(&t, &tok, "/api/v1/reviews").await;
+        let id = sheets["items"].as_array().unwrap().iter().find(|s| s["review"]["id"] == review).unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let (s, sheet) = get(&t, &tok, &format!("/api/v1/reviews/{id}")).await;
+        assert_eq!(s, 200, "{sheet}");
+        assert_eq!(sheet["rubric"]["id"], "capability-2023");
+        let dims: Vec<&str> =
+            sheet["rubric"]["dimensions"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+        assert_eq!(dims, ["经营能力", "技术能力", "服务能力", "资源整合能力", "创新推广能力"]);
+        // The facts beside the criteria are the records'.
+        let sc = &sheet["scorecard"];
+        assert_eq!(
+            (sc["accepted"].as_i64(), sc["rejected"].as_i64(), sc["returned"].as_i64()),
+            (Some(accepted), Some(rejected), Some(returned)),
+            "{sc}"
+        );
+        let avg_days = (days as f64 * 10.0 / accepted as f64).round() / 10.0;
+        assert_eq!(sc["avg_days_to_acceptance"].as_f64(), Some(avg_days), "{sc}");
+        let decided = count(&t, &outcome("decided")).await;
+        let pass = (accepted as f64 * 1000.0 / decided as f64).round() / 10.0;
+        assert_eq!(sc["decided"].as_i64(), Some(decided));
+        assert_eq!(sc["pass_rate_pct"].as_f64(), Some(pass), "{sc}");
+        assert_eq!(sc["satisfaction"]["count"].as_i64(), Some(n), "{sc}");
+        assert_eq!(sc["satisfaction"]["points"].as_f64(), Some((sum as f64 * 10.0 / n as f64).round() / 10.0), "{sc}");
+        assert_eq!(sc["satisfaction"]["dimensions"]["attitude"].as_f64(), Some(4.0), "(5 + 3) / 2: {sc}");
+        // The page shows them too.
+        let html = reqwest::Client::new()
+            .get(t.url(&format!("/reviews/{id}")))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains(&format!("id=\"sc-accepted\">{accepted}<")), "the scorecard on the sheet page");
+        assert_eq!(
+            post(&t, &tok, &format!("/api/v1/reviews/{id}/declaration"), json!({"conflict": false})).await.0,
+            200
+        );
+        let html = reqwest::Client::new()
+            .get(t.url(&format!("/reviews/{id}")))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("capability-2023 v1") && html.contains("资源整合能力"), "the rubric on the sheet page");
+        // A sheet of the other rubric's criteria does not fit this review.
+        let (_, default) = get(&t, &tok, "/api/v1/rubric").await;
+        let wrong: serde_json::Map<String, Value> = default["dimensions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|d| d["criteria"].as_array().unwrap().clone())
+            .map(|c| (c["id"].as_str().unwrap().to_owned(), json!(0)))
+            .collect();
+        assert_eq!(post(&t, &tok, &format!("/api/v1/reviews/{id}/scores"), json!({"scores": wrong})).await.0, 422);
+        // Nine tenths of every criterion's points (rounded down): 90 of 100 on this rubric? Sum them.
+        let mut given = serde_json::Map::new();
+        let mut total = 0;
+        for d in sheet["rubric"]["dimensions"].as_array().unwrap() {
+            for c in d["criteria"].as_array().unwrap() {
+                let pts = c["max"].as_u64().unwrap() * 9 / 10;
+                total += pts;
+                given.insert(c["id"].as_str().unwrap().into(), json!(pts));
+            }
+        }
+        let (s, v) = post(&t, &tok, &format!("/api/v1/reviews/{id}/scores"), json!({"scores": given})).await;
+        assert_eq!(s, 200, "{v}");
+        stars = Some(total);
+    }
+    let (s, v) = post(&t, &officer, &format!("/api/v1/providers/{}/review/finish", f.own_provider), json!({})).await;
+    assert_eq!(s, 200, "{v}");
+    let total = stars.unwrap();
+    // Three equal sheets: the combined total is that sheet's; the capability rubric's bands give the stars.
+    assert_eq!(v["combined_hundredths"].as_u64(), Some(total * 100), "{v}");
+    let expected_stars = match total {
+        95.. => 5,
+        90..=94 => 4,
+        80..=89 => 3,
+        70..=79 => 2,
+        60..=69 => 1,
+        _ => 0,
+    };
+    assert_eq!(v["stars"].as_u64(), Some(expected_stars), "{v}");
+    assert_eq!((v["rubric_id"].as_str(), v["rubric_version"].as_i64()), (Some("capability-2023"), Some(1)), "{v}");
+    let (_, file) = get(&t, &officer, &format!("/api/v1/providers/{}", f.own_provider)).await;
+    assert_eq!(file["provider"]["stars"].as_u64(), Some(expected_stars));
+}
+
+on_both_stores!(once_only_by_its_own_enterprise_after_acceptance, five_dimension_evaluation_with_the_scorecard);
