@@ -18,3 +18,14 @@ CREATE TABLE satisfaction_evaluations (
     created_at    BIGINT NOT NULL
 );
 CREATE INDEX satisfaction_provider ON satisfaction_evaluations(provider_id, id);
+
+-- Catalogue tags from the closed list of data/rules/solution-tags.toml: kept on the solution
+-- (tags_text, ids separated by spaces, for display) and one row per tag, keyed by tag first so
+-- that the catalogue's tag filter reads the index instead of scanning solutions.
+ALTER TABLE solutions ADD COLUMN tags_text TEXT NOT NULL DEFAULT '';
+CREATE TABLE solution_tags (
+    tag         TEXT NOT NULL,
+    solution_id BIGINT NOT NULL REFERENCES solutions(id),
+    PRIMARY KEY (tag, solution_id)
+);
+CREATE INDEX solution_tags_solution ON solution_tags(solution_id);
