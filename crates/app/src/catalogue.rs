@@ -103,7 +103,7 @@ fn tags_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 }
 
 fn tag_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({ "type": ["string", "null"], "enum": tag_ids() })
+    schemars::json_schema!({ "type": "string", "enum": tag_ids() })
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
