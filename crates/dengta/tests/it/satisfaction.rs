@@ -58,6 +58,11 @@ fn scores(v: [u8; 5]) -> Value {
     json!({"attitude": v[0], "responsiveness": v[1], "quality": v[2], "effect": v[3], "overall": v[4]})
 }
 
+/// A page's HTML as `tok` sees it.
+async fn page(t: &TestApp, tok: &str, path: &str) -> String {
+    reqwest::Client::new().get(t.url(path)).bearer_auth(tok).send().await.unwrap().text().await.unwrap()
+}
+
 async fn count(t: &TestApp, sql: &str) -> i64 {
     t.db().scalar(sql, vec![]).await.unwrap()
 }
@@ -112,15 +117,7 @@ async fn once_only_by_its_own_enterprise_after_acceptance(store: Store) {
     // The enterprise and the officer read it on the project.
     let (_, v) = get(&t, &officer, &path).await;
     assert_eq!((v["record"]["id"].clone(), v["may_submit"].as_bool()), (first["id"].clone(), Some(false)), "{v}");
-    let html = reqwest::Client::new()
-        .get(t.url(&format!("/projects/{p1}")))
-        .bearer_auth(&officer)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page(&t, &officer, &format!("/projects/{p1}")).await;
     assert!(html.contains("id=\"satisfaction-record\" data-points=\"92\""), "on the project page");
 
     // Parallel submissions of two different evaluations for one project: exactly one row, and
@@ -298,29 +295,13 @@ async fn five_dimension_evaluation_with_the_scorecard(store: Store) {
         assert_eq!(sc["satisfaction"]["points"].as_f64(), Some((sum as f64 * 10.0 / n as f64).round() / 10.0), "{sc}");
         assert_eq!(sc["satisfaction"]["dimensions"]["attitude"].as_f64(), Some(4.0), "(5 + 3) / 2: {sc}");
         // The page shows them too.
-        let html = reqwest::Client::new()
-            .get(t.url(&format!("/reviews/{id}")))
-            .bearer_auth(&tok)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = page(&t, &tok, &format!("/reviews/{id}")).await;
         assert!(html.contains(&format!("id=\"sc-accepted\">{accepted}<")), "the scorecard on the sheet page");
         assert_eq!(
             post(&t, &tok, &format!("/api/v1/reviews/{id}/declaration"), json!({"conflict": false})).await.0,
             200
         );
-        let html = reqwest::Client::new()
-            .get(t.url(&format!("/reviews/{id}")))
-            .bearer_auth(&tok)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = page(&t, &tok, &format!("/reviews/{id}")).await;
         assert!(html.contains("capability-2023 v1") && html.contains("资源整合能力"), "the rubric on the sheet page");
         // A sheet of the other rubric's criteria does not fit this review.
         let (_, default) = get(&t, &tok, "/api/v1/rubric").await;
