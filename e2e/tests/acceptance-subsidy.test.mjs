@@ -54,6 +54,7 @@ const USERS = {
 const state = {
   projectId: 0,
   projectPath: '',
+  providerId: 0,
   subsidyPath: '',
   onsiteId: 0,
   amount: '',
@@ -175,6 +176,7 @@ describe('a completed project is accepted, its subsidy computed, publicised, app
       const demo = items.find((p) => p.enterprise_name === ENTERPRISE.name && p.provider_name === PROVIDER);
       assert.ok(demo, `a demo project of ${ENTERPRISE.name} with ${PROVIDER} exists`);
       const { enterprise_id: enterpriseId, enrolment_id: enrolmentId, provider_id: providerId } = demo;
+      state.providerId = providerId;
       const enrolment = ok(await city.get(`/api/v1/enrolments/${enrolmentId}`), 200, 'enrolment');
       assert.equal((enrolment.enrolment ?? enrolment).status ?? enrolment.state, 'listed');
 
@@ -626,6 +628,38 @@ describe('a completed project is accepted, its subsidy computed, publicised, app
       assert.deepEqual(await subsidyStatus(page), { code: 'paid', label: '已拨付' });
       assert.equal(await text(page.locator('#subsidy-amount strong')), state.amount);
       assert.equal(await page.locator('form.subsidy-action, form#pay-form, form.reverse-form').count(), 0, 'no money forms');
+    });
+  });
+
+  step('after acceptance the enterprise rates the provider\'s service once', async (t) => {
+    await env.withPage(t, async (page) => {
+      await login(page, USERS.enterprise, PASSWORD);
+      await page.goto(state.projectPath);
+      const form = page.locator('form#satisfaction-form');
+      assert.equal(await form.count(), 1, 'offered once the project is accepted');
+      const labels = await form.locator('label[for^="sat-"]').evaluateAll((ls) => ls.map((l) => l.textContent.trim()));
+      assert.deepEqual(labels.slice(0, 5), ['服务态度', '响应及时', '交付质量', '改造成效', '总体满意度']);
+      for (const [dim, v] of [['attitude', '5'], ['responsiveness', '4'], ['quality', '5'], ['effect', '4'], ['overall', '5']]) {
+        await form.locator(`select[name=score_${dim}]`).selectOption(v);
+      }
+      await form.locator('#sat-comment').fill('实施团队响应及时，点检全部线上化');
+      const res = await clickAndLoad(page, form.getByRole('button', { name: '提交评价', exact: true }));
+      await accepted(page, res, 'satisfaction', state.projectPath);
+      // 23 of 25 points = 92.
+      assert.equal(await page.locator('#satisfaction-record').getAttribute('data-points'), '92');
+      assert.equal(await text(page.locator('#satisfaction-record dd[data-dimension="responsiveness"]')), '4 / 5');
+      assert.equal(await page.locator('form#satisfaction-form').count(), 0, 'once per project');
+    });
+  });
+
+  step('the officer sees the satisfaction on the provider\'s page', async (t) => {
+    await env.withPage(t, async (page) => {
+      await login(page, 'demo-officer');
+      await page.goto(`/providers/${state.providerId}`);
+      const dd = page.locator('#provider-satisfaction');
+      assert.equal(await dd.getAttribute('data-count'), '1', 'the demo city has no other evaluation of it');
+      assert.equal(await text(page.locator('#satisfaction-avg')), '92');
+      assert.match(await text(dd), /服务态度 5/);
     });
   });
 });

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use dengta_domain::catalogue::matching::{self, Candidate, EnterpriseNeed, MatchWeights, Ranking, SceneGap};
 use dengta_domain::catalogue::search;
+use dengta_domain::catalogue::tags::TagList;
 use dengta_domain::money::Fen;
 use dengta_domain::policy::{self, Action};
 use dengta_domain::provider::lifecycle::ProviderState;
@@ -80,6 +81,29 @@ pub struct SolutionInput {
     pub industries: Vec<String>,
     #[serde(default)]
     pub sub_industries: Vec<i64>,
+    /// Tags from the closed list (`GET /api/v1/solution-tags`), e.g. "ai", "llm".
+    #[serde(default)]
+    #[schemars(schema_with = "tags_schema")]
+    pub tags: Vec<String>,
+}
+
+static TAGS: LazyLock<Result<TagList, String>> = LazyLock::new(|| TagList::builtin().map_err(|e| e.to_string()));
+
+/// The closed list of catalogue tags, loaded once.
+pub fn tags() -> AppResult<&'static TagList> {
+    TAGS.as_ref().map_err(|e| AppError::Internal(format!("solution tags: {e}")))
+}
+
+fn tag_ids() -> Vec<String> {
+    tags().map(|l| l.tags.iter().map(|t| t.id.clone()).collect()).unwrap_or_default()
+}
+
+fn tags_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "array", "items": { "type": "string", "enum": tag_ids() }, "uniqueItems": true })
+}
+
+fn tag_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "string", "enum": tag_ids() })
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
@@ -108,6 +132,7 @@ struct Validated {
     industries: Vec<String>,
     sub_industries: Vec<i64>,
     terms: Vec<String>,
+    tags: Vec<String>,
 }
 
 /// The 16 scenes of the current manufacturing instrument: (id, name).
@@ -203,6 +228,7 @@ fn validate(f: &SolutionInput, allowed_subs: &[i64]) -> AppResult<Validated> {
         scenes,
         industries,
         sub_industries,
+        tags: tags()?.parse(&f.tags).map_err(|t| AppError::invalid("error.tag_unknown", t))?,
     })
 }
 
@@ -219,6 +245,7 @@ fn data<'a>(v: &'a Validated, f: &'a SolutionInput) -> store::SolutionData<'a> {
         industries: &v.industries,
         sub_industries: &v.sub_industries,
         terms: &v.terms,
+        tags: &v.tags,
     }
 }
 
@@ -365,6 +392,10 @@ pub struct SearchQuery {
     #[serde(default)]
     #[schemars(schema_with = "dengta_domain::schema::flag")]
     pub xkqz: Option<String>,
+    /// Only solutions with this tag.
+    #[serde(default)]
+    #[schemars(schema_with = "tag_schema")]
+    pub tag: Option<String>,
     #[serde(default)]
     #[schemars(range(min = 0))]
     pub after: Option<i64>,
@@ -395,6 +426,10 @@ pub async fn search(app: &App, q: &SearchQuery, limit: i64) -> AppResult<(Vec<So
         f.min_stars = Some(s.parse::<i64>().map_err(|_| AppError::invalid("error.bad_request", s))?);
     }
     f.xkqz_only = opt(&q.xkqz).is_some_and(|v| v == "1" || v == "true" || v == "on");
+    if let Some(tag) = opt(&q.tag) {
+        tags()?.get(tag).ok_or_else(|| AppError::invalid("error.tag_unknown", tag))?;
+        f.tag = Some(tag.to_owned());
+    }
     let mut c = app.db.clone();
     let rows = store::search(&mut c, &f, q.after.unwrap_or(0), limit + 1).await?;
     let more = rows.len() as i64 > limit;

@@ -182,6 +182,8 @@ async fn project_from_records(c: &mut impl Conn, id: i64) -> AppResult<Option<Pr
         )
         .await?;
     let disbursed: i64 = payments.iter().map(|p| p.0).sum();
+    let satisfaction: Option<(i64,)> =
+        c.fetch_optional("SELECT points FROM satisfaction_evaluations WHERE project_id = $1", args![id]).await?;
     let first_after = accepted_at.and_then(|a| payments.iter().find(|p| p.1 >= a).map(|p| (a, p.1)));
     Ok(Some(ProjectFacts {
         region_code: p.region_code,
@@ -192,6 +194,7 @@ async fn project_from_records(c: &mut impl Conn, id: i64) -> AppResult<Option<Pr
         disbursed_fen: disbursed,
         accept_to_pay_days: first_after.map(|(a, paid)| (paid - a).max(0) / 86_400_000),
         paid_month: payments.first().map(|p| month_of(p.1)),
+        satisfaction_points: satisfaction.map(|s| s.0),
     }))
 }
 

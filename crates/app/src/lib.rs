@@ -41,6 +41,8 @@ pub mod projects;
 pub mod providers;
 pub mod ratelimit;
 pub mod reports;
+pub mod satisfaction;
+pub mod scorecard;
 pub mod setup;
 pub mod subsidies;
 pub mod totp;

@@ -35,14 +35,42 @@ pub struct PoolRules {
 static POOL_RULES: LazyLock<Result<PoolRules, String>> =
     LazyLock::new(|| toml::from_str(include_str!("../../../data/rules/provider-pool.toml")).map_err(|e| e.to_string()));
 
-static RUBRIC: LazyLock<Result<Rubric, String>> = LazyLock::new(|| Rubric::builtin().map_err(|e| e.to_string()));
+static RUBRICS: LazyLock<Result<Vec<Rubric>, String>> =
+    LazyLock::new(|| Rubric::builtin_set().map_err(|e| e.to_string()));
 
 pub fn pool_rules() -> AppResult<&'static PoolRules> {
     POOL_RULES.as_ref().map_err(|e| AppError::Internal(format!("provider-pool.toml: {e}")))
 }
 
+/// Every rubric the platform ships, the default first.
+pub fn rubrics() -> AppResult<&'static [Rubric]> {
+    RUBRICS.as_deref().map_err(|e| AppError::Internal(format!("rubric: {e}")))
+}
+
+/// The default rubric: admission, and a periodic evaluation unless another is chosen.
 pub fn rubric() -> AppResult<&'static Rubric> {
-    RUBRIC.as_ref().map_err(|e| AppError::Internal(format!("rubric: {e}")))
+    rubrics()?.first().ok_or_else(|| AppError::Internal("no rubric".into()))
+}
+
+/// The rubric a review was started with (its sheets are scored and combined by it).
+pub fn rubric_of(review: &ReviewRow) -> AppResult<&'static Rubric> {
+    rubrics()?
+        .iter()
+        .find(|r| r.id() == review.rubric_id && i64::from(r.version()) == review.rubric_version)
+        .ok_or_else(|| {
+            AppError::Internal(format!("rubric {} v{} not shipped", review.rubric_id, review.rubric_version))
+        })
+}
+
+/// A rubric the officer names (by id); none is the default; an unknown one is refused.
+pub fn chosen_rubric(id: Option<&str>) -> AppResult<&'static Rubric> {
+    match id.map(str::trim).filter(|s| !s.is_empty()) {
+        None => rubric(),
+        Some(id) => rubrics()?.iter().find(|r| r.id() == id).ok_or_else(|| {
+            let known: Vec<&str> = rubrics().map(|all| all.iter().map(Rubric::id).collect()).unwrap_or_default();
+            AppError::invalid("error.rubric_unknown", format!("{id}（{}）", known.join("、")))
+        }),
+    }
 }
 
 fn quota(kind: &str) -> AppResult<i64> {
@@ -245,12 +273,15 @@ pub struct ProviderFile {
     pub objections: Vec<store::ObjectionRow>,
     /// Acceptance outcomes of its projects: pass rate, rework, time to acceptance.
     pub outcomes: crate::db::acceptance::OutcomeRow,
+    /// The enterprises' satisfaction with its service, as the reader may see it (none publicly).
+    pub satisfaction: Option<super::scorecard::ProviderSatisfaction>,
 }
 
 pub async fn file(app: &App, p: &Principal, id: i64) -> AppResult<ProviderFile> {
     let mut c = app.db.clone();
     let provider = load(&mut c, p, id, Action::Read).await?;
     let mut f = file_of(&mut c, provider).await?;
+    f.satisfaction = Some(super::scorecard::of_provider(&mut c, p, id).await?);
     // The reviewed provider never learns who reviewed it; it sees the combined result.
     if !super::need_to_know::may_see(p, None, dengta_domain::disclosure::Field::ExpertIdentity)? {
         for (_, a) in &mut f.reviews {
@@ -274,6 +305,7 @@ async fn file_of(c: &mut impl Conn, provider: ProviderRow) -> AppResult<Provider
         events: store::events(c, id).await?,
         objections: store::objections_of(c, "provider", id).await?,
         outcomes: crate::db::acceptance::outcomes(c, id).await?,
+        satisfaction: None,
         reviews,
         provider,
     })
@@ -422,7 +454,7 @@ async fn apply_step(
     let to = lifecycle::transition(from, action, &guard).map_err(crate::refused)?;
 
     if action == ProviderAction::StartReview {
-        start_review(tx, actor, pr, "admission", experts).await?;
+        start_review(tx, actor, pr, "admission", experts, rubric()?).await?;
     }
     // Quota places follow membership of the pool.
     let next_appeal_from = match action {
@@ -493,9 +525,9 @@ async fn start_review(
     pr: &ProviderRow,
     purpose: &str,
     experts: &[i64],
+    rubric: &Rubric,
 ) -> AppResult<i64> {
     let p = principal(actor)?;
-    let rubric = rubric()?;
     let mut ids = experts.to_vec();
     ids.sort_unstable();
     ids.dedup();
@@ -516,24 +548,32 @@ async fn start_review(
     for id in &ids {
         store::assign_expert(tx, review_id, *id).await?;
     }
-    let detail = format!("{purpose} experts {ids:?}");
+    let detail = format!("{purpose} {} v{} experts {ids:?}", rubric.id(), rubric.version());
     record(tx, actor, "review.start", &format!("review:{review_id}"), Outcome::Ok, &detail).await?;
     Ok(review_id)
 }
 
-/// Starts a periodic evaluation of a provider in the pool (same rubric engine as admission).
-pub async fn start_evaluation(app: &App, actor: &Actor, id: i64, experts: &[i64]) -> AppResult<i64> {
+/// Starts a periodic evaluation of a provider in the pool with the rubric the officer chose
+/// (by id; the default without one).
+pub async fn start_evaluation(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    experts: &[i64],
+    rubric_id: Option<&str>,
+) -> AppResult<i64> {
     let p = principal(actor)?;
     if p.role != Role::Officer {
         return Err(AppError::Forbidden);
     }
+    let rubric = chosen_rubric(rubric_id)?;
     let mut tx = app.db.begin().await?;
     let pr = load(&mut tx, p, id, Action::Update).await?;
     if !state_of(&pr)?.in_pool() {
         // Only a provider in the pool is evaluated: any other state conflicts with the request.
         return Err(AppError::invalid("error.state", ProviderState::parse(&pr.status).map_or("", |s| s.label_zh())));
     }
-    let rid = start_review(&mut tx, actor, &pr, "evaluation", experts).await?;
+    let rid = start_review(&mut tx, actor, &pr, "evaluation", experts, rubric).await?;
     tx.commit().await?;
     Ok(rid)
 }
@@ -575,10 +615,10 @@ pub async fn finish_review(app: &App, actor: &Actor, id: i64) -> AppResult<Revie
     if p.role != Role::Officer {
         return Err(AppError::Forbidden);
     }
-    let rubric = rubric()?;
     let mut tx = app.db.begin().await?;
     let pr = load(&mut tx, p, id, Action::Update).await?;
     let review = store::open_review(&mut tx, pr.id).await?.ok_or(AppError::Conflict("error.no_open_review"))?;
+    let rubric = rubric_of(&review)?;
     let sheets = store::assignments_of_review(&mut tx, review.id).await?;
     let waiting = sheets.iter().filter(|a| a.conflict != "declared" && a.submitted_at.is_none()).count();
     if waiting > 0 {
@@ -638,6 +678,10 @@ pub struct Sheet {
     pub provider: ProviderRow,
     pub sub_industries: Vec<SubIndustryRow>,
     pub scores: BTreeMap<String, u32>,
+    /// The rubric the review was started with.
+    pub rubric: &'static Rubric,
+    /// The platform's record of the provider, shown beside the criteria.
+    pub scorecard: super::scorecard::Scorecard,
 }
 
 async fn own_assignment(c: &mut impl Conn, p: &Principal, id: i64) -> AppResult<AssignmentRow> {
@@ -667,6 +711,8 @@ pub async fn sheet(app: &App, p: &Principal, id: i64) -> AppResult<Sheet> {
     let provider = store::get(&mut c, review.provider_id).await?.ok_or(AppError::NotFound)?;
     let scores = assignment.scores_json.as_deref().and_then(|j| serde_json::from_str(j).ok()).unwrap_or_default();
     Ok(Sheet {
+        rubric: rubric_of(&review)?,
+        scorecard: super::scorecard::scorecard(&mut c, provider.id).await?,
         sub_industries: store::provider_sub_industries(&mut c, provider.id).await?,
         assignment,
         review,
@@ -719,8 +765,8 @@ pub async fn score(app: &App, actor: &Actor, id: i64, scores: &BTreeMap<String, 
     if a.submitted_at.is_some() {
         return Err(AppError::Conflict("error.already_scored"));
     }
-    let total = rubric()?.score_sheet(scores).map_err(|e| AppError::invalid("error.scores", e.to_string()))?;
     let r = store::review(&mut tx, a.review_id).await?.ok_or(AppError::NotFound)?;
+    let total = rubric_of(&r)?.score_sheet(scores).map_err(|e| AppError::invalid("error.scores", e.to_string()))?;
     if r.status != "open" {
         return Err(AppError::Conflict("error.review_closed"));
     }

@@ -26,6 +26,8 @@ pub struct SolutionRow {
     pub industries_text: String,
     /// Sub-industry ids separated by spaces.
     pub sub_industries_text: String,
+    /// Tag ids (data/rules/solution-tags.toml) separated by spaces.
+    pub tags_text: String,
     pub status: String,
     pub review_note: String,
     pub created_at: i64,
@@ -36,7 +38,7 @@ pub struct SolutionRow {
 
 const COLS: &str = "s.id, s.provider_id, p.name AS provider_name, p.stars AS provider_stars, \
      p.region_code AS provider_region, p.status AS provider_status, s.name, s.description, s.is_xkqz, s.price_fen, \
-     s.delivery_days, s.deployment, s.cloud_layer, s.scenes_text, s.industries_text, s.sub_industries_text, s.status, \
+     s.delivery_days, s.deployment, s.cloud_layer, s.scenes_text, s.industries_text, s.sub_industries_text, s.tags_text, s.status, \
      s.review_note, s.created_at, s.updated_at, s.published_at, s.version";
 const FROM: &str = "solutions s JOIN providers p ON p.id = s.provider_id";
 
@@ -62,6 +64,8 @@ pub struct SolutionData<'a> {
     pub industries: &'a [String],
     pub sub_industries: &'a [i64],
     pub terms: &'a [String],
+    /// Tag ids from the closed list, sorted, no repeats.
+    pub tags: &'a [String],
 }
 
 impl SolutionData<'_> {
@@ -134,7 +138,7 @@ pub async fn update(c: &mut impl Conn, id: i64, version: i64, d: &SolutionData<'
     if n != 1 {
         return Ok(false);
     }
-    for t in ["solution_items", "solution_scenes", "solution_industries", "solution_terms"] {
+    for t in ["solution_items", "solution_scenes", "solution_industries", "solution_terms", "solution_tags"] {
         c.execute(&format!("DELETE FROM {t} WHERE solution_id = $1"), args![id]).await?;
     }
     write_children(c, id, d).await?;
@@ -142,6 +146,10 @@ pub async fn update(c: &mut impl Conn, id: i64, version: i64, d: &SolutionData<'
 }
 
 async fn write_children(c: &mut impl Conn, id: i64, d: &SolutionData<'_>) -> DbResult<()> {
+    c.execute("UPDATE solutions SET tags_text = $1 WHERE id = $2", args![d.tags.join(" "), id]).await?;
+    for tag in d.tags {
+        c.execute("INSERT INTO solution_tags (tag, solution_id) VALUES ($1, $2)", args![tag, id]).await?;
+    }
     for (i, (name, unit, price)) in d.items.iter().enumerate() {
         c.execute(
             "INSERT INTO solution_items (solution_id, seq, name, unit, price_fen) VALUES ($1, $2, $3, $4, $5)",
@@ -355,6 +363,8 @@ pub struct Search {
     pub min_stars: Option<i64>,
     pub provider_id: Option<i64>,
     pub xkqz_only: bool,
+    /// A tag the solution carries.
+    pub tag: Option<String>,
 }
 
 impl Search {
@@ -402,6 +412,10 @@ impl Search {
         }
         if self.xkqz_only {
             sql.push_str(" AND s.is_xkqz");
+        }
+        if let Some(tag) = &self.tag {
+            a.push(tag.into());
+            sql.push_str(&format!(" AND s.id IN (SELECT solution_id FROM solution_tags WHERE tag = ${})", a.len()));
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod programmes;
 pub mod projects;
 pub mod providers;
 pub mod regions;
+pub mod satisfaction;
 pub mod sessions;
 pub mod sqlite;
 pub mod subsidies;

@@ -52,6 +52,9 @@ pub struct ProjectFacts {
     /// Days from acceptance to the first payment after it, once paid.
     pub accept_to_pay_days: Option<i64>,
     pub paid_month: Option<String>,
+    /// The points (0–100) of the enterprise's satisfaction evaluation, once given.
+    #[serde(default)]
+    pub satisfaction_points: Option<i64>,
 }
 
 fn add(out: &mut BTreeMap<String, i64>, metric: String, v: i64) {
@@ -125,6 +128,10 @@ pub fn project_contributions(f: &ProjectFacts) -> BTreeMap<String, i64> {
     if let Some(d) = f.accept_to_pay_days {
         add(&mut out, "paid_projects".into(), 1);
         add(&mut out, "accept_to_pay_days".into(), d);
+    }
+    if let Some(p) = f.satisfaction_points {
+        add(&mut out, "satisfaction_count".into(), 1);
+        add(&mut out, "satisfaction_points".into(), p);
     }
     out
 }
@@ -257,6 +264,16 @@ mod tests {
         let d = project_deltas(Some(&b), Some(&c));
         assert!(d.contains(&("320102".into(), "disbursed_fen".into(), -8_000_000)));
         assert!(d.contains(&("320102".into(), "paid_projects".into(), -1)));
+        // A satisfaction evaluation adds one count and its points.
+        let e = ProjectFacts { satisfaction_points: Some(84), ..c.clone() };
+        let d = project_deltas(Some(&c), Some(&e));
+        assert_eq!(
+            d,
+            vec![
+                ("320102".into(), "satisfaction_count".into(), 1),
+                ("320102".into(), "satisfaction_points".into(), 84)
+            ]
+        );
     }
 
     #[test]

@@ -15,8 +15,16 @@ pub const BUILTIN_INDICATORS: &str = include_str!("../../../data/rules/city-eval
 #[serde(tag = "measure", rename_all = "snake_case")]
 pub enum Measure {
     Share { numerator: String, denominator: String, target_pct: u32 },
-    Average { total: String, count: String, at_most: u32 },
+    Average { total: String, count: String, bound: Bound },
     NotCollected { note: String },
+}
+
+/// Which side of its bound an average must be: days at most so many, satisfaction at least.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    AtMost(u32),
+    AtLeast(u32),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -66,6 +74,8 @@ struct RawIndicator {
     count: Option<String>,
     #[serde(default)]
     at_most: Option<u32>,
+    #[serde(default)]
+    at_least: Option<u32>,
     #[serde(default)]
     note: Option<String>,
     #[serde(default)]
@@ -123,7 +133,16 @@ impl IndicatorSet {
                 "average" => Measure::Average {
                     total: counter(r.total, place("合计（total）"))?,
                     count: counter(r.count, place("个数（count）"))?,
-                    at_most: r.at_most.ok_or_else(|| invalid(place("上限（at_most）"), "不能为空"))?,
+                    bound: match (r.at_most, r.at_least) {
+                        (Some(m), None) => Bound::AtMost(m),
+                        (None, Some(l)) => Bound::AtLeast(l),
+                        _ => {
+                            return Err(invalid(
+                                place("上限或下限（at_most、at_least）"),
+                                "平均值指标应填且只填其中一个",
+                            ));
+                        }
+                    },
                 },
                 "not_collected" => Measure::NotCollected {
                     note: r
@@ -279,15 +298,22 @@ impl Indicator {
                     }
                 }
             }
-            Measure::Average { total, count, at_most } => {
+            Measure::Average { total, count, bound } => {
                 let (t, c) = (value(total), value(count));
                 f.value = (c > 0).then(|| round1(t as f64 / c as f64));
                 f.basis = format!("{t} / {c}");
-                f.target = format!("≤ {at_most}");
+                f.target = match bound {
+                    Bound::AtMost(m) => format!("≤ {m}"),
+                    Bound::AtLeast(l) => format!("≥ {l}"),
+                };
                 if let Some(v) = f.value {
-                    let bound = f64::from(*at_most);
-                    f.met = Some(v <= bound);
-                    f.score = round1(f64::from(self.weight) * if v <= bound { 1.0 } else { bound / v });
+                    // Short of the bound, the points in proportion to how near it is.
+                    let (met, part) = match *bound {
+                        Bound::AtMost(m) => (v <= f64::from(m), if v > 0.0 { f64::from(m) / v } else { 1.0 }),
+                        Bound::AtLeast(l) => (v >= f64::from(l), if l > 0 { v / f64::from(l) } else { 1.0 }),
+                    };
+                    f.met = Some(met);
+                    f.score = round1(f64::from(self.weight) * if met { 1.0 } else { part.min(1.0) });
                 } else {
                     f.note = Some("无数据".to_owned());
                 }
@@ -318,7 +344,7 @@ mod tests {
     #[test]
     fn the_shipped_set_loads_and_weighs_one_hundred() {
         let s = IndicatorSet::builtin().unwrap();
-        assert_eq!(s.rule_ref(), "city-evaluation v1");
+        assert_eq!(s.rule_ref(), "city-evaluation v2");
         assert_eq!(s.indicators.iter().map(|i| i.weight).sum::<u32>(), 100);
         let l2 = s.indicators.iter().find(|i| i.id == "share_l2_above_scale").unwrap();
         assert!(matches!(l2.measure, Measure::Share { target_pct: 90, .. }) && l2.per_sub_industry);
@@ -343,6 +369,8 @@ mod tests {
             ("accepted", 9),
             ("accept_to_pay_days", 90),
             ("paid_projects", 2),
+            ("satisfaction_points", 216),
+            ("satisfaction_count", 3),
         ]);
         let e = s.evaluate(|k| c.get(k).copied().unwrap_or(0), &["装备".into(), "电子".into()]);
         let l2 = find(&e, "share_l2_above_scale");
@@ -354,14 +382,20 @@ mod tests {
         // 40% of a target of 80% earns half the weight.
         assert_eq!((find(&e, "assessed").value, find(&e, "assessed").score), (Some(40.0), 5.0));
         assert_eq!(find(&e, "cloud").score, 10.0);
-        assert_eq!((find(&e, "accepted_of_filed").value, find(&e, "accepted_of_filed").score), (Some(90.0), 15.0));
+        assert_eq!((find(&e, "accepted_of_filed").value, find(&e, "accepted_of_filed").score), (Some(90.0), 10.0));
         // 45 days against at most 30: 30/45 of the weight.
         let days = find(&e, "days_accept_to_pay");
-        assert_eq!((days.value, days.met, days.score), (Some(45.0), Some(false), 10.0));
+        assert_eq!((days.value, days.met, days.score), (Some(45.0), Some(false), 6.7));
+        // An average of 72 points against at least 80: 72/80 of the weight.
         let sat = find(&e, "satisfaction");
-        assert_eq!((sat.met, sat.score, sat.value), (None, 0.0, None));
-        assert!(sat.note.as_deref().is_some_and(|n| n.contains("尚未采集")));
-        assert_eq!(e.score, 30.0 + 20.0 + 5.0 + 10.0 + 15.0 + 10.0);
+        assert_eq!(
+            (sat.value, sat.met, sat.target.as_str(), sat.basis.as_str()),
+            (Some(72.0), Some(false), "≥ 80", "216 / 3")
+        );
+        assert_eq!(sat.score, 9.0);
+        let money = find(&e, "enterprise_money_share");
+        assert!(money.met.is_none() && money.note.as_deref().is_some_and(|n| n.contains("不能计算")));
+        assert_eq!(e.score, 30.0 + 20.0 + 5.0 + 10.0 + 10.0 + 6.7 + 9.0);
     }
 
     #[test]
@@ -378,7 +412,8 @@ mod tests {
             ("weight = 30", "weight = 31", "权重之和"),
             ("measure = \"average\"", "measure = \"median\"", "计算方式（measure）"),
             ("numerator = \"srdi_ge2\"", "numerator = \"srdi ge2; DROP\"", "分子（numerator）"),
-            ("note = \"验收后的企业满意度评价尚未采集\"", "note = \"\"", "说明（note）"),
+            ("note = \"公共服务支出不经本平台拨付，平台尚不能计算；请以财务决算为准\"", "note = \"\"", "说明（note）"),
+            ("at_least = 80", "at_least = 80\nat_most = 90", "at_most、at_least"),
         ] {
             let text = BUILTIN_INDICATORS.replacen(from, to, 1);
             assert_ne!(text, BUILTIN_INDICATORS, "{from}");

@@ -25,5 +25,6 @@ pub mod programme;
 pub mod provider;
 pub mod region;
 pub mod role;
+pub mod satisfaction;
 pub mod schema;
 pub mod workbench;

@@ -49,6 +49,9 @@ pub struct DemoSolution {
     pub items: Vec<(String, String, String)>,
     pub scenes: Vec<(String, u8)>,
     pub industries: Vec<String>,
+    /// Catalogue tags (data/rules/solution-tags.toml).
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -220,6 +223,7 @@ pub async fn load(app: &App, scale: Scale) -> AppResult<Result<DemoOutcome, Real
                 .collect(),
             industries: s.industries.clone(),
             sub_industries: Vec::new(),
+            tags: s.tags.clone(),
         };
         super::catalogue::insert_published_demo(&mut tx, provider_id, &input).await?;
     }

@@ -155,6 +155,69 @@ async fn solutions_are_reviewed_then_found(store: Store) {
     assert_eq!(s, 409, "a provider outside the pool cannot add solutions");
 }
 
+/// Tags come from the closed list; the provider sets them on its solution; the catalogue (API and
+/// page) filters by one and shows them.
+async fn solutions_carry_tags_from_the_closed_list(store: Store) {
+    let t = TestApp::spawn(store).await;
+    let provider = token(&t, "demo-provider").await;
+    let officer = token(&t, "demo-officer").await;
+    let enterprise = token(&t, "demo-enterprise").await;
+    let (s, v) = get(&t, &enterprise, "/api/v1/solution-tags").await;
+    assert_eq!(s, 200, "{v}");
+    let list: Vec<&str> = v["items"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert!(list.contains(&"大模型") && list.contains(&"人工智能") && list.contains(&"工业互联网平台"), "{list:?}");
+
+    let mut body = solution("大模型质检助手", "基于视觉大模型的表面缺陷检测", "36000", "quality_management", 3, &[]);
+    body["tags"] = json!(["llm", "xkqz"]);
+    let (s, v) = post(&t, &provider, "/api/v1/solutions", body.clone()).await;
+    assert!(s == 400 || s == 422, "a tag outside the list is refused: {s} {v}");
+    assert_eq!(t.db().scalar("SELECT COUNT(*) FROM solution_tags WHERE tag = 'xkqz'", vec![]).await.unwrap(), 0);
+    body["tags"] = json!(["llm", "ai"]);
+    let (s, v) = post(&t, &provider, "/api/v1/solutions", body).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["solution"]["id"].as_i64().unwrap();
+    assert_eq!(v["solution"]["tags_text"], "ai llm");
+    let tagged = |tag: &'static str| {
+        let (t, enterprise) = (&t, &enterprise);
+        async move {
+            let (s, v) = get(t, enterprise, &format!("/api/v1/solutions?tag={tag}")).await;
+            assert_eq!(s, 200, "{v}");
+            for item in v["items"].as_array().unwrap() {
+                assert!(item["tags_text"].as_str().unwrap().split(' ').any(|x| x == tag), "{item}");
+            }
+            names(&v)
+        }
+    };
+    assert!(!tagged("llm").await.contains(&"大模型质检助手".to_owned()), "a draft is not in the catalogue");
+    let path = format!("/api/v1/solutions/{id}/transitions");
+    assert_eq!(post(&t, &provider, &path, json!({"action": "submit"})).await.0, 200);
+    assert_eq!(post(&t, &officer, &path, json!({"action": "publish"})).await.0, 200);
+    let llm = tagged("llm").await;
+    assert!(
+        llm.contains(&"大模型质检助手".to_owned()) && llm.contains(&"产品设计与工艺协同平台".to_owned()),
+        "{llm:?}"
+    );
+    let cloud = tagged("cloud").await;
+    assert!(cloud.contains(&"轻量化设备管理系统（云版）".to_owned()) && !cloud.contains(&"大模型质检助手".to_owned()));
+    assert!(tagged("digital_twin").await.is_empty());
+    // With the text search too; an unknown tag is outside the documented list.
+    let (_, v) = get(&t, &enterprise, "/api/v1/solutions?tag=ai&q=质检").await;
+    assert_eq!(names(&v), ["大模型质检助手"]);
+    assert_eq!(get(&t, &enterprise, "/api/v1/solutions?tag=blockchain").await.0, 400);
+    // The catalogue page filters and shows the tags.
+    let html = reqwest::Client::new()
+        .get(t.url("/solutions?tag=llm"))
+        .bearer_auth(&enterprise)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("大模型质检助手") && html.contains("data-tag=\"llm\""), "tags on the page");
+    assert!(!html.contains("轻量化设备管理系统"), "the filter holds on the page");
+}
+
 async fn matching_explains_and_respects_the_budget(store: Store) {
     let t = TestApp::spawn(store).await;
     let enterprise = token(&t, "demo-enterprise").await;
@@ -363,6 +426,7 @@ async fn demand_counts_weak_scenes_without_identities(store: Store) {
 }
 
 on_both_stores!(
+    solutions_carry_tags_from_the_closed_list,
     solutions_are_reviewed_then_found,
     matching_explains_and_respects_the_budget,
     contact_details_need_consent,

@@ -24,7 +24,7 @@ async fn computed_from_a_generated_dataset(store: Store) {
     let (s, e) = get(&t, &nation, "/api/v1/dashboard/evaluation").await;
     assert_eq!(s, 200, "{e}");
     assert_eq!(e["region_code"], "100000");
-    assert_eq!(e["evaluation"]["rule"], "city-evaluation v1");
+    assert_eq!(e["evaluation"]["rule"], "city-evaluation v2");
 
     // Every share is the records' own count over the records' own count.
     let cases = [
@@ -74,8 +74,12 @@ async fn computed_from_a_generated_dataset(store: Store) {
         sum += score;
     }
     assert!((e["evaluation"]["score"].as_f64().unwrap() - (sum * 10.0).round() / 10.0).abs() < 0.051, "{e}");
-    let not_collected = finding(&e, "satisfaction");
-    assert!(not_collected["value"].is_null() && not_collected["score"] == 0.0);
+    // Satisfaction is computed now (an average of the evaluations' points, at least 80); the
+    // generated dataset has no evaluation, so there is nothing to read yet, not a zero.
+    let sat = finding(&e, "satisfaction");
+    let records = count(&t, "SELECT COUNT(*) FROM satisfaction_evaluations").await;
+    assert_eq!((records, sat["basis"].as_str(), sat["target"].as_str()), (0, Some("0 / 0"), Some("≥ 80")), "{sat}");
+    assert!(sat["value"].is_null() && sat["met"].is_null() && sat["score"] == 0.0 && sat["note"] == "无数据", "{sat}");
 
     // The city officer reads the city's, with its pilot sub-industries; outside scope: nothing.
     let city = token(&t, "demo-officer").await;

@@ -61,6 +61,7 @@ mod query_plans;
 mod rejections;
 mod reports;
 mod resources;
+mod satisfaction;
 mod schema;
 mod supply_gaps;
 mod workbench;

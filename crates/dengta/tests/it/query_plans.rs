@@ -251,6 +251,9 @@ async fn hot_paths_never_scan_large_tables(store: Store) {
         json!({"enterprise_id": f.own_enterprise, "instrument_id": "mfg-2024", "answers": answers, "pledge": true});
     ok("assess", post(&t, &enterprise, "/api/v1/assessments", body).await, 201);
     ok("matches", get(&t, &enterprise, &format!("/api/v1/enterprises/{}/matches", f.own_enterprise)).await, 200);
+    // The catalogue filtered by a tag reads the tag index, not every solution.
+    ok("tag", get(&t, &enterprise, "/api/v1/solutions?tag=cloud").await, 200);
+    ok("satisfaction", get(&t, &enterprise, &format!("/api/v1/projects/{}/satisfaction", f.own_project)).await, 200);
     // Projects: steps by the provider and the officer, evidence, reads.
     let steps = format!("/api/v1/projects/{}/transitions", f.own_project);
     ok("diagnosis", post(&t, &provider, &steps, json!({"action": "start_diagnosis"})).await, 200);
@@ -299,6 +302,8 @@ async fn hot_paths_never_scan_large_tables(store: Store) {
         "INSERT INTO audit_log",
         "FROM enrolments n JOIN enterprises",
         "FROM workflow_events WHERE actor",
+        "FROM solution_tags WHERE tag",
+        "FROM satisfaction_evaluations WHERE project_id",
     ] {
         assert!(sql_of(frag), "no statement with {frag:?} was captured");
     }

@@ -412,6 +412,7 @@ pub async fn add_other_city(db: &Db) {
         industries: &["C355".into()],
         sub_industries: &[],
         terms: &dengta_domain::catalogue::search::index_terms("纺织设备联网"),
+        tags: &[],
     };
     dengta::db::catalogue::insert(&mut c, pid, &solution, true).await.expect("solution");
     let expert = db::users::insert(

@@ -14,6 +14,17 @@ use serde::{Deserialize, Serialize};
 /// The rubric shipped with the platform. The path is relative to this file.
 pub const BUILTIN_TOML: &str = include_str!("../../../../data/rules/provider-rubric-2024.toml");
 
+/// Every rubric shipped with the platform, the default (admission, and a periodic evaluation
+/// unless the officer chooses another) first: the 2024 guideline and the five-dimension
+/// capability model (T/ZJEI 010—2023).
+pub const BUILTIN_SET: [(&str, &str); 2] = [
+    ("provider-rubric-2024.toml", BUILTIN_TOML),
+    (
+        "provider-rubric-capability-2023.toml",
+        include_str!("../../../../data/rules/provider-rubric-capability-2023.toml"),
+    ),
+];
+
 /// One scored criterion: an expert gives whole points 0..=max, guided by `guide`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -201,6 +212,19 @@ impl Rubric {
     /// The rubric shipped with the platform (`provider-2024`).
     pub fn builtin() -> Result<Rubric, RubricError> {
         Rubric::from_toml(BUILTIN_TOML)
+    }
+
+    /// Every shipped rubric, the default first; ids are unique across the set.
+    pub fn builtin_set() -> Result<Vec<Rubric>, RubricError> {
+        let mut out: Vec<Rubric> = Vec::new();
+        for (file, text) in BUILTIN_SET {
+            let r = Rubric::from_toml(text).map_err(|e| RubricError::Toml(format!("{file}: {e}")))?;
+            if out.iter().any(|o| o.id == r.id) {
+                return Err(RubricError::DuplicateId(r.id));
+            }
+            out.push(r);
+        }
+        Ok(out)
     }
 
     pub fn id(&self) -> &str {
@@ -430,6 +454,19 @@ mod tests {
     fn with_rule(rule: &str) -> Rubric {
         let text = BUILTIN_TOML.replace("rule = \"trimmed_mean\"", &format!("rule = \"{rule}\""));
         Rubric::from_toml(&text).expect("rule swapped")
+    }
+
+    #[test]
+    fn the_shipped_set_has_the_five_dimension_capability_model() {
+        let set = Rubric::builtin_set().unwrap();
+        assert_eq!(set.iter().map(Rubric::id).collect::<Vec<_>>(), ["provider-2024", "capability-2023"]);
+        let five = &set[1];
+        let dims: Vec<&str> = five.dimensions().iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(dims, ["经营能力", "技术能力", "服务能力", "资源整合能力", "创新推广能力"]);
+        assert_eq!(five.total(), 100);
+        let full = full_marks(five);
+        assert_eq!(five.score_sheet(&full), Ok(100));
+        assert!(matches!(set[0].score_sheet(&full), Err(RubricError::UnknownCriterion(_))), "sheets do not mix");
     }
 
     #[test]

@@ -24,6 +24,11 @@ pub async fn search(
     Ok(Json(Page { items, next_after: next.map(|n| n.to_string()) }))
 }
 
+/// The closed list of catalogue tags (data/rules/solution-tags.toml).
+pub async fn tags() -> Result<Json<super::v1::Items<dengta_domain::catalogue::tags::Tag>>, HttpError> {
+    Ok(Json(super::v1::Items::of(cat::tags()?.tags.clone())))
+}
+
 /// A solution with its price items.
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct Solution {

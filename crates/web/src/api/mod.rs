@@ -23,6 +23,7 @@ pub mod params;
 pub mod programmes;
 pub mod projects;
 pub mod providers;
+pub mod satisfaction;
 pub mod subsidies;
 pub mod supply;
 pub mod takes;

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use dengta_domain::provider::lifecycle::ProviderState;
-use dengta_domain::provider::rubric::RubricDimension;
+use dengta_domain::provider::rubric::{Rubric, RubricDimension};
 use serde::{Deserialize, Serialize};
 
 use super::takes::Created;
@@ -15,6 +15,7 @@ use super::v1::{Items, ListQuery, NewId, ObjectionDecided, ObjectionLodged, Page
 use crate::app::objections::ObjectionForm;
 use crate::app::providers::{self as pool, Application, Step};
 use crate::app::records::{AssignmentRow, ObjectionRow, ProviderEventRow, ProviderRow, ReviewRow, SubIndustryRow};
+use crate::app::scorecard::{ProviderSatisfaction, Scorecard};
 use crate::app::{App, AppError};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
@@ -31,6 +32,9 @@ pub struct ProviderFile {
     outcomes: ProviderOutcomes,
     reviews: Vec<ProviderReview>,
     objections: Vec<ObjectionRow>,
+    /// The enterprises' satisfaction evaluations of its service: count and averages (officers;
+    /// the provider itself from three evaluations on); `null` on the public page.
+    satisfaction: Option<ProviderSatisfaction>,
 }
 
 /// The acceptance outcomes of a provider's projects.
@@ -78,6 +82,7 @@ impl ProviderFile {
             outcomes,
             reviews,
             objections: f.objections,
+            satisfaction: f.satisfaction,
         }
     }
 }
@@ -144,6 +149,17 @@ pub struct Experts {
     #[serde(default)]
     #[schemars(required, schema_with = "experts_schema")]
     experts: Vec<i64>,
+    /// The rubric to score by (`GET /api/v1/rubrics`); the default (`provider-2024`) when absent.
+    #[serde(default)]
+    #[schemars(schema_with = "rubric_schema")]
+    rubric: Option<String>,
+}
+
+/// One of the shipped rubrics' ids.
+fn rubric_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let ids: Vec<String> =
+        pool::rubrics().map(|all| all.iter().map(|r| r.id().to_owned()).collect()).unwrap_or_default();
+    schemars::json_schema!({ "type": ["string", "null"], "enum": ids })
 }
 
 /// As many distinct experts as the published rubric needs.
@@ -159,7 +175,7 @@ pub async fn start_evaluation(
     b: Result<Json<Experts>, JsonRejection>,
 ) -> Result<Created<EvaluationStarted>, HttpError> {
     let e = super::json_body(b)?;
-    let review_id = pool::start_evaluation(&app, &ctx.actor(), id, &e.experts).await?;
+    let review_id = pool::start_evaluation(&app, &ctx.actor(), id, &e.experts, e.rubric.as_deref()).await?;
     Ok(Created(EvaluationStarted { review_id }))
 }
 
@@ -227,17 +243,57 @@ pub struct RubricInForce {
     dimensions: &'static [RubricDimension],
 }
 
+impl RubricInForce {
+    fn of(r: &'static Rubric) -> RubricInForce {
+        RubricInForce {
+            id: r.id(),
+            version: r.version(),
+            name: r.name(),
+            source: r.source(),
+            total: r.total(),
+            min_experts: r.min_experts(),
+            pass_score: r.pass_score(),
+            dimensions: r.dimensions(),
+        }
+    }
+}
+
 pub async fn rubric() -> Result<Json<RubricInForce>, HttpError> {
-    let r = pool::rubric()?;
-    Ok(Json(RubricInForce {
-        id: r.id(),
-        version: r.version(),
-        name: r.name(),
-        source: r.source(),
-        total: r.total(),
-        min_experts: r.min_experts(),
-        pass_score: r.pass_score(),
-        dimensions: r.dimensions(),
+    Ok(Json(RubricInForce::of(pool::rubric()?)))
+}
+
+/// Every rubric an evaluation may use, the default first.
+pub async fn rubrics() -> Result<Json<Items<RubricInForce>>, HttpError> {
+    Ok(Json(Items::of(pool::rubrics()?.iter().map(RubricInForce::of).collect())))
+}
+
+/// One review sheet as the expert scores it: the rubric the review uses, the provider's record on
+/// the platform beside it (成效记分卡), and the scores given.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct SheetDetail {
+    id: i64,
+    conflict: String,
+    total: Option<i64>,
+    submitted_at: Option<i64>,
+    review: SheetReview,
+    provider: SheetProvider,
+    rubric: RubricInForce,
+    scorecard: Scorecard,
+    scores: BTreeMap<String, u32>,
+}
+
+pub async fn sheet(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Json<SheetDetail>, HttpError> {
+    let s = pool::sheet(&app, ctx.principal()?, id).await?;
+    Ok(Json(SheetDetail {
+        id: s.assignment.id,
+        conflict: s.assignment.conflict,
+        total: s.assignment.total,
+        submitted_at: s.assignment.submitted_at,
+        review: SheetReview { id: s.review.id, purpose: s.review.purpose, status: s.review.status },
+        provider: SheetProvider { id: s.provider.id, name: s.provider.name, kind: s.provider.kind },
+        rubric: RubricInForce::of(s.rubric),
+        scorecard: s.scorecard,
+        scores: s.scores,
     }))
 }
 

@@ -61,6 +61,24 @@ pub async fn acceptance_step(
     project_after(&app, &ctx, id, r).await
 }
 
+/// The enterprise's satisfaction evaluation of the provider: a score per dimension (`score_<id>`).
+pub async fn satisfaction(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<Pairs>,
+) -> Result<Response, HttpError> {
+    let mut form = crate::app::satisfaction::Form { comment: one(&f, "comment"), ..Default::default() };
+    for (k, v) in f.iter() {
+        if let Some(dim) = k.strip_prefix("score_") {
+            // An unreadable score is 0: the form's check names the dimension.
+            form.scores.insert(dim.to_owned(), v.trim().parse().unwrap_or(0));
+        }
+    }
+    let r = crate::app::satisfaction::submit(&app, &ctx.actor(), id, &form).await.map(|_| ());
+    project_after(&app, &ctx, id, r).await
+}
+
 /// Clears one of the project's integrity flags with a reason.
 pub async fn clear_flag(
     State(app): State<App>,

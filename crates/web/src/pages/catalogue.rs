@@ -51,7 +51,26 @@ struct SearchPage {
     error: Option<String>,
 }
 
+/// (id, name) of each tag in a solution's `tags_text`, in the list's order.
+fn tag_names(text: &str) -> Vec<(String, String)> {
+    let Ok(list) = cat::tags() else { return Vec::new() };
+    let on: Vec<&str> = text.split_whitespace().collect();
+    list.tags.iter().filter(|t| on.contains(&t.id.as_str())).map(|t| (t.id.clone(), t.name.clone())).collect()
+}
+
+/// (id, name, chosen) of every tag of the closed list.
+fn tag_options(chosen: &[&str]) -> Vec<(String, String, bool)> {
+    let Ok(list) = cat::tags() else { return Vec::new() };
+    list.tags.iter().map(|t| (t.id.clone(), t.name.clone(), chosen.contains(&t.id.as_str()))).collect()
+}
+
 impl SearchPage {
+    fn tags_of(&self, s: &SolutionRow) -> Vec<(String, String)> {
+        tag_names(&s.tags_text)
+    }
+    fn tag_options(&self) -> Vec<(String, String, bool)> {
+        tag_options(&[self.q.tag.as_deref().unwrap_or("")])
+    }
     fn scenes_of(&self, s: &SolutionRow) -> Vec<(String, String)> {
         scene_names(s, &self.scenes)
     }
@@ -100,6 +119,12 @@ struct SolutionPage {
     is_enterprise: bool,
     notice: Option<&'static str>,
     error: Option<String>,
+}
+
+impl SolutionPage {
+    fn tags(&self) -> Vec<(String, String)> {
+        tag_names(&self.s.tags_text)
+    }
 }
 
 async fn solution_page(
@@ -172,6 +197,9 @@ struct FormPage {
 }
 
 impl FormPage {
+    fn tag_options(&self) -> Vec<(String, String, bool)> {
+        tag_options(&self.f.tags.iter().map(String::as_str).collect::<Vec<_>>())
+    }
     fn level_of(&self, scene: &str) -> u8 {
         self.f.scenes.iter().find(|s| s.scene == scene).map_or(0, |s| s.level)
     }
@@ -225,6 +253,7 @@ fn input_of(f: &Pairs) -> SolutionInput {
             .map(str::to_owned)
             .collect(),
         sub_industries: all_ids(f, "sub_industry"),
+        tags: f.iter().filter(|(k, _)| k == "tag").map(|(_, v)| v.clone()).collect(),
     }
 }
 
@@ -301,6 +330,7 @@ pub async fn edit_form(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) ->
             .collect(),
         industries: s.industries_text.split_whitespace().map(str::to_owned).collect(),
         sub_industries: s.sub_industries_text.split_whitespace().filter_map(|v| v.parse().ok()).collect(),
+        tags: s.tags_text.split_whitespace().map(str::to_owned).collect(),
     };
     form_page(&app, &ctx, format!("/solutions/{id}/edit"), f, s.version, None).await
 }

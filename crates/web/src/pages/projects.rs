@@ -478,6 +478,8 @@ pub struct AcceptanceSection {
     pub missing: String,
     /// The chain (链式 / 面状) the project belongs to, as its lead's frame or an SME's line.
     pub chain: Option<crate::app::chains::Membership>,
+    /// The enterprise's satisfaction evaluation of the provider (after acceptance).
+    pub satisfaction: crate::app::satisfaction::ProjectSatisfaction,
 }
 
 impl AcceptanceSection {
@@ -493,7 +495,9 @@ impl AcceptanceSection {
             _ => is_officer && acc.state == Some(AcceptanceState::Accepted),
         };
         let missing = dengta_domain::programme::materials::missing_zh(&acc.checklist);
+        let satisfaction = crate::app::satisfaction::of_project(app, p, row).await?;
         Ok(AcceptanceSection {
+            satisfaction,
             acc,
             flags,
             subsidies,
@@ -511,6 +515,20 @@ impl AcceptanceSection {
     }
     pub fn state_label(&self) -> &'static str {
         self.acc.state.map_or("", |s| s.label_zh())
+    }
+    /// (dimension id, name, score) of the project's satisfaction evaluation.
+    pub fn satisfaction_scores(&self) -> Vec<(String, String, u8)> {
+        let Some(r) = &self.satisfaction.record else { return Vec::new() };
+        self.satisfaction
+            .form
+            .dimensions
+            .iter()
+            .map(|d| (d.id.clone(), d.name.clone(), r.scores.get(&d.id).copied().unwrap_or(0)))
+            .collect()
+    }
+    /// The points of the scale, lowest first (the options of each dimension).
+    pub fn satisfaction_scale(&self) -> Vec<u8> {
+        (self.satisfaction.form.scale_min..=self.satisfaction.form.scale_max).collect()
     }
     pub fn state_code(&self) -> &'static str {
         self.acc.state.map_or("", |s| s.code())

@@ -135,6 +135,8 @@ struct ProviderPage {
     is_officer: bool,
     actions: Vec<(&'static str, String, bool, bool)>,
     experts: Vec<(i64, String, String)>,
+    /// The rubrics an evaluation may use: (id, name), the default first.
+    rubrics: Vec<(String, String)>,
     quotas: Vec<(String, i64, i64)>,
     open_review: Option<(ReviewRow, Vec<AssignmentRow>)>,
     publicity_open: bool,
@@ -181,6 +183,7 @@ async fn provider_page(
             is_officer,
             actions,
             experts,
+            rubrics: pool::rubrics()?.iter().map(|r| (r.id().to_owned(), r.name().to_owned())).collect(),
             quotas,
             open_review,
             publicity_open,
@@ -235,7 +238,9 @@ pub async fn start_evaluation(
     Path(id): Path<i64>,
     Form(f): Form<Pairs>,
 ) -> Result<Response, HttpError> {
-    let r = pool::start_evaluation(&app, &ctx.actor(), id, &all_ids(&f, "expert")).await.map(|_| ());
+    let rubric = one(&f, "rubric");
+    let r =
+        pool::start_evaluation(&app, &ctx.actor(), id, &all_ids(&f, "expert"), Some(rubric.as_str())).await.map(|_| ());
     after(&app, &ctx, id, Kept::default(), r).await
 }
 
@@ -318,7 +323,7 @@ async fn sheet_page(
     error: Option<String>,
 ) -> Result<Response, HttpError> {
     let s = pool::sheet(app, ctx.principal()?, id).await?;
-    let rubric = pool::rubric()?;
+    let rubric = s.rubric;
     let failed = error.is_some();
     let title = format!("{} · {}", ctx.t("sheets.title"), s.provider.name);
     render_form(

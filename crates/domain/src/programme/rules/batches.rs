@@ -100,10 +100,13 @@ impl Batches {
         Ok(Batches(out))
     }
 
-    /// The shipped batches.
-    pub fn builtin() -> Result<Batches, RulesError> {
-        Batches::from_toml(BUILTIN_BATCHES)
-            .map_err(|error| RulesError::Builtin { file: "batches.toml".to_owned(), error: Box::new(error) })
+    /// The shipped batches, parsed once (every programme load and page asks for them).
+    pub fn builtin() -> Result<&'static Batches, RulesError> {
+        static BUILTIN: std::sync::LazyLock<Result<Batches, RulesError>> = std::sync::LazyLock::new(|| {
+            Batches::from_toml(BUILTIN_BATCHES)
+                .map_err(|error| RulesError::Builtin { file: "batches.toml".to_owned(), error: Box::new(error) })
+        });
+        BUILTIN.as_ref().map_err(Clone::clone)
     }
 
     pub fn all(&self) -> &[Batch] {

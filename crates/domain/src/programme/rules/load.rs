@@ -37,7 +37,7 @@ impl Programme {
     /// Parses and validates a programme file against the shipped batches; errors name the
     /// field in Chinese.
     pub fn from_toml(text: &str) -> Result<Programme, RulesError> {
-        Programme::from_toml_with(text, &Batches::builtin()?)
+        Programme::from_toml_with(text, Batches::builtin()?)
     }
 
     /// Parses and validates a programme file against the given batches.
