@@ -43,6 +43,11 @@ fn part(p: &Principal, row: &ProjectRow) -> AppResult<ProjectActor> {
     }
 }
 
+/// The part the caller plays on a project (NotFound outside its scope).
+pub fn part_of(p: &Principal, row: &ProjectRow) -> AppResult<ProjectActor> {
+    part(p, row)
+}
+
 async fn load(c: &mut impl Conn, p: &Principal, id: i64) -> AppResult<(ProjectRow, ProjectActor)> {
     let row = store::get(c, id).await?.ok_or(AppError::NotFound)?;
     let who = part(p, &row)?;

@@ -122,6 +122,9 @@ code_lists! {
     case_kind => CaseKind,
     case_action => CaseAction,
     account_action => AccountAction,
+    outcome_axis => crate::programme::outcomes::Axis,
+    outcome_better => crate::programme::outcomes::Better,
+    round_action => crate::programme::acceptance::RoundAction,
 }
 
 /// The subsidy steps taken through its transitions (payment and reversal have their own calls).

@@ -65,7 +65,12 @@ mod tests {
     use super::*;
 
     fn party(e: i64, p: i64) -> Party {
-        Party { enterprise_id: e, enterprise_name: format!("企业{e}"), provider_id: p, provider_name: format!("服务商{p}") }
+        Party {
+            enterprise_id: e,
+            enterprise_name: format!("企业{e}"),
+            provider_id: p,
+            provider_name: format!("服务商{p}"),
+        }
     }
 
     #[test]
