@@ -62,7 +62,7 @@ use dengta_db as db;
 /// The stored records the use-cases hand out. The web names these types but reaches the store
 /// only through the use-cases: it does not depend on `dengta-db`, so the compiler keeps it so.
 pub mod records {
-    pub use dengta_db::acceptance::FlagRow;
+    pub use dengta_db::acceptance::{AcceptanceRow, FlagRow};
     pub use dengta_db::assessments::AssessmentRow;
     pub use dengta_db::cases::CaseRow;
     pub use dengta_db::catalogue::{ItemRow, SolutionRow};

@@ -437,7 +437,7 @@ pub async fn finish_milestone(app: &App, actor: &Actor, id: i64, milestone_id: i
 
 /// What an uploaded file is for.
 pub const EVIDENCE_KINDS: &[&str] =
-    &["diagnosis_report", "milestone", "invoice", "payment", "contract", "summary_report", "other"];
+    &["diagnosis_report", "milestone", "invoice", "payment", "contract", "summary_report", "outcome", "other"];
 
 /// Attaches a received file to the project, storing it in the same step; a diagnosis report
 /// becomes the project's report. Refused (nothing stored) past the project's evidence limits

@@ -39,6 +39,7 @@ fn ids(f: &Fixture, o: Object) -> (i64, i64) {
         Object::Subsidy => (f.own_subsidy, f.other_city_subsidy),
         Object::Case => (f.own_case, f.other_city_case),
         Object::Webhook => (f.own_webhook, f.other_city_webhook),
+        Object::Round => (f.own_round, f.other_city_round),
     }
 }
 

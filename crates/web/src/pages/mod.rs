@@ -18,10 +18,12 @@ pub mod imports;
 pub mod instruments;
 pub mod integrity;
 pub mod ledger;
+pub mod outcomes;
 pub mod programmes;
 pub mod projects;
 pub mod providers;
 pub mod public;
+pub mod rounds;
 pub mod subsidies;
 pub mod webhooks;
 
