@@ -191,8 +191,8 @@ pub async fn add_acceptance(app: &App, actor: &Actor, round_id: i64, acceptance_
     if !rules::awaits_onsite(acc_state) {
         return Err(AppError::invalid("error.state", format!("验收{}，不在待现场核查状态", acc_state.label_zh())));
     }
-    if let Some(other) = store::open_round_of(&mut tx, acceptance_id).await? {
-        return Err(AppError::invalid("error.round_taken", format!("#{other}")));
+    if store::open_round_of(&mut tx, acceptance_id).await?.is_some() {
+        return Err(AppError::Conflict("error.round_taken"));
     }
     claim(&mut tx, &r).await?;
     let party = [Party {
@@ -207,7 +207,7 @@ pub async fn add_acceptance(app: &App, actor: &Actor, round_id: i64, acceptance_
         }
     }
     store::add_acceptance(&mut tx, round_id, acceptance_id, &actor.name).await.map_err(|e| match e {
-        db::DbError::Conflict(_) => AppError::invalid("error.round_taken", ""),
+        db::DbError::Conflict(_) => AppError::Conflict("error.round_taken"),
         e => e.into(),
     })?;
     add_step(

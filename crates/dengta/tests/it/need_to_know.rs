@@ -189,6 +189,7 @@ fn id_for(s: &Scene, who: Who, o: Object) -> i64 {
         Object::Enrolment => s.f.own_enrolment,
         Object::Case => s.f.own_case,
         Object::Webhook => s.f.own_webhook,
+        Object::Round => s.f.own_round,
     }
 }
 
