@@ -225,8 +225,13 @@ pub async fn add_acceptance(app: &App, actor: &Actor, round_id: i64, acceptance_
     Ok(())
 }
 
+/// Experts an officer may assign (id, name, region).
+pub async fn assessors_for(app: &App, p: &Principal) -> AppResult<Vec<(i64, String, String)>> {
+    eligible_assessors(&mut app.db.clone(), p).await
+}
+
 /// Experts an officer may assign: the pool the provider-pool reviews draw on.
-pub async fn eligible_assessors(c: &mut impl Conn, p: &Principal) -> AppResult<Vec<(i64, String, String)>> {
+async fn eligible_assessors(c: &mut impl Conn, p: &Principal) -> AppResult<Vec<(i64, String, String)>> {
     Ok(db::users::experts_for(c, &p.region.subtree_bounds(), &region_path(p.region.as_str())).await?)
 }
 

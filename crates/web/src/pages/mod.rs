@@ -20,6 +20,7 @@ pub mod integrity;
 pub mod ledger;
 pub mod outcomes;
 pub mod programmes;
+pub mod project_outcomes;
 pub mod projects;
 pub mod providers;
 pub mod public;

@@ -6,42 +6,15 @@ use askama::Template;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::Response;
-use dengta_domain::programme::outcomes::Axis;
-use dengta_domain::role::Principal;
 use serde::Deserialize;
 
 use super::render;
-use crate::app::outcomes::{self, NewLine, OutcomeSummary, ProjectOutcomes, ResultEntry};
-use crate::app::records::ProjectRow;
+use crate::app::outcomes::{self, NewLine, OutcomeSummary, ResultEntry};
 use crate::app::{App, AppError, files, projects};
 use crate::ctx::Ctx;
 use crate::error::HttpError;
 use crate::form::{Kept, Pairs, one};
 use crate::layout::Layout;
-
-/// The outcomes section of a project page.
-pub struct OutcomesSection {
-    pub o: ProjectOutcomes,
-    /// (axis code, label) for the form.
-    pub axes: Vec<(&'static str, &'static str)>,
-    /// Suggested indicators: (axis code, name, unit, better label).
-    pub suggested: Vec<(String, String, String, &'static str)>,
-}
-
-impl OutcomesSection {
-    pub async fn load(app: &App, p: &Principal, row: &ProjectRow) -> Result<Self, AppError> {
-        let o = outcomes::of_project(app, p, row).await?;
-        let rules = outcomes::axes()?;
-        let suggested = rules
-            .axes
-            .iter()
-            .flat_map(|a| {
-                a.indicators.iter().map(|i| (a.code.clone(), i.name.clone(), i.unit.clone(), i.better().label_zh()))
-            })
-            .collect();
-        Ok(OutcomesSection { o, axes: Axis::ALL.iter().map(|a| (a.code(), a.label_zh())).collect(), suggested })
-    }
-}
 
 /// The text fields of a multipart form and its evidence file, received and checked but not yet
 /// attached.

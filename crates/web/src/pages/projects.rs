@@ -75,7 +75,7 @@ struct ProjectPage {
     /// Acceptance, integrity flags and subsidies (see `money.rs`).
     money: AcceptanceSection,
     /// Outcomes on the seven axes (see `outcomes.rs`).
-    outcomes: super::outcomes::OutcomesSection,
+    outcomes: super::project_outcomes::OutcomesSection,
     notice: Option<&'static str>,
     error: Option<String>,
     /// A refused form's input, shown again.
@@ -149,7 +149,7 @@ pub(crate) async fn project_page(
         .map(Criterion::describe_zh)
         .collect();
     let money = AcceptanceSection::load(app, ctx.principal()?, &f.row).await?;
-    let outcomes = super::outcomes::OutcomesSection::load(app, ctx.principal()?, &f.row).await?;
+    let outcomes = super::project_outcomes::OutcomesSection::load(app, ctx.principal()?, &f.row).await?;
     let paid = money.subsidies.iter().any(|s| s.status == "paid");
     let en = ctx.lang == crate::i18n::Lang::En;
     let progress = dengta_domain::workbench::project_progress(f.state, money.acc.state, paid)

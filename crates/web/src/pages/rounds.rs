@@ -86,8 +86,7 @@ async fn sheet_page(
     let r = rounds::sheet(app, p, id).await?;
     let is_officer = p.role == Role::Officer;
     let (waiting, assessors) = if is_officer && r.state.open() {
-        let mut c = app.db.clone();
-        (rounds::waiting(app, p).await?, rounds::eligible_assessors(&mut c, p).await?)
+        (rounds::waiting(app, p).await?, rounds::assessors_for(app, p).await?)
     } else {
         (Vec::new(), Vec::new())
     };
