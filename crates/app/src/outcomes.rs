@@ -416,7 +416,9 @@ fn summarise(region: &str, rows: &[store::SummaryRow], public: bool) -> OutcomeS
     let shown = |n: usize| !public || rules::publishable(n);
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     let mut all: BTreeSet<i64> = BTreeSet::new();
-    let mut by_sub: BTreeMap<&str, (BTreeSet<i64>, BTreeMap<Axis, BTreeSet<i64>>)> = BTreeMap::new();
+    /// Projects of a sub-industry, overall and per axis.
+    type Reporting = (BTreeSet<i64>, BTreeMap<Axis, BTreeSet<i64>>);
+    let mut by_sub: BTreeMap<&str, Reporting> = BTreeMap::new();
     type Key<'a> = (&'a str, Axis, &'a str, &'a str, &'a str);
     let mut cells: BTreeMap<Key, (BTreeSet<i64>, Vec<i64>)> = BTreeMap::new();
     for r in rows {
