@@ -210,15 +210,22 @@ async fn link(c: &mut db::Tx, project_id: i64, line: i64, ids: &[i64]) -> AppRes
     Ok(())
 }
 
+/// Serialises a line's write with the project's acceptance steps (PostgreSQL; SQLite's write
+/// lock already does): a decision committed first is seen, one coming after waits for the line.
+async fn serialise(tx: &mut db::Tx, project_id: i64) -> AppResult<()> {
+    if tx.backend() == crate::db::Backend::Postgres {
+        tx.execute("SELECT id FROM projects WHERE id = $1 FOR UPDATE", dengta_db::args![project_id]).await?;
+        tx.execute("SELECT id FROM acceptances WHERE project_id = $1 FOR UPDATE", dengta_db::args![project_id]).await?;
+    }
+    Ok(())
+}
+
 /// Records a new line on project `project_id`.
 pub async fn add(app: &App, actor: &Actor, project_id: i64, n: &NewLine) -> AppResult<i64> {
     let p = principal(actor)?;
     let mut tx = app.db.begin().await?;
     let row = writer(&mut tx, p, project_id).await?;
-    if tx.backend() == crate::db::Backend::Postgres {
-        // A line and the acceptance decision serialise on the project row.
-        tx.execute("SELECT id FROM projects WHERE id = $1 FOR UPDATE", dengta_db::args![project_id]).await?;
-    }
+    serialise(&mut tx, project_id).await?;
     let w = window(&mut tx, &row).await?;
     if w.locked {
         return Err(refuse_state("验收已有结论，成效记录已锁定"));
@@ -291,9 +298,7 @@ pub async fn set_result(app: &App, actor: &Actor, project_id: i64, r: &ResultEnt
     let p = principal(actor)?;
     let mut tx = app.db.begin().await?;
     let row = writer(&mut tx, p, project_id).await?;
-    if tx.backend() == crate::db::Backend::Postgres {
-        tx.execute("SELECT id FROM projects WHERE id = $1 FOR UPDATE", dengta_db::args![project_id]).await?;
-    }
+    serialise(&mut tx, project_id).await?;
     let line =
         store::get(&mut tx, r.line_id).await?.filter(|l| l.project_id == project_id).ok_or(AppError::NotFound)?;
     let w = window(&mut tx, &row).await?;

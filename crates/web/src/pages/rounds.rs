@@ -5,6 +5,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use dengta_domain::programme::acceptance::{RoundAction, RoundState};
 use dengta_domain::role::Role;
 
 use super::fmt::Fmt;
@@ -73,6 +74,20 @@ struct SheetPage {
     assessors: Vec<(i64, String, String)>,
     notice: Option<&'static str>,
     error: Option<String>,
+}
+
+impl SheetPage {
+    fn step_action(&self, code: &str) -> &'static str {
+        match code {
+            "create" => "创建批次",
+            "add_acceptance" => "纳入验收申请",
+            "assign" => "指派评审专家",
+            c => RoundAction::parse(c).map_or("", RoundAction::label_zh),
+        }
+    }
+    fn step_state(&self, code: &str) -> &'static str {
+        RoundState::parse(code).map_or("", RoundState::label_zh)
+    }
 }
 
 async fn sheet_page(
