@@ -110,6 +110,8 @@ describe('language', () => {
         'Pilot enterprise pool',
         'Projects',
         'Chains and clusters',
+        'On-site acceptance rounds',
+        'Outcomes',
         'Subsidies',
         'Budget ledger',
         'Integrity flags',
@@ -151,6 +153,8 @@ describe('language', () => {
         '试点企业入库',
         '改造项目',
         '链式/面状项目',
+        '现场验收批次',
+        '改造成效',
         '奖补资金',
         '资金台账',
         '诚信预警',
@@ -198,7 +202,7 @@ describe('user administration', () => {
       await login(page, user.username, OWN);
       assert.equal((await page.locator('#home-role').textContent()).trim(), '专家');
       assert.equal((await page.locator('#home-scope').textContent()).trim(), '南京市（320100）');
-      assert.deepEqual(await navEntries(page), ['首页', '评审任务', '解决方案目录', '试点项目', '改造项目', '链式/面状项目', '修改密码']);
+      assert.deepEqual(await navEntries(page), ['首页', '评审任务', '解决方案目录', '试点项目', '改造项目', '链式/面状项目', '现场验收批次', '修改密码']);
       assert.match(await page.locator('header .who').textContent(), /e2e-expert/);
     });
   });

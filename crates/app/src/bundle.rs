@@ -144,6 +144,9 @@ pub async fn bundle(app: &App, actor: &Actor, project_id: i64) -> AppResult<(Str
         }))?,
     ));
     entries.push(("06-奖补.json".into(), to_json(json!(subsidies))?));
+    // Outcomes on the seven axes (成效佐证): their evidence files are among the evidence below.
+    let outcomes = super::outcomes::of_project(app, p, &f.row).await?;
+    entries.push(("07-改造成效.json".into(), to_json(json!({ "lines": outcomes.lines, "window": outcomes.window }))?));
     let mut manifest = String::from("# 一企一档 验收材料清单：每行为 SHA-256、SM3、字节数、文件名\n");
     for (name, bytes) in &entries {
         manifest.push_str(&format!(

@@ -35,12 +35,14 @@ pub mod notifications;
 pub mod objections;
 pub mod open_data;
 pub mod outbound;
+pub mod outcomes;
 pub mod personal;
 pub mod programmes;
 pub mod projects;
 pub mod providers;
 pub mod ratelimit;
 pub mod reports;
+pub mod rounds;
 pub mod satisfaction;
 pub mod scorecard;
 pub mod setup;
@@ -63,7 +65,7 @@ use dengta_db as db;
 /// The stored records the use-cases hand out. The web names these types but reaches the store
 /// only through the use-cases: it does not depend on `dengta-db`, so the compiler keeps it so.
 pub mod records {
-    pub use dengta_db::acceptance::FlagRow;
+    pub use dengta_db::acceptance::{AcceptanceRow, FlagRow};
     pub use dengta_db::assessments::AssessmentRow;
     pub use dengta_db::cases::CaseRow;
     pub use dengta_db::catalogue::{ItemRow, SolutionRow};

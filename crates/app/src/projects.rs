@@ -43,6 +43,11 @@ fn part(p: &Principal, row: &ProjectRow) -> AppResult<ProjectActor> {
     }
 }
 
+/// The part the caller plays on a project (NotFound outside its scope).
+pub fn part_of(p: &Principal, row: &ProjectRow) -> AppResult<ProjectActor> {
+    part(p, row)
+}
+
 async fn load(c: &mut impl Conn, p: &Principal, id: i64) -> AppResult<(ProjectRow, ProjectActor)> {
     let row = store::get(c, id).await?.ok_or(AppError::NotFound)?;
     let who = part(p, &row)?;
@@ -439,7 +444,7 @@ pub async fn finish_milestone(app: &App, actor: &Actor, id: i64, milestone_id: i
 
 /// What an uploaded file is for.
 pub const EVIDENCE_KINDS: &[&str] =
-    &["diagnosis_report", "milestone", "invoice", "payment", "contract", "summary_report", "other"];
+    &["diagnosis_report", "milestone", "invoice", "payment", "contract", "summary_report", "outcome", "other"];
 
 /// Attaches a received file to the project, storing it in the same step; a diagnosis report
 /// becomes the project's report. Refused (nothing stored) past the project's evidence limits

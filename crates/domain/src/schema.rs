@@ -124,6 +124,9 @@ code_lists! {
     chain_kind => ChainKind,
     chain_action => ChainAction,
     account_action => AccountAction,
+    outcome_axis => crate::programme::outcomes::Axis,
+    outcome_better => crate::programme::outcomes::Better,
+    round_action => crate::programme::acceptance::RoundAction,
 }
 
 /// The subsidy steps taken through its transitions (payment and reversal have their own calls).

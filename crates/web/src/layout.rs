@@ -46,6 +46,12 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Whether the caller's navigation has the page at `href` (so a link to it is shown only to
+    /// those who may open it).
+    pub fn may_open(&self, href: &str) -> bool {
+        self.nav.iter().any(|n| n.href == href)
+    }
+
     /// `crumbs` are (href, i18n key or literal text) pairs after 首页.
     pub fn new(ctx: &Ctx, title_key: &str, crumbs: &[(&str, &str)]) -> Layout {
         Layout::titled(ctx, t(ctx.lang, title_key).to_owned(), crumbs)

@@ -20,7 +20,7 @@ use serde_json::json;
 
 use super::super::generate::{Rng, WORDS_A, WORDS_B, org_code};
 use super::super::{Actor, App, AppError, AppResult, acceptance, accounts, assessments, cases, cloud, enterprises};
-use super::super::{chains, files, integrity, programmes, projects, subsidies};
+use super::super::{chains, files, integrity, outcomes, programmes, projects, subsidies};
 use crate::db;
 
 const PROGRAMME: &str = "nanjing-2024";
@@ -598,6 +598,36 @@ async fn attach(
     Ok(())
 }
 
+/// The provider records two outcome lines once delivery started (财办建〔2024〕23号's axes): the
+/// defect rate (lower is better) and the output per head, baseline and result, with a report.
+async fn record_outcomes(app: &App, provider: &Actor, project: i64, k: usize) -> AppResult<()> {
+    let evidence = {
+        let body = format!("%PDF-1.4\n% Dengta demo document: 成效佐证, project {project}\n%%EOF\n");
+        let received = files::receive_bytes(app, "成效佐证.pdf", body.as_bytes()).await?;
+        projects::attach(app, provider, project, "outcome", None, &received).await?.0
+    };
+    let k = k as i64;
+    let lines = [
+        ("quality", "产品不良率", format!("{}.{}", 3 + k % 4, k % 10), format!("{}.{}", 1 + k % 3, (k * 7) % 10)),
+        ("efficiency", "人均产值", format!("{}", 60 + k % 25), format!("{}", 70 + k % 30)),
+    ];
+    for (axis, indicator, baseline, result) in lines {
+        let line = outcomes::NewLine {
+            axis: axis.into(),
+            indicator: indicator.into(),
+            baseline,
+            baseline_date: "2025-04-01".into(),
+            result,
+            result_date: "2025-10-31".into(),
+            note: "改造前后各取三个月平均（演示数据）".into(),
+            evidence_ids: vec![evidence],
+            ..Default::default()
+        };
+        outcomes::add(app, provider, project, &line).await?;
+    }
+    Ok(())
+}
+
 async fn project_step(app: &App, who: &Actor, id: i64, step: serde_json::Value) -> AppResult<()> {
     let step: projects::Step = serde_json::from_value(step).map_err(internal)?;
     projects::step(app, who, id, &step).await?;
@@ -790,6 +820,7 @@ async fn drive(
     let m2 = projects::add_milestone(app, provider, id, "系统上线与试运行", "2026-03-31").await?;
     attach(app, provider, id, "milestone", Some(m1), "设备联网验收记录").await?;
     projects::finish_milestone(app, provider, id, m1).await?;
+    record_outcomes(app, provider, id, k).await?;
     if reach == Reach::InProgress {
         return Ok(None);
     }

@@ -40,6 +40,7 @@ fn ids(f: &Fixture, o: Object) -> (i64, i64) {
         Object::Case => (f.own_case, f.other_city_case),
         Object::Chain => (f.own_chain, f.other_city_chain),
         Object::Webhook => (f.own_webhook, f.other_city_webhook),
+        Object::Round => (f.own_round, f.other_city_round),
     }
 }
 

@@ -54,6 +54,7 @@ mod money_rules;
 mod need_to_know;
 mod notifications;
 mod outbound;
+mod outcomes_rounds;
 mod pool;
 mod programmes;
 mod projects;

@@ -190,6 +190,7 @@ fn id_for(s: &Scene, who: Who, o: Object) -> i64 {
         Object::Case => s.f.own_case,
         Object::Chain => s.f.own_chain,
         Object::Webhook => s.f.own_webhook,
+        Object::Round => s.f.own_round,
     }
 }
 

@@ -220,6 +220,9 @@ pub struct Fixture {
     pub other_city_chain: i64,
     pub own_webhook: i64,
     pub other_city_webhook: i64,
+    /// An on-site acceptance round of 南京 with demo-expert on it, and one of 无锡.
+    pub own_round: i64,
+    pub other_city_round: i64,
 }
 
 /// A nomination of an enterprise (made once per enterprise).
@@ -278,6 +281,33 @@ async fn chain_of(db: &Db, project_id: i64) -> i64 {
 }
 
 /// A computed subsidy row for a project (made once per project).
+/// An on-site acceptance round of `region` (made once per region), with `assessor` on it.
+async fn round_in(db: &Db, programme: &str, region: &str, assessor: Option<&str>) -> i64 {
+    let c = db.clone();
+    if let Ok(id) = c.scalar("SELECT id FROM onsite_rounds WHERE region_code = $1", vec![db::Arg::from(region)]).await {
+        return id;
+    }
+    let mut c = db.clone();
+    let id = db::rounds::insert(
+        &mut c,
+        &db::rounds::NewRound {
+            programme_id: programme,
+            region_code: region,
+            round_date: "2026-03-18",
+            place: "fixture",
+            note: "",
+            created_by: "fixture",
+        },
+    )
+    .await
+    .expect("round");
+    if let Some(name) = assessor {
+        let u = db::users::by_username(&mut c, name).await.expect("user").expect("exists");
+        db::rounds::assign(&mut c, id, u.id, "fixture").await.expect("assessor");
+    }
+    id
+}
+
 /// A webhook subscribed to every event of `region` (a receiver that is never reached).
 async fn webhook_in(db: &Db, region: &str) -> i64 {
     let bounds = dengta_domain::region::RegionCode::parse(region).expect("region").subtree_bounds();
@@ -630,6 +660,8 @@ pub async fn fixture(db: &Db) -> Fixture {
         other_city_chain: chain_of(db, id("SELECT id FROM projects WHERE title = $1", "纺织设备联网改造").await).await,
         own_webhook: webhook_in(db, "320100").await,
         other_city_webhook: webhook_in(db, "320200").await,
+        own_round: round_in(db, "nanjing-2024", "320100", Some("demo-expert")).await,
+        other_city_round: round_in(db, "nanjing-2024", "320200", None).await,
     }
 }
 

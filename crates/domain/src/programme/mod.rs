@@ -16,6 +16,7 @@ pub mod criteria;
 pub mod date;
 pub mod eligibility;
 pub mod materials;
+pub mod outcomes;
 pub mod rules;
 pub mod subsidy;
 pub mod workflow;

@@ -19,10 +19,13 @@ pub mod imports;
 pub mod instruments;
 pub mod integrity;
 pub mod ledger;
+pub mod outcomes;
 pub mod programmes;
+pub mod project_outcomes;
 pub mod projects;
 pub mod providers;
 pub mod public;
+pub mod rounds;
 pub mod subsidies;
 pub mod webhooks;
 

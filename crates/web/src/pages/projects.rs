@@ -74,6 +74,8 @@ struct ProjectPage {
     defaults: Vec<String>,
     /// Acceptance, integrity flags and subsidies (see `money.rs`).
     money: AcceptanceSection,
+    /// Outcomes on the seven axes (see `outcomes.rs`).
+    outcomes: super::project_outcomes::OutcomesSection,
     notice: Option<&'static str>,
     error: Option<String>,
     /// A refused form's input, shown again.
@@ -147,6 +149,7 @@ pub(crate) async fn project_page(
         .map(Criterion::describe_zh)
         .collect();
     let money = AcceptanceSection::load(app, ctx.principal()?, &f.row).await?;
+    let outcomes = super::project_outcomes::OutcomesSection::load(app, ctx.principal()?, &f.row).await?;
     let paid = money.subsidies.iter().any(|s| s.status == "paid");
     let en = ctx.lang == crate::i18n::Lang::En;
     let progress = dengta_domain::workbench::project_progress(f.state, money.acc.state, paid)
@@ -184,6 +187,7 @@ pub(crate) async fn project_page(
             roles: PartyRole::ALL.iter().map(|r| (r.code(), r.label_zh())).collect(),
             defaults,
             money,
+            outcomes,
             notice,
             error,
             k,
@@ -203,7 +207,13 @@ pub async fn show(
 }
 
 /// After a form: back to the page, or the page again with the message and the form as typed.
-async fn after(app: &App, ctx: &Ctx, id: i64, kept: Kept, r: Result<(), AppError>) -> Result<Response, HttpError> {
+pub(crate) async fn after(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    kept: Kept,
+    r: Result<(), AppError>,
+) -> Result<Response, HttpError> {
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/projects/{id}?msg=common.done")).into_response()),
         Err(e) => {

@@ -16,12 +16,16 @@
 //!
 //! One file per machine: `review` (acceptance), `subsidy`, `payment`.
 
+mod conflict;
 mod payment;
 mod review;
+mod round;
 mod subsidy;
 
+pub use conflict::*;
 pub use payment::*;
 pub use review::*;
+pub use round::*;
 pub use subsidy::*;
 
 #[cfg(test)]

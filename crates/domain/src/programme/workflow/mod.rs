@@ -80,6 +80,10 @@ pub enum TransitionError {
     FinanceMissing,
     #[error("验收指标未全部达到；如仍通过验收，请填写理由（将提交审计管理员复核）")]
     CriteriaFailed,
+    #[error("本批次尚无验收项目")]
+    RoundEmpty,
+    #[error("本批次尚未指派评审专家")]
+    RoundNoAssessor,
     #[error("有 {0} 条诚信预警尚未处理，处理后才能批准")]
     OpenFlags(u32),
     #[error("公示期至 {ends} 结束，结束前不能批准")]
