@@ -82,6 +82,7 @@ pub fn page_of(target: &str, id: i64) -> String {
         "solution" => format!("/solutions/{id}"),
         "review" => format!("/reviews/{id}"),
         "claims" => "/claims".to_owned(),
+        "chain" => format!("/chains/{id}"),
         _ => "/home".to_owned(),
     }
 }
@@ -101,6 +102,7 @@ fn source(q: &Queue, now: i64) -> Source {
         (Subject::Provider, _) => Source::Providers,
         (Subject::Solution, _) => Source::Solutions,
         (Subject::Review, _) => Source::Reviews,
+        (Subject::Chain, _) => Source::Chains,
     }
 }
 

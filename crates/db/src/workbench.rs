@@ -54,6 +54,7 @@ pub enum Source {
     Providers,
     Solutions,
     Reviews,
+    Chains,
 }
 
 /// When a workflow record came into its state: its last step, else its creation.
@@ -160,6 +161,16 @@ fn statement(source: Source) -> (String, [&'static str; 4]) {
              FROM solutions s JOIN providers v ON v.id = s.provider_id WHERE s.status = $1"
                 .to_owned(),
             ["v.region_code", "", "", ""],
+        ),
+        // A chain is the lead's (enterprise scope) and its provider's.
+        Source::Chains => (
+            format!(
+                "SELECT c.id, 'chain' AS target, c.id AS target_id, e.name AS about, c.name AS detail, \
+                 c.region_code, c.programme_id, {} AS since, CAST(NULL AS BIGINT) AS deadline \
+                 FROM chains c JOIN enterprises e ON e.id = c.lead_enterprise_id WHERE c.status = $1",
+                since("chain", "c", "c.created_at")
+            ),
+            ["c.region_code", "c.lead_enterprise_id", "c.provider_id", ""],
         ),
         Source::Reviews => (
             "SELECT r.id, 'review' AS target, r.id AS target_id, v.name AS about, rv.purpose AS detail, v.region_code, \

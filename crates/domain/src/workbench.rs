@@ -27,6 +27,8 @@ pub enum Subject {
     Provider,
     Solution,
     Review,
+    /// A chain or cluster project (链式 / 面状).
+    Chain,
 }
 
 /// Who acts next. District and city officers are told apart by region, as the workflows do
@@ -143,11 +145,13 @@ pub const QUEUES: &[Queue] = &[
     q("claim.decide", S::Claim, "pending", P::Officer, "", ("审核企业认领", "Decide an enterprise claim"), D::None, "/claims"),
     q("provider.start_review", S::Provider, "applied", P::Officer, "start_review", ("组织服务商入库评审", "Start a provider review"), D::None, "/providers"),
     q("provider.admit", S::Provider, "publicised", P::Officer, "admit", ("公示期满后服务商入库", "Admit a provider once its notice ends"), D::PublicityEnds, "/providers"),
+    q("chain.approve", S::Chain, "applied", P::CityOfficer, "approve", ("审批链式/面状项目", "Decide a chain or cluster project"), D::None, "/chains"),
     q("solution.review", S::Solution, "submitted", P::Officer, "", ("审核解决方案", "Review a solution"), D::None, "/solutions/review"),
     // Enterprises.
     q("project.sign.enterprise", S::Project, "planned", P::Enterprise, "sign_contract", ("确认改造方案并签订合同", "Agree the plan and sign the contract"), D::None, "/projects"),
     q("project.start.enterprise", S::Project, "filed", P::Enterprise, "start", ("开始实施", "Start implementation"), D::None, "/projects"),
     q("project.complete", S::Project, "in_progress", P::Enterprise, "complete", ("里程碑完成后申报完成", "Declare completion once milestones are done"), D::Due, "/projects"),
+    q("chain.submit", S::Chain, "forming", P::Enterprise, "submit", ("组建完成后提交链式/面状项目", "Submit the chain once its SMEs have joined"), D::None, "/chains"),
     q("acceptance.reapply", S::Acceptance, "returned", P::Enterprise, "reapply", ("整改后重新申请验收", "Rectify and re-apply for acceptance"), D::None, "/projects"),
     // Providers.
     q("project.start_diagnosis", S::Project, "draft", P::Provider, "start_diagnosis", ("开始诊断", "Start the diagnosis"), D::None, "/projects"),
@@ -294,8 +298,8 @@ mod tests {
         AcceptanceAction, AcceptanceActor, AcceptanceState, SubsidyAction, SubsidyState,
     };
     use crate::programme::workflow::{
-        EnrolmentAction, EnrolmentActor, EnrolmentState, ObjectionAction, ObjectionState, ProjectAction, ProjectActor,
-        ProjectState, Workflow,
+        ChainAction, ChainActor, ChainState, EnrolmentAction, EnrolmentActor, EnrolmentState, ObjectionAction,
+        ObjectionState, ProjectAction, ProjectActor, ProjectState, Workflow,
     };
     use crate::provider::lifecycle::{ProviderAction, ProviderState, available};
 
@@ -347,6 +351,15 @@ mod tests {
                 S::Provider => {
                     let (s, a) = (ProviderState::parse(q.state), ProviderAction::parse(q.action));
                     assert!(s.zip(a).is_some_and(|(s, a)| available(s).contains(&a) && !a.by_provider()), "{}", q.key);
+                }
+                S::Chain => {
+                    let a = ChainAction::parse(q.action);
+                    exists(ChainState::parse(q.state), a, q.key);
+                    let who = match q.party {
+                        P::Enterprise => ChainActor::Lead,
+                        _ => ChainActor::Officer,
+                    };
+                    assert!(a.is_some_and(|a| a.actor() == who), "{}", q.key);
                 }
                 other => panic!("{}: {other:?} has no state machine to name an action of", q.key),
             }

@@ -20,6 +20,8 @@ CREATE TABLE chains (
     version            BIGINT NOT NULL DEFAULT 1
 );
 CREATE INDEX chains_region ON chains(region_code, id);
+-- The workbench reads a state's chains (chain.approve, chain.submit).
+CREATE INDEX chains_status ON chains(status, region_code);
 CREATE TABLE chain_members (
     chain_id      BIGINT NOT NULL REFERENCES chains(id),
     line_no       BIGINT NOT NULL,

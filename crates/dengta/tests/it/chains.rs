@@ -35,6 +35,13 @@ async fn enterprise_token(t: &TestApp, name: &str, enterprise: i64) -> String {
     token(t, name).await
 }
 
+/// Whether the caller's workbench lists the record in the queue.
+async fn todo(t: &TestApp, tok: &str, queue: &str, id: i64) -> bool {
+    let (s, v) = get(t, tok, "/api/v1/workbench").await;
+    assert_eq!(s, 200, "{v}");
+    v["todos"].as_array().expect("todos").iter().any(|x| x["queue"] == queue && x["id"] == id)
+}
+
 async fn count(t: &TestApp, sql: &str) -> i64 {
     t.db().scalar(sql, vec![]).await.expect("count")
 }
@@ -145,9 +152,13 @@ async fn chain_from_application_to_a_split_subsidy(store: Store) {
     let (s, v) = step(&t, &city, chain, "approve", "").await;
     assert_eq!(s, 409, "{v}");
 
+    assert!(todo(&t, &lead.token, "chain.submit", chain).await, "the lead's workbench: submit the chain");
+    assert!(!todo(&t, &smes[0].token, "chain.submit", chain).await, "not a participant's to-do");
     let (s, v) = step(&t, &lead.token, chain, "submit", "").await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["state"], "applied");
+    assert!(todo(&t, &city, "chain.approve", chain).await, "the city's workbench: decide the chain");
+    assert!(!todo(&t, &lead.token, "chain.submit", chain).await);
     let late = sme(&t, "91320102MA1Z0C0S06", "s6").await;
     let (s, v) = post(&t, &late.token, &path, json!({"enrolment_id": late.enrolment})).await;
     assert_eq!(s, 409, "nobody joins a submitted chain: {v}");
@@ -158,6 +169,7 @@ async fn chain_from_application_to_a_split_subsidy(store: Store) {
     let (s, v) = step(&t, &city, chain, "approve", "").await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["state"], "approved");
+    assert!(!todo(&t, &city, "chain.approve", chain).await, "decided: off the workbench");
 
     // Each SME is accepted on its own; the fifth is rejected. A twin of the first, outside any
     // chain, shows what the rule gives without a split.
