@@ -549,7 +549,7 @@ pub const NAV_GROUPS: &[(&str, &[&str])] = &[
             "nav.demand",
         ],
     ),
-    ("nav.g_pilot", &["nav.programmes", "nav.enrolments", "nav.projects", "nav.chains", "nav.rounds", "nav.outcomes"]),
+    ("nav.g_pilot", &["nav.programmes", "nav.enrolments", "nav.projects", "nav.chains", "nav.outcomes", "nav.rounds"]),
     ("nav.g_money", &["nav.subsidies", "nav.ledger", "nav.integrity"]),
     ("nav.g_system", &["nav.users", "duty.requests", "nav.regions", "nav.webhooks", "nav.instruments", "nav.audit"]),
     ("nav.g_account", &["nav.password"]),

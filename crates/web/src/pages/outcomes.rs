@@ -116,7 +116,7 @@ pub struct RegionQuery {
 
 pub async fn summary(State(app): State<App>, ctx: Ctx, Query(q): Query<RegionQuery>) -> Result<Response, HttpError> {
     let s = outcomes::summary(&app, ctx.principal()?, q.region.as_deref()).await?;
-    render(&SummaryPage { l: Layout::new(&ctx, "outcomes.title", &[("/outcomes", "nav.outcomes")]), s, public: false })
+    render(&SummaryPage { l: Layout::new(&ctx, "nav.outcomes", &[("/outcomes", "nav.outcomes")]), s, public: false })
 }
 
 pub async fn public(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpError> {
