@@ -62,7 +62,7 @@ pub struct NewRound {
     /// A region in the officer's scope; its own by default.
     #[serde(default)]
     #[schemars(schema_with = "dengta_domain::schema::region")]
-    pub region_code: Option<String>,
+    pub region_code: String,
     /// The day of the round (YYYY-MM-DD).
     pub date: String,
     pub place: String,
@@ -73,7 +73,7 @@ pub struct NewRound {
 pub async fn create(app: &App, actor: &Actor, n: &NewRound) -> AppResult<i64> {
     let p = officer(actor)?;
     let prog = programme(n.programme_id.trim())?;
-    let region = match n.region_code.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+    let region = match Some(n.region_code.trim()).filter(|r| !r.is_empty()) {
         Some(r) => RegionCode::parse(r).map_err(|e| AppError::invalid("error.region_code", e.to_string()))?,
         None => p.region.clone(),
     };

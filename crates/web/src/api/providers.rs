@@ -157,8 +157,10 @@ pub struct Experts {
 
 /// One of the shipped rubrics' ids.
 fn rubric_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    let ids: Vec<String> =
-        pool::rubrics().map(|all| all.iter().map(|r| r.id().to_owned()).collect()).unwrap_or_default();
+    let mut ids: Vec<serde_json::Value> =
+        pool::rubrics().map(|all| all.iter().map(|r| serde_json::Value::from(r.id())).collect()).unwrap_or_default();
+    // Absent or null: the default rubric.
+    ids.push(serde_json::Value::Null);
     schemars::json_schema!({ "type": ["string", "null"], "enum": ids })
 }
 

@@ -52,7 +52,7 @@ pub async fn list(State(app): State<App>, ctx: Ctx) -> Result<Response, HttpErro
 pub async fn create(State(app): State<App>, ctx: Ctx, Form(f): Form<Pairs>) -> Result<Response, HttpError> {
     let n = NewRound {
         programme_id: one(&f, "programme_id"),
-        region_code: Some(one(&f, "region_code")),
+        region_code: one(&f, "region_code"),
         date: one(&f, "date"),
         place: one(&f, "place"),
         note: one(&f, "note"),
