@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::audit::{Outcome, record};
 use super::programmes::programme;
+use super::subsidies::is_programme_officer;
 use super::{Actor, App, AppError, AppResult};
 use crate::db::chains::{self as store, ChainRow, MemberRow};
 use crate::db::programmes::{self as steps, StepRow};
@@ -251,11 +252,6 @@ pub struct Step {
     #[serde(default)]
     #[schemars(range(min = 0))]
     pub version: i64,
-}
-
-/// Whether the caller is an officer of the programme's own region (the city that decides).
-fn is_programme_officer(p: &Principal, prog: &Programme) -> bool {
-    p.role == Role::Officer && &p.region == prog.region_code()
 }
 
 pub async fn step(app: &App, actor: &Actor, id: i64, s: &Step) -> AppResult<ChainState> {

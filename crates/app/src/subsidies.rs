@@ -50,7 +50,7 @@ fn account(kind: AccountKind, key: &str) -> Account {
 }
 
 /// Whether the caller is an officer of the programme's own region (the city that decides money).
-fn is_programme_officer(p: &Principal, prog: &Programme) -> bool {
+pub(crate) fn is_programme_officer(p: &Principal, prog: &Programme) -> bool {
     p.role == Role::Officer && &p.region == prog.region_code()
 }
 
