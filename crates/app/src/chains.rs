@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 
 use super::audit::{Outcome, record};
 use super::programmes::programme;
-use super::subsidies::is_programme_officer;
 use super::{Actor, App, AppError, AppResult};
 use crate::db::chains::{self as store, ChainRow, MemberRow};
 use crate::db::programmes::{self as steps, StepRow};
@@ -272,7 +271,7 @@ pub async fn step(app: &App, actor: &Actor, id: i64, s: &Step) -> AppResult<Chai
     }
     match action.actor() {
         ChainActor::Lead if !is_lead => return Err(AppError::Forbidden),
-        ChainActor::Officer if !is_programme_officer(p, prog) => return Err(AppError::Forbidden),
+        ChainActor::Officer if !p.is_officer_of(prog.region_code()) => return Err(AppError::Forbidden),
         _ => {}
     }
     if s.version != 0 && s.version != chain.version {
@@ -409,7 +408,7 @@ pub async fn file(app: &App, p: &Principal, id: i64) -> AppResult<ChainFile> {
         .into_iter()
         .filter(|a| match a.actor() {
             ChainActor::Lead => is_lead,
-            ChainActor::Officer => is_programme_officer(p, prog),
+            ChainActor::Officer => p.is_officer_of(prog.region_code()),
         })
         .collect();
     let lead_granted = db::subsidies::of_project(&mut c, chain.lead_project_id)

@@ -50,8 +50,8 @@ fn account(kind: AccountKind, key: &str) -> Account {
 }
 
 /// Whether the caller is an officer of the programme's own region (the city that decides money).
-pub(crate) fn is_programme_officer(p: &Principal, prog: &Programme) -> bool {
-    p.role == Role::Officer && &p.region == prog.region_code()
+fn is_programme_officer(p: &Principal, prog: &Programme) -> bool {
+    p.is_officer_of(prog.region_code())
 }
 
 fn ledger_error(e: PostError) -> AppError {

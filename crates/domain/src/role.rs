@@ -77,3 +77,11 @@ pub struct Principal {
     pub enterprise_id: Option<i64>,
     pub provider_id: Option<i64>,
 }
+
+impl Principal {
+    /// Whether this is an officer of exactly `region` (the city that decides a programme's money),
+    /// not of a region above or below it.
+    pub fn is_officer_of(&self, region: &RegionCode) -> bool {
+        self.role == Role::Officer && &self.region == region
+    }
+}
