@@ -396,6 +396,7 @@ pub async fn step(app: &App, actor: &Actor, project_id: i64, s: &Step) -> AppRes
             if onsite.enterprise_id != acc.enterprise_id || onsite.kind != "onsite" || onsite.status != "submitted" {
                 return Err(AppError::invalid("error.assessment_kind", aid.to_string()));
             }
+            super::assessments::sync_instruments(&mut tx).await?;
             check_onsite(&row, &onsite)?;
             let eligible = Fen::parse_yuan(s.finance_eligible.trim())
                 .map_err(|e| AppError::invalid("error.finance_amount", e.to_string()))?;

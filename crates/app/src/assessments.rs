@@ -13,6 +13,7 @@
 //! (`adjust_reason`); a new on-site or provider draft starts from the latest self-assessment's
 //! answers made with the same instrument version, so the assessor confirms or adjusts them.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{LazyLock, RwLock};
 
 use dengta_domain::assessment::{Answers, Instrument, ScoreResult, builtin_instruments, improvements, score};
@@ -59,11 +60,22 @@ pub fn register_instrument(inst: Instrument) -> AppResult<bool> {
     Ok(true)
 }
 
-/// Loads the published versions from the database (at start).
-pub async fn load_published(app: &App) -> AppResult<usize> {
-    let mut conn = app.db.clone();
+/// How many published versions this process has loaded. The database's count only grows
+/// (versions are never removed or replaced), so a different count means a server of the same
+/// database published one since.
+static PUBLISHED_SEEN: AtomicI64 = AtomicI64::new(-1);
+
+/// Brings the registry up to date with the versions published on any server of this database:
+/// one count of a small table per call, and a load only when it changed. Every use case that
+/// picks or reads an instrument version calls it first, so a version published on one server
+/// is in force on all of them from the next request on, without a restart.
+pub async fn sync_instruments(c: &mut impl Conn) -> AppResult<usize> {
+    let count = crate::db::instruments::count(c).await?;
+    if count == PUBLISHED_SEEN.load(Ordering::Acquire) {
+        return Ok(0);
+    }
     let mut n = 0;
-    for row in crate::db::instruments::all(&mut conn).await? {
+    for row in crate::db::instruments::all(c).await? {
         let name: &'static str = Box::leak(row.file_name.clone().into_boxed_str());
         let inst = Instrument::from_toml(name, &row.body).map_err(|e| AppError::Internal(e.to_string()))?;
         if inst.fingerprint() != row.fingerprint {
@@ -76,7 +88,20 @@ pub async fn load_published(app: &App) -> AppResult<usize> {
             n += 1;
         }
     }
+    // What was read is at least `count` rows; a version published meanwhile is loaded next time.
+    PUBLISHED_SEEN.store(count, Ordering::Release);
     Ok(n)
+}
+
+/// Every instrument version in force on any server of this database.
+pub async fn in_force(app: &App) -> AppResult<Vec<&'static Instrument>> {
+    sync_instruments(&mut app.db.clone()).await?;
+    instruments()
+}
+
+/// Loads the published versions from the database (at start).
+pub async fn load_published(app: &App) -> AppResult<usize> {
+    sync_instruments(&mut app.db.clone()).await
 }
 
 /// Publishes a new instrument version from an uploaded data file
@@ -225,7 +250,10 @@ fn region_of(code: &str) -> AppResult<RegionCode> {
     RegionCode::parse(code).map_err(|e| AppError::Internal(e.to_string()))
 }
 
+/// The enterprise, if the caller may act on it. Every use case here passes through this first, so
+/// it also brings the instrument registry up to date (see [`sync_instruments`]).
 async fn enterprise(c: &mut impl Conn, p: &Principal, id: i64, action: Action) -> AppResult<EnterpriseRow> {
+    sync_instruments(c).await?;
     let e = db::enterprises::get(c, id).await?.ok_or(AppError::NotFound)?;
     check(policy::enterprise(p, action, id, &region_of(&e.region_code)?))?;
     Ok(e)
@@ -608,9 +636,10 @@ pub async fn rescore(app: &App, actor: &Actor, instrument_id: &str) -> AppResult
     if actor.principal.as_ref().is_some_and(|p| p.role != Role::SysAdmin) {
         return Err(AppError::Forbidden);
     }
+    let mut c = app.db.clone();
+    sync_instruments(&mut c).await?;
     let inst = latest_instrument(instrument_id.trim())?;
     let to_version = i64::from(inst.version());
-    let mut c = app.db.clone();
     let mut out = Vec::new();
     for old in store::submitted_before_version(&mut c, inst.id(), to_version).await? {
         let before = result_of(&old).map_or_else(|| level_name(old.level), |r| r.level.name);

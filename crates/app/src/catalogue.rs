@@ -563,6 +563,7 @@ pub async fn matches(
             excluded: 0,
         });
     };
+    asm::sync_instruments(&mut c).await?;
     let inst = asm::frozen_instrument(&a)?;
     let result = asm::result_of(&a).ok_or_else(|| AppError::Internal(format!("assessment {} has no result", a.id)))?;
     let gaps = gaps_of(inst, &result);

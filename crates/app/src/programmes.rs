@@ -54,6 +54,26 @@ pub async fn sync_programmes(app: &App) -> AppResult<usize> {
             body: text,
         };
         store::record_programme(&mut c, &v).await?;
+        // Programme rules ship in the binary. A server of an older binary next to newer ones (a
+        // rolling upgrade gone half-way) would compute money by rules the others have replaced:
+        // it refuses to start instead, naming the programme.
+        for (version, fingerprint) in store::programme_versions(&mut c, p.id()).await? {
+            if version > v.version {
+                return Err(AppError::Internal(format!(
+                    "programme {} v{version} is in the database but this binary carries v{}: run the newer binary",
+                    p.id(),
+                    v.version
+                )));
+            }
+            if version == v.version && fingerprint != v.fingerprint {
+                return Err(AppError::Internal(format!(
+                    "programme {} v{version} in the database differs from this binary's (fingerprint {} ≠ {})",
+                    p.id(),
+                    fingerprint,
+                    v.fingerprint
+                )));
+            }
+        }
     }
     Ok(all.len())
 }

@@ -137,13 +137,15 @@ pub async fn allocate(app: &App, actor: &Actor, programme_id: &str, a: &Allocati
         (!a.idempotency_key.trim().is_empty()).then(|| format!("alloc:{}:{}", actor.name, a.idempotency_key.trim()));
     let request = sha_hex(&format!("{key}|{}|{reference}", amount.0));
     let mut tx = app.db.begin().await?;
+    let funding = account(AccountKind::Funding, &key);
+    // The key is looked up only once the pool's funding account is locked: a duplicate that was
+    // waiting for the lock (on another server, too) then finds the transfer its twin committed.
+    ledger::lock(&mut tx, &funding).await?;
     if let Some(k) = &idem
         && let Some(t) = ledger::transfer_by_key(&mut tx, k).await?
     {
         return if t.request_sha == request { Ok(t.id) } else { Err(AppError::Conflict("error.idempotency_reuse")) };
     }
-    let funding = account(AccountKind::Funding, &key);
-    ledger::lock(&mut tx, &funding).await?;
     let allocated = Fen(-ledger::balance(&mut tx, &funding).await?.0);
     let planned = pool.amount;
     if allocated.0 + amount.0 > planned.0 {
@@ -246,6 +248,7 @@ pub async fn compute(app: &App, actor: &Actor, project_id: i64, stage: &str) -> 
                 None => None,
             };
             let onsite = onsite.ok_or(AppError::Conflict("error.onsite_required"))?;
+            super::assessments::sync_instruments(&mut tx).await?;
             super::acceptance::check_onsite(&row, &onsite)?;
             let level = onsite.level.and_then(|l| u8::try_from(l).ok()).unwrap_or(0);
             let done =

@@ -24,6 +24,11 @@ pub async fn insert(c: &mut impl Conn, r: &InstrumentRow) -> DbResult<()> {
     Ok(())
 }
 
+/// How many versions were published (it only grows).
+pub async fn count(c: &mut impl Conn) -> DbResult<i64> {
+    c.scalar("SELECT COUNT(*) FROM instrument_versions", args![]).await
+}
+
 pub async fn all(c: &mut impl Conn) -> DbResult<Vec<InstrumentRow>> {
     c.fetch_all(
         "SELECT instrument_id, version, file_name, body, fingerprint, published_by, published_at \

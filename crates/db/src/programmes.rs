@@ -26,6 +26,11 @@ pub async fn record_programme(c: &mut impl Conn, p: &ProgrammeVersion<'_>) -> Db
     Ok(())
 }
 
+/// The versions of a programme the database has seen, with their fingerprints, newest first.
+pub async fn programme_versions(c: &mut impl Conn, id: &str) -> DbResult<Vec<(i64, String)>> {
+    c.fetch_all("SELECT version, fingerprint FROM programmes WHERE id = $1 ORDER BY version DESC", args![id]).await
+}
+
 #[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct EnrolmentRow {
     pub id: i64,

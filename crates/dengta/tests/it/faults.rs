@@ -306,7 +306,7 @@ mod database_outage {
 // ---- kill -9 under mixed writes ---------------------------------------------------------------
 
 /// `dengta serve` as a child process on `url`, answering on a free port once ready.
-fn serve(url: &str, data_dir: &std::path::Path, demo: bool) -> (std::process::Child, String) {
+pub(crate) fn serve(url: &str, data_dir: &std::path::Path, demo: bool) -> (std::process::Child, String) {
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let mut args = vec!["--database-url", url, "serve", "--listen", &listen];
@@ -324,7 +324,7 @@ fn serve(url: &str, data_dir: &std::path::Path, demo: bool) -> (std::process::Ch
     (child, format!("http://{listen}"))
 }
 
-async fn wait_ready(base: &str) {
+pub(crate) async fn wait_ready(base: &str) {
     for _ in 0..600 {
         if let Ok(r) = reqwest::get(format!("{base}/readyz")).await
             && r.status() == 200
@@ -336,7 +336,7 @@ async fn wait_ready(base: &str) {
     panic!("dengta serve did not become ready");
 }
 
-fn cli(url: &str, data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+pub(crate) fn cli(url: &str, data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_dengta"))
         .arg("--database-url")
         .arg(url)

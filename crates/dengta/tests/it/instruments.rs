@@ -15,7 +15,7 @@ async fn upload(t: &TestApp, c: &reqwest::Client, csrf: &str, name: &str, body: 
 }
 
 /// The shipped file with its version line changed.
-fn with_version(v: u32) -> String {
+pub(crate) fn with_version(v: u32) -> String {
     let mut out = String::new();
     let mut done = false;
     for line in SHIPPED.lines() {

@@ -47,6 +47,7 @@ mod faults;
 mod forms;
 mod generate;
 mod import_export;
+mod instances;
 mod instruments;
 mod layers;
 mod money;

@@ -47,7 +47,8 @@ fn page(ctx: &Ctx, notice: Option<&'static str>, error: Option<String>) -> Resul
     render_form(&InstrumentsPage { l, rows, notice, error }, failed)
 }
 
-pub async fn list(ctx: Ctx, Query(msg): Query<Msg>) -> Result<Response, HttpError> {
+pub async fn list(State(app): State<App>, ctx: Ctx, Query(msg): Query<Msg>) -> Result<Response, HttpError> {
+    asm::in_force(&app).await?;
     page(&ctx, msg.text(ctx.lang), None)
 }
 

@@ -1,0 +1,195 @@
+//! Two `dengta serve` processes on one database behave as one platform: an instrument version
+//! published on one is used by the other at once, and the same payment or allocation request
+//! spread over both gets one receipt. Real processes of the binary, because servers inside one
+//! test process would share its memory and hide exactly what this checks.
+
+use std::time::Duration;
+
+use crate::faults::{cli, serve, wait_ready};
+use crate::instruments::with_version;
+use crate::support::{DEMO_PASSWORD, Store, form_token};
+
+/// A signed-in browser-like client of one server, with its CSRF token.
+async fn login(base: &str, username: &str) -> (reqwest::Client, String) {
+    let c = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let html = c.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+    let token = form_token(&html).expect("login form token");
+    let res = c
+        .post(format!("{base}/login"))
+        .form(&[("_csrf", token.as_str()), ("username", username), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "login of {username}");
+    let html = c.get(format!("{base}/account/password")).send().await.unwrap().text().await.unwrap();
+    (c, form_token(&html).expect("token after login"))
+}
+
+/// `n` copies of one POST with one idempotency key, sent at once, alternating between the servers.
+async fn same_request_over_both(
+    n: usize,
+    bases: [&str; 2],
+    token: &str,
+    path: &str,
+    key: &str,
+    body: serde_json::Value,
+) -> Vec<(u16, serde_json::Value)> {
+    let http = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let req =
+            http.post(format!("{}{path}", bases[i % 2])).bearer_auth(token).header("Idempotency-Key", key).json(&body);
+        tasks.push(tokio::spawn(async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<serde_json::Value>().await.unwrap_or_default())
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+struct Killed(Vec<std::process::Child>);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+async fn two_servers_one_truth(store: Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::support::fresh_database(store, dir.path()).await;
+    let data_dir = dir.path().join("data");
+    let (a, base_a) = serve(&url, &data_dir, true);
+    let mut children = Killed(vec![a]);
+    wait_ready(&base_a).await;
+    let (b, base_b) = serve(&url, &data_dir, false);
+    children.0.push(b);
+    wait_ready(&base_b).await;
+    let token = |user: &str| {
+        let out = cli(&url, &data_dir, &["token", "create", "--user", user]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let db = dengta::db::Db::connect(&url, 2).await.unwrap();
+    let http = reqwest::Client::new();
+
+    // ── An instrument version published on A is in force on B without a restart. ──
+    let (admin_b, _) = login(&base_b, "demo-sysadmin").await;
+    let listed = |c: reqwest::Client, base: String| async move {
+        c.get(format!("{base}/admin/instruments")).send().await.unwrap().text().await.unwrap()
+    };
+    assert!(!listed(admin_b.clone(), base_b.clone()).await.contains("v7"), "not published yet");
+    let (admin_a, csrf) = login(&base_a, "demo-sysadmin").await;
+    let part = reqwest::multipart::Part::bytes(with_version(7).into_bytes()).file_name("mfg-2024-v7.toml");
+    let res = admin_a
+        .post(format!("{base_a}/admin/instruments?_csrf={csrf}"))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "published on A");
+    assert!(listed(admin_b, base_b.clone()).await.contains("v7"), "B lists the version A published");
+    let enterprise: i64 =
+        db.scalar("SELECT enterprise_id FROM users WHERE username = 'demo-enterprise'", vec![]).await.unwrap();
+    let answers: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../data/demo-assessment.json")).unwrap();
+    let body = serde_json::json!({"enterprise_id": enterprise, "instrument_id": "mfg-2024", "answers": answers, "pledge": true});
+    let ent = token("demo-enterprise");
+    let res = http.post(format!("{base_b}/api/v1/assessments")).bearer_auth(&ent).json(&body).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let v: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(v["instrument_version"], 7, "B scores with the newest version: {v}");
+    // And A reads what B stored with it.
+    let id = v["id"].as_i64().unwrap();
+    let (ent_a, _) = login(&base_a, "demo-enterprise").await;
+    let res = ent_a.get(format!("{base_a}/assessments/{id}")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+
+    // ── One payment request, 40 times, over both servers at once: one receipt for all. ──
+    let sid: i64 =
+        db.scalar("SELECT id FROM subsidies WHERE status = 'approved' ORDER BY id LIMIT 1", vec![]).await.unwrap();
+    let finance = token("demo-finance");
+    let pay = format!("/api/v1/subsidies/{sid}/payments");
+    let body = serde_json::json!({"voucher": "PZ-TWO-1"});
+    let receipts = same_request_over_both(40, [&base_a, &base_b], &finance, &pay, "two-servers-pay-1", body).await;
+    let first = receipts[0].1.clone();
+    for (status, r) in &receipts {
+        assert!((200..300).contains(status), "every duplicate gets the receipt, not {status}: {r}");
+        assert_eq!(r["payment_id"], first["payment_id"], "one receipt: {r} vs {first}");
+        assert_eq!(r["transfer_id"], first["transfer_id"]);
+    }
+    let payments: i64 =
+        db.scalar("SELECT COUNT(*) FROM payments WHERE subsidy_id = $1", vec![sid.into()]).await.unwrap();
+    assert_eq!(payments, 1, "paid once");
+
+    // ── One allocation, 20 times over both servers: one transfer. ──
+    let officer = token("demo-officer");
+    let body = serde_json::json!({"programme_id": "nanjing-2024", "pool": "services", "amount": "1.00", "reference": "两台服务器"});
+    let answers = same_request_over_both(
+        20,
+        [&base_a, &base_b],
+        &officer,
+        "/api/v1/ledger/allocations",
+        "two-servers-alloc-1",
+        body,
+    )
+    .await;
+    let mut ids = Vec::new();
+    for (status, v) in answers {
+        assert!((200..300).contains(&status), "every duplicate gets the transfer, not {status}: {v}");
+        ids.push(v["transfer_id"].as_i64().unwrap());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "one transfer for every duplicate: {ids:?}");
+
+    for check in [&["audit", "verify"][..], &["ledger", "check"], &["rollups", "check"]] {
+        let out = cli(&url, &data_dir, check);
+        assert!(out.status.success(), "{check:?}: {}", String::from_utf8_lossy(&out.stdout));
+    }
+
+    // ── A server of an older binary refuses to start next to newer rules. ──
+    db.execute(
+        "INSERT INTO programmes (id, version, name, level, region_code, fingerprint, body, loaded_at) \
+         SELECT id, version + 1, name, level, region_code, 'newer', body, loaded_at FROM programmes \
+         WHERE id = 'nanjing-2024' AND version = (SELECT MAX(version) FROM programmes WHERE id = 'nanjing-2024')",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let mut old = std::process::Command::new(env!("CARGO_BIN_EXE_dengta"))
+        .args(["--database-url", &url, "serve", "--listen", "127.0.0.1:0"])
+        .env_remove("DENGTA_CONFIG")
+        .env("DENGTA_DATA_DIR", &data_dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut exited = None;
+    for _ in 0..300 {
+        if let Some(status) = old.try_wait().unwrap() {
+            exited = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let Some(status) = exited else {
+        let _ = old.kill();
+        panic!("a server with older programme rules started");
+    };
+    let out = old.wait_with_output().unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!status.success() && said.contains("nanjing-2024"), "{said}");
+    db.close().await;
+    drop(children);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}
+
+on_both_stores!(two_servers_one_truth);
