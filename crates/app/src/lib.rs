@@ -30,6 +30,7 @@ pub mod home;
 pub mod identifiers;
 pub mod import;
 pub mod integrity;
+pub mod leases;
 pub mod need_to_know;
 pub mod notifications;
 pub mod objections;
@@ -105,6 +106,8 @@ pub struct App {
     pub callers: std::sync::Arc<callers::Remembered<(Principal, Option<accounts::Gate>)>>,
     /// Each user's to-do counts for the side navigation (see [`workbench`]).
     pub workbench_counts: std::sync::Arc<workbench::CountCache>,
+    /// This server's name among the servers of one database (see [`leases`]).
+    pub instance: std::sync::Arc<str>,
 }
 
 impl App {
@@ -140,6 +143,7 @@ impl App {
             limits: std::sync::Arc::new(limits),
             callers: Default::default(),
             workbench_counts: Default::default(),
+            instance: leases::instance_name().into(),
         }
     }
 }

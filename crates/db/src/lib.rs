@@ -21,6 +21,7 @@ pub mod enterprises;
 pub mod events;
 pub mod imports;
 pub mod instruments;
+pub mod leases;
 pub mod ledger;
 pub mod meta;
 pub mod outbound;

@@ -63,6 +63,7 @@ impl Server {
         let router = crate::web::router(self.app.clone());
         serve(self.listener, router, &self.app.settings.server, shutdown).await;
         sweeper.abort();
+        crate::app::leases::release_all(&self.app, &[SWEEP_LEASE]).await;
         webhooks.abort();
         if let Some(o) = outbound {
             o.abort();
@@ -256,12 +257,25 @@ impl AsyncWrite for Tracked {
     }
 }
 
+/// The lease under which one server of a database runs the sweep.
+const SWEEP_LEASE: &str = "sweep";
+
 /// Deletes expired sessions every few minutes, and erases personal data
-/// past its retention period.
+/// past its retention period: on one server at a time (see `app::leases`).
 async fn sweep_sessions(app: App) {
-    let mut tick = tokio::time::interval(Duration::from_secs(300));
+    let every = Duration::from_secs(300);
+    let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
+        // Held across two rounds, so the holder renews it before it runs out.
+        match crate::app::leases::hold(&app, SWEEP_LEASE, 2 * every.as_millis() as i64).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "taking the sweep lease failed");
+                continue;
+            }
+        }
         let now = db::now_ms();
         let idle = now - app.settings.session.idle_minutes * 60_000;
         let mut conn = app.db.clone();

@@ -1,6 +1,8 @@
-//! Two `dengta serve` processes on one database behave as one platform: an instrument version
-//! published on one is used by the other at once, and the same payment or allocation request
-//! spread over both gets one receipt. Real processes of the binary, because servers inside one
+//! Several `dengta serve` processes on one database behave as one platform: an instrument version
+//! published on one is used by the other at once, a token revoked on one is refused by the other
+//! within the callers' memory, the same payment or allocation request spread over both gets one
+//! receipt, a server with older programme rules refuses to start, and background work runs on
+//! one server at a time under a lease. Real processes of the binary, because servers inside one
 //! test process would share its memory and hide exactly what this checks.
 
 use std::time::Duration;
@@ -113,6 +115,25 @@ async fn two_servers_one_truth(store: Store) {
     let res = ent_a.get(format!("{base_a}/assessments/{id}")).send().await.unwrap();
     assert_eq!(res.status(), 200);
 
+    // ── A token revoked on A is refused by B once B's memory of callers runs out. ──
+    let mine: serde_json::Value =
+        http.get(format!("{base_a}/api/v1/tokens")).bearer_auth(&ent).send().await.unwrap().json().await.unwrap();
+    let token_id =
+        mine["items"].as_array().and_then(|a| a.first()).and_then(|t| t["id"].as_i64()).expect("the token listed");
+    let res = http
+        .post(format!("{base_a}/api/v1/tokens/revoke"))
+        .bearer_auth(&ent)
+        .json(&serde_json::json!({"id": token_id}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "revoked on A: {}", res.status());
+    tokio::time::sleep(Duration::from_millis(dengta::app::callers::REMEMBER_MS as u64 + 300)).await;
+    for base in [&base_a, &base_b] {
+        let res = http.get(format!("{base}/api/v1/tokens")).bearer_auth(&ent).send().await.unwrap();
+        assert_eq!(res.status(), 401, "{base} refuses the revoked token");
+    }
+
     // ── One payment request, 40 times, over both servers at once: one receipt for all. ──
     let sid: i64 =
         db.scalar("SELECT id FROM subsidies WHERE status = 'approved' ORDER BY id LIMIT 1", vec![]).await.unwrap();
@@ -193,3 +214,49 @@ async fn two_servers_one_truth(store: Store) {
 }
 
 on_both_stores!(two_servers_one_truth);
+
+/// Background work under a lease: of two servers asking at once, again and again, exactly one
+/// holds it; it renews its own; the other takes it once it runs out or is given up.
+async fn one_server_at_a_time_does_background_work(store: Store) {
+    let t = crate::support::TestApp::spawn(store).await;
+    let servers = [
+        dengta::app::App::new(t.db(), (*t.app.settings).clone()),
+        dengta::app::App::new(t.db(), (*t.app.settings).clone()),
+    ];
+    assert_ne!(servers[0].instance, servers[1].instance, "each server names itself");
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let app = servers[i % 2].clone();
+        tasks.push(tokio::spawn(async move {
+            let held = dengta::app::leases::hold(&app, "sweep", 60_000).await.unwrap();
+            (i % 2, held)
+        }));
+    }
+    let mut winners = Vec::new();
+    for task in tasks {
+        let (server, held) = task.await.unwrap();
+        if held {
+            winners.push(server);
+        }
+    }
+    winners.dedup();
+    assert_eq!(winners.len(), 1, "one server holds the lease: {winners:?}");
+    let (holder, other) = (&servers[winners[0]], &servers[1 - winners[0]]);
+    assert!(dengta::app::leases::hold(holder, "sweep", 60_000).await.unwrap(), "the holder renews");
+    assert!(!dengta::app::leases::hold(other, "sweep", 60_000).await.unwrap());
+    // Another lease is another piece of work.
+    assert!(dengta::app::leases::hold(other, "reports", 60_000).await.unwrap());
+    // Given up (shutdown): the other server takes it at once.
+    dengta::app::leases::release_all(holder, &["sweep"]).await;
+    assert!(dengta::app::leases::hold(other, "sweep", 60_000).await.unwrap());
+    assert!(!dengta::app::leases::hold(holder, "sweep", 60_000).await.unwrap());
+    // Run out (a server that died): taken by the first to ask after the end.
+    let now = dengta::db::now_ms();
+    let mut c = t.db();
+    assert!(!dengta::db::leases::take(&mut c, "sweep", &holder.instance, now, now + 1000).await.unwrap());
+    assert!(dengta::db::leases::take(&mut c, "sweep", &holder.instance, now + 61_000, now + 120_000).await.unwrap());
+    let who = dengta::db::leases::holder(&mut c, "sweep", now + 61_000).await.unwrap();
+    assert_eq!(who.as_deref(), Some(&*holder.instance));
+}
+
+on_both_stores!(one_server_at_a_time_does_background_work);
