@@ -521,7 +521,9 @@ def main():
         f"(pg_stat_replication on the primary: {sync_state[0] if sync_state else 'no standby'})",
         f"- Patroni: no running primary from {rel(watch.down) if watch.down else '(never seen)'}; "
         f"a running read-write primary again at {rel(watch.promoted[0]) + ' (' + watch.promoted[1] + ')' if watch.promoted else 'never'}",
-        f"- first acknowledged write after the kill: {rel(t_write_ok)}; per instance: "
+        f"- first acknowledged write after the kill: {rel(t_write_ok)}"
+        + (f" ({t_write_ok - watch.promoted[0]:.1f} s after the promotion)" if t_write_ok and watch.promoted else "")
+        + "; per instance: "
         + ", ".join(f"{i + 1}: {r['first_write_ok_s'] if r['first_write_ok_s'] is not None else 'never'} s" for i, r in enumerate(per_inst)),
         f"- last failed request: {rel(t_last_fail) if t_last_fail else 'none failed'}; recovered (writes succeed and nothing fails any more): {rel(recovered_at)}",
         f"- requests failed after the kill: {sum(fail_since.values())} of {len(since)} ({fmt_counter(fail_since_rw)}) — by status: {fmt_counter(fail_since)}",
