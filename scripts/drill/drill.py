@@ -15,6 +15,7 @@ Exits 1 when an acknowledged write was lost, an invariant failed, writes never c
 instance did not serve again. Python 3 standard library only.
 """
 import collections
+import hashlib
 import http.client
 import json
 import os
@@ -111,7 +112,8 @@ class Load:
         self.stop = threading.Event()
         self.records = []   # (t0, t1, instance, op, is_write, status, retry_after)
         self.acked = []     # (kind, id, instance, t1)
-        self.in_doubt = []  # (kind, id): a write that got no 2xx; it may or may not have committed
+        # (kind, id, t0, t1, status, instance): a write that got no 2xx; it may have committed all the same
+        self.in_doubt = []
         self.lock = threading.Lock()
         self.samples = {}   # (op, status) -> the first error document seen
         self.projects = list(cfg["project_ids"])  # the provider's projects that still take evidence
@@ -172,6 +174,7 @@ class Load:
             else:  # upload
                 boundary = f"drill{RUN}{seq}"
                 pdf = f"%PDF-1.4\n% drill {RUN} {seq}\n%%EOF\n".encode()
+                doubt = ("evidence_sha", hashlib.sha256(pdf).hexdigest())
                 body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"drill.pdf\"\r\n"
                         f"Content-Type: application/pdf\r\n\r\n").encode() + pdf + f"\r\n--{boundary}--\r\n".encode()
                 projects = self.projects
@@ -198,7 +201,7 @@ class Load:
                     else:
                         self.acked.append((acked[0], acked[1], inst, t1, None))
                 elif write and not ok(st) and doubt:
-                    self.in_doubt.append(doubt)
+                    self.in_doubt.append((*doubt, t0, t1, st, inst))
             if not ok(st):
                 time.sleep(0.2)  # a client backs off a little after a failure
             else:
@@ -457,9 +460,11 @@ def main():
         lost[kind] = sorted(missing, key=str)
     # Writes that got no 2xx but committed all the same (the answer was lost): not an error, a fact
     # a client must be ready for (hence the Idempotency-Key).
-    doubt_ent = {i for k, i in load.in_doubt if k == "enterprise"}
-    doubt_keys = {i for k, i in load.in_doubt if k == "transfer_key"} - {a[4] for a in load.acked if a[0] == "transfer"}
+    doubt_ent = {d[1] for d in load.in_doubt if d[0] == "enterprise"}
+    doubt_keys = {d[1] for d in load.in_doubt if d[0] == "transfer_key"} - {a[4] for a in load.acked if a[0] == "transfer"}
+    doubt_sha = {d[1] for d in load.in_doubt if d[0] == "evidence_sha"}
     committed_ent = present(cfg, "enterprises", "uscc", doubt_ent, True)
+    committed_sha = present(cfg, "evidence", "sha256", doubt_sha, True)
     stored_keys = set()
     for row in psql(cfg, f"SELECT idem_key FROM ledger_transfers WHERE idem_key LIKE '%drill-{RUN}-%';"):
         m = re.search(rf"drill-{RUN}-\d+", row)
@@ -467,7 +472,13 @@ def main():
             stored_keys.add(m.group(0))
     committed_keys = doubt_keys & stored_keys
     acked_keys = {a[4] for a in load.acked if a[0] == "transfer"}
-    retried_acked = len(acked_keys & {i for k, i in load.in_doubt if k == "transfer_key"})
+    retried_acked = len(acked_keys & {d[1] for d in load.in_doubt if d[0] == "transfer_key"})
+    committed_ids = committed_ent | committed_keys | committed_sha
+    committed_detail = [
+        {"kind": d[0], "id": d[1], "start_s": round(d[2] - t_kill, 3), "end_s": round(d[3] - t_kill, 3),
+         "status": d[4], "instance": d[5] + 1}
+        for d in load.in_doubt if d[1] in committed_ids
+    ]
     dup = psql(cfg, f"SELECT COUNT(*) - COUNT(DISTINCT idem_key) FROM ledger_transfers WHERE idem_key LIKE '%drill-{RUN}-%';")
 
     # --- invariants ---
@@ -547,7 +558,10 @@ def main():
         "",
         f"- lost: **{n_lost}** (" + ", ".join(f"{k}: {len(v)}" for k, v in lost.items()) + ")",
         f"- not acknowledged but committed anyway (the answer was lost, not the write): "
-        f"registrations {len(committed_ent)} of {len(doubt_ent)}, allocations {len(committed_keys)} of {len(doubt_keys)}",
+        f"registrations {len(committed_ent)} of {len(doubt_ent)}, allocations {len(committed_keys)} of {len(doubt_keys)}, "
+        f"uploads {len(committed_sha)} of {len(doubt_sha)} (assessments carry no mark to look for)"
+        + "".join(f"\n  - {c['kind']} {c['id']}: answered {c['status']} by instance {c['instance']}, "
+                  f"sent {c['start_s']} s, answered {c['end_s']} s after the kill" for c in committed_detail),
         f"- allocations that failed were retried with the same Idempotency-Key: {retried_acked} acknowledged on a retry; "
         f"transfers sharing a key: {dup[0] if dup else '?'}",
         "",
@@ -598,7 +612,7 @@ def main():
         "failed_after_kill": dict(fail_since), "failed_before_kill": dict(fail_before),
         "requests": len(records), "acknowledged_writes": {k: len(v) for k, v in acked.items()},
         "lost": {k: len(v) for k, v in lost.items()}, "lost_ids": lost,
-        "committed_unacknowledged": {"enterprises": len(committed_ent), "allocations": len(committed_keys)},
+        "committed_unacknowledged": committed_detail,
         "checks": {k: {"exit": v[0], "last_line": v[1]} for k, v in checks.items()},
         "slowest_after_kill_s": round(slowest_since, 2), "problems": problems, "warnings": warnings,
         "error_samples": {f"{op} {st}": doc for (op, st), doc in load.samples.items()},
