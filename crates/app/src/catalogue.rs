@@ -430,7 +430,7 @@ pub async fn search(app: &App, q: &SearchQuery, limit: i64) -> AppResult<(Vec<So
         tags()?.get(tag).ok_or_else(|| AppError::invalid("error.tag_unknown", tag))?;
         f.tag = Some(tag.to_owned());
     }
-    let mut c = app.db.clone();
+    let mut c = app.read().await?;
     let rows = store::search(&mut c, &f, q.after.unwrap_or(0), limit + 1).await?;
     let more = rows.len() as i64 > limit;
     let last = rows.iter().take(limit as usize).next_back().map(|r| r.id);

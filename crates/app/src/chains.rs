@@ -437,7 +437,7 @@ pub async fn file(app: &App, p: &Principal, id: i64) -> AppResult<ChainFile> {
 /// Chains the caller may see: an enterprise's (as lead or member), a provider's, or those in an
 /// officer's, expert's or auditor's region.
 pub async fn list(app: &App, p: &Principal) -> AppResult<Vec<ChainRow>> {
-    let mut c = app.db.clone();
+    let mut c = app.read().await?;
     let rows = match p.role {
         Role::Enterprise => store::list(&mut c, p.enterprise_id, None, &p.region.subtree_bounds()).await?,
         Role::Provider => store::list(&mut c, None, p.provider_id.or(Some(-1)), &p.region.subtree_bounds()).await?,

@@ -21,6 +21,13 @@ pub struct Settings {
     pub database_acquire_timeout_ms: u64,
     /// Take PostgreSQL's advisory lock while migrating (off for compatible engines without one).
     pub database_migration_lock: bool,
+    /// A streaming replica of the PostgreSQL primary (`postgres://…`; empty: none). Read-only
+    /// pages and lists read from it; a caller who has just written reads from the primary until
+    /// the replica has replayed the write.
+    pub database_replica_url: String,
+    /// How far behind the primary the replica may be for callers who wrote nothing; beyond it
+    /// every read goes to the primary.
+    pub database_replica_max_lag_ms: u64,
     /// Public base URL, used in printed links.
     pub public_url: String,
     /// Where import error reports and other generated files are kept.
@@ -216,6 +223,8 @@ impl Default for Settings {
             max_connections: 8,
             database_acquire_timeout_ms: 2000,
             database_migration_lock: true,
+            database_replica_url: String::new(),
+            database_replica_max_lag_ms: 5000,
             public_url: String::new(),
             data_dir: "data".into(),
             log: LogSettings::default(),

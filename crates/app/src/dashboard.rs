@@ -404,7 +404,7 @@ pub async fn dashboard(app: &App, p: &Principal, region: Option<&str>) -> AppRes
     if !p.region.contains(&code) {
         return Err(AppError::NotFound);
     }
-    let mut c = app.db.read().await?;
+    let mut c = app.read().await?;
     let row = db::regions::get(&mut c, code.as_str()).await?.ok_or(AppError::NotFound)?;
     // The instance's own counters plus those imported from the instances below (upward reports).
     let mut raw: BTreeMap<String, i64> = store::values(&mut c, code.as_str()).await?.into_iter().collect();

@@ -125,7 +125,7 @@ pub async fn list_enterprises(
         after_id,
         limit,
     };
-    let mut conn = app.db.clone();
+    let mut conn = app.read().await?;
     let rows = db::enterprises::list(&mut conn, &filter).await?;
     Ok(rows.into_iter().map(|r| view(r, false)).collect())
 }
@@ -154,7 +154,7 @@ pub async fn list_providers(
         Role::Provider => Some(p.provider_id.ok_or(AppError::NotFound)?),
         _ => None,
     };
-    let mut conn = app.db.clone();
+    let mut conn = app.read().await?;
     let f = db::providers::ListFilter { only_id, status, ..Default::default() };
     Ok(db::providers::list(&mut conn, &p.region.subtree_bounds(), &f, after_id, limit).await?)
 }

@@ -53,7 +53,7 @@ pub struct Front {
 const CASES: i64 = 5;
 
 pub async fn front(app: &App) -> AppResult<Front> {
-    let mut c = app.db.read().await?;
+    let mut c = app.read().await?;
     let v = store::values(&mut c, NATIONAL).await?;
     let n = |m: &str| v.get(m).copied().unwrap_or(0);
     let paid = n("p.paid_projects");

@@ -42,6 +42,7 @@ pub mod programmes;
 pub mod projects;
 pub mod providers;
 pub mod ratelimit;
+pub mod replica;
 pub mod reports;
 pub mod rounds;
 pub mod satisfaction;
@@ -108,6 +109,8 @@ pub struct App {
     pub workbench_counts: std::sync::Arc<workbench::CountCache>,
     /// This server's name among the servers of one database (see [`leases`]).
     pub instance: std::sync::Arc<str>,
+    /// A streaming replica for read-only pages, when configured (see [`replica`]).
+    pub replica: Option<std::sync::Arc<replica::Replica>>,
 }
 
 impl App {
@@ -144,6 +147,7 @@ impl App {
             callers: Default::default(),
             workbench_counts: Default::default(),
             instance: leases::instance_name().into(),
+            replica: None,
         }
     }
 }

@@ -240,7 +240,7 @@ async fn release(c: &mut impl Conn, row: &ProjectRow) -> AppResult<Value> {
 
 /// One page of the release package, after project id `after`, linking to the next.
 pub async fn package(app: &App, base_url: &str, after: i64, limit: i64) -> AppResult<ReleasePackage> {
-    let mut c = app.db.clone();
+    let mut c = app.read().await?;
     let mut rows = store::published(&mut c, after, limit + 1).await?;
     let next = (rows.len() as i64 > limit).then(|| rows.get(limit as usize - 1).map(|r| r.id)).flatten();
     rows.truncate(limit as usize);
@@ -263,7 +263,7 @@ pub async fn package(app: &App, base_url: &str, after: i64, limit: i64) -> AppRe
 
 /// Every published project as one CSV row (UTF-8 with BOM), streamed page by page into a buffer.
 pub async fn csv(app: &App) -> AppResult<Vec<u8>> {
-    let mut c = app.db.clone();
+    let mut c = app.read().await?;
     let err = |e: dengta_tabular::TabularError| AppError::Internal(e.to_string());
     let mut w = dengta_tabular::TableWriter::csv(Vec::new()).map_err(err)?;
     w.write_header(&[

@@ -501,14 +501,14 @@ pub async fn summary(app: &App, p: &Principal, region: Option<&str>) -> AppResul
     if !p.region.contains(&region) {
         return Err(AppError::NotFound);
     }
-    let rows = store::with_results(&mut app.db.clone(), &region.subtree_bounds(), None, SUMMARY_LIMIT).await?;
+    let rows = store::with_results(&mut app.read().await?, &region.subtree_bounds(), None, SUMMARY_LIMIT).await?;
     Ok(summarise(region.as_str(), &rows, false))
 }
 
 /// The public summary over the whole platform: no enterprise named, small cells suppressed.
 pub async fn public_summary(app: &App) -> AppResult<OutcomeSummary> {
     let bounds = ("000000".to_owned(), "999999".to_owned());
-    let rows = store::with_results(&mut app.db.clone(), &bounds, None, SUMMARY_LIMIT).await?;
+    let rows = store::with_results(&mut app.read().await?, &bounds, None, SUMMARY_LIMIT).await?;
     Ok(summarise("100000", &rows, true))
 }
 

@@ -389,7 +389,7 @@ pub async fn file(app: &App, p: &Principal, id: i64) -> AppResult<ProjectFile> {
 }
 
 pub async fn list(app: &App, p: &Principal, after: i64, limit: i64) -> AppResult<Vec<ProjectRow>> {
-    let mut c = app.db.clone();
+    let mut c = app.read().await?;
     let (e, pr) = match p.role {
         Role::Enterprise => (Some(p.enterprise_id.ok_or(AppError::NotFound)?), None),
         Role::Provider => (None, Some(p.provider_id.ok_or(AppError::NotFound)?)),

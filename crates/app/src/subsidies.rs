@@ -974,14 +974,14 @@ pub async fn list(
     if !matches!(p.role, Role::Officer | Role::AuditAdmin) {
         return Err(AppError::Forbidden);
     }
-    let mut c = app.db.clone();
+    let mut c = app.read().await?;
     Ok(store::list(&mut c, &p.region.subtree_bounds(), status.map(SubsidyState::code), before, limit).await?)
 }
 
 /// The public notice: subsidies in 公示 and decided after it (enterprise name, code, amount,
 /// rule; no personal data).
 pub async fn public(app: &App, before: i64, limit: i64) -> AppResult<Vec<SubsidyRow>> {
-    let mut c = app.db.clone();
+    let mut c = app.read().await?;
     Ok(store::public(&mut c, before, limit).await?)
 }
 

@@ -95,10 +95,11 @@ fn unavailable(e: &sqlx::Error) -> bool {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
         sqlx::Error::WorkerCrashed => true,
         // PostgreSQL: connection exceptions (08…), shutting down (57P01–57P03), too many
-        // connections (53300).
-        sqlx::Error::Database(d) => {
-            d.code().is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "53300"))
-        }
+        // connections (53300), and a write reaching a server that is read-only for now (25006:
+        // an old primary restarting, or a standby not yet promoted during a failover).
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "53300" | "25006")
+        }),
         _ => false,
     }
 }

@@ -47,15 +47,29 @@ impl Server {
         crate::app::outbound::publish_channels(&db, &settings)
             .await
             .map_err(|e| anyhow::anyhow!("recording the mail and SMS channels: {e}"))?;
+        let replica = if settings.database_replica_url.is_empty() {
+            None
+        } else if !(settings.database_url.starts_with("postgres")
+            && settings.database_replica_url.starts_with("postgres"))
+        {
+            anyhow::bail!("database_replica_url: a replica is a PostgreSQL streaming replica of a PostgreSQL primary");
+        } else {
+            // Not migrated: a replica follows the primary's schema.
+            let r = Db::connect_with(&settings.database_replica_url, settings.max_connections, acquire).await?;
+            Some(Arc::new(crate::app::replica::Replica::new(r, settings.database_replica_max_lag_ms)))
+        };
         let listener = TcpListener::bind(&settings.listen).await?;
         let addr = listener.local_addr()?;
-        Ok(Server { app: App::new(db, settings), addr, listener })
+        let mut app = App::new(db, settings);
+        app.replica = replica;
+        Ok(Server { app, addr, listener })
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let sweeper = tokio::spawn(sweep_sessions(self.app.clone()));
         let webhooks = tokio::spawn(crate::app::webhooks::run(self.app.clone()));
+        let follower = tokio::spawn(crate::app::replica::follow(self.app.clone()));
         // Mail and SMS: a worker only when a channel is on (the default is neither).
         let s = &self.app.settings;
         let outbound =
@@ -65,6 +79,7 @@ impl Server {
         sweeper.abort();
         crate::app::leases::release_all(&self.app, &[SWEEP_LEASE]).await;
         webhooks.abort();
+        follower.abort();
         if let Some(o) = outbound {
             o.abort();
         }

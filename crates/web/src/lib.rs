@@ -12,6 +12,7 @@ pub mod form;
 pub use dengta_i18n as i18n;
 pub mod layout;
 pub mod pages;
+pub mod replica;
 pub mod resolve;
 pub mod routes;
 
@@ -54,6 +55,7 @@ pub fn router(app: App) -> Router {
     let routes = routes.layer(middleware::from_fn(api::answers::check));
     routes
         .layer(middleware::from_fn_with_state(app.clone(), resolve::resolve))
+        .layer(middleware::from_fn_with_state(app.clone(), replica::route_reads))
         .layer(sec("content-security-policy", CSP))
         .layer(sec("x-content-type-options", "nosniff"))
         .layer(sec("x-frame-options", "DENY"))

@@ -126,7 +126,7 @@ async fn stalled_bodies_are_cut_off() {
 
 /// A private PostgreSQL cluster of this test alone (the pattern of scripts/pg.sh), so it can be
 /// stopped and started without disturbing other tests.
-struct PrivatePg {
+pub(crate) struct PrivatePg {
     bin: std::path::PathBuf,
     dir: tempfile::TempDir,
     port: u16,
@@ -156,7 +156,7 @@ fn free_port() -> u16 {
 }
 
 impl PrivatePg {
-    fn start() -> Option<PrivatePg> {
+    pub(crate) fn start() -> Option<PrivatePg> {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .ok()?
             .filter_map(|e| e.ok())
@@ -180,6 +180,25 @@ impl PrivatePg {
         Some(pg)
     }
 
+    /// A streaming replica of `primary` (a base backup that follows it), started.
+    pub(crate) fn replica_of(primary: &PrivatePg) -> PrivatePg {
+        let dir = tempfile::tempdir().unwrap();
+        if is_root() {
+            let ok = std::process::Command::new("chown").arg("postgres").arg(dir.path()).status().unwrap();
+            assert!(ok.success());
+        }
+        let out = as_owner(&primary.bin.join("pg_basebackup"))
+            .arg("-D")
+            .arg(dir.path().join("data"))
+            .args(["-R", "-X", "stream", "-c", "fast", "-d", &primary.url()])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "pg_basebackup: {}", String::from_utf8_lossy(&out.stderr));
+        let pg = PrivatePg { bin: primary.bin.clone(), dir, port: free_port() };
+        pg.up();
+        pg
+    }
+
     fn ctl(&self, args: &[&str]) {
         let data = self.dir.path().join("data");
         let out = as_owner(&self.bin.join("pg_ctl")).arg("-D").arg(&data).args(args).output().unwrap();
@@ -196,11 +215,11 @@ impl PrivatePg {
         self.ctl(&["-l", log.to_str().unwrap(), "-w", "-o", &opts, "start"]);
     }
 
-    fn down(&self) {
+    pub(crate) fn down(&self) {
         self.ctl(&["-m", "fast", "-w", "stop"]);
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 }
@@ -224,7 +243,11 @@ async fn database_outage_gives_503_then_recovers() {
     };
     let url = pg.url();
     // The harness makes its database on the Sqlite path; the URL is replaced by the private cluster's.
-    let t = TestApp::spawn_with(Store::Sqlite, move |s| s.database_url = url).await;
+    let t = TestApp::spawn_with(Store::Sqlite, move |s| {
+        s.database_url = url;
+        s.database_acquire_timeout_ms = dengta::config::Settings::default().database_acquire_timeout_ms;
+    })
+    .await;
     let tok = crate::support::token(&t, "demo-officer").await;
     for round in 0..iterations(1) {
         let phase = std::sync::Arc::new(std::sync::atomic::AtomicU8::new(0));

@@ -260,3 +260,108 @@ async fn one_server_at_a_time_does_background_work(store: Store) {
 }
 
 on_both_stores!(one_server_at_a_time_does_background_work);
+
+/// A server with a streaming replica: lists and the public portal read from it, a caller who has
+/// just written reads its write (API header or browser cookie) while the replica lags, a replica
+/// too far behind or gone is passed over, and nothing is refused meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_from_a_replica_see_their_own_writes() {
+    let Some(primary) = crate::faults::PrivatePg::start() else {
+        println!("SKIPPED: no PostgreSQL binaries under /usr/lib/postgresql");
+        return;
+    };
+    let replica = crate::faults::PrivatePg::replica_of(&primary);
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let server = std::process::Command::new(env!("CARGO_BIN_EXE_dengta"))
+        .args(["--database-url", &primary.url(), "serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+        .env_remove("DENGTA_CONFIG")
+        .env("DENGTA_DATA_DIR", &data_dir)
+        .env("DENGTA_DATABASE_REPLICA_URL", replica.url())
+        .env("DENGTA_DATABASE_REPLICA_MAX_LAG_MS", "3000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let _server = Killed(vec![server]);
+    wait_ready(&base).await;
+    let officer = {
+        let out = cli(&primary.url(), &data_dir, &["token", "create", "--user", "demo-officer"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let on_replica = dengta::db::Db::connect(&replica.url(), 1).await.unwrap();
+    let http = reqwest::Client::new();
+    let listed = |after: Option<String>, cookie: bool| {
+        let mut req = http.get(format!("{base}/api/v1/enterprises?name=副本测试")).bearer_auth(&officer);
+        if let Some(lsn) = after {
+            req =
+                if cookie { req.header("cookie", format!("dengta_lsn={lsn}")) } else { req.header("dengta-lsn", lsn) };
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            let v: serde_json::Value = res.json().await.unwrap();
+            v["items"].as_array().map_or(0, Vec::len)
+        }
+    };
+    // Caught up first (the demo's writes replayed).
+    for _ in 0..100 {
+        let behind: i64 = primary_behind(&primary, &on_replica).await;
+        if behind == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+
+    // The replica stops replaying; a write on the primary hands back its position.
+    on_replica.execute("SELECT pg_wal_replay_pause()", vec![]).await.unwrap();
+    let uscc = dengta_domain::enterprise::uscc::Uscc::with_check_char("91320102MA2000000").unwrap();
+    let body =
+        serde_json::json!({"uscc": uscc.as_str(), "name": "副本测试企业", "industry": "C3412", "above_scale": "true"});
+    let res = http.post(format!("{base}/api/v1/enterprises")).bearer_auth(&officer).json(&body).send().await.unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let lsn = res.headers().get("dengta-lsn").and_then(|v| v.to_str().ok()).expect("a write position").to_owned();
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|c| c.starts_with("dengta_lsn="));
+    assert!(cookie, "browsers carry the position in a cookie");
+    // A read without the position is served by the replica, which has not replayed the write;
+    // the writer sees its write at once (header or cookie).
+    assert_eq!(listed(None, false).await, 0, "others read from the replica");
+    assert_eq!(listed(Some(lsn.clone()), false).await, 1, "read-your-writes by header");
+    assert_eq!(listed(Some(lsn.clone()), true).await, 1, "read-your-writes by cookie");
+    // A malformed position is not trusted: the primary.
+    assert_eq!(listed(Some("not-a-position".into()), false).await, 1);
+    // Too far behind (3 s here): everyone reads from the primary.
+    tokio::time::sleep(Duration::from_millis(4000)).await;
+    assert_eq!(listed(None, false).await, 1, "a lagging replica is passed over");
+    // Replaying again: the replica serves, and has the write.
+    on_replica.execute("SELECT pg_wal_replay_resume()", vec![]).await.unwrap();
+    on_replica.close().await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(listed(None, false).await, 1);
+    // The replica gone: pages and lists keep answering from the primary.
+    replica.down();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(listed(None, false).await, 1, "no replica: the primary answers");
+    let res = http.get(format!("{base}/public")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+/// How many bytes of WAL the replica has still to replay.
+async fn primary_behind(primary: &crate::faults::PrivatePg, replica: &dengta::db::Db) -> i64 {
+    let p = dengta::db::Db::connect(&primary.url(), 1).await.unwrap();
+    let (at,): (String,) = p.fetch_one("SELECT CAST(pg_current_wal_lsn() AS TEXT)", vec![]).await.unwrap();
+    p.close().await;
+    let (replayed,): (String,) =
+        replica.fetch_one("SELECT CAST(pg_last_wal_replay_lsn() AS TEXT)", vec![]).await.unwrap();
+    let parse = |s: &str| dengta::app::replica::parse_lsn(s).unwrap() as i64;
+    parse(&at) - parse(&replayed)
+}

@@ -57,6 +57,9 @@ pub fn settings(database_url: &str) -> Settings {
         listen: "127.0.0.1:0".into(),
         database_url: database_url.into(),
         max_connections: 4,
+        // Many servers share two cores while the suite runs: a request may wait longer for a
+        // connection than in production before it is answered 503. The outage test sets its own.
+        database_acquire_timeout_ms: 10_000,
         data_dir: std::env::temp_dir().join("dengta-test-data").display().to_string(),
         ..Default::default()
     };

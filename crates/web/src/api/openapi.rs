@@ -96,7 +96,7 @@ pub fn build() -> Value {
         "info": {
             "title": "Dengta (灯塔) API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "中小企业数字化转型服务平台 JSON API. Errors are application/problem+json with a Chinese title by default (Accept-Language: en for English)."
+            "description": "中小企业数字化转型服务平台 JSON API. Errors are application/problem+json with a Chinese title by default (Accept-Language: en for English). Where the server reads from a replica, a successful write answers with a `Dengta-Lsn` header; sending it back on later reads (same header) makes them see that write."
         },
         "paths": paths,
         "components": {
