@@ -16,6 +16,7 @@ pub mod cloud;
 pub mod codes;
 pub mod config;
 pub mod dashboard;
+pub mod data_products;
 pub mod demo;
 pub mod directory;
 pub mod duties;

@@ -285,3 +285,10 @@ pub fn escape_like(s: &str) -> String {
 pub async fn any_non_demo(c: &mut impl Conn) -> DbResult<bool> {
     Ok(c.scalar("SELECT COUNT(*) FROM enterprises WHERE is_demo = FALSE", args![]).await? > 0)
 }
+
+/// Takes the enterprise's row until the transaction ends (a row lock on PostgreSQL; SQLite's
+/// writer already holds the database), so that changes to one enterprise take turns.
+pub async fn lock(c: &mut impl Conn, id: i64) -> DbResult<()> {
+    c.execute("UPDATE enterprises SET version = version WHERE id = $1", args![id]).await?;
+    Ok(())
+}

@@ -15,6 +15,7 @@ pub mod catalogue;
 pub mod chains;
 pub mod changes;
 pub mod dashboard;
+pub mod data_products;
 pub mod duties;
 pub mod enterprise_file;
 pub mod enterprises;

@@ -12,6 +12,7 @@ pub mod chart;
 mod coded_schemas;
 pub mod codes;
 pub mod dashboard;
+pub mod data_product;
 pub mod disclosure;
 pub mod duties;
 pub mod enterprise;

@@ -39,6 +39,7 @@ mod chains;
 mod cli;
 mod csrf;
 mod dashboard;
+mod data_products;
 mod demo;
 mod duties;
 mod enterprise_file;

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod chains;
 pub mod dashboard;
+pub mod data_products;
 pub mod directory;
 pub mod evaluation;
 pub mod health;

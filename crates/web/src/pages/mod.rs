@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod chains;
 pub mod claims;
 pub mod dashboard;
+pub mod data_products;
 pub mod directory;
 pub mod enterprises;
 pub mod evaluation;
