@@ -15,6 +15,7 @@ pub mod dashboard;
 pub mod disclosure;
 pub mod duties;
 pub mod enterprise;
+pub mod equipment;
 pub mod evaluation;
 pub mod integrity;
 pub mod ledger;
