@@ -204,7 +204,8 @@ mod tests {
     #[test]
     fn impossible_values_are_named() {
         assert_eq!(good().check(), Ok(()));
-        let cases: [(fn(&mut Reading), Refusal); 8] = [
+        type Case = (fn(&mut Reading), Refusal);
+        let cases: [Case; 8] = [
             (|r| r.energy_wh = -1, Refusal::Negative),
             (|r| r.output_units = MAX_UNITS + 1, Refusal::TooLarge),
             (|r| r.period_s = 0, Refusal::BadPeriod),
