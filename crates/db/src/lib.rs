@@ -18,6 +18,7 @@ pub mod dashboard;
 pub mod duties;
 pub mod enterprise_file;
 pub mod enterprises;
+pub mod equipment;
 pub mod events;
 pub mod imports;
 pub mod instruments;

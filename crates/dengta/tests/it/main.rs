@@ -42,6 +42,7 @@ mod dashboard;
 mod demo;
 mod duties;
 mod enterprise_file;
+mod equipment;
 mod evaluation;
 mod faults;
 mod forms;

@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod chains;
 pub mod dashboard;
 pub mod directory;
+pub mod equipment;
 pub mod evaluation;
 pub mod health;
 pub mod integral;

@@ -12,6 +12,7 @@ pub mod claims;
 pub mod dashboard;
 pub mod directory;
 pub mod enterprises;
+pub mod equipment;
 pub mod evaluation;
 pub mod fmt;
 pub mod home;
