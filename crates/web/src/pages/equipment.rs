@@ -16,11 +16,13 @@ pub struct DeviceLine {
     pub latest: String,
 }
 
+/// Day, availability, performance, quality, OEE, output, energy per unit, utilisation.
+pub type KpiRow = (String, String, String, String, String, String, String, String);
+
 /// What `devices_section.html` shows.
 pub struct EquipmentView {
     pub devices: Vec<DeviceLine>,
-    /// Day, availability, performance, quality, OEE, output, energy per unit, utilisation.
-    pub rows: Vec<(String, String, String, String, String, String, String, String)>,
+    pub rows: Vec<KpiRow>,
     pub svg: String,
 }
 
