@@ -21,6 +21,8 @@ use dengta_domain::equipment::kinds::DeviceKinds;
 use dengta_domain::equipment::kpi::{Kpis, Sums, kpis};
 use dengta_domain::equipment::reading::{self, DAY_MS, HOUR_MS, Reading, Refusal};
 use dengta_domain::policy::{self, Action};
+use dengta_domain::programme::Date;
+use dengta_domain::programme::contract::{Criterion, KpiMeasure, KpiName};
 use dengta_domain::region::RegionCode;
 use dengta_domain::role::{Principal, Role};
 use serde::{Deserialize, Serialize};
@@ -611,4 +613,75 @@ pub async fn project_kpis(app: &App, project_id: i64, bucket: BucketKind, from: 
     let mut c = app.db.read().await?;
     let devices = store::of_project(&mut c, project_id).await?.into_iter().map(Device::of).collect();
     series(&mut c, Over::Project(project_id), devices, bucket, from, to).await
+}
+
+/// The device KPIs the criteria ask for (each [`Criterion::DeviceKpi`]'s baseline and after
+/// windows), over the project's devices from their daily sums: what acceptance evaluates them by.
+pub async fn criteria_measures(
+    c: &mut impl Conn,
+    project_id: i64,
+    criteria: &[Criterion],
+) -> AppResult<Vec<KpiMeasure>> {
+    let mut out: Vec<KpiMeasure> = Vec::new();
+    for cr in criteria {
+        let Criterion::DeviceKpi { kpi, baseline_from, baseline_to, after_from, after_to, .. } = cr else { continue };
+        for (from, to) in [(*baseline_from, *baseline_to), (*after_from, *after_to)] {
+            if out.iter().any(|m| m.kpi == *kpi && m.from == from && m.to == to) {
+                continue;
+            }
+            let k = window_kpis(c, Over::Project(project_id), from, to).await?;
+            out.push(KpiMeasure { kpi: *kpi, from, to, value: pick(&k, *kpi) });
+        }
+    }
+    Ok(out)
+}
+
+/// KPIs over whole China-time days `from`..=`to` of the devices `over` names.
+pub async fn window_kpis(c: &mut impl Conn, over: Over, from: Date, to: Date) -> AppResult<Kpis> {
+    let rows = store::buckets(c, Bucket::Day, over, from.start_ms_beijing(), to.add_days(1).start_ms_beijing()).await?;
+    let mut all = Sums::default();
+    let mut calendar_s = 0;
+    for r in &rows {
+        all.add(&sums_of(r));
+        calendar_s += r.devices * (DAY_MS / 1000);
+    }
+    Ok(kpis(&all, calendar_s))
+}
+
+fn pick(k: &Kpis, name: KpiName) -> Option<i64> {
+    match name {
+        KpiName::Oee => k.oee_bp,
+        KpiName::Availability => k.availability_bp,
+        KpiName::Performance => k.performance_bp,
+        KpiName::Quality => k.quality_bp,
+        KpiName::Utilisation => k.utilisation_bp,
+        KpiName::EnergyPerUnit => k.energy_mwh_per_unit,
+    }
+}
+
+/// The project's device data for the 一企一档 bundle: its devices, the KPIs its criteria read
+/// (with their windows) and, per device, the daily sums behind them (the last 90 days when no
+/// criterion names a window). Raw readings are not kept for good; the daily sums are.
+pub async fn bundle_json(c: &mut impl Conn, project_id: i64, criteria: &[Criterion]) -> AppResult<serde_json::Value> {
+    let devices: Vec<Device> = store::of_project(c, project_id).await?.into_iter().map(Device::of).collect();
+    let measures = criteria_measures(c, project_id, criteria).await?;
+    let mut windows: Vec<(i64, i64)> =
+        measures.iter().map(|m| (m.from.start_ms_beijing(), m.to.add_days(1).start_ms_beijing())).collect();
+    if windows.is_empty() {
+        let to = now_ms();
+        windows.push((reading::day_of(to - 90 * DAY_MS), to));
+    }
+    let mut daily = Vec::new();
+    for d in &devices {
+        for (from, to) in &windows {
+            for r in store::buckets(c, Bucket::Day, Over::Device(d.id), *from, *to).await? {
+                daily.push(serde_json::json!({
+                    "device_id": d.id, "day_ms": r.bucket_ms, "readings": r.readings, "period_s": r.period_s,
+                    "run_s": r.run_s, "planned_s": r.planned_s, "output_units": r.output_units,
+                    "good_units": r.good_units, "ideal_ms": r.ideal_ms, "energy_wh": r.energy_wh,
+                }));
+            }
+        }
+    }
+    Ok(serde_json::json!({ "devices": devices, "criteria_kpis": measures, "daily_sums": daily }))
 }

@@ -321,6 +321,74 @@ async fn kpis_match_a_hand_computation(store: Store) {
     assert_eq!(again["total"]["kpis"]["oee_bp"].as_i64(), Some(oee));
 }
 
+/// An OEE criterion ("OEE from 55 % to at least 65 %, a gain of 10 points") evaluated the way
+/// acceptance evaluates it, from generated readings: passes; a higher target fails. The bundle
+/// carries the devices, the measured KPIs and the daily sums behind them.
+async fn an_oee_criterion_passes_and_fails(store: Store) {
+    use dengta_domain::programme::Date;
+    use dengta_domain::programme::contract::{Criterion, KpiName, evaluate};
+    let t = TestApp::spawn(store).await;
+    let f = fixture(&t.db()).await;
+    let provider = token(&t, "demo-provider").await;
+    let (a, _) = two_devices(&t, &f).await;
+    let today = Date::from_unix_ms_beijing(db::now_ms());
+    let (b_from, b_to, a_from, a_to) =
+        (today.add_days(-10), today.add_days(-8), today.add_days(-4), today.add_days(-2));
+    // One reading an hour: baseline A 75 % × P 80 % × Q 91.67 % = 55.00 %; after 90 % × 85 % × 96.3 % = 73.67 %.
+    let hours = |from: Date, to: Date, run: i64, output: i64, good: i64| {
+        let start = from.start_ms_beijing();
+        let n = (to.days_between(from).abs() + 1) * 24;
+        (0..n)
+            .map(|h| {
+                json!({"device_id": a, "ts_ms": start + h * HOUR, "period_s": 3600, "run_s": run,
+                            "planned_s": 3600, "output_units": output, "good_units": good, "energy_wh": 5000})
+            })
+            .collect::<Vec<Value>>()
+    };
+    for batch in [hours(b_from, b_to, 2700, 1080, 990), hours(a_from, a_to, 3240, 1377, 1326)] {
+        let (s, v) = post(&t, &provider, "/api/v1/devices/readings", json!({"readings": batch})).await;
+        assert_eq!((s, v["refused"].as_u64()), (200, Some(0)), "{v}");
+    }
+    let oee = |target, min_gain| Criterion::DeviceKpi {
+        kpi: KpiName::Oee,
+        baseline_from: b_from,
+        baseline_to: b_to,
+        after_from: a_from,
+        after_to: a_to,
+        target,
+        min_gain,
+    };
+    let criteria = [oee(6500, 1000), oee(7500, 0)];
+    let measures = dengta::app::equipment::criteria_measures(&mut t.db(), f.own_project, &criteria).await.unwrap();
+    let values: Vec<Option<i64>> = measures.iter().map(|m| m.value).collect();
+    assert_eq!(values, vec![Some(5500), Some(7367)]);
+    let evidence = dengta_domain::programme::contract::Evidence { device_kpis: measures, ..Default::default() };
+    let (passed, note) = evaluate(&criteria[0], &evidence);
+    assert!(passed, "{note}");
+    let (passed, note) = evaluate(&criteria[1], &evidence);
+    assert!(!passed && note.contains("未达到目标 75.00%"), "{note}");
+
+    // The bundle: the project's devices and the daily sums of the last 90 days (no criterion in
+    // its contract names a window).
+    let officer = token(&t, "demo-officer").await;
+    let res = reqwest::Client::new()
+        .get(t.url(&format!("/api/v1/projects/{}/bundle", f.own_project)))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let bytes = res.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("zip");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("08-设备数据.json").expect("device data"), &mut text).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["devices"][0]["id"].as_i64(), Some(a));
+    let output: i64 = v["daily_sums"].as_array().unwrap().iter().filter_map(|d| d["output_units"].as_i64()).sum();
+    assert_eq!(output, 72 * 1080 + 72 * 1377);
+}
+
+on_both_stores!(an_oee_criterion_passes_and_fails);
 on_both_stores!(registration_and_scope);
 on_both_stores!(bad_readings_are_refused_one_by_one);
 on_both_stores!(parallel_identical_batches_count_once);
