@@ -314,6 +314,7 @@ async fn evaluate(
         cloud_days_in_use: cloud_days,
         eligible_spend: eligible,
         milestones_done: !milestones.is_empty() && milestones.iter().all(|m| m.done_at.is_some()),
+        device_kpis: super::equipment::criteria_measures(c, row.id, &contract.criteria).await?,
     };
     let results: Vec<CriterionResult> = contract
         .criteria
@@ -327,6 +328,7 @@ async fn evaluate(
                 Criterion::CloudInUseDays { .. } => format!("/enterprises/{}", row.enterprise_id),
                 Criterion::EligibleSpendAtLeast { .. } => format!("/projects/{}#payments", row.id),
                 Criterion::MilestonesDone => format!("/projects/{}#milestones", row.id),
+                Criterion::DeviceKpi { .. } => format!("/projects/{}#devices", row.id),
             };
             CriterionResult { criterion: cr.describe_zh(), passed, note, evidence: link }
         })

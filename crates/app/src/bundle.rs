@@ -147,6 +147,10 @@ pub async fn bundle(app: &App, actor: &Actor, project_id: i64) -> AppResult<(Str
     // Outcomes on the seven axes (成效佐证): their evidence files are among the evidence below.
     let outcomes = super::outcomes::of_project(app, p, &f.row).await?;
     entries.push(("07-改造成效.json".into(), to_json(json!({ "lines": outcomes.lines, "window": outcomes.window }))?));
+    // Connected devices (设备上云): the KPIs the contract's criteria read and the daily sums behind them.
+    let criteria = f.contract.as_ref().map(|k| k.criteria.clone()).unwrap_or_default();
+    let devices = super::equipment::bundle_json(&mut c, project_id, &criteria).await?;
+    entries.push(("08-设备数据.json".into(), to_json(devices)?));
     let mut manifest = String::from("# 一企一档 验收材料清单：每行为 SHA-256、SM3、字节数、文件名\n");
     for (name, bytes) in &entries {
         manifest.push_str(&format!(

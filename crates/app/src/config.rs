@@ -36,6 +36,7 @@ pub struct Settings {
     pub session: SessionSettings,
     pub security: SecuritySettings,
     pub privacy: PrivacySettings,
+    pub equipment: EquipmentSettings,
     pub providers: ProviderSettings,
     pub server: ServerSettings,
     pub webhooks: WebhookSettings,
@@ -161,6 +162,23 @@ pub struct PrivacySettings {
     pub pi_retention_days: i64,
 }
 
+/// Device readings (设备上云): how long raw readings are kept (hourly and daily sums are kept for
+/// good), how far behind a device's latest reading a late one may still come, and how many
+/// readings one batch may carry.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EquipmentSettings {
+    pub raw_retention_days: i64,
+    pub late_window_hours: i64,
+    pub max_batch: usize,
+}
+
+impl Default for EquipmentSettings {
+    fn default() -> Self {
+        EquipmentSettings { raw_retention_days: 90, late_window_hours: 24, max_batch: 5000 }
+    }
+}
+
 impl Default for PrivacySettings {
     fn default() -> Self {
         PrivacySettings { pi_retention_days: 1095 }
@@ -231,6 +249,7 @@ impl Default for Settings {
             session: SessionSettings::default(),
             security: SecuritySettings::default(),
             privacy: PrivacySettings::default(),
+            equipment: EquipmentSettings::default(),
             providers: ProviderSettings::default(),
             server: ServerSettings::default(),
             webhooks: WebhookSettings::default(),
@@ -348,6 +367,15 @@ impl Settings {
         }
         if self.privacy.pi_retention_days <= 0 {
             return bad("privacy.pi_retention_days", "must be positive");
+        }
+        if self.equipment.raw_retention_days <= 0 {
+            return bad("equipment.raw_retention_days", "must be positive");
+        }
+        if self.equipment.late_window_hours < 0 {
+            return bad("equipment.late_window_hours", "must not be negative");
+        }
+        if !(1..=50_000).contains(&self.equipment.max_batch) {
+            return bad("equipment.max_batch", "must be between 1 and 50000");
         }
         if self.max_connections == 0 {
             return bad("max_connections", "must be at least 1");

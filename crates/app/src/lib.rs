@@ -21,6 +21,7 @@ pub mod demo;
 pub mod directory;
 pub mod duties;
 pub mod enterprises;
+pub mod equipment;
 pub mod evaluation;
 pub mod export;
 pub mod files;

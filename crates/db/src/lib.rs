@@ -19,6 +19,7 @@ pub mod data_products;
 pub mod duties;
 pub mod enterprise_file;
 pub mod enterprises;
+pub mod equipment;
 pub mod events;
 pub mod imports;
 pub mod instruments;

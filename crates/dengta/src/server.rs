@@ -303,6 +303,10 @@ async fn sweep_sessions(app: App) {
         if let Err(e) = crate::app::enterprises::purge_personal_data(&app).await {
             tracing::warn!(error = %e, "personal-data retention sweep failed");
         }
+        // Raw device readings past equipment.raw_retention_days; the hourly and daily sums stay.
+        if let Err(e) = crate::app::equipment::purge_raw(&app).await {
+            tracing::warn!(error = %e, "device-reading retention sweep failed");
+        }
     }
 }
 

@@ -16,6 +16,7 @@ pub mod data_product;
 pub mod disclosure;
 pub mod duties;
 pub mod enterprise;
+pub mod equipment;
 pub mod evaluation;
 pub mod integrity;
 pub mod ledger;

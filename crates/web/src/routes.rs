@@ -130,6 +130,8 @@ const ENTERPRISE_PROVIDER: &[Role] = &[Enterprise, Provider];
 const PROJECT_PARTIES: &[Role] = &[Officer, Enterprise, Provider, Expert];
 /// Acceptance is the enterprise's, its provider's and the authority's: experts are assigned none.
 const ACCEPTANCE_PARTIES: &[Role] = &[Officer, Enterprise, Provider];
+/// Devices: the enterprise, officers over it, providers with a project with it.
+const DEVICE_READERS: &[Role] = &[Officer, Enterprise, Provider];
 const OFFICER_AUDIT: &[Role] = &[Officer, AuditAdmin];
 const OFFICER_EXPERT: &[Role] = &[Officer, Expert];
 const CASE_READERS: &[Role] = &[Officer, Expert, Enterprise];
@@ -454,6 +456,12 @@ pub fn table() -> Vec<(RouteDef, MethodRouter<App>)> {
         def(M::POST, "/api/v1/projects/{id}/acceptance", Roles(ENTERPRISE_ONLY), "Apply for acceptance: {declare, bank_account, summary}").on(O::Project).api(api::acceptance::apply),
         def(M::GET, "/api/v1/projects/{id}/satisfaction", Roles(OFFICER_ENTERPRISE), "The enterprise's satisfaction evaluation of the provider (form, record, whether it may be given)").on(O::Project).api(api::satisfaction::show),
         def(M::POST, "/api/v1/projects/{id}/satisfaction", Roles(ENTERPRISE_ONLY), "Evaluate the provider's service once the project is accepted (once per project): {scores, comment}").on(O::Project).api(api::satisfaction::submit),
+        def(M::GET, "/api/v1/device-kinds", Anyone, "Device types and connection protocols a device is registered with").api(api::equipment::kinds),
+        def(M::GET, "/api/v1/enterprises/{id}/devices", Roles(DEVICE_READERS), "An enterprise's connected devices (设备上云)").on(O::Enterprise).api(api::equipment::list),
+        def(M::POST, "/api/v1/enterprises/{id}/devices", Roles(DEVICE_READERS), "Register a device: {code, name, kind, protocol, gateway, project_id, ideal_cycle_ms}; a provider names its project").on(O::Enterprise).api(api::equipment::register),
+        def(M::GET, "/api/v1/enterprises/{id}/kpis", Roles(DEVICE_READERS), "OEE, energy per unit and utilisation of an enterprise's devices (or ?device=) by day or hour, with the sums behind them").on(O::Enterprise).api(api::equipment::enterprise_kpis),
+        def(M::POST, "/api/v1/devices/readings", Roles(ENTERPRISE_PROVIDER), "A batch of device readings: one answer per reading (stored, duplicate, refused with its reason)").api(api::equipment::readings),
+        def(M::GET, "/api/v1/projects/{id}/kpis", Roles(ACCEPTANCE_PARTIES), "OEE, energy per unit and utilisation of a project's devices by day or hour").on(O::Project).api(api::equipment::project_kpis),
         def(M::POST, "/api/v1/projects/{id}/acceptance/transitions", Roles(OFFICER_ENTERPRISE), "An acceptance step: {action, reason, version, onsite_assessment_id, finance_eligible, finance_note, declare}").on(O::Project).api(api::acceptance::transition),
         def(M::GET, "/api/v1/projects/{id}/bundle", Roles(OFFICER_ENTERPRISE), "The acceptance bundle (一企一档) as a ZIP with a manifest of SHA-256 and SM3 hashes").on(O::Project).api(api::acceptance::download_bundle),
         def(M::POST, "/api/v1/projects/{id}/subsidies", Roles(OFFICER), "Compute a subsidy and reserve it from the pool: {stage}").on(O::Project).api(api::acceptance::compute),

@@ -43,6 +43,7 @@ mod data_products;
 mod demo;
 mod duties;
 mod enterprise_file;
+mod equipment;
 mod evaluation;
 mod faults;
 mod forms;

@@ -413,7 +413,11 @@ async fn acceptance_to_payment(store: Store) {
     let mut manifest = String::new();
     zip.by_name("manifest.txt").unwrap().read_to_string(&mut manifest).unwrap();
     let lines: Vec<&str> = manifest.lines().filter(|l| !l.starts_with('#')).collect();
-    assert_eq!(lines.len(), 10, "seven documents (the outcomes among them) and three evidence files: {manifest}");
+    assert_eq!(
+        lines.len(),
+        11,
+        "eight documents (the outcomes and the device data among them) and three evidence files: {manifest}"
+    );
     for line in lines {
         let parts: Vec<&str> = line.splitn(4, "  ").collect();
         let mut entry = zip.by_name(parts[3]).unwrap();

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use super::criteria::Criterion;
+pub use super::criteria::{Criterion, KpiName};
 use super::level_zh;
 use super::rules::{Date, Programme, SpendCategory};
 use crate::money::Fen;
@@ -215,6 +215,18 @@ pub struct Evidence {
     pub cloud_days_in_use: Option<u32>,
     pub eligible_spend: Fen,
     pub milestones_done: bool,
+    /// Device KPIs measured over windows (see [`Criterion::DeviceKpi`]); `None` where the
+    /// window has no readings to compute it from.
+    pub device_kpis: Vec<KpiMeasure>,
+}
+
+/// A device KPI of the project measured over a window (days inclusive).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KpiMeasure {
+    pub kpi: KpiName,
+    pub from: Date,
+    pub to: Date,
+    pub value: Option<i64>,
 }
 
 /// Whether the evidence meets the criterion, with a Chinese explanation naming the measured value.
@@ -245,6 +257,27 @@ pub fn evaluate(c: &Criterion, e: &Evidence) -> (bool, String) {
                 (true, format!("可补助投入 {got} 元，不少于 {amount} 元"))
             } else {
                 (false, format!("可补助投入 {got} 元，不足 {amount} 元"))
+            }
+        }
+        Criterion::DeviceKpi { kpi, baseline_from, baseline_to, after_from, after_to, target, min_gain } => {
+            let find = |from: &Date, to: &Date| {
+                e.device_kpis.iter().find(|m| m.kpi == *kpi && m.from == *from && m.to == *to).and_then(|m| m.value)
+            };
+            let (Some(before), Some(after)) = (find(baseline_from, baseline_to), find(after_from, after_to)) else {
+                return (false, format!("{}：基线期或改造后尚无可计算的设备读数", kpi.label_zh()));
+            };
+            let (meets, gain) = if kpi.lower_is_better() {
+                (after <= *target, before - after)
+            } else {
+                (after >= *target, after - before)
+            };
+            let text = format!("{}：基线期 {}，改造后 {}", kpi.label_zh(), kpi.show(before), kpi.show(after));
+            if !meets {
+                (false, format!("{text}，未达到目标 {}", kpi.show(*target)))
+            } else if gain < *min_gain {
+                (false, format!("{text}，达到目标但提升幅度不足"))
+            } else {
+                (true, format!("{text}，达到目标 {}", kpi.show(*target)))
             }
         }
         Criterion::MilestonesDone => {
@@ -578,6 +611,7 @@ mod tests {
             cloud_days_in_use: Some(45),
             eligible_spend: y("60000"),
             milestones_done: false,
+            device_kpis: Vec::new(),
         };
         let check = |c: Criterion| evaluate(&c, &e);
         assert_eq!(check(Criterion::OnsiteLevelAtLeast { level: 2 }), (true, "现场评测等级为三级，不低于二级".into()));
@@ -630,5 +664,47 @@ mod tests {
             assert_eq!(serde_json::to_string(&r).unwrap(), format!("\"{}\"", r.code()));
         }
         assert_eq!(PartyRole::LeadUnit.label_zh(), "牵引单位");
+    }
+
+    #[test]
+    fn device_kpi_criteria_read_both_windows() {
+        let d = |s: &str| Date::parse(s).unwrap();
+        let oee = |target, min_gain| Criterion::DeviceKpi {
+            kpi: KpiName::Oee,
+            baseline_from: d("2025-01-01"),
+            baseline_to: d("2025-03-31"),
+            after_from: d("2025-07-01"),
+            after_to: d("2025-09-30"),
+            target,
+            min_gain,
+        };
+        assert_eq!(
+            oee(6500, 1000).describe_zh(),
+            "联网设备设备综合效率（OEE）：改造后（2025-07-01至2025-09-30）不低于 65.00%（基线期 2025-01-01至2025-03-31），且较基线期提高不少于 10.00 个百分点"
+        );
+        let measure = |from: &str, to: &str, value| KpiMeasure { kpi: KpiName::Oee, from: d(from), to: d(to), value };
+        let mut e = Evidence {
+            device_kpis: vec![
+                measure("2025-01-01", "2025-03-31", Some(5500)),
+                measure("2025-07-01", "2025-09-30", Some(6620)),
+            ],
+            ..Evidence::default()
+        };
+        assert!(evaluate(&oee(6500, 1000), &e).0);
+        assert_eq!(
+            evaluate(&oee(6700, 0), &e),
+            (false, "设备综合效率（OEE）：基线期 55.00%，改造后 66.20%，未达到目标 67.00%".into())
+        );
+        assert!(!evaluate(&oee(6500, 1200), &e).0, "gain 11.20 points short of 12");
+        e.device_kpis[0].value = None;
+        assert!(evaluate(&oee(6500, 0), &e).1.contains("尚无可计算的设备读数"));
+        // Windows checked for sense.
+        let mut bad = oee(6500, 0);
+        if let Criterion::DeviceKpi { after_from, .. } = &mut bad {
+            *after_from = d("2025-03-01");
+        }
+        assert!(bad.check().is_err());
+        assert!(oee(10_001, 0).check().is_err());
+        assert!(oee(6500, 0).check().is_ok());
     }
 }

@@ -5,8 +5,60 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::date::Date;
 use super::level_zh;
 use crate::money::Fen;
+
+/// A KPI of a project's connected devices (设备上云), computed from their readings: the ratios
+/// in basis points (higher is better), energy per unit in mWh per unit (lower is better).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KpiName {
+    Oee,
+    Availability,
+    Performance,
+    Quality,
+    Utilisation,
+    EnergyPerUnit,
+}
+
+impl KpiName {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            KpiName::Oee => "设备综合效率（OEE）",
+            KpiName::Availability => "时间开动率",
+            KpiName::Performance => "性能开动率",
+            KpiName::Quality => "合格品率",
+            KpiName::Utilisation => "设备利用率",
+            KpiName::EnergyPerUnit => "单位产量能耗",
+        }
+    }
+
+    /// Lower values are better (energy per unit).
+    pub fn lower_is_better(self) -> bool {
+        self == KpiName::EnergyPerUnit
+    }
+
+    /// A value in words: "65.00%", or "1.250 Wh/件".
+    pub fn show(self, v: i64) -> String {
+        if self.lower_is_better() {
+            format!("{}.{:03} Wh/件", v / 1000, v % 1000)
+        } else {
+            format!("{}.{:02}%", v / 100, v % 100)
+        }
+    }
+
+    fn show_gain(self, v: i64) -> String {
+        if self.lower_is_better() {
+            format!("{}.{:03} Wh/件", v / 1000, v % 1000)
+        } else {
+            format!("{}.{:02} 个百分点", v / 100, v % 100)
+        }
+    }
+}
+
+/// The longest window a KPI criterion reads (days).
+pub const KPI_WINDOW_MAX_DAYS: i64 = 366;
 
 /// Acceptance criteria as data.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -22,6 +74,21 @@ pub enum Criterion {
     EligibleSpendAtLeast { amount: Fen },
     /// Every milestone of the plan is done.
     MilestonesDone,
+    /// A KPI of the project's connected devices over the after window (days inclusive, China
+    /// time) reaches `target` (at least; at most for energy per unit) and improves on the
+    /// baseline window by at least `min_gain` — "OEE from 55% to 65% over three months".
+    DeviceKpi {
+        kpi: KpiName,
+        baseline_from: Date,
+        baseline_to: Date,
+        after_from: Date,
+        after_to: Date,
+        /// Basis points (10 000 = 100 %), or mWh per unit for energy per unit.
+        target: i64,
+        /// Improvement over the baseline, in the same unit (0: none asked).
+        #[serde(default)]
+        min_gain: i64,
+    },
 }
 
 impl Criterion {
@@ -34,6 +101,20 @@ impl Criterion {
             Criterion::CloudInUseDays { days } => format!("云服务核验后使用满 {days} 天"),
             Criterion::EligibleSpendAtLeast { amount } => format!("可补助投入不少于 {amount} 元"),
             Criterion::MilestonesDone => "全部里程碑完成".to_owned(),
+            Criterion::DeviceKpi { kpi, baseline_from, baseline_to, after_from, after_to, target, min_gain } => {
+                let cmp = if kpi.lower_is_better() { "不高于" } else { "不低于" };
+                let gain = if *min_gain > 0 {
+                    let dir = if kpi.lower_is_better() { "降低" } else { "提高" };
+                    format!("，且较基线期{dir}不少于 {}", kpi.show_gain(*min_gain))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "联网设备{}：改造后（{after_from}至{after_to}）{cmp} {}（基线期 {baseline_from}至{baseline_to}）{gain}",
+                    kpi.label_zh(),
+                    kpi.show(*target)
+                )
+            }
         }
     }
 
@@ -49,6 +130,23 @@ impl Criterion {
             Criterion::SceneAtLeast { scene, .. } if scene.trim().is_empty() => Err("场景名称不能为空".to_owned()),
             Criterion::CloudInUseDays { days: 0 } => Err("使用天数应至少为1天".to_owned()),
             Criterion::EligibleSpendAtLeast { amount } if amount.0 < 0 => Err("金额不能为负数".to_owned()),
+            Criterion::DeviceKpi { kpi, baseline_from, baseline_to, after_from, after_to, target, min_gain } => {
+                if baseline_from > baseline_to || after_from > after_to {
+                    return Err("时间窗口的开始日期不能晚于结束日期".to_owned());
+                }
+                if baseline_to >= after_from {
+                    return Err("基线期应早于改造后的时间窗口".to_owned());
+                }
+                let longest = baseline_from.days_between(*baseline_to).max(after_from.days_between(*after_to)) + 1;
+                if longest > KPI_WINDOW_MAX_DAYS {
+                    return Err(format!("时间窗口不超过{KPI_WINDOW_MAX_DAYS}天"));
+                }
+                if *target < 0 || *min_gain < 0 || (!kpi.lower_is_better() && (*target > 10_000 || *min_gain > 10_000))
+                {
+                    return Err("目标值或提升幅度超出范围".to_owned());
+                }
+                Ok(())
+            }
             _ => Ok(()),
         }
     }

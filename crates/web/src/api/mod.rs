@@ -12,6 +12,7 @@ pub mod chains;
 pub mod dashboard;
 pub mod data_products;
 pub mod directory;
+pub mod equipment;
 pub mod evaluation;
 pub mod health;
 pub mod integral;

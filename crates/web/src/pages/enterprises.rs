@@ -235,6 +235,8 @@ struct FilePage {
     credit_kinds: Vec<(&'static str, &'static str)>,
     /// Personal data is shown unmasked (and the view was audited).
     revealed: bool,
+    /// Connected devices and their KPIs (设备上云).
+    eq: super::equipment::EquipmentView,
 }
 
 impl FilePage {
@@ -287,8 +289,10 @@ async fn file_page(
         })
         .collect();
     let failed = error.is_some();
+    let eq = super::equipment::of_enterprise(app, p, id, ctx.lang).await?;
     render_form(
         &FilePage {
+            eq,
             l,
             officer: p.role == Role::Officer,
             own: p.enterprise_id == Some(id),

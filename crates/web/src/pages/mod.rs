@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod data_products;
 pub mod directory;
 pub mod enterprises;
+pub mod equipment;
 pub mod evaluation;
 pub mod fmt;
 pub mod home;

@@ -76,6 +76,8 @@ struct ProjectPage {
     money: AcceptanceSection,
     /// Outcomes on the seven axes (see `outcomes.rs`).
     outcomes: super::project_outcomes::OutcomesSection,
+    /// The project's connected devices and their KPIs (see `equipment.rs`).
+    eq: super::equipment::EquipmentView,
     notice: Option<&'static str>,
     error: Option<String>,
     /// A refused form's input, shown again.
@@ -150,6 +152,7 @@ pub(crate) async fn project_page(
         .collect();
     let money = AcceptanceSection::load(app, ctx.principal()?, &f.row).await?;
     let outcomes = super::project_outcomes::OutcomesSection::load(app, ctx.principal()?, &f.row).await?;
+    let eq = super::equipment::of_project(app, id, ctx.lang).await?;
     let paid = money.subsidies.iter().any(|s| s.status == "paid");
     let en = ctx.lang == crate::i18n::Lang::En;
     let progress = dengta_domain::workbench::project_progress(f.state, money.acc.state, paid)
@@ -175,6 +178,7 @@ pub(crate) async fn project_page(
     let failed = error.is_some();
     render_form(
         &ProjectPage {
+            eq,
             l: Layout::titled(ctx, title.clone(), &[("/projects", "nav.projects"), (&href, &title)]),
             x: Fmt::new(ctx),
             f,
