@@ -232,9 +232,13 @@ pub async fn of_enterprise(app: &App, p: &Principal, enterprise_id: i64) -> AppR
     Ok(store::of_enterprise(&mut c, enterprise_id).await?.into_iter().map(Device::of).collect())
 }
 
-/// How many devices the enterprise has connected (the 设备联网 input's count).
-pub async fn count_of_enterprise(app: &App, enterprise_id: i64) -> AppResult<i64> {
-    Ok(store::count_of_enterprise(&mut app.db.clone(), enterprise_id).await?)
+/// The assessment input the enterprise's device count is offered for, and the count: the
+/// platform's own evidence for the 设备联网 input. The caller has already been let see the
+/// enterprise (its assessment).
+pub async fn count_for_assessment(app: &App, enterprise_id: i64) -> AppResult<Option<(&'static str, i64)>> {
+    let Some(input) = kinds()?.count_input.as_deref() else { return Ok(None) };
+    let n = store::count_of_enterprise(&mut app.db.read().await?, enterprise_id).await?;
+    Ok(Some((input, n)))
 }
 
 /// One reading as a gateway sends it.

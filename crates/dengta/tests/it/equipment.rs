@@ -388,6 +388,45 @@ async fn an_oee_criterion_passes_and_fails(store: Store) {
     assert_eq!(output, 72 * 1080 + 72 * 1377);
 }
 
+/// The step of the demo draft that asks for the networked-equipment count, and its page.
+async fn networked_step(t: &TestApp, tok: &str, assessment: i64) -> String {
+    for step in 1..=8 {
+        let html = page(t, tok, &format!("/assessments/{assessment}?step={step}")).await;
+        if html.contains("id=\"in-networked_equipment\"") {
+            return html;
+        }
+    }
+    panic!("no step asks for networked_equipment");
+}
+
+/// The value attribute of the networked-equipment input.
+fn networked_value(html: &str) -> String {
+    let at = html.find("id=\"in-networked_equipment\"").expect("input");
+    let rest = &html[at..];
+    let v = rest.find("value=\"").expect("value") + 7;
+    rest[v..v + rest[v..].find('"').expect("end")].to_owned()
+}
+
+async fn the_device_count_is_offered_to_the_assessment(store: Store) {
+    let t = TestApp::spawn(store).await;
+    let f = fixture(&t.db()).await;
+    let enterprise = token(&t, "demo-enterprise").await;
+    let before = networked_step(&t, &enterprise, f.own_assessment).await;
+    assert!(before.contains("平台已登记联网设备 0 台"), "the count is shown, none yet");
+    let typed = networked_value(&before);
+    two_devices(&t, &f).await;
+    let after = networked_step(&t, &enterprise, f.own_assessment).await;
+    assert!(after.contains("平台已登记联网设备 2 台"));
+    // An empty answer starts from the count; an answer already given is left as it was.
+    let expected = if typed.is_empty() { "2".to_owned() } else { typed };
+    assert_eq!(networked_value(&after), expected);
+    // The officer checking the draft sees the same evidence.
+    let officer = token(&t, "demo-officer").await;
+    let html = networked_step(&t, &officer, f.own_assessment).await;
+    assert!(html.contains("平台已登记联网设备 2 台"));
+}
+
+on_both_stores!(the_device_count_is_offered_to_the_assessment);
 on_both_stores!(an_oee_criterion_passes_and_fails);
 on_both_stores!(registration_and_scope);
 on_both_stores!(bad_readings_are_refused_one_by_one);

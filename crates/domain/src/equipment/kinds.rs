@@ -23,12 +23,17 @@ pub struct DeviceKinds {
     pub kinds: Vec<Entry>,
     /// Connection protocols (接入协议).
     pub protocols: Vec<Entry>,
+    /// The assessment input (an instrument's `inputs` id) an enterprise's device count is
+    /// offered for: the questionnaire shows the count beside it and fills an empty answer.
+    pub count_input: Option<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Raw {
     version: u32,
+    #[serde(default)]
+    count_input: Option<String>,
     #[serde(rename = "kind")]
     kinds: Vec<Entry>,
     #[serde(rename = "protocol")]
@@ -71,7 +76,18 @@ impl DeviceKinds {
         }
         check(&raw.kinds, "设备类型")?;
         check(&raw.protocols, "接入协议")?;
-        Ok(DeviceKinds { version: raw.version, kinds: raw.kinds, protocols: raw.protocols })
+        if raw.count_input.as_deref().is_some_and(|id| id.trim().is_empty()) {
+            return Err(RulesError::Invalid {
+                place: "设备数对应的评测输入（count_input）".into(),
+                problem: "不能为空".into(),
+            });
+        }
+        Ok(DeviceKinds {
+            version: raw.version,
+            kinds: raw.kinds,
+            protocols: raw.protocols,
+            count_input: raw.count_input,
+        })
     }
 
     pub fn builtin() -> Result<DeviceKinds, RulesError> {

@@ -233,6 +233,8 @@ pub struct InputView {
     pub unit: String,
     pub value: String,
     pub integer: bool,
+    /// The enterprise's devices registered on the platform, for the input they are evidence of.
+    pub registered: Option<i64>,
 }
 
 pub struct OptionView {
@@ -334,6 +336,7 @@ fn questionnaire_views(
             unit: x.unit.clone(),
             value: a.inputs.get(&x.id).map(ToString::to_string).unwrap_or_default(),
             integer: x.integer,
+            registered: None,
         })
         .collect();
     let mut questions = Vec::new();
@@ -456,7 +459,17 @@ async fn questionnaire(app: &App, ctx: &Ctx, id: i64, step: usize, shown: Shown)
     let n = step.clamp(1, all.len().max(1));
     let (kind, step_name) = all.get(n - 1).cloned().unwrap_or((StepKind::Scenes, String::new()));
     let answers = override_answers.unwrap_or_else(|| asm::answers_of(a));
-    let (inputs, questions, scenes, direct) = questionnaire_views(inst, kind, &answers);
+    let (mut inputs, questions, scenes, direct) = questionnaire_views(inst, kind, &answers);
+    let editable = asm::can_edit(p, a);
+    if let Some((input, n)) = crate::app::equipment::count_for_assessment(app, a.enterprise_id).await?
+        && let Some(view) = inputs.iter_mut().find(|x| x.id == input)
+    {
+        view.registered = Some(n);
+        // An empty answer starts from the platform's count; the assessor may still change it.
+        if editable && view.value.is_empty() && n > 0 {
+            view.value = n.to_string();
+        }
+    }
     let ehref = format!("/enterprises/{}", a.enterprise_id);
     let lhref = format!("{ehref}/assessments");
     let href = format!("/assessments/{id}");
@@ -480,7 +493,7 @@ async fn questionnaire(app: &App, ctx: &Ctx, id: i64, step: usize, shown: Shown)
             kind: kind_label(ctx, &a.kind),
             onsite: a.kind == Kind::Onsite.code(),
             instrument: format!("{}（{} v{}）", inst.name(), inst.id(), inst.version()),
-            editable: asm::can_edit(p, a),
+            editable,
             submitted: a.status == "submitted",
             steps: all
                 .iter()
