@@ -94,6 +94,8 @@ pub enum Gate {
     ChangePassword,
     /// A role that needs a second factor has none yet: enrol first.
     EnrolTotp,
+    /// A gateway's token: it may send device readings and nothing else.
+    Readings,
 }
 
 /// The longest name kept in an audit record; longer ones are cut with a marker.
@@ -349,23 +351,30 @@ pub async fn session_principal(app: &App, session_id: &str) -> AppResult<Option<
     Ok(Some(caller))
 }
 
-pub async fn token_principal(app: &App, token: &str) -> AppResult<Option<Principal>> {
+/// The caller behind an API token, and what its scope limits it to (a gateway's token).
+pub async fn token_principal(app: &App, token: &str) -> AppResult<Option<(Principal, Option<Gate>)>> {
     let hash = sm3_hex(token.as_bytes());
     let now = now_ms();
-    if let Some((p, _)) = app.callers.get(&hash, now) {
-        return Ok(Some(p));
+    if let Some(caller) = app.callers.get(&hash, now) {
+        return Ok(Some(caller));
     }
     let epoch = db::access::epoch();
     let mut conn = app.db.clone();
-    let Some((user, expires_at)) = db::users::by_token_hash(&mut conn, &hash).await? else {
+    let Some((user, expires_at, scope)) = db::users::by_token_hash(&mut conn, &hash).await? else {
         return Ok(None);
     };
     if user.disabled {
         return Ok(None);
     }
-    let p = principal_of(&user)?;
-    app.callers.put(&hash, (p.clone(), None), epoch, now, expires_at);
-    Ok(Some(p))
+    let gate = match scope.as_deref() {
+        None => None,
+        Some(db::tokens::SCOPE_READINGS) => Some(Gate::Readings),
+        // A scope this binary does not know grants nothing.
+        Some(_) => return Ok(None),
+    };
+    let caller = (principal_of(&user)?, gate);
+    app.callers.put(&hash, caller.clone(), epoch, now, expires_at);
+    Ok(Some(caller))
 }
 
 pub async fn logout(app: &App, session_id: &str, actor: &Actor) -> AppResult<()> {
@@ -615,11 +624,50 @@ pub async fn create_token_for_days(
     }
     let token = format!("dt_{}", random_hex(32)?);
     let mut tx = app.db.begin().await?;
-    let id = db::tokens::insert(&mut tx, user.id, &sm3_hex(token.as_bytes()), name, days * 86_400_000).await?;
+    let id = db::tokens::insert(&mut tx, user.id, &sm3_hex(token.as_bytes()), name, days * 86_400_000, None).await?;
     let detail = format!("user={username} days={days}");
     record(&mut tx, actor, "token.create", &format!("token:{id}"), Outcome::Ok, &detail).await?;
     tx.commit().await?;
     Ok(token)
+}
+
+/// A gateway's token, issued once to the enterprise or provider user asking.
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct GatewayToken {
+    pub id: i64,
+    /// The token itself: shown this once, only its hash is kept.
+    pub token: String,
+    pub name: String,
+    pub expires_at: i64,
+    /// Always `readings`: the token may send device readings and nothing else.
+    pub scope: String,
+}
+
+/// The longest a gateway token's name may be.
+const TOKEN_NAME_MAX: usize = 64;
+
+/// Issues the caller (an enterprise or a provider) a token for a gateway: it sends the caller's
+/// device readings (`POST /api/v1/devices/readings`) and can do nothing else, so a gateway in a
+/// workshop never holds the account's full rights. Listed and revoked with the caller's tokens.
+pub async fn create_gateway_token(app: &App, actor: &Actor, name: &str, days: i64) -> AppResult<GatewayToken> {
+    let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
+    check(policy::gateway_token(p))?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > TOKEN_NAME_MAX || name.chars().any(char::is_control) {
+        return Err(AppError::invalid("error.token_name", ""));
+    }
+    if !(1..=3650).contains(&days) {
+        return Err(AppError::invalid("error.token_days", days.to_string()));
+    }
+    let token = format!("dt_{}", random_hex(32)?);
+    let lifetime = days * 86_400_000;
+    let scope = db::tokens::SCOPE_READINGS;
+    let mut tx = app.db.begin().await?;
+    let id = db::tokens::insert(&mut tx, p.user_id, &sm3_hex(token.as_bytes()), name, lifetime, Some(scope)).await?;
+    let detail = format!("user={} days={days} scope={scope}", p.username);
+    record(&mut tx, actor, "token.create", &format!("token:{id}"), Outcome::Ok, &detail).await?;
+    tx.commit().await?;
+    Ok(GatewayToken { id, token, name: name.to_owned(), expires_at: now_ms() + lifetime, scope: scope.to_owned() })
 }
 
 /// May `p` see and revoke the tokens of `user`? Its own, or as the security administrator

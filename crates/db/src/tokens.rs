@@ -12,17 +12,29 @@ pub struct TokenRow {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// None: what its user may do; `readings`: a gateway's, for device readings only.
+    pub scope: Option<String>,
 }
 
-const COLS: &str = "t.id, t.user_id, u.username, t.name, t.created_at, t.expires_at, t.revoked_at FROM api_tokens t JOIN users u ON u.id = t.user_id";
+const COLS: &str = "t.id, t.user_id, u.username, t.name, t.created_at, t.expires_at, t.revoked_at, t.scope FROM api_tokens t JOIN users u ON u.id = t.user_id";
 
-/// Stores a token that expires `lifetime_ms` after now.
-pub async fn insert(c: &mut impl Conn, user_id: i64, token_hash: &str, name: &str, lifetime_ms: i64) -> DbResult<i64> {
+/// The scope of a gateway's token: device readings only.
+pub const SCOPE_READINGS: &str = "readings";
+
+/// Stores a token that expires `lifetime_ms` after now; `scope` None for a full token.
+pub async fn insert(
+    c: &mut impl Conn,
+    user_id: i64,
+    token_hash: &str,
+    name: &str,
+    lifetime_ms: i64,
+    scope: Option<&str>,
+) -> DbResult<i64> {
     let now = now_ms();
     c.scalar(
-        "INSERT INTO api_tokens (user_id, token_hash, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) \
-         RETURNING id",
-        args![user_id, token_hash, name, now, now + lifetime_ms],
+        "INSERT INTO api_tokens (user_id, token_hash, name, created_at, expires_at, scope) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        args![user_id, token_hash, name, now, now + lifetime_ms, scope],
     )
     .await
 }

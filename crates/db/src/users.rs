@@ -74,15 +74,17 @@ pub async fn by_id(c: &mut impl Conn, id: i64) -> DbResult<Option<UserRow>> {
 /// The user an unrevoked, unexpired API token (by its hash) belongs to, in one statement: it runs on
 /// every API request.
 /// The holder of a live API token, and when the token expires.
-pub async fn by_token_hash(c: &mut impl Conn, token_hash: &str) -> DbResult<Option<(UserRow, i64)>> {
-    let token: Option<(i64, i64)> = c
+/// A live token's user, when the token expires, and its scope.
+pub async fn by_token_hash(c: &mut impl Conn, token_hash: &str) -> DbResult<Option<(UserRow, i64, Option<String>)>> {
+    let token: Option<(i64, i64, Option<String>)> = c
         .fetch_optional(
-            "SELECT user_id, expires_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
+            "SELECT user_id, expires_at, scope FROM api_tokens \
+             WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
             args![token_hash, now_ms()],
         )
         .await?;
-    let Some((user_id, expires_at)) = token else { return Ok(None) };
-    Ok(by_id(c, user_id).await?.map(|u| (u, expires_at)))
+    let Some((user_id, expires_at, scope)) = token else { return Ok(None) };
+    Ok(by_id(c, user_id).await?.map(|u| (u, expires_at, scope)))
 }
 
 /// One page of users in a region subtree, after `after_id` (keyset pagination).

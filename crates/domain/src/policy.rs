@@ -55,6 +55,11 @@ pub fn provider(p: &Principal, action: Action, id: i64, region: &RegionCode) -> 
     }
 }
 
+/// A token for a gateway (device readings only): the parties whose devices send readings.
+pub fn gateway_token(p: &Principal) -> Decision {
+    allow_if(matches!(p.role, Role::Enterprise | Role::Provider), Decision::Forbidden)
+}
+
 pub fn provider_list(p: &Principal) -> Decision {
     allow_if(matches!(p.role, Role::Officer | Role::Provider), Decision::Forbidden)
 }

@@ -18,6 +18,7 @@ fn gate_allows(gate: Gate, path: &str) -> bool {
     let own = match gate {
         Gate::ChangePassword => path == "/account/password" || path == "/api/v1/account/password",
         Gate::EnrolTotp => path.starts_with("/account/totp") || path.starts_with("/api/v1/account/totp"),
+        Gate::Readings => return path == "/api/v1/devices/readings",
     };
     own || path == "/logout" || path.starts_with("/static/") || path.starts_with("/lang/")
 }
@@ -63,7 +64,13 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
         todo_counts: None,
     };
     let resolved = match (&bearer, &session_id) {
-        (Some(token), _) => accounts::token_principal(&app, token).await.map(|p| (p, true)),
+        (Some(token), _) => accounts::token_principal(&app, token).await.map(|p| {
+            let p = p.map(|(p, gate)| {
+                ctx.gate = gate;
+                p
+            });
+            (p, true)
+        }),
         (None, Some(sid)) => accounts::session_principal(&app, sid).await.map(|p| {
             let p = p.map(|(p, gate)| {
                 ctx.gate = gate;
@@ -102,17 +109,20 @@ pub async fn resolve(State(app): State<App>, mut req: Request, next: Next) -> Re
     if let Some(gate) = ctx.gate
         && !gate_allows(gate, &ctx.path)
     {
-        // Pages go to the form that lifts the gate; the API says why it refuses.
-        if !ctx.api {
-            let to = match gate {
-                Gate::ChangePassword => "/account/password",
-                Gate::EnrolTotp => "/account/totp",
-            };
+        // Pages go to the form that lifts the gate; the API (and a gateway's token anywhere)
+        // says why it refuses.
+        let to = match gate {
+            Gate::ChangePassword => Some("/account/password"),
+            Gate::EnrolTotp => Some("/account/totp"),
+            Gate::Readings => None,
+        };
+        if let Some(to) = to.filter(|_| !ctx.api) {
             return axum::response::Redirect::to(to).into_response();
         }
         let key = match gate {
             Gate::ChangePassword => "error.must_change_password",
             Gate::EnrolTotp => "error.totp_enrol_required",
+            Gate::Readings => "error.token_scope",
         };
         let p = crate::error::Problem { status: axum::http::StatusCode::FORBIDDEN, key, detail: String::new() };
         return error_page::render_problem(&ctx, &p);

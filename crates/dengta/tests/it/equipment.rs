@@ -426,6 +426,82 @@ async fn the_device_count_is_offered_to_the_assessment(store: Store) {
     assert!(html.contains("平台已登记联网设备 2 台"));
 }
 
+/// A gateway's token sends the readings its user may send and can do nothing else; it is
+/// listed with the user's tokens and dies when revoked.
+async fn a_gateway_token_sends_readings_and_nothing_else(store: Store) {
+    let t = TestApp::spawn(store).await;
+    let f = fixture(&t.db()).await;
+    let enterprise = token(&t, "demo-enterprise").await;
+    let provider = token(&t, "demo-provider").await;
+    let officer = token(&t, "demo-officer").await;
+    let (a, b) = two_devices(&t, &f).await;
+    let t0 = base();
+
+    // Who may issue one, and what is refused: nothing stored for a refusal.
+    assert_eq!(post(&t, &officer, "/api/v1/tokens/gateway", json!({"name": "x"})).await.0, 403);
+    for body in [json!({"name": "   "}), json!({"name": "gw", "days": 0}), json!({"name": "a\u{7}b"})] {
+        let (s, v) = post(&t, &enterprise, "/api/v1/tokens/gateway", body).await;
+        assert_eq!(s, 422, "{v}");
+    }
+    let none = "SELECT COUNT(*) FROM api_tokens WHERE scope IS NOT NULL AND 1 = $1";
+    assert_eq!(count(&t, none, 1).await, 0);
+    let (s, v) = post(&t, &enterprise, "/api/v1/tokens/gateway", json!({"name": "一车间网关", "days": 30})).await;
+    assert_eq!((s, v["scope"].as_str()), (201, Some("readings")), "{v}");
+    let gw = v["token"].as_str().expect("token").to_owned();
+    let gw_id = v["id"].as_i64().expect("id");
+    let (s, v) = post(&t, &provider, "/api/v1/tokens/gateway", json!({"name": "集成商网关"})).await;
+    assert_eq!(s, 201, "{v}");
+    let pgw = v["token"].as_str().expect("token").to_owned();
+
+    // It sends readings, as its user could.
+    let (s, v) = post(&t, &gw, "/api/v1/devices/readings", json!({"readings": [reading(b, t0, 50, 0, 0, 900)]})).await;
+    assert_eq!((s, v["readings"][0]["status"].as_str()), (200, Some("stored")), "{v}");
+    // The provider's gateway: the device it connected, not the enterprise's own.
+    let batch = json!({"readings": [reading(a, t0, 50, 20, 19, 150), reading(b, t0 + 60_000, 50, 0, 0, 900)]});
+    let (s, v) = post(&t, &pgw, "/api/v1/devices/readings", batch).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["readings"][0]["status"], "stored");
+    assert_eq!(v["readings"][1]["reason"], "unknown_device");
+
+    // Nothing else: not the API, not pages, not another token.
+    let devices = format!("/api/v1/enterprises/{}/devices", f.own_enterprise);
+    for path in [devices.as_str(), "/api/v1/workbench", "/api/v1/tokens"] {
+        let (s, v) = get(&t, &gw, path).await;
+        assert_eq!(s, 403, "{path}: {v}");
+    }
+    let (s, _) = post(&t, &gw, "/api/v1/tokens/gateway", json!({"name": "another"})).await;
+    assert_eq!(s, 403);
+    let (s, _) = post(&t, &gw, &devices, json!({"code": "GW-X", "name": "x", "kind": "cnc", "protocol": "mqtt"})).await;
+    assert_eq!(s, 403);
+    let res = reqwest::Client::new()
+        .get(t.url(&format!("/enterprises/{}", f.own_enterprise)))
+        .bearer_auth(&gw)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("该令牌只能上传设备读数"));
+
+    // Listed with the user's tokens, audited, and dead once revoked.
+    let (_, v) = get(&t, &enterprise, "/api/v1/tokens").await;
+    let listed = v["items"].as_array().unwrap().iter().find(|x| x["id"].as_i64() == Some(gw_id)).cloned();
+    assert_eq!(listed.as_ref().map(|x| x["scope"].clone()), Some(json!("readings")), "{v}");
+    let audited =
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'token.create' AND detail LIKE '%scope=readings%' AND 1 = $1";
+    assert_eq!(count(&t, audited, 1).await, 2);
+    let (s, _) = post(&t, &enterprise, "/api/v1/tokens/revoke", json!({"id": gw_id})).await;
+    assert_eq!(s, 204);
+    let (s, _) =
+        post(&t, &gw, "/api/v1/devices/readings", json!({"readings": [reading(b, t0 + HOUR, 50, 0, 0, 900)]})).await;
+    assert_eq!(s, 401);
+
+    // The page: the enterprise issues one there and sees it once.
+    let html = page(&t, &enterprise, "/account/tokens").await;
+    assert!(html.contains("一车间网关") && html.contains("仅读数"), "listed with its scope");
+    assert!(!page(&t, &officer, "/account/tokens").await.contains("action=\"/account/tokens/gateway\""));
+}
+
+on_both_stores!(a_gateway_token_sends_readings_and_nothing_else);
 on_both_stores!(the_device_count_is_offered_to_the_assessment);
 on_both_stores!(an_oee_criterion_passes_and_fails);
 on_both_stores!(registration_and_scope);

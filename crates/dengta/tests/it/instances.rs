@@ -219,6 +219,8 @@ on_both_stores!(two_servers_one_truth);
 /// holds it; it renews its own; the other takes it once it runs out or is given up.
 async fn one_server_at_a_time_does_background_work(store: Store) {
     let t = crate::support::TestApp::spawn(store).await;
+    // Not the test server's own sweep lease, which its sweeper may take at any moment.
+    const WORK: &str = "test-work";
     let servers = [
         dengta::app::App::new(t.db(), (*t.app.settings).clone()),
         dengta::app::App::new(t.db(), (*t.app.settings).clone()),
@@ -228,7 +230,7 @@ async fn one_server_at_a_time_does_background_work(store: Store) {
     for i in 0..24 {
         let app = servers[i % 2].clone();
         tasks.push(tokio::spawn(async move {
-            let held = dengta::app::leases::hold(&app, "sweep", 60_000).await.unwrap();
+            let held = dengta::app::leases::hold(&app, WORK, 60_000).await.unwrap();
             (i % 2, held)
         }));
     }
@@ -242,20 +244,20 @@ async fn one_server_at_a_time_does_background_work(store: Store) {
     winners.dedup();
     assert_eq!(winners.len(), 1, "one server holds the lease: {winners:?}");
     let (holder, other) = (&servers[winners[0]], &servers[1 - winners[0]]);
-    assert!(dengta::app::leases::hold(holder, "sweep", 60_000).await.unwrap(), "the holder renews");
-    assert!(!dengta::app::leases::hold(other, "sweep", 60_000).await.unwrap());
+    assert!(dengta::app::leases::hold(holder, WORK, 60_000).await.unwrap(), "the holder renews");
+    assert!(!dengta::app::leases::hold(other, WORK, 60_000).await.unwrap());
     // Another lease is another piece of work.
     assert!(dengta::app::leases::hold(other, "reports", 60_000).await.unwrap());
     // Given up (shutdown): the other server takes it at once.
-    dengta::app::leases::release_all(holder, &["sweep"]).await;
-    assert!(dengta::app::leases::hold(other, "sweep", 60_000).await.unwrap());
-    assert!(!dengta::app::leases::hold(holder, "sweep", 60_000).await.unwrap());
+    dengta::app::leases::release_all(holder, &[WORK]).await;
+    assert!(dengta::app::leases::hold(other, WORK, 60_000).await.unwrap());
+    assert!(!dengta::app::leases::hold(holder, WORK, 60_000).await.unwrap());
     // Run out (a server that died): taken by the first to ask after the end.
     let now = dengta::db::now_ms();
     let mut c = t.db();
-    assert!(!dengta::db::leases::take(&mut c, "sweep", &holder.instance, now, now + 1000).await.unwrap());
-    assert!(dengta::db::leases::take(&mut c, "sweep", &holder.instance, now + 61_000, now + 120_000).await.unwrap());
-    let who = dengta::db::leases::holder(&mut c, "sweep", now + 61_000).await.unwrap();
+    assert!(!dengta::db::leases::take(&mut c, WORK, &holder.instance, now, now + 1000).await.unwrap());
+    assert!(dengta::db::leases::take(&mut c, WORK, &holder.instance, now + 61_000, now + 120_000).await.unwrap());
+    let who = dengta::db::leases::holder(&mut c, WORK, now + 61_000).await.unwrap();
     assert_eq!(who.as_deref(), Some(&*holder.instance));
 }
 

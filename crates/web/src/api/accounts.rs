@@ -127,6 +127,9 @@ pub struct TokenJson {
     revoked_at: Option<i64>,
     /// Neither revoked nor expired.
     active: bool,
+    /// `readings` for a gateway's token (device readings only); absent for a full token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
 }
 
 /// A user's API tokens.
@@ -153,6 +156,7 @@ impl From<crate::app::records::TokenRow> for TokenJson {
             created_at: t.created_at,
             expires_at: t.expires_at,
             revoked_at: t.revoked_at,
+            scope: t.scope,
         }
     }
 }
@@ -164,6 +168,31 @@ pub async fn my_tokens(State(app): State<App>, ctx: Ctx) -> Result<Json<ApiToken
 
 pub async fn user_tokens(State(app): State<App>, ctx: Ctx, Path(id): Path<i64>) -> Result<Json<ApiTokens>, HttpError> {
     Ok(Json(ApiTokens::of(accounts::list_tokens(&app, ctx.principal()?, id).await?)))
+}
+
+/// A token for a gateway: it may send the caller's device readings and nothing else.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewGatewayToken {
+    /// What the token is for (the gateway), as the token list shows it.
+    #[schemars(
+        length(min = 1, max = 64),
+        regex(pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")
+    )]
+    name: String,
+    /// Days until it expires; the platform's default token lifetime if left out.
+    #[schemars(range(min = 1, max = 3650))]
+    days: Option<i64>,
+}
+
+pub async fn create_gateway_token(
+    State(app): State<App>,
+    ctx: Ctx,
+    body: Result<Json<NewGatewayToken>, axum::extract::rejection::JsonRejection>,
+) -> Result<Created<accounts::GatewayToken>, HttpError> {
+    let Json(b) = body.map_err(|e| AppError::invalid("error.bad_request", e.body_text()))?;
+    let days = b.days.unwrap_or(app.settings.security.token_days);
+    Ok(Created(accounts::create_gateway_token(&app, &ctx.actor(), &b.name, days).await?))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]

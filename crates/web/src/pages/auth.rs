@@ -6,6 +6,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use dengta_domain::role::Role;
 use serde::Deserialize;
 
 use super::{Msg, render, render_form};
@@ -375,6 +376,13 @@ struct TokensPage {
     l: Layout,
     rows: Vec<TokenLine>,
     notice: Option<&'static str>,
+    /// Enterprises and providers may issue their gateways' tokens.
+    gateways: bool,
+    /// A gateway token just issued: shown this once.
+    issued: Option<String>,
+    /// A refused gateway token: the message and the name as typed.
+    error: Option<String>,
+    name: String,
 }
 
 struct TokenLine {
@@ -384,12 +392,25 @@ struct TokenLine {
     expires: String,
     state: &'static str,
     active: bool,
+    /// A gateway's token (device readings only).
+    gateway: bool,
 }
 
 pub async fn tokens(State(app): State<App>, ctx: Ctx, Query(msg): Query<Msg>) -> Result<Response, HttpError> {
+    tokens_page(&app, &ctx, msg.text(ctx.lang), None, None).await
+}
+
+/// The caller's tokens, with a gateway token just issued or a refused request's message.
+async fn tokens_page(
+    app: &App,
+    ctx: &Ctx,
+    notice: Option<&'static str>,
+    issued: Option<String>,
+    refused: Option<(String, String)>,
+) -> Result<Response, HttpError> {
     let p = ctx.principal()?;
     let now = crate::app::now_ms();
-    let rows = accounts::list_tokens(&app, p, p.user_id)
+    let rows = accounts::list_tokens(app, p, p.user_id)
         .await?
         .into_iter()
         .map(|t| {
@@ -408,14 +429,53 @@ pub async fn tokens(State(app): State<App>, ctx: Ctx, Query(msg): Query<Msg>) ->
                 expires: t.expires_at.map(super::fmt::when).unwrap_or_default(),
                 state: ctx.t(state),
                 active: t.revoked_at.is_none() && !expired,
+                gateway: t.scope.is_some(),
             }
         })
         .collect();
-    render(&TokensPage {
-        l: Layout::new(&ctx, "tokens.title", &[("/account/tokens", "nav.tokens")]),
-        rows,
-        notice: msg.text(ctx.lang),
-    })
+    let failed = refused.is_some();
+    let (error, name) = refused.map_or((None, String::new()), |(e, n)| (Some(e), n));
+    render_form(
+        &TokensPage {
+            l: Layout::new(ctx, "tokens.title", &[("/account/tokens", "nav.tokens")]),
+            rows,
+            notice,
+            gateways: matches!(p.role, Role::Enterprise | Role::Provider),
+            issued,
+            error,
+            name,
+        },
+        failed,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct GatewayTokenForm {
+    name: String,
+    days: Option<String>,
+}
+
+/// Issues a gateway's token and shows it once on the tokens page.
+pub async fn create_gateway_token(
+    State(app): State<App>,
+    ctx: Ctx,
+    Form(f): Form<GatewayTokenForm>,
+) -> Result<Response, HttpError> {
+    let days = match f.days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => Ok(app.settings.security.token_days),
+        Some(d) => d.parse::<i64>().map_err(|_| AppError::invalid("error.token_days", d)),
+    };
+    let issued = match days {
+        Ok(days) => accounts::create_gateway_token(&app, &ctx.actor(), &f.name, days).await,
+        Err(e) => Err(e),
+    };
+    match issued {
+        Ok(t) => tokens_page(&app, &ctx, None, Some(t.token), None).await,
+        Err(AppError::Invalid { key, .. }) => {
+            tokens_page(&app, &ctx, None, None, Some((ctx.t(key).to_owned(), f.name))).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]
