@@ -32,6 +32,10 @@ pub struct Settings {
     pub public_url: String,
     /// Where import error reports and other generated files are kept.
     pub data_dir: String,
+    /// Programme files (`*.toml`) a region adds to those built in, or built-in ones replaced by
+    /// a later version: read at start and checked like the built-in ones (a faulty file stops
+    /// the start, naming the file and the field). Every server of one database reads the same.
+    pub programmes_dir: String,
     pub log: LogSettings,
     pub session: SessionSettings,
     pub security: SecuritySettings,
@@ -245,6 +249,7 @@ impl Default for Settings {
             database_replica_max_lag_ms: 5000,
             public_url: String::new(),
             data_dir: "data".into(),
+            programmes_dir: String::new(),
             log: LogSettings::default(),
             session: SessionSettings::default(),
             security: SecuritySettings::default(),

@@ -4,7 +4,7 @@
 //! 公示 period with objections follows, and the enterprise is listed. Every step is a transition
 //! of the domain's state machine, written with compare-and-set, kept as history and audited.
 
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 use dengta_domain::duties::Step as Duty;
 use dengta_domain::policy::{self, Action};
@@ -19,29 +19,86 @@ use super::{Actor, App, AppError, AppResult, check};
 use crate::db::programmes::{self as store, EnrolmentRow, StepRow};
 use crate::db::{self, Conn};
 
-static PROGRAMMES: LazyLock<Result<Vec<(Programme, &'static str)>, String>> = LazyLock::new(|| {
-    let all: Vec<(Programme, &'static str)> = dengta_domain::programme::rules::BUILTIN_FILES
-        .iter()
-        .map(|(_, text)| Programme::from_toml(text).map(|p| (p, *text)).map_err(|e| e.to_string()))
-        .collect::<Result<_, _>>()?;
+/// The programme files in force: those built in and those a region adds in `programmes_dir`,
+/// read once at start (with the directory they were read from).
+static PROGRAMMES: OnceLock<(String, Result<Files, String>)> = OnceLock::new();
+
+/// Each programme in force with the text of its file (recorded with every version).
+type Files = Vec<(Programme, &'static str)>;
+
+/// Reads and checks the built-in programme files and those of `dir` (`*.toml`, in name order).
+/// A file in `dir` may replace a built-in programme with a later version of it (a city changing
+/// its rules without a new binary); any other repeated id, or a faulty file, is refused with
+/// the file named.
+fn read_all(dir: &str) -> Result<Files, String> {
+    let mut files: Vec<(String, &'static str)> =
+        dengta_domain::programme::rules::BUILTIN_FILES.iter().map(|(f, t)| ((*f).to_owned(), *t)).collect();
+    if !dir.is_empty() {
+        let entries = std::fs::read_dir(dir).map_err(|e| format!("programmes_dir {dir}: {e}"))?;
+        let mut paths: Vec<std::path::PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            // Read once per process and kept for its life, like the built-in files.
+            files.push((path.display().to_string(), Box::leak(text.into_boxed_str())));
+        }
+    }
+    let builtin = dengta_domain::programme::rules::BUILTIN_FILES.len();
+    let mut all: Files = Vec::new();
+    for (n, (file, text)) in files.into_iter().enumerate() {
+        let p = Programme::from_toml(text).map_err(|e| format!("{file}: {e}"))?;
+        match all.iter().position(|(o, _)| o.id() == p.id()) {
+            None => all.push((p, text)),
+            Some(at) if n >= builtin && at < builtin && p.version() > all[at].0.version() => all[at] = (p, text),
+            Some(at) => {
+                return Err(format!(
+                    "{file}: programme {} is already defined (v{}); a file may only replace a built-in programme with a later version",
+                    p.id(),
+                    all[at].0.version()
+                ));
+            }
+        }
+    }
     // Across the files: no city joins a batch that excludes the batch it already ran.
     let batches = dengta_domain::programme::rules::Batches::builtin().map_err(|e| e.to_string())?;
     batches.check(&all.iter().map(|(p, _)| p).collect::<Vec<_>>()).map_err(|e| e.to_string())?;
     Ok(all)
-});
+}
+
+/// Reads the programme files once for this process: the built-in ones and those of `dir`.
+/// Called at start; a second call with another directory is refused.
+pub fn load_programmes(dir: &str) -> AppResult<usize> {
+    let (read_from, loaded) = PROGRAMMES.get_or_init(|| (dir.to_owned(), read_all(dir)));
+    if read_from != dir {
+        return Err(AppError::Internal(format!(
+            "the programme files were read from “{read_from}” already, not “{dir}”"
+        )));
+    }
+    loaded.as_ref().map(Vec::len).map_err(|e| AppError::Internal(format!("programme rules: {e}")))
+}
+
+fn loaded() -> AppResult<&'static [(Programme, &'static str)]> {
+    // Without a start (a unit of work on its own), the built-in files.
+    let (_, all) = PROGRAMMES.get_or_init(|| (String::new(), read_all("")));
+    all.as_deref().map_err(|e| AppError::Internal(format!("programme rules: {e}")))
+}
 
 pub fn programmes() -> AppResult<Vec<&'static Programme>> {
-    let all = PROGRAMMES.as_ref().map_err(|e| AppError::Internal(format!("programme rules: {e}")))?;
-    Ok(all.iter().map(|(p, _)| p).collect())
+    Ok(loaded()?.iter().map(|(p, _)| p).collect())
 }
 
 pub fn programme(id: &str) -> AppResult<&'static Programme> {
     programmes()?.into_iter().find(|p| p.id() == id).ok_or_else(|| AppError::invalid("error.programme_unknown", id))
 }
 
-/// Records the shipped programme versions (each record names the version it was decided under).
+/// Records the programme versions in force (each record names the version it was decided under).
 pub async fn sync_programmes(app: &App) -> AppResult<usize> {
-    let all = PROGRAMMES.as_ref().map_err(|e| AppError::Internal(format!("programme rules: {e}")))?;
+    load_programmes(&app.settings.programmes_dir)?;
+    let all = loaded()?;
     let mut c = app.db.clone();
     for (p, text) in all {
         let v = store::ProgrammeVersion {

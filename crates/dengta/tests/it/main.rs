@@ -59,6 +59,7 @@ mod notifications;
 mod outbound;
 mod outcomes_rounds;
 mod pool;
+mod programme_files;
 mod programmes;
 mod projects;
 mod query_plans;

@@ -30,6 +30,8 @@ pub struct ProgrammeRules {
     batch: &'static str,
     /// The application window: first and last day.
     window: [String; 2],
+    /// When the city's plan was approved, where the batch counts the window from it (2025 on).
+    plan_approved: Option<String>,
     fingerprint: &'static str,
     sub_industries: &'static [SubIndustryRule],
     /// The entry criteria the programme switches on.
@@ -54,6 +56,7 @@ impl From<&'static Programme> for ProgrammeRules {
             region: p.region(),
             batch: p.batch(),
             window: [from.to_string(), to.to_string()],
+            plan_approved: p.plan_approved().map(|d| d.to_string()),
             fingerprint: p.fingerprint(),
             sub_industries: p.sub_industries(),
             eligibility: EligibilityRule::ALL.into_iter().filter(|r| r.applies(p)).collect(),
