@@ -567,7 +567,7 @@ pub async fn series(
     };
     let cut = |t: i64| if bucket == BucketKind::Hour { reading::hour_of(t) } else { reading::day_of(t) };
     let (from, to) = (cut(from), cut(to.saturating_add(len - 1)));
-    if to <= from || (to - from) / len > MAX_POINTS {
+    if to <= from || to.saturating_sub(from) / len > MAX_POINTS {
         return Err(AppError::invalid("error.kpi_window", format!("时间窗口应为1至{MAX_POINTS}个时段")));
     }
     let rows = store::buckets(c, b, over, from, to).await?;

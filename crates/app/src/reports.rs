@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use dengta_domain::duties::Step;
+use dengta_domain::evaluation::Evaluation;
 use dengta_domain::limits::{Implausible, ReportRules};
 use dengta_domain::region::RegionCode;
 use dengta_domain::role::{Principal, Role};
@@ -38,6 +39,10 @@ pub struct Payload {
     /// has counters.
     pub counters: BTreeMap<String, BTreeMap<String, i64>>,
     pub public_key: String,
+    /// The region's city performance evaluation (城市试点绩效评价) as this instance computed it,
+    /// signed with the counters it was read from. Absent in packages of older instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<Evaluation>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
@@ -95,8 +100,9 @@ fn canonical(p: &Payload) -> AppResult<Vec<u8>> {
     serde_json::to_vec(p).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-/// Signs the counters of `region` (the officer's own by default) and everything below it.
-pub async fn export(app: &App, actor: &Actor) -> AppResult<Package> {
+/// Signs the counters of the officer's region and everything below it, with the region's
+/// evaluation read from them.
+pub async fn export(app: &App, actor: &Actor, evaluation: Option<Evaluation>) -> AppResult<Package> {
     let p = actor.principal.as_ref().ok_or(AppError::Unauthenticated)?;
     if p.role != Role::Officer {
         return Err(AppError::Forbidden);
@@ -126,6 +132,7 @@ pub async fn export(app: &App, actor: &Actor) -> AppResult<Package> {
         generated_at: db::now_ms(),
         counters,
         public_key: hex(key.verifying_key().as_bytes()),
+        evaluation,
     };
     let signature = hex(&key.sign(&canonical(&payload)?).to_bytes());
     let mut tx = app.db.begin().await?;
@@ -374,6 +381,16 @@ pub async fn import(app: &App, actor: &Actor, pkg: &Package) -> AppResult<usize>
     .await?;
     tx.commit().await?;
     Ok(payload.counters.len())
+}
+
+/// The evaluation the instance of `region` signed in its last imported package, and when that
+/// package was generated.
+pub async fn reported_evaluation(c: &mut impl Conn, region: &str) -> AppResult<Option<(i64, Evaluation)>> {
+    let row: Option<(String,)> =
+        c.fetch_optional("SELECT package_json FROM imported_reports WHERE region_code = $1", args![region]).await?;
+    let Some((json,)) = row else { return Ok(None) };
+    let pkg: Package = serde_json::from_str(&json).map_err(|e| AppError::Internal(format!("imported report: {e}")))?;
+    Ok(pkg.payload.evaluation.map(|e| (pkg.payload.generated_at, e)))
 }
 
 /// Whether any imported counter lies in `node`'s subtree (as a node row or as a package's

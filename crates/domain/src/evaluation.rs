@@ -214,7 +214,7 @@ fn pct(num: i64, den: i64) -> Option<f64> {
 }
 
 /// What one indicator came to.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     pub id: String,
     pub name: String,
@@ -234,7 +234,7 @@ pub struct Finding {
     pub sub_industries: Vec<SubFinding>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SubFinding {
     pub name: String,
     pub value: Option<f64>,
@@ -243,7 +243,7 @@ pub struct SubFinding {
 }
 
 /// The whole evaluation of a region.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Evaluation {
     /// The indicator set it was read against, e.g. "city-evaluation v1".
     pub rule: String,

@@ -102,6 +102,22 @@ async fn registration_and_scope(store: Store) {
         post(&t, &wuxi_officer, &path, json!({"code": "W-1", "name": "x", "kind": "cnc", "protocol": "mqtt"})).await;
     assert_eq!(s, 404);
 
+    // Hostile windows are refused or answered, never a server error.
+    for q in [
+        "from=-9223372036854775808",
+        "to=-9223372036854775808",
+        "from=0&to=9223372036854775807",
+        "to=9223372036854775807&bucket=hour",
+        "from=9223372036854775807&to=-9223372036854775808",
+    ] {
+        let (s, v) = get(&t, &enterprise, &format!("/api/v1/enterprises/{}/kpis?{q}", f.own_enterprise)).await;
+        assert!(s == 200 || s == 422, "{q}: {s} {v}");
+    }
+    let (s, v) =
+        get(&t, &enterprise, &format!("/api/v1/enterprises/{}/kpis?from=0&to=9223372036854775807", f.own_enterprise))
+            .await;
+    assert_eq!((s, v["code"].as_str()), (422, Some("error.kpi_window")));
+
     // The enterprise file counts them.
     let html = page(&t, &enterprise, &format!("/enterprises/{}", f.own_enterprise)).await;
     assert!(html.contains("联网设备") && html.contains("CNC-01"), "the file lists the devices");

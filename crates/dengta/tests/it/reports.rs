@@ -67,6 +67,15 @@ async fn signed_packages_flow_upward(store: Store) {
     let (_, same) = get(&province_instance, &province, "/api/v1/dashboard").await;
     assert_eq!(enterprises(&same), enterprises(&before));
 
+    // The city's evaluation travels signed in the package: the one its officers see.
+    let (_, own) = get(&city_instance, &city, "/api/v1/dashboard/evaluation").await;
+    assert_eq!(pkg["evaluation"], own["evaluation"], "the package carries the city's evaluation");
+    assert!(pkg["evaluation"]["findings"].as_array().is_some_and(|f| !f.is_empty()));
+    let mut boasted = pkg.clone();
+    boasted["evaluation"]["score"] = json!(100.0);
+    let (s, v) = post(&province_instance, &province, "/api/v1/reports/import", boasted).await;
+    assert_eq!(s, 422, "a changed score breaks the signature: {v}");
+
     // The genuine package lands; the province's dashboard includes the city, and its drill-down too.
     let (s, v) = post(&province_instance, &province, "/api/v1/reports/import", pkg.clone()).await;
     assert_eq!(s, 201, "{v}");
@@ -80,6 +89,22 @@ async fn signed_packages_flow_upward(store: Store) {
             - nanjing_before["values"]["enterprises"].as_i64().unwrap_or(0),
         sent
     );
+    // The province reads the city's evaluation from the imported counters and shows the one the
+    // city signed beside it.
+    let (s, ev) = get(&province_instance, &province, "/api/v1/dashboard/evaluation?region=320100").await;
+    assert_eq!(s, 200, "{ev}");
+    assert_eq!(ev["reported"]["evaluation"], pkg["evaluation"]);
+    assert_eq!(ev["reported"]["generated_at"], pkg["generated_at"]);
+    let html = reqwest::Client::new()
+        .get(province_instance.url("/dashboard/evaluation?region=320100"))
+        .bearer_auth(&province)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"reported-score\""), "the printable report shows the signed score");
     // Replaying the same package is refused as stale.
     assert_eq!(post(&province_instance, &province, "/api/v1/reports/import", pkg).await.0, 409);
     let (_, list) = get(&province_instance, &province, "/api/v1/reports").await;
@@ -113,6 +138,7 @@ fn signed(key: &ed25519_dalek::SigningKey, generated_at: i64, rows: &[(&str, &st
         generated_at,
         counters,
         public_key: hex(key.verifying_key().as_bytes()),
+        evaluation: None,
     };
     let signature = hex(&key.sign(&serde_json::to_vec(&payload).unwrap()).to_bytes());
     serde_json::to_value(Package { payload, signature }).unwrap()

@@ -176,12 +176,13 @@ impl Reading {
 
 /// The start of the hour `ts_ms` falls in.
 pub fn hour_of(ts_ms: i64) -> i64 {
-    ts_ms.div_euclid(HOUR_MS) * HOUR_MS
+    // Saturating: a time anywhere in i64 (a hostile query) cuts without overflowing.
+    ts_ms.div_euclid(HOUR_MS).saturating_mul(HOUR_MS)
 }
 
 /// The start (UTC ms) of the China-time day `ts_ms` falls in.
 pub fn day_of(ts_ms: i64) -> i64 {
-    (ts_ms + TZ_OFFSET_MS).div_euclid(DAY_MS) * DAY_MS - TZ_OFFSET_MS
+    ts_ms.saturating_add(TZ_OFFSET_MS).div_euclid(DAY_MS).saturating_mul(DAY_MS).saturating_sub(TZ_OFFSET_MS)
 }
 
 #[cfg(test)]
@@ -199,6 +200,15 @@ mod tests {
             ideal_cycle_ms: 2_000,
             energy_wh: 150,
         }
+    }
+
+    #[test]
+    fn buckets_of_any_time_do_not_overflow() {
+        for t in [i64::MIN, i64::MIN + 1, -1, 0, i64::MAX - 1, i64::MAX] {
+            assert!(hour_of(t) <= t && day_of(t) <= t, "{t}");
+        }
+        assert_eq!(hour_of(HOUR_MS + 5), HOUR_MS);
+        assert_eq!(day_of(DAY_MS - TZ_OFFSET_MS + 5), DAY_MS - TZ_OFFSET_MS);
     }
 
     #[test]

@@ -87,7 +87,9 @@ pub async fn set_target(
 
 /// Upward reporting: this instance's signed package of its region's counters.
 pub async fn report_export(State(app): State<App>, ctx: Ctx) -> Result<Json<Package>, HttpError> {
-    Ok(Json(crate::app::reports::export(&app, &ctx.actor()).await?))
+    // The region's evaluation travels signed with the counters it was read from.
+    let evaluation = crate::app::evaluation::city(&app, ctx.principal()?, None).await?.evaluation;
+    Ok(Json(crate::app::reports::export(&app, &ctx.actor(), Some(evaluation)).await?))
 }
 
 /// This instance's key for upward reports, for the instance above to trust.

@@ -65,7 +65,7 @@ pub struct KpiQuery {
 impl KpiQuery {
     fn window(&self) -> (BucketKind, i64, i64) {
         let to = self.to.unwrap_or_else(crate::app::now_ms);
-        let from = self.from.unwrap_or(to - 30 * 86_400_000);
+        let from = self.from.unwrap_or(to.saturating_sub(30 * 86_400_000));
         (self.bucket.unwrap_or_default(), from, to)
     }
 }

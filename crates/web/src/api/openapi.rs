@@ -141,7 +141,7 @@ fn content_type(path: &str) -> &'static str {
         "text/csv"
     } else if path.ends_with("/dashboard/export") {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    } else if path.ends_with("/bundle") {
+    } else if path.ends_with("/bundle") || path.ends_with("/data-products/export") {
         "application/zip"
     } else {
         "application/json"
