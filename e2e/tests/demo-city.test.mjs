@@ -79,6 +79,25 @@ describe('the demo city', () => {
       assert.match(await text(page.locator('#next-step')), /奖补已拨付/);
     });
   });
+  test("the paid enterprise's connected machines show a month of KPIs on its file", async (t) => {
+    await env.withPage(t, async (page) => {
+      await login(page, 'ent-MA1X2Y4B8');
+      const mine = await (await page.request.get('/api/v1/enterprises')).json();
+      const id = mine.items[0].id;
+      await open(page, `/enterprises/${id}`);
+      assert.equal((await page.locator('#device-count').textContent()).trim(), '2');
+      assert.match(await text(page.locator('#device-list')), /CNC-01[\s\S]*INJ-01/);
+      assert.equal(await page.locator('#devices figure svg').count(), 1, 'the daily OEE chart');
+      const rows = await page.locator('#kpi-table tbody tr').count();
+      assert.ok(rows >= 29 && rows <= 31, `a row a day for the last 30 days, got ${rows}`);
+      // The table is the API's numbers: OEE climbs over the month as the transformation takes hold.
+      const k = await (await page.request.get(`/api/v1/enterprises/${id}/kpis`)).json();
+      const oee = k.points.filter((p) => p.kpis.oee_bp !== null).map((p) => p.kpis.oee_bp);
+      assert.ok(oee.length >= 29 && oee[oee.length - 1] > oee[0] + 1000, JSON.stringify(oee));
+      const last = oee[oee.length - 1];
+      assert.match(await text(page.locator('#kpi-table')), new RegExp(`${Math.floor(last / 100)}\\.${String(last % 100).padStart(2, '0')}%`));
+    });
+  });
   // Chain and cluster projects (链式 / 面状). The demo's chain is approved: its first SME's award
   // is computed (split with the lead), the other two are accepted. The city computes theirs in the
   // browser, then the lead's share; the chain's page adds up to the fen.

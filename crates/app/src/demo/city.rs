@@ -20,7 +20,7 @@ use serde_json::json;
 
 use super::super::generate::{Rng, WORDS_A, WORDS_B, org_code};
 use super::super::{Actor, App, AppError, AppResult, acceptance, accounts, assessments, cases, cloud, enterprises};
-use super::super::{chains, files, integrity, outcomes, programmes, projects, subsidies};
+use super::super::{chains, equipment, files, integrity, outcomes, programmes, projects, subsidies};
 use crate::db;
 
 const PROGRAMME: &str = "nanjing-2024";
@@ -118,7 +118,10 @@ pub async fn build(app: &App, enterprises: usize, hash: &str) -> AppResult<Summa
     let listed = enrol(app, &fast, &people, &members, &mut rng, &mut s).await?;
     let mut plan: Vec<(&Member, i64, Reach)> = NAMED_PLAN.iter().map(|r| (&named[0], qinhuai, *r)).collect();
     plan.extend(listed.iter().zip(PLAN.iter()).map(|((m, e), r)| (*m, *e, *r)));
-    run_projects(app, &fast, &people, &plan, &mut s).await?;
+    let first = run_projects(app, &fast, &people, &plan, &mut s).await?;
+    if let (Some(project), Some(provider)) = (first, people.providers.first()) {
+        connected_devices(app, &provider.1, &named[0], project).await?;
+    }
     demo_chain(app, &fast, &people, &listed, &mut s).await?;
     super::super::dashboard::set_target(app, &people.city, "cloud", 5000).await?;
     // The enterprises registered above are the demo's, like those of data/demo.toml.
@@ -657,14 +660,15 @@ fn lines(k: usize) -> [(&'static str, &'static str, i64); 3] {
 }
 
 /// Drives each planned project as far as it goes; those that reach a subsidy wait out one
-/// short 公示 together.
+/// short 公示 together. Returns the first project.
 async fn run_projects(
     app: &App,
     fast: &App,
     people: &People,
     plan: &[(&Member, i64, Reach)],
     s: &mut Summary,
-) -> AppResult<()> {
+) -> AppResult<Option<i64>> {
+    let mut first = None;
     let mut rng = Rng(7);
     let mut to_approve = Vec::new();
     for (k, &(m, enrolment, reach)) in plan.iter().enumerate() {
@@ -672,13 +676,14 @@ async fn run_projects(
         let title = format!("{}数字化改造项目", ["设备联网与智能排产", "质量追溯", "仓储物流协同", "能耗监测"][k % 4]);
         let new = projects::NewProject { enrolment_id: enrolment, provider_id: *provider_id, title: title.clone() };
         let id = projects::create(app, &m.actor, &new).await?;
+        first.get_or_insert(id);
         s.projects += 1;
         if let Some(sid) = drive(app, fast, people, m, (*provider_id, provider), id, k, reach, &mut rng).await? {
             to_approve.push((sid, reach));
         }
     }
     if to_approve.is_empty() {
-        return Ok(());
+        return Ok(first);
     }
     wait_out_publicity().await;
     for (sid, reach) in to_approve {
@@ -694,6 +699,66 @@ async fn run_projects(
     }
     // A typical case from the first paid project, reviewed by an expert and published.
     typical_case(app, people).await?;
+    Ok(first)
+}
+
+/// Equipment on the cloud (设备上云) for the first project (设备联网与智能排产): its provider
+/// connects two machines of the enterprise, and their gateway has sent an hourly reading for the
+/// last 30 days — OEE climbing from about 55% to about 70% as the transformation takes hold —, so
+/// the enterprise file and the project page draw their KPIs.
+async fn connected_devices(app: &App, provider: &Actor, m: &Member, project: i64) -> AppResult<()> {
+    const HOUR: i64 = 3_600_000;
+    let machines = [("CNC-01", "五轴加工中心1号", "cnc", 2_000_i64), ("INJ-01", "注塑机1号", "injection", 30_000)];
+    let mut ids = Vec::new();
+    for (code, name, kind, cycle) in machines {
+        let form = equipment::DeviceForm {
+            code: code.into(),
+            name: name.into(),
+            kind: kind.into(),
+            protocol: "opc_ua".into(),
+            gateway: "GW-QH-01".into(),
+            project_id: Some(project),
+            ideal_cycle_ms: cycle,
+        };
+        ids.push((equipment::register(app, provider, m.id, &form).await?.0.id, cycle));
+    }
+    let end = db::now_ms().div_euclid(HOUR) * HOUR;
+    let hours = 30 * 24;
+    let mut readings = Vec::new();
+    for (d, &(device, cycle)) in ids.iter().enumerate() {
+        for h in 0..hours {
+            let ts = end - (hours - h) * HOUR;
+            // Two shifts, 08:00–24:00 China time; planned stops of 10 minutes an hour.
+            let local_hour = (ts + 8 * HOUR).div_euclid(HOUR).rem_euclid(24);
+            let planned = if local_hour >= 8 { 3_000 } else { 0 };
+            // Per mille, rising over the month: availability, performance, quality.
+            let t = h * 1000 / hours;
+            let wobble = (h * 37 + d as i64 * 11) % 40;
+            let availability = 780 + t * 100 / 1000 + wobble / 2;
+            let performance = 800 + t * 80 / 1000 + wobble / 4;
+            let quality = 950 + t * 30 / 1000;
+            let run = planned * availability / 1000;
+            let output = run * 1000 / cycle * performance / 1000;
+            let good = output * quality / 1000;
+            readings.push(equipment::ReadingIn {
+                device_id: device,
+                ts_ms: ts,
+                period_s: 3_600,
+                run_s: run,
+                planned_s: planned,
+                output_units: output,
+                good_units: good,
+                ideal_cycle_ms: None,
+                energy_wh: 400 + run * 3,
+            });
+        }
+    }
+    for chunk in readings.chunks(1_000) {
+        let answer = equipment::ingest(app, provider, &equipment::Batch { readings: chunk.to_vec() }).await?;
+        if answer.refused > 0 {
+            return Err(AppError::Internal(format!("demo readings refused: {:?}", answer.readings.first())));
+        }
+    }
     Ok(())
 }
 
