@@ -94,6 +94,7 @@ fn source(q: &Queue, now: i64) -> Source {
         (Subject::Project, Also::DiagnosisNotSubmitted) => Source::ProjectsDiagnosis(false),
         (Subject::Project, Also::Overdue) => Source::ProjectsOverdue(now),
         (Subject::Project, _) => Source::Projects,
+        (Subject::Acceptance, Also::Unrated) => Source::AcceptancesUnrated,
         (Subject::Acceptance, _) => Source::Acceptances,
         (Subject::Subsidy, _) => Source::Subsidies,
         (Subject::Objection, _) => Source::Objections,

@@ -47,6 +47,8 @@ pub enum Source {
     /// Projects past their due date (milliseconds now).
     ProjectsOverdue(i64),
     Acceptances,
+    /// Accepted projects whose enterprise has not rated its provider's service.
+    AcceptancesUnrated,
     Subsidies,
     Objections,
     IntegrityFlags,
@@ -98,16 +100,23 @@ fn statement(source: Source) -> (String, [&'static str; 4]) {
                 ["p.region_code", "p.enterprise_id", "p.provider_id", ""],
             )
         }
-        Source::Acceptances => (
-            format!(
-                "SELECT a.id, 'project' AS target, a.project_id AS target_id, e.name AS about, p.title AS detail, \
-                 a.region_code, p.programme_id, {} AS since, CAST(NULL AS BIGINT) AS deadline \
-                 FROM acceptances a JOIN projects p ON p.id = a.project_id JOIN enterprises e ON e.id = a.enterprise_id \
-                 WHERE a.status = $1",
-                since("acceptance", "a", "a.applied_at")
-            ),
-            ["a.region_code", "a.enterprise_id", "a.provider_id", ""],
-        ),
+        Source::Acceptances | Source::AcceptancesUnrated => {
+            let cond = if source == Source::AcceptancesUnrated {
+                " AND NOT EXISTS (SELECT 1 FROM satisfaction_evaluations v WHERE v.project_id = a.project_id)"
+            } else {
+                ""
+            };
+            (
+                format!(
+                    "SELECT a.id, 'project' AS target, a.project_id AS target_id, e.name AS about, p.title AS detail, \
+                     a.region_code, p.programme_id, {} AS since, CAST(NULL AS BIGINT) AS deadline \
+                     FROM acceptances a JOIN projects p ON p.id = a.project_id JOIN enterprises e ON e.id = a.enterprise_id \
+                     WHERE a.status = $1{cond}",
+                    since("acceptance", "a", "a.applied_at")
+                ),
+                ["a.region_code", "a.enterprise_id", "a.provider_id", ""],
+            )
+        }
         Source::Subsidies => (
             format!(
                 "SELECT s.id, 'subsidy' AS target, s.id AS target_id, e.name AS about, s.stage AS detail, \

@@ -65,6 +65,8 @@ pub enum Also {
     DiagnosisNotSubmitted,
     /// The project is past its due date.
     Overdue,
+    /// The enterprise has not rated its provider's service on the project yet.
+    Unrated,
 }
 
 /// What a to-do's deadline is.
@@ -153,6 +155,7 @@ pub const QUEUES: &[Queue] = &[
     q("project.complete", S::Project, "in_progress", P::Enterprise, "complete", ("里程碑完成后申报完成", "Declare completion once milestones are done"), D::Due, "/projects"),
     q("chain.submit", S::Chain, "forming", P::Enterprise, "submit", ("组建完成后提交链式/面状项目", "Submit the chain once its SMEs have joined"), D::None, "/chains"),
     q("acceptance.reapply", S::Acceptance, "returned", P::Enterprise, "reapply", ("整改后重新申请验收", "Rectify and re-apply for acceptance"), D::None, "/projects"),
+    with(q("acceptance.rate", S::Acceptance, "accepted", P::Enterprise, "", ("评价服务商的服务", "Rate the provider's service"), D::None, "/projects"), Also::Unrated),
     // Providers.
     q("project.start_diagnosis", S::Project, "draft", P::Provider, "start_diagnosis", ("开始诊断", "Start the diagnosis"), D::None, "/projects"),
     with(q("project.submit_diagnosis", S::Project, "diagnosing", P::Provider, "submit_diagnosis", ("提交诊断报告", "Hand in the diagnosis report"), D::None, "/projects"), Also::DiagnosisNotSubmitted),

@@ -101,6 +101,20 @@ async fn once_only_by_its_own_enterprise_after_acceptance(store: Store) {
     assert_eq!(post(&t, &enterprise, &path, json!({"scores": "five"})).await.0, 400);
     assert_eq!(count(&t, "SELECT COUNT(*) FROM satisfaction_evaluations").await, 0);
 
+    // The enterprise's workbench asks for it, and only the enterprise's.
+    let rate = |tok: String| {
+        let t = &t;
+        async move {
+            let (s, v) = get(t, &tok, "/api/v1/workbench").await;
+            assert_eq!(s, 200, "{v}");
+            v["todos"].as_array().expect("todos").iter().any(|x| {
+                x["queue"] == "acceptance.rate"
+                    && x["href"].as_str().is_some_and(|h| h.starts_with(&format!("/projects/{p1}")))
+            })
+        }
+    };
+    assert!(rate(enterprise.clone()).await, "the enterprise is asked to rate its provider");
+    assert!(!rate(wuxi.clone()).await && !rate(provider.clone()).await && !rate(officer.clone()).await);
     let (s, v) = get(&t, &enterprise, &path).await;
     assert_eq!((s, v["may_submit"].as_bool(), v["record"].is_null()), (200, Some(true), true), "{v}");
     assert_eq!(v["form"]["dimensions"].as_array().unwrap().len(), 5);
@@ -114,6 +128,7 @@ async fn once_only_by_its_own_enterprise_after_acceptance(store: Store) {
     assert_eq!((s, v["code"].as_str()), (409, Some("error.satisfaction_given")), "{v}");
     assert_eq!(count(&t, "SELECT COUNT(*) FROM satisfaction_evaluations").await, 1);
     assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'satisfaction.submit'").await, 1);
+    assert!(!rate(enterprise.clone()).await, "rated: off the workbench");
     // The enterprise and the officer read it on the project.
     let (_, v) = get(&t, &officer, &path).await;
     assert_eq!((v["record"]["id"].clone(), v["may_submit"].as_bool()), (first["id"].clone(), Some(false)), "{v}");
