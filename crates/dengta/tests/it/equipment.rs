@@ -6,15 +6,10 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Fixture, Store, TestApp, fixture, get, officer_token, post, token};
+use crate::support::{Fixture, Store, TestApp, fixture, get, officer_token, page, post, token};
 use dengta::db::{self, Arg};
 
 const HOUR: i64 = 3_600_000;
-
-/// A page's HTML as `tok` sees it.
-async fn page(t: &TestApp, tok: &str, path: &str) -> String {
-    reqwest::Client::new().get(t.url(path)).bearer_auth(tok).send().await.unwrap().text().await.unwrap()
-}
 
 /// The start of the hour two days ago: room for two days of readings before now.
 fn base() -> i64 {

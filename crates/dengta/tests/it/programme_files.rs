@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Store, TestApp, get, post, token};
+use crate::support::{Store, TestApp, get, page, post, token};
 
 /// The shipped Nanjing file moved to `id`, `batch`, `region`, its window lines replaced by `window`.
 fn derived(id: &str, batch: &str, region: &str, window: &str) -> String {
@@ -69,15 +69,7 @@ async fn a_2025_batch_city_adds_its_programme_as_a_file(store: Store) {
     assert_eq!(versions, 2);
 
     // The programme page names the batch, its document and where the window counts from.
-    let html = reqwest::Client::new()
-        .get(t.url("/programmes"))
-        .bearer_auth(&token(&t, "wuxi-enterprise").await)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page(&t, &token(&t, "wuxi-enterprise").await, "/programmes").await;
     assert!(html.contains("财办建〔2025〕20号") && html.contains("2027-08-19"), "the page names the batch");
 
     // 无锡's enterprise applies to its city's programme; its eligibility is checked and kept.

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Store, TestApp, get, post, token};
+use crate::support::{Store, TestApp, get, page, post, token};
 use dengta::db;
 
 async fn province_officer(t: &TestApp, username: &str) -> String {
@@ -95,15 +95,7 @@ async fn signed_packages_flow_upward(store: Store) {
     assert_eq!(s, 200, "{ev}");
     assert_eq!(ev["reported"]["evaluation"], pkg["evaluation"]);
     assert_eq!(ev["reported"]["generated_at"], pkg["generated_at"]);
-    let html = reqwest::Client::new()
-        .get(province_instance.url("/dashboard/evaluation?region=320100"))
-        .bearer_auth(&province)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page(&province_instance, &province, "/dashboard/evaluation?region=320100").await;
     assert!(html.contains("id=\"reported-score\""), "the printable report shows the signed score");
     // Replaying the same package is refused as stale.
     assert_eq!(post(&province_instance, &province, "/api/v1/reports/import", pkg).await.0, 409);

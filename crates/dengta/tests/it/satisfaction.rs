@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Fixture, Store, TestApp, fixture, get, post, token};
+use crate::support::{Fixture, Store, TestApp, fixture, get, page, post, token};
 use dengta::db::{self, Arg};
 
 /// A project of the demo enterprise with the demo provider whose acceptance is decided as
@@ -56,11 +56,6 @@ async fn project_with_acceptance(t: &TestApp, f: &Fixture, title: &str, status: 
 
 fn scores(v: [u8; 5]) -> Value {
     json!({"attitude": v[0], "responsiveness": v[1], "quality": v[2], "effect": v[3], "overall": v[4]})
-}
-
-/// A page's HTML as `tok` sees it.
-async fn page(t: &TestApp, tok: &str, path: &str) -> String {
-    reqwest::Client::new().get(t.url(path)).bearer_auth(tok).send().await.unwrap().text().await.unwrap()
 }
 
 async fn count(t: &TestApp, sql: &str) -> i64 {

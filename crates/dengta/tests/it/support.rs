@@ -717,6 +717,11 @@ pub async fn post(t: &TestApp, tok: &str, path: &str, body: serde_json::Value) -
     (status, res.json().await.unwrap_or(serde_json::Value::Null))
 }
 
+/// A page's HTML as the bearer of `tok` sees it.
+pub async fn page(t: &TestApp, tok: &str, path: &str) -> String {
+    reqwest::Client::new().get(t.url(path)).bearer_auth(tok).send().await.expect("GET").text().await.expect("HTML")
+}
+
 /// GETs with a bearer token: (status, body or null).
 pub async fn get(t: &TestApp, tok: &str, path: &str) -> (u16, serde_json::Value) {
     let res = reqwest::Client::new().get(t.url(path)).bearer_auth(tok).send().await.expect("GET");
